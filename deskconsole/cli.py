@@ -1,0 +1,158 @@
+"""The command line: the console by default, and the sub-commands a supervisor or a script uses."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+from . import audit, db, i18n
+from .clock import SystemClock
+from .config import Config, ConfigError, load
+
+EXPORT_TABLES = {
+    "units": db.Unit, "staff": db.Staff, "calls": db.Call, "work_orders": db.WorkOrder,
+    "shifts": db.Shift, "shift_log": db.ShiftLogEntry, "keys": db.Key, "key_loans": db.KeyLoan,
+    "audit": db.AuditEvent,
+}
+# Never leaves the database: not in the export, the audit or a log.
+SECRET_COLUMNS = {"pin_hash"}
+DEMO_MARK = "demo"
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database file or URL (default: $DESKCONSOLE_DB, else the user data directory)")
+    common.add_argument("--site", help="site file, TOML (default: $DESKCONSOLE_SITE, else site.toml beside the database)")
+    common.add_argument("--lang", choices=i18n.LANGUAGES, help="language of the console (default: site file, else locale)")
+
+    parser = argparse.ArgumentParser(prog="deskconsole", parents=[common],
+                                     description="The duty-desk console of a property-management service centre.")
+    parser.add_argument("--operator", default="", help="staff code to pre-fill at sign-on")
+    sub = parser.add_subparsers(dest="command")
+    demo = sub.add_parser("demo", parents=[common], help="a fresh demo database, then the console")
+    demo.add_argument("--operator", default="", help="staff code to pre-fill at sign-on")
+    init = sub.add_parser("init", parents=[common], help="create the database (optionally with demo data)")
+    init.add_argument("--demo-data", action="store_true", help="fill it with a demo site")
+    sub.add_parser("export", parents=[common], help="every table as one JSON object on stdout")
+    backup = sub.add_parser("backup", parents=[common], help="a consistent copy, safe while consoles write")
+    backup.add_argument("dest", help="file to write")
+    sub.add_parser("check", parents=[common], help="integrity, schema version and audit chain")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load(args.db, args.site, args.lang)
+        i18n.set_language(config.language)
+        command = args.command or "console"
+        return COMMANDS[command](config, args)
+    except (ConfigError, db.SchemaError, db.StoreError) as exc:
+        print(f"deskconsole: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+
+
+def run_console(config: Config, args) -> int:
+    db.connect(config.db_url)
+    from .app import DeskApp  # Textual only when a console is wanted
+    DeskApp(config, operator_code=args.operator).run()
+    return 0
+
+
+def run_demo(config: Config, args) -> int:
+    if not args.db and "DESKCONSOLE_DB" not in __import__("os").environ:
+        config.db_url = "sqlite:///" + str(Path(config.db_url.removeprefix("sqlite:///")).with_name("demo.db"))
+    path = db.sqlite_path(config.db_url)
+    if path is None:
+        raise ConfigError("the demo makes a SQLite file: give --db a file path")
+    if path.exists():
+        db.connect(config.db_url, migrate_schema=False)
+        is_demo = "schema_meta" in db.database.get_tables() and \
+            db.SchemaMeta.get_or_none(db.SchemaMeta.key == DEMO_MARK) is not None
+        db.close()
+        if not is_demo:
+            raise ConfigError(f"{path} exists and is not a demo database: the demo will not replace it")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    _init(config, demo_data=True)
+    print(f"demo database: {path}\nsign on as S1 (supervisor), R1 (receptionist) or G1 (guard), PIN 0000",
+          file=sys.stderr)
+    return run_console(config, args)
+
+
+def _init(config: Config, demo_data: bool) -> dict | None:
+    db.connect(config.db_url)
+    if not demo_data:
+        return None
+    from . import demo, people
+    if people.has_staff():
+        raise ConfigError("this database has data already: demo data goes into a new database")
+    counts = demo.seed(config, SystemClock().now())
+    with db.database.atomic():
+        db.SchemaMeta.create(key=DEMO_MARK, value="1")
+    return counts
+
+
+def run_init(config: Config, args) -> int:
+    counts = _init(config, args.demo_data)
+    print(f"database ready: {config.db_url}" + (f" with demo data {counts}" if counts else ""))
+    return 0
+
+
+def _jsonable(value, tz):
+    from .timefmt import iso
+    if hasattr(value, "tzinfo"):
+        return iso(value, tz)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def export_data(config: Config) -> dict:
+    tz = config.tz
+    result = {"schema_version": db.schema_version()}
+    for name, model in EXPORT_TABLES.items():
+        rows = []
+        for row in model.select().order_by(model._meta.primary_key).dicts().iterator():
+            record = {k: _jsonable(v, tz) for k, v in row.items() if k not in SECRET_COLUMNS}
+            if model is db.AuditEvent:
+                record["data"] = json.loads(record["data"])
+            rows.append(record)
+        result[name] = rows
+    return result
+
+
+def run_export(config: Config, args) -> int:
+    db.connect(config.db_url)
+    json.dump(export_data(config), sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def run_backup(config: Config, args) -> int:
+    db.connect(config.db_url)
+    db.backup(Path(args.dest))
+    print(f"backup written: {args.dest}")
+    return 0
+
+
+def run_check(config: Config, args) -> int:
+    db.connect(config.db_url, migrate_schema=False)
+    problems = db.integrity_problems()
+    if db.schema_version() is not None:
+        problems += audit.verify_chain()
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"check: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print("check: ok")
+    return 0
+
+
+COMMANDS = {"console": run_console, "demo": run_demo, "init": run_init, "export": run_export,
+            "backup": run_backup, "check": run_check}

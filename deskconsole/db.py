@@ -1,0 +1,385 @@
+"""The database: Peewee models, connect(url) with the pragmas, the schema version and migrations.
+
+Every time is stored as naive UTC text of fixed width, so SQLite compares them in order.
+Nothing is ever deleted: records are closed, voided, returned or retired instead.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import random
+import sqlite3
+import time as _time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import peewee as pw
+from playhouse.db_url import connect as connect_url
+
+database = pw.DatabaseProxy()
+
+SCHEMA_VERSION = 1
+# version -> function(db) that brings a database from version-1 to version. Each later issue
+# that changes the schema adds a step here and a fixture of the previous version in tests/fixtures.
+MIGRATIONS: dict[int, callable] = {}
+
+
+class SchemaError(RuntimeError):
+    """The database cannot be used by this program (too new, or not a deskconsole database)."""
+
+
+class StoreError(RuntimeError):
+    """A write that could not be made (disk full, read-only, locked too long), said plainly."""
+
+
+class UTCDateTimeField(pw.Field):
+    field_type = "DATETIME"
+    _FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.strftime(self._FORMAT)
+
+    def python_value(self, value):
+        if value is None or isinstance(value, datetime):
+            return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) else None
+        return datetime.strptime(value, self._FORMAT).replace(tzinfo=timezone.utc)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class SchemaMeta(BaseModel):
+    key = pw.CharField(primary_key=True)
+    value = pw.TextField()
+
+
+class Unit(BaseModel):
+    """A unit (房号) of the site: the list the forms complete from and check against."""
+    code = pw.CharField(unique=True)          # e.g. "1-1203": building 1, room 1203
+    building = pw.CharField()
+    floor = pw.IntegerField()
+    owner_name = pw.CharField(default="")
+    owner_phone = pw.CharField(default="")
+    handed_over = pw.BooleanField(default=True)  # False: not yet taken over (未入伙), spare keys at the desk
+
+
+class Staff(BaseModel):
+    code = pw.CharField(unique=True)
+    name = pw.CharField()
+    role = pw.CharField()                      # guard | receptionist | supervisor | system
+    pin_hash = pw.CharField(default="")        # scrypt$n$r$p$salt$hash; never exported
+    active = pw.BooleanField(default=True)
+    failed_attempts = pw.IntegerField(default=0)
+    locked_until = UTCDateTimeField(null=True)
+    created_at = UTCDateTimeField()
+
+
+class Call(BaseModel):
+    received_at = UTCDateTimeField(index=True)
+    channel = pw.CharField()                   # phone | walk_in | intercom | letter | patrol | staff
+    category = pw.CharField()                  # inquiry | repair | complaint | emergency | message | other
+    caller = pw.CharField(default="")
+    unit = pw.ForeignKeyField(Unit, null=True, backref="calls")
+    phone = pw.CharField(default="", index=True)
+    text = pw.TextField(default="")
+    taken_by = pw.ForeignKeyField(Staff, backref="calls_taken")
+    status = pw.CharField(default="open")      # open | answered | delivered | closed | void
+    reply_due_at = UTCDateTimeField(null=True)  # inquiries not answered on the spot
+    answered_at = UTCDateTimeField(null=True)
+    answered_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    answer = pw.TextField(default="")
+    message_for = pw.CharField(default="")
+    message_from = pw.CharField(default="")
+    callback_number = pw.CharField(default="")
+    delivered_at = UTCDateTimeField(null=True)
+    delivered_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    void_reason = pw.TextField(default="")
+    updated_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("category", "status"), False),)
+
+
+class WorkOrder(BaseModel):
+    created_at = UTCDateTimeField(index=True)
+    created_by = pw.ForeignKeyField(Staff, backref="+")
+    call = pw.ForeignKeyField(Call, null=True, backref="orders")
+    unit = pw.ForeignKeyField(Unit, null=True, backref="orders")
+    location = pw.CharField(default="")        # for common areas: where, when there is no unit
+    sla_class = pw.CharField()
+    description = pw.TextField(default="")
+    department = pw.CharField(default="")      # engineering | security | cleaning | landscaping | customer_service | contractor
+    assignee = pw.CharField(default="")
+    status = pw.CharField(default="logged")    # logged | dispatched | on_site | done | closed | returned | cancelled
+    chargeable = pw.BooleanField(default=False)
+    fee_agreed = pw.DecimalField(max_digits=10, decimal_places=2, null=True)
+    clock_started_at = UTCDateTimeField()
+    respond_due_at = UTCDateTimeField(null=True)
+    resolve_due_at = UTCDateTimeField(null=True)
+    dispatched_at = UTCDateTimeField(null=True)
+    dispatched_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    booked_visit_at = UTCDateTimeField(null=True)
+    responded_at = UTCDateTimeField(null=True)
+    done_at = UTCDateTimeField(null=True)
+    closed_at = UTCDateTimeField(null=True)
+    updated_at = UTCDateTimeField()
+    updated_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+
+    class Meta:
+        indexes = ((("status", "resolve_due_at"), False),)
+
+
+class Shift(BaseModel):
+    kind = pw.CharField()                      # a ShiftDef id: day | night | ...
+    starts_at = UTCDateTimeField(index=True)
+    ends_at = UTCDateTimeField()
+    opened_by = pw.ForeignKeyField(Staff, backref="+")
+    holder = pw.ForeignKeyField(Staff, null=True, backref="+")  # who holds the desk now
+    handed_over_at = UTCDateTimeField(null=True)
+    handed_to = pw.ForeignKeyField(Staff, null=True, backref="+")
+
+    class Meta:
+        indexes = ((("kind", "starts_at"), True),)
+
+
+class ShiftLogEntry(BaseModel):
+    shift = pw.ForeignKeyField(Shift, backref="entries")
+    at = UTCDateTimeField(index=True)
+    author = pw.ForeignKeyField(Staff, backref="+")
+    kind = pw.CharField()                      # note | incident | patrol | instruction
+    text = pw.TextField()
+    unit = pw.ForeignKeyField(Unit, null=True, backref="+")
+    call = pw.ForeignKeyField(Call, null=True, backref="+")
+    order = pw.ForeignKeyField(WorkOrder, null=True, backref="+")
+    key_id = pw.IntegerField(null=True)        # a Key; plain id because Key is declared below
+    corrects = pw.ForeignKeyField("self", null=True, backref="corrections")
+    done_at = UTCDateTimeField(null=True)      # instructions and incidents carry over until done
+    done_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+
+
+class Key(BaseModel):
+    tag = pw.CharField(unique=True)
+    label = pw.CharField()
+    opens = pw.CharField(default="")
+    kind = pw.CharField()                      # unit_spare | plant_room | office | common_area | master
+    unit = pw.ForeignKeyField(Unit, null=True, backref="keys")
+    hook = pw.CharField(default="")
+    copies = pw.IntegerField(default=1)
+    status = pw.CharField(default="board", index=True)  # board | out | lost | broken | retired
+
+
+class KeyLoan(BaseModel):
+    key = pw.ForeignKeyField(Key, backref="loans")
+    issued_at = UTCDateTimeField()
+    issued_by = pw.ForeignKeyField(Staff, backref="+")
+    holder_kind = pw.CharField()               # staff | contractor | owner
+    holder_name = pw.CharField()
+    holder_company = pw.CharField(default="")
+    holder_document = pw.CharField(default="")
+    purpose = pw.TextField(default="")
+    order = pw.ForeignKeyField(WorkOrder, null=True, backref="key_loans")
+    due_at = UTCDateTimeField()
+    authorised_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    returned_at = UTCDateTimeField(null=True)
+    received_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    condition = pw.CharField(default="")
+    note = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("key", "returned_at"), False),)
+
+
+class AuditEvent(BaseModel):
+    """Append-only: who did what, when, with the record before and after. Each event carries a
+    hash of the previous one, so an edit behind the program's back breaks the chain."""
+    at = UTCDateTimeField()
+    actor = pw.ForeignKeyField(Staff, null=True, backref="+")
+    action = pw.CharField()
+    entity = pw.CharField()
+    entity_id = pw.IntegerField(null=True)
+    data = pw.TextField(default="{}")          # JSON: {"before": {...}, "after": {...}, ...}
+    prev_hash = pw.CharField(default="")
+    hash = pw.CharField(default="")
+
+    class Meta:
+        indexes = ((("entity", "entity_id"), False),)
+
+
+MODELS = [SchemaMeta, Unit, Staff, Call, WorkOrder, Shift, ShiftLogEntry, Key, KeyLoan, AuditEvent]
+
+
+def is_sqlite(db=None) -> bool:
+    db = db or database.obj
+    return isinstance(db, pw.SqliteDatabase)
+
+
+def sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///"))
+    return None
+
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "busy_timeout": 10_000,     # ms: a writer waits this long for another console's transaction
+    "foreign_keys": 1,
+    # NORMAL in WAL mode: a power cut may lose the last commits, never corrupts (README says so).
+    "synchronous": "normal",
+}
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file group-readable and -writable, no world access; SQLite gives its
+    -wal and -shm files the same mode as the database file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o660)
+        os.close(fd)
+        os.chmod(path, 0o660)
+
+
+def open_database(url: str) -> pw.Database:
+    path = sqlite_path(url)
+    if path is not None:
+        _create_private_file(path)
+        # IMMEDIATE: a write transaction takes the write lock when it begins, so two consoles
+        # never both read-then-write and deadlock on the upgrade from a read lock.
+        return pw.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
+    return connect_url(url)
+
+
+def connect(url: str, *, migrate_schema: bool = True) -> pw.Database:
+    """Open the database of `url`, bind the models to it, and bring its schema up to date."""
+    db = open_database(url)
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    if migrate_schema:
+        migrate(db, url)
+    return db
+
+
+def close() -> None:
+    if database.obj is not None and not database.is_closed():
+        database.close()
+
+
+# --- schema version and migrations -------------------------------------------------------
+
+def schema_version(db=None) -> int | None:
+    db = db or database.obj
+    if "schema_meta" not in db.get_tables():
+        return None
+    row = SchemaMeta.get_or_none(SchemaMeta.key == "schema_version")
+    return int(row.value) if row else None
+
+
+def migrate(db, url: str | None = None, *, target: int | None = None) -> list[int]:
+    """Create a fresh schema, or run the steps from the database's version to `target`.
+    A SQLite file is copied aside before its first step runs. Returns the steps run."""
+    target = SCHEMA_VERSION if target is None else target
+    tables = db.get_tables()
+    version = schema_version(db)
+    if version is None:
+        if tables:
+            raise SchemaError("this database was not made by deskconsole (it has tables but no schema version)")
+        with db.atomic():
+            db.create_tables(MODELS)
+            SchemaMeta.create(key="schema_version", value=str(target))
+        return []
+    if version > target:
+        raise SchemaError(
+            f"this database has schema version {version}; this program knows up to {target}: upgrade deskconsole"
+        )
+    steps = list(range(version + 1, target + 1))
+    if steps and url and sqlite_path(url):
+        backup(sqlite_path(url).with_name(f"{sqlite_path(url).name}.v{version}.bak"))
+    for step in steps:
+        with db.atomic():
+            MIGRATIONS[step](db)
+            SchemaMeta.update(value=str(step)).where(SchemaMeta.key == "schema_version").execute()
+    return steps
+
+
+# --- writes ------------------------------------------------------------------------------
+
+def _is_busy(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _store_error(exc: Exception) -> StoreError:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return StoreError("The database is read-only: nothing was saved. Tell the supervisor.")
+    if "full" in text:
+        return StoreError("The disk is full: nothing was saved. Tell the supervisor.")
+    if _is_busy(exc):
+        return StoreError("The database stayed busy too long: nothing was saved. Try again.")
+    return StoreError(f"The database refused the write: {exc}")
+
+
+def writes(fn):
+    """A desk function that writes: one IMMEDIATE transaction (the audit event inside it), retried
+    when another console holds the lock past the busy timeout, and any storage failure turned into a
+    StoreError with a plain message. Safe to retry because nothing was committed."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        db = database.obj
+        if db.in_transaction():
+            return fn(*args, **kwargs)
+        for attempt in range(5):
+            try:
+                with db.atomic():
+                    return fn(*args, **kwargs)
+            except (pw.OperationalError, sqlite3.OperationalError) as exc:
+                if _is_busy(exc) and attempt < 4:
+                    _time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
+                    continue
+                raise _store_error(exc) from exc
+            except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+                if isinstance(exc, pw.IntegrityError):
+                    raise
+                raise _store_error(exc) from exc
+
+    return wrapper
+
+
+def backup(dest: Path) -> None:
+    """SQLite's online backup: a consistent copy while other consoles write."""
+    db = database.obj
+    if not is_sqlite(db):
+        raise StoreError("backup copies SQLite databases; use your PostgreSQL tools for a server database")
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    _create_private_file(dest)
+    target = sqlite3.connect(str(dest))
+    try:
+        db.connection().backup(target)
+    finally:
+        target.close()
+
+
+def integrity_problems() -> list[str]:
+    """What is wrong with the database itself (the audit chain is checked by audit.verify_chain)."""
+    db = database.obj
+    problems = []
+    if is_sqlite(db):
+        result = [row[0] for row in db.execute_sql("PRAGMA integrity_check").fetchall()]
+        if result != ["ok"]:
+            problems += [f"integrity: {r}" for r in result]
+        fk = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+        problems += [f"foreign key: table {r[0]} row {r[1]} points at a missing {r[2]}" for r in fk]
+    version = schema_version(db)
+    if version != SCHEMA_VERSION:
+        problems.append(f"schema version is {version}, expected {SCHEMA_VERSION}")
+    return problems

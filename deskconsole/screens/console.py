@@ -1,0 +1,177 @@
+"""The console: header, the four panes (one at a time below 120x36), the strip of counts, footer."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.cells import set_cell_size
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from .. import orders
+from ..console_data import ConsoleData
+from ..i18n import _
+from ..widgets.header import Line
+from ..widgets.panes import PANES, Pane
+from ..widgets.record_table import RecordTable
+from .help import HelpScreen
+from .translated import translate_bindings
+
+# At this size and larger all four panes show at once (ux.md).
+GRID_MIN = (120, 36)
+
+
+class ConsoleScreen(Screen):
+    DEFAULT_CSS = """
+    ConsoleScreen { layout: vertical; }
+    #header { background: $panel; color: $foreground; }
+    #strip { background: $panel; color: $text-muted; display: none; }
+    #panes { grid-size: 1 1; height: 1fr; }
+    ConsoleScreen.-compact #strip { display: block; }
+    ConsoleScreen.-compact Pane { display: none; }
+    ConsoleScreen.-compact Pane.-active { display: block; }
+    ConsoleScreen.-grid #panes { grid-size: 2 2; }
+    """
+
+    BINDINGS = [
+        Binding("1", "show_pane(1)", "Calls", show=False, id="console.pane1"),
+        Binding("2", "show_pane(2)", "Orders", show=False, id="console.pane2"),
+        Binding("3", "show_pane(3)", "Log", show=False, id="console.pane3"),
+        Binding("4", "show_pane(4)", "Keys", show=False, id="console.pane4"),
+        Binding("tab", "cycle_pane(1)", "Next pane", show=False, priority=True, id="console.next_pane"),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, priority=True,
+                id="console.previous_pane"),
+        Binding("slash", "filter", "Filter", id="console.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="console.clear_filter"),
+        Binding("question_mark", "help", "Help", id="console.help"),
+        Binding("ctrl+q", "app.quit", "Quit", priority=True, id="console.quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.active = 1
+        self.data: ConsoleData | None = None
+        self._overdue_orders = 0
+
+    def compose(self) -> ComposeResult:
+        yield Line(id="header")
+        with Grid(id="panes"):
+            for pane in PANES:
+                yield pane(self.app.config.tz)
+        yield Line(id="strip")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._layout_for(self.app.size.width, self.app.size.height)
+        self.action_show_pane(1)
+        self.update_header(self.app.clock.now())
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout_for(event.size.width, event.size.height)
+
+    def _layout_for(self, width: int, height: int) -> None:
+        grid = width >= GRID_MIN[0] and height >= GRID_MIN[1]
+        self.set_class(grid, "-grid")
+        self.set_class(not grid, "-compact")
+
+    # --- panes -------------------------------------------------------------------------
+
+    @property
+    def panes(self) -> list[Pane]:
+        return list(self.query(Pane))
+
+    def pane(self, number: int) -> Pane:
+        return self.query_one(f"#pane-{number}", Pane)
+
+    def action_show_pane(self, number: int) -> None:
+        self.active = number
+        for pane in self.panes:
+            pane.set_class(pane.number == number, "-active")
+        self.pane(number).table.focus()
+        self.refresh_strip()
+
+    def action_cycle_pane(self, step: int) -> None:
+        if isinstance(self.focused, Input) and not self.focused.has_class("pane-filter"):
+            return
+        self.action_show_pane((self.active - 1 + step) % len(PANES) + 1)
+
+    def on_descendant_focus(self, event) -> None:
+        # A click or a filter line focused a pane: that pane is the active one.
+        for pane in event.widget.ancestors:
+            if isinstance(pane, Pane) and pane.number != self.active:
+                self.active = pane.number
+                for other in self.panes:
+                    other.set_class(other is pane, "-active")
+                self.refresh_strip()
+                break
+
+    def action_filter(self) -> None:
+        self.pane(self.active).open_filter()
+
+    def action_clear_filter(self) -> None:
+        self.pane(self.active).close_filter()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    # --- data and time -----------------------------------------------------------------
+
+    def show_data(self, data: ConsoleData, now: datetime) -> None:
+        self.data = data
+        with self.app.batch_update():
+            for pane in self.panes:
+                pane.show(data)
+            self.tick(now)
+
+    def tick(self, now: datetime) -> None:
+        """The 1 s tick: countdown cells and the counts. No database, no layout."""
+        for table in self.query(RecordTable):
+            table.tick(now)
+        self.update_header(now)
+        self.refresh_strip(now)
+
+    def update_header(self, now: datetime) -> None:
+        """Site, operator and role, shift, clock (to the minute: a seconds clock would cost a slow
+        link bytes every second), and the overdue and emergency counts, visible from every pane."""
+        app = self.app
+        op = app.operator
+        data = self.data
+        wide = self.size.width >= GRID_MIN[0]
+        sep = " │ "
+        site = app.config.site_name if wide else set_cell_size(app.config.site_name, 12).rstrip()
+        parts: list = [(site, "bold")]
+        if op:
+            who = f"{op.code} {op.name} ({_(op.role)})" if wide else f"{op.code} {_(op.role)}"
+            parts += [sep, who]
+        if data and data.shift:
+            shift = _(data.shift.kind)
+            if wide:
+                shift += " " + app.local_time(data.shift.starts_at, "HH:mm") + "–" + \
+                    app.local_time(data.shift.ends_at, "HH:mm")
+            parts += [sep, shift]
+        parts += [sep, app.local_time(now, "YYYY-MM-DD HH:mm" if wide else "MM-DD HH:mm")]
+        overdue = orders.overdue_count(data.orders, now) if data else 0
+        if overdue:
+            parts += [" ", (" " + _("{n} OVERDUE", n=overdue) + " ", "bold reverse $error")]
+        emergencies = sum(1 for c in data.calls if c.is_open_emergency) if data else 0
+        if emergencies:
+            parts += [" ", (" ‼ " + _("{n} EMERGENCY", n=emergencies) + " ", "bold reverse $warning")]
+        self.query_one("#header", Line).set_parts(*parts)
+
+    def refresh_strip(self, now: datetime | None = None) -> None:
+        """The other panes' counts in one line (80x24), and each pane's counts on its border."""
+        if self.data is None:
+            return
+        now = now or self.app.clock.now()
+        parts: list = []
+        for pane in self.panes:
+            if parts:
+                parts.append(" │ ")
+            label = f"{pane.number} {pane.short_summary(self.data, now)}"
+            parts.append((label, "bold") if pane.number == self.active else label)
+            pane.border_subtitle = pane.summary(self.data, now)
+        self.query_one("#strip", Line).set_parts(*parts)

@@ -1,0 +1,452 @@
+"""SLA clocks for work orders: allowances, working calendars and due times.
+
+The spec is section 2 of the domain notes (the "defaults the console ships" table).
+Every order has up to two clocks, *respond* and *resolve*.  A clock is either 24/7
+(every minute counts) or *working* (only office hours on working days count, in the
+site's time zone).  Working days come from the public-holiday calendar of the
+`holidays` package (mainland China by default, which includes the adjusted working
+weekends, 调休) plus the site's own extra holidays / working days.
+
+Plain Python on purpose: no Textual here, so the CLI, the reports and the tests can
+use it without a terminal.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+__all__ = [
+    "ClockSpec",
+    "SlaClass",
+    "OfficeHours",
+    "WorkCalendar",
+    "DEFAULT_CATALOGUE",
+    "default_catalogue",
+    "parse_duration",
+    "format_duration",
+    "catalogue_from_config",
+    "SlaEngine",
+]
+
+UTC = timezone.utc
+_MINUTE = timedelta(minutes=1)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class ClockSpec:
+    """One clock of a class.
+
+    ``minutes`` is the allowance: wall minutes for a 24/7 clock, working minutes for a
+    working clock.  ``days`` is set when the allowance was written in working days
+    ("3wd"): the engine then recomputes ``minutes`` from the site's day length, so a
+    catalogue follows a change of office hours.
+    """
+
+    minutes: int
+    working: bool
+    days: float | None = None
+
+
+@dataclass(frozen=True)
+class SlaClass:
+    id: str
+    respond: ClockSpec | None  # on site / first reply
+    resolve: ClockSpec | None  # done
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    start: time = time(8, 0)
+    end: time = time(17, 0)
+    weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5})  # ISO weekdays, Mon=1
+
+    def __post_init__(self) -> None:
+        # Accept any iterable of weekdays (a TOML list, a set) but store a frozenset
+        # so the dataclass stays hashable.
+        days = frozenset(self.weekdays)
+        object.__setattr__(self, "weekdays", days)
+        if not days <= set(range(1, 8)):
+            raise ValueError(f"office weekdays must be ISO weekdays 1..7, got {sorted(days)}")
+        # No overnight offices: a working day is one interval inside one date.
+        if self.end <= self.start:
+            raise ValueError(
+                f"office hours must end after they start, got {self.start:%H:%M}-{self.end:%H:%M}"
+            )
+
+    @property
+    def day_minutes(self) -> int:
+        """Length of a working day in minutes (end - start)."""
+        return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+
+
+# ------------------------------------------------------------------ work calendar
+
+
+class WorkCalendar:
+    """Which dates are working days.
+
+    A date is a working day when, in this order of precedence:
+    1. it is in the site's ``extra_workdays`` -> working;
+    2. it is in the site's ``extra_holidays`` -> not working;
+    3. it is a public holiday of the package calendar -> not working;
+    4. it is an adjusted working weekend (调休) of the package calendar -> working;
+    5. otherwise its ISO weekday is in ``weekdays``.
+
+    The package calendar is loaded one year at a time and cached.  For a year the
+    package cannot produce (too far out, or it raises) the calendar falls back to
+    the weekdays rule, so a due time is never a crash.
+    """
+
+    def __init__(
+        self,
+        country: str | None = "CN",
+        weekdays: Iterable[int] = frozenset({1, 2, 3, 4, 5}),
+        extra_holidays: Iterable[date] = (),
+        extra_workdays: Iterable[date] = (),
+    ) -> None:
+        self.country = country
+        self.weekdays = frozenset(weekdays)
+        if not self.weekdays <= set(range(1, 8)):
+            raise ValueError(f"weekdays must be ISO weekdays 1..7, got {sorted(self.weekdays)}")
+        self.extra_holidays = frozenset(extra_holidays)
+        self.extra_workdays = frozenset(extra_workdays)
+        both = self.extra_holidays & self.extra_workdays
+        if both:
+            listed = ", ".join(d.isoformat() for d in sorted(both))
+            raise ValueError(f"dates listed both as extra holiday and extra workday: {listed}")
+        if country is not None:
+            # Fail at start-up on a typo in the site file, not at the first due time.
+            try:
+                holidays.country_holidays(country)
+            except NotImplementedError:
+                raise ValueError(f"unknown holiday country {country!r}") from None
+        # year -> (public holidays, adjusted working days) from the package
+        self._years: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
+        self.fallback_years: set[int] = set()  # years where the package failed
+
+    def _year(self, year: int) -> tuple[frozenset[date], frozenset[date]]:
+        cached = self._years.get(year)
+        if cached is not None:
+            return cached
+        off: frozenset[date] = frozenset()
+        on: frozenset[date] = frozenset()
+        if self.country is not None:
+            try:
+                cal = holidays.country_holidays(self.country, years=year)
+                off = frozenset(d for d in cal.keys() if d.year == year)
+                # weekend_workdays holds the 调休 days; it can carry other years too.
+                on = frozenset(
+                    d for d in getattr(cal, "weekend_workdays", ()) if d.year == year
+                )
+            except Exception:  # noqa: BLE001 - any package failure means "weekdays only"
+                off, on = frozenset(), frozenset()
+                self.fallback_years.add(year)
+        self._years[year] = (off, on)
+        return off, on
+
+    def is_working_day(self, d: date) -> bool:
+        if d in self.extra_workdays:
+            return True
+        if d in self.extra_holidays:
+            return False
+        off, on = self._year(d.year)
+        if d in off:
+            return False
+        if d in on:
+            return True
+        return d.isoweekday() in self.weekdays
+
+
+# ------------------------------------------------------------- duration syntax
+
+_NO_CLOCK = {"", "-", "—", "none"}
+_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*(min|h|d|wmin|wh|wd)(?:\s+(24/7))?$")
+# minutes per unit for the units that do not depend on the site's day length
+_UNIT_MINUTES = {"min": 1, "h": 60, "d": 1440, "wmin": 1, "wh": 60}
+_SYNTAX_HELP = (
+    "use e.g. '10min', '2h', '1d' (24/7) or '4.5wh', '3wd' (working hours/days), or '-' for none"
+)
+
+
+def parse_duration(text: str | None, office_hours: OfficeHours) -> ClockSpec | None:
+    """Parse a site-file allowance; the unit decides the clock.
+
+    24/7: ``min``, ``h``, ``d`` (calendar days of 24 h), optionally followed by
+    " 24/7" (what format_duration writes).  Working: ``wmin``, ``wh`` (working
+    minutes/hours) and ``wd`` (working days of the site's day length).
+    ``"-"``, ``""`` and ``"none"`` mean no clock and return None.
+    """
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise ValueError(f"bad duration {text!r}: expected a string; {_SYNTAX_HELP}")
+    s = text.strip().lower()
+    if s in _NO_CLOCK:
+        return None
+    m = _DURATION_RE.match(s)
+    if not m:
+        raise ValueError(f"bad duration {text!r}: {_SYNTAX_HELP}")
+    number, unit, suffix = float(m.group(1)), m.group(2), m.group(3)
+    working = unit.startswith("w")
+    if working and suffix:
+        raise ValueError(f"bad duration {text!r}: a working-time unit cannot be 24/7")
+    if number <= 0:
+        raise ValueError(f"bad duration {text!r}: the allowance must be more than zero")
+    if unit == "wd":
+        # Working days round to the minute: a day length need not be even.
+        minutes = round(number * office_hours.day_minutes)
+        if minutes < 1:
+            raise ValueError(f"bad duration {text!r}: less than one minute")
+        return ClockSpec(minutes=minutes, working=True, days=number)
+    exact = number * _UNIT_MINUTES[unit]
+    minutes = round(exact)
+    # Refuse to round silently: "1.5min" or "0.01h" is a typo, not an allowance.
+    if minutes < 1 or not math.isclose(exact, minutes, abs_tol=1e-9):
+        raise ValueError(f"bad duration {text!r}: not a whole number of minutes")
+    return ClockSpec(minutes=minutes, working=working)
+
+
+def _num(x: float) -> str:
+    """Shortest decimal for a number: 3.0 -> '3', 0.5 -> '0.5'."""
+    return str(int(x)) if x == int(x) else repr(float(x))
+
+
+def format_duration(spec: ClockSpec | None, office_hours: OfficeHours | None = None) -> str:
+    """Inverse of parse_duration, for listings: "10min 24/7", "24h 24/7", "3wd", "4.5wh".
+
+    parse_duration(format_duration(spec, oh), oh) == spec for any spec parse_duration
+    produced.  ``office_hours`` is accepted for symmetry; the text does not need it.
+    """
+    if spec is None:
+        return "-"
+    n = spec.minutes
+    if spec.working:
+        if spec.days is not None:
+            return f"{_num(spec.days)}wd"
+        if (n * 100) % 60 == 0:  # hours with at most two decimals, e.g. 4.5wh
+            return f"{_num(n / 60)}wh"
+        return f"{n}wmin"
+    if n % 1440 == 0 and n >= 2 * 1440:  # "7d" reads better than "168h"; "24h" stays
+        text = f"{n // 1440}d"
+    elif n % 60 == 0:
+        text = f"{n // 60}h"
+    else:
+        text = f"{n}min"
+    return f"{text} 24/7"
+
+
+# -------------------------------------------------------------------- catalogue
+
+# The second table of domain.md section 2, in its order, as site-file text; the
+# minutes are computed from the office hours so "wd" follows the day length.
+_DEFAULT_SPECS: dict[str, tuple[str, str]] = {
+    "emergency": ("10min", "24h"),
+    "hazard": ("10min", "3wd"),
+    "urgent_repair": ("30min", "24h"),
+    "simple_repair": ("-", "0.5wd"),
+    "general_repair": ("-", "3wd"),
+    "common_area": ("-", "3wd"),
+    "complaint_impact": ("-", "2h"),
+    "complaint_neighbour": ("15min", "8h"),
+    "complaint_staff": ("-", "0.5wd"),
+    "complaint_staff_serious": ("-", "2wd"),
+    "complaint_other": ("8h", "3wd"),
+    "inquiry": ("30min", "2wd"),
+    "cleaning": ("-", "3wd"),
+}
+
+
+def default_catalogue(office_hours: OfficeHours | None = None) -> dict[str, SlaClass]:
+    """The shipped defaults, with working-day allowances in this site's minutes."""
+    oh = office_hours or OfficeHours()
+    return {
+        cid: SlaClass(cid, parse_duration(respond, oh), parse_duration(resolve, oh))
+        for cid, (respond, resolve) in _DEFAULT_SPECS.items()
+    }
+
+
+# Minutes for the default 08:00-17:00 day; SlaEngine rescales "wd" clocks anyway.
+DEFAULT_CATALOGUE: dict[str, SlaClass] = default_catalogue()
+
+_CLASS_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def catalogue_from_config(
+    section: Mapping[str, object] | None, office_hours: OfficeHours
+) -> dict[str, SlaClass]:
+    """Build a site's catalogue from the [sla] table of its site file.
+
+    Starts from the defaults; ``{"urgent_repair": {"resolve": "12h"}}`` overrides one
+    clock and keeps the other; an unknown class id adds a class (missing clocks are
+    none).  Any bad value raises ValueError naming the class and the key.
+    """
+    catalogue = default_catalogue(office_hours)
+    for cid, table in (section or {}).items():
+        if not isinstance(cid, str) or not _CLASS_ID_RE.match(cid):
+            raise ValueError(
+                f"[sla] bad class id {cid!r}: use lower-case letters, digits and '_'"
+            )
+        if not isinstance(table, Mapping):
+            raise ValueError(
+                f"[sla.{cid}] must be a table like {{respond = \"30min\", resolve = \"3wd\"}},"
+                f" got {table!r}"
+            )
+        unknown = set(table) - {"respond", "resolve"}
+        if unknown:
+            raise ValueError(
+                f"[sla.{cid}] unknown key(s) {', '.join(sorted(map(str, unknown)))}:"
+                " only 'respond' and 'resolve' are allowed"
+            )
+        current = catalogue.get(cid) or SlaClass(cid, None, None)
+        clocks = {}
+        for key in ("respond", "resolve"):
+            if key in table:
+                try:
+                    clocks[key] = parse_duration(table[key], office_hours)
+                except ValueError as exc:
+                    raise ValueError(f"[sla.{cid}] {key}: {exc}") from None
+        catalogue[cid] = replace(current, **clocks)
+    return catalogue
+
+
+# ----------------------------------------------------------------------- engine
+
+
+class SlaEngine:
+    """Due times for a site: its catalogue, office hours, time zone and calendar."""
+
+    # Guards against a calendar with no working days at all (endless search).
+    _MAX_IDLE_DAYS = 3700
+
+    def __init__(
+        self,
+        catalogue: Mapping[str, SlaClass],
+        office_hours: OfficeHours,
+        tz: str = "Asia/Shanghai",
+        calendar: WorkCalendar | None = None,
+    ) -> None:
+        self.office_hours = office_hours
+        try:
+            self.tz = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {tz!r}") from None
+        self.calendar = calendar or WorkCalendar(weekdays=office_hours.weekdays)
+        # Allowances written in working days follow this site's day length.
+        self.catalogue: dict[str, SlaClass] = {
+            cid: replace(c, respond=self._rescale(c.respond), resolve=self._rescale(c.resolve))
+            for cid, c in catalogue.items()
+        }
+
+    def _rescale(self, spec: ClockSpec | None) -> ClockSpec | None:
+        if spec is None or not spec.working or spec.days is None:
+            return spec
+        return replace(spec, minutes=round(spec.days * self.office_hours.day_minutes))
+
+    # -- office intervals ---------------------------------------------------
+
+    def _office(self, d: date) -> tuple[datetime, datetime] | None:
+        """Opening and closing instant (UTC) of local date ``d``, or None if closed.
+
+        Built from local wall-clock times, so a DST change moves the office with the
+        clock, as it does in real life.
+        """
+        if not self.calendar.is_working_day(d):
+            return None
+        oh = self.office_hours
+        opens = datetime.combine(d, oh.start, tzinfo=self.tz).astimezone(UTC)
+        closes = datetime.combine(d, oh.end, tzinfo=self.tz).astimezone(UTC)
+        return opens, closes
+
+    @staticmethod
+    def _utc(moment: datetime, name: str) -> datetime:
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"{name} must be a time-zone-aware datetime, got naive {moment!r}")
+        return moment.astimezone(UTC)
+
+    def _local_date(self, moment_utc: datetime) -> date:
+        return moment_utc.astimezone(self.tz).date()
+
+    def _add_working(self, start: datetime, amount: timedelta) -> datetime:
+        """Walk office intervals day by day, spending ``amount`` of office time."""
+        cur = start
+        remaining = amount
+        d = self._local_date(cur)
+        idle = 0
+        while True:
+            office = self._office(d)
+            if office is not None:
+                idle = 0
+                opens, closes = office
+                if cur < closes:
+                    cur = max(cur, opens)
+                    available = closes - cur
+                    # "<=": a deadline landing on closing time stays at closing time.
+                    if remaining <= available:
+                        return cur + remaining
+                    remaining -= available
+            else:
+                idle += 1
+                if idle > self._MAX_IDLE_DAYS:
+                    raise ValueError("the work calendar has no working day in ten years")
+            d += timedelta(days=1)
+
+    # -- public API ---------------------------------------------------------
+
+    def add(self, start: datetime, spec: ClockSpec) -> datetime:
+        """Due time (aware UTC) of a clock of ``spec`` started at ``start``."""
+        return self._add(self._utc(start, "start"), timedelta(minutes=spec.minutes), spec)
+
+    def _add(self, start: datetime, amount: timedelta, spec: ClockSpec) -> datetime:
+        if not spec.working:
+            return start + amount
+        return self._add_working(start, amount)
+
+    def deadlines(
+        self, class_id: str, start: datetime
+    ) -> tuple[datetime | None, datetime | None]:
+        """(respond_due, resolve_due) in UTC for an order of ``class_id``."""
+        try:
+            cls = self.catalogue[class_id]
+        except KeyError:
+            known = ", ".join(self.catalogue)
+            raise ValueError(f"unknown SLA class {class_id!r}; known classes: {known}") from None
+        respond = None if cls.respond is None else self.add(start, cls.respond)
+        resolve = None if cls.resolve is None else self.add(start, cls.resolve)
+        return respond, resolve
+
+    def point_at_fraction(self, start: datetime, spec: ClockSpec, fraction: float) -> datetime:
+        """The moment ``fraction`` of the allowance is used, in the clock's own terms.
+
+        For a working clock, 0.5 of 3wd is 13.5 working hours after counting starts.
+        Fraction 0 is the moment counting starts (next opening, for a working clock).
+        """
+        if not 0 <= fraction <= 1:
+            raise ValueError(f"fraction must be between 0 and 1, got {fraction!r}")
+        amount = timedelta(minutes=spec.minutes * fraction)
+        return self._add(self._utc(start, "start"), amount, spec)
+
+    def working_minutes_between(self, a: datetime, b: datetime) -> int:
+        """Whole minutes of office time in [a, b); 0 if b is not after a."""
+        a, b = self._utc(a, "a"), self._utc(b, "b")
+        if b <= a:
+            return 0
+        total = timedelta()
+        d, last = self._local_date(a), self._local_date(b)
+        while d <= last:
+            office = self._office(d)
+            if office is not None:
+                lo, hi = max(office[0], a), min(office[1], b)
+                if hi > lo:
+                    total += hi - lo
+            d += timedelta(days=1)
+        return total // _MINUTE
