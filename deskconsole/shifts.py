@@ -79,12 +79,12 @@ def _open_shift(actor: Operator, config: Config, now: datetime) -> Shift:
 
 def current(config: Config, now: datetime) -> ShiftInfo | None:
     kind, start, _end = shift_bounds(config, now)
-    shift = (Shift.select(Shift, Staff.code).join(Staff, on=(Shift.holder == Staff.id), join_type=pw.JOIN.LEFT_OUTER)
-             .where((Shift.kind == kind) & (Shift.starts_at == start)).first())
+    shift = (Shift.select(Shift, Staff.code.alias("holder_code"))
+             .join(Staff, on=(Shift.holder == Staff.id), join_type=pw.JOIN.LEFT_OUTER)
+             .where((Shift.kind == kind) & (Shift.starts_at == start)).dicts().first())
     if shift is None:
         return None
-    return ShiftInfo(shift.id, shift.kind, shift.starts_at, shift.ends_at,
-                     shift.holder.code if shift.holder_id else "")
+    return ShiftInfo(shift["id"], shift["kind"], shift["starts_at"], shift["ends_at"], shift["holder_code"] or "")
 
 
 def recent_entries(limit: int = 200) -> list[EntryRow]:

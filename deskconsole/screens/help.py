@@ -1,6 +1,7 @@
 """`?`: the keymap, as in ux.md and the README."""
 from __future__ import annotations
 
+from rich.cells import set_cell_size
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -47,7 +48,8 @@ class HelpScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         lines = [Content.assemble((_("Keys"), "bold"), "\n")]
         for keys, where, what in KEYMAP:
-            lines.append(Content.assemble((f"{keys:<16}", "bold $accent"), f"{_(where):<12}", _(what), "\n"))
+            lines.append(Content.assemble((set_cell_size(keys, 16), "bold $accent"), set_cell_size(_(where), 12),
+                                          _(what), "\n"))
         lines.append(Content.assemble("\n", (_("Esc closes this help."), "$text-muted")))
         with VerticalScroll(id="help"):
             yield Static(Content("").join(lines))

@@ -358,6 +358,24 @@ class RecordTable(ScrollView, can_focus=True):
         & > .record-table--empty {
             text-style: dim italic;
         }
+        &:nocolor {
+            /* Textual greys the colours: red/yellow text would come out *dimmer*
+               than normal text (and a red reverse block dark grey), so the states
+               keep the normal colour and rely on their text styles. */
+            & > .record-table--alarm, & > .record-table--over,
+            & > .record-table--band50, & > .record-table--band75,
+            & > .record-table--band90 {
+                color: $foreground;
+            }
+            & > .record-table--warn {
+                color: $foreground;
+                text-style: italic;
+            }
+            /* Tell the cursor apart from a reversed "over" row. */
+            &:focus > .record-table--cursor {
+                text-style: reverse bold underline;
+            }
+        }
     }
     """
 
@@ -574,8 +592,10 @@ class RecordTable(ScrollView, can_focus=True):
             y = row_index - top + 1
             for column_key, text, style in new_values:
                 if painted.get(column_key) != (text, style):
-                    x, width = positions[column_key]
-                    self.refresh(Region(x, y, width, 1))
+                    position = positions.get(column_key)
+                    if position is not None:  # (zero-width columns are not drawn)
+                        x, width = position
+                        self.refresh(Region(x, y, width, 1))
 
     # ----------------------------------------------------------------- the cursor
 
@@ -665,9 +685,10 @@ class RecordTable(ScrollView, can_focus=True):
         layout: bool = False,
         recompose: bool = False,
     ) -> RecordTable:
-        # A full repaint (no regions) is what Textual does on focus/blur, theme and CSS
-        # changes and resizes: any of those may change styles or geometry, so drop the
-        # render caches.  Partial refreshes (scrolling, ticks, row updates) keep them.
+        # A full repaint (no regions) is what Textual asks for on focus/blur and when
+        # component styles change: styles may differ, so drop the render caches.
+        # Partial refreshes (scrolling, ticks, row updates) keep them.  Width changes
+        # are caught by `_ensure_layout`, CSS/theme updates by `notify_style_update`.
         if repaint and not regions:
             self._invalidate_render_caches()
         return super().refresh(

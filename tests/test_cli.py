@@ -1,0 +1,83 @@
+"""The sub-commands: init, export, backup, check, and the demo's refusal to replace a real database."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from deskconsole import cli, db
+
+
+def deskconsole(*args: str, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "deskconsole", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_init_then_check(tmp_path):
+    path = tmp_path / "site" / "desk.db"
+    result = deskconsole("init", "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    result = deskconsole("check", "--db", str(path))
+    assert result.returncode == 0 and "check: ok" in result.stdout
+
+
+def test_export_of_a_seeded_database(demo_site, capsys):
+    assert cli.main(["export", "--db", db.sqlite_path(demo_site.db_url).as_posix()]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["schema_version"] == db.SCHEMA_VERSION
+    for table in ("units", "staff", "calls", "work_orders", "shifts", "shift_log", "keys", "key_loans", "audit"):
+        assert isinstance(data[table], list) and data[table], table
+    assert len(data["calls"]) == 2000 and len(data["units"]) == 288
+    assert all("pin_hash" not in s for s in data["staff"])
+    assert "scrypt$" not in json.dumps(data)
+    assert data["calls"][0]["received_at"].endswith("+08:00")
+    assert any(c["caller"] == "王[b]小明" for c in data["calls"])
+    assert all("\x1b" not in c["caller"] for c in data["calls"])
+    assert data["audit"][0]["data"] == {"after": {"count": 288}}
+
+
+def test_backup_then_check_the_copy(demo_site, tmp_path):
+    dest = tmp_path / "backup.db"
+    assert cli.main(["backup", "--db", db.sqlite_path(demo_site.db_url).as_posix(), str(dest)]) == 0
+    result = deskconsole("check", "--db", str(dest))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_reports_a_broken_audit_chain(demo_site):
+    db.AuditEvent.update(action="forged").where(db.AuditEvent.id == 3).execute()
+    db.close()
+    result = deskconsole("check", "--db", db.sqlite_path(demo_site.db_url).as_posix())
+    assert result.returncode == 1
+    assert "audit event 3: its content was changed" in result.stdout
+
+
+def test_demo_will_not_replace_a_real_database(demo_site):
+    path = db.sqlite_path(demo_site.db_url).as_posix()
+    db.close()
+    result = deskconsole("demo", "--db", path)
+    assert result.returncode == 2
+    assert "is not a demo database" in result.stderr
+
+
+def test_bad_site_file_is_a_clear_message(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text('timezone = "Mars/Olympus"\n')
+    result = deskconsole("check", "--db", str(tmp_path / "d.db"), "--site", str(site))
+    assert result.returncode == 2 and "unknown time zone 'Mars/Olympus'" in result.stderr
+
+
+def test_init_demo_data_refuses_a_database_with_staff(demo_site):
+    path = db.sqlite_path(demo_site.db_url).as_posix()
+    db.close()
+    result = deskconsole("init", "--demo-data", "--db", path)
+    assert result.returncode == 2 and "has data already" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["tmp.db", "sqlite:///x.db"])
+def test_db_url_from_path_or_url(value, tmp_path, monkeypatch):
+    from deskconsole.config import db_url_from
+    monkeypatch.chdir(tmp_path)
+    url = db_url_from(value)
+    assert url.startswith("sqlite:///")

@@ -1,0 +1,54 @@
+"""Every text the code shows has its Simplified Chinese, with the same placeholders."""
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from deskconsole import i18n
+from deskconsole.i18n import _
+
+PACKAGE = Path(__file__).parent.parent / "deskconsole"
+
+
+def literal_messages() -> set[str]:
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        found |= set(re.findall(r'\b_\(\s*"((?:[^"\\]|\\.)*)"', path.read_text()))
+    return found
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_message_has_a_chinese_translation():
+    catalogue = i18n.load_catalogue("zh")
+    missing = sorted(m for m in literal_messages() if m not in catalogue)
+    assert missing == []
+
+
+def test_translations_keep_the_placeholders():
+    catalogue = i18n.load_catalogue("zh")
+    assert [k for k, v in catalogue.items() if fields(k) != fields(v)] == []
+
+
+def test_language_switch_and_fallback():
+    i18n.set_language("zh")
+    assert _("Calls") == "来电"
+    assert _("{n} OVERDUE", n=3) == "3 单超时"
+    assert _("a text nobody translated") == "a text nobody translated"
+    i18n.set_language("en")
+    assert _("Calls") == "Calls"
+    with pytest.raises(ValueError):
+        i18n.set_language("fr")
+
+
+@pytest.mark.parametrize("env, lang", [
+    ({"LANG": "zh_CN.UTF-8"}, "zh"), ({"LANG": "en_US.UTF-8"}, "en"), ({}, "en"),
+    ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
+])
+def test_language_from_locale(env, lang):
+    assert i18n.language_from_locale(env) == lang
