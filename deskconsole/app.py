@@ -107,6 +107,20 @@ class DeskApp(App):
             yield SystemCommand(_("Filter this pane"), _("Type to narrow the list"), screen.action_filter)
             yield SystemCommand(_("Keys and help"), _("The keymap"), screen.action_help)
             yield SystemCommand(_("Reload"), _("Read everything from the database again"), self.reload)
+            for pane in screen.panes:
+                for name, help_text, callback in pane.commands():
+                    yield SystemCommand(name, help_text, callback)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: ask first if a form holds unsaved input."""
+        from .screens.form import ConfirmScreen, FormScreen
+        if any(isinstance(s, FormScreen) and s.is_dirty() for s in self.screen_stack):
+            def answered(leave: bool | None) -> None:
+                if leave:
+                    self.exit()
+            self.push_screen(ConfirmScreen(_("A form holds what you typed. Quit and lose it?")), answered)
+            return
+        self.exit()
 
     def on_unmount(self) -> None:
         if self.feed is not None:

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from . import audit, calls, db, keys, orders, people, shifts
 from .config import Config
 from .db import Call, Key, Unit
-from .people import Operator
 
 DEMO_PIN = "0000"
 DEMO_STAFF = [

@@ -1,6 +1,6 @@
 """One translation function for every user-visible string.
 
-Messages are written in English in the code; `locales/<lang>.toml` maps each English text to
+Messages are written in English in the code; `locales/<lang>/*.toml` map each English text to
 its translation. A text missing from a catalogue falls back to English, never to a blank.
 """
 from __future__ import annotations
@@ -24,10 +24,15 @@ def language_from_locale(environ: dict[str, str] | None = None) -> str:
 
 
 def load_catalogue(lang: str) -> dict[str, str]:
+    """All of `locales/<lang>/*.toml` merged: one file per concern, so each can grow on its own."""
     if lang == "en":
         return {}
-    text = resources.files("deskconsole").joinpath("locales", f"{lang}.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    catalogue: dict[str, str] = {}
+    folder = resources.files("deskconsole").joinpath("locales", lang)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            catalogue.update(tomllib.loads(entry.read_text("utf-8")))
+    return catalogue
 
 
 def set_language(lang: str) -> None:

@@ -11,6 +11,7 @@ from . import audit, db
 from .calls import MAX_TEXT, find_unit
 from .countdown import Deadline, wall_deadline
 from .db import Unit, WorkOrder
+from .errors import Conflict
 from .i18n import _
 from .people import InvalidInput, Operator, require
 from .text import clean
@@ -129,10 +130,6 @@ def create_order(actor: Operator, now: datetime, engine, *, sla_class: str, desc
         "respond_due_at": respond_due, "resolve_due_at": resolve_due,
     })
     return order.id
-
-
-class Conflict(Exception):
-    """Another console changed the record first; the message says who and when."""
 
 
 @db.writes

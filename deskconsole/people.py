@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from . import audit, db
 from .db import Staff
+from .errors import InvalidInput, PermissionDenied, SignOnError  # noqa: F401 (re-exported)
 from .i18n import _
 from .text import clean
 
@@ -65,23 +66,6 @@ class Operator:
     @classmethod
     def of(cls, staff: Staff) -> "Operator":
         return cls(staff.id, staff.code, staff.name, staff.role)
-
-
-class SignOnError(Exception):
-    pass
-
-
-class PermissionDenied(Exception):
-    pass
-
-
-class InvalidInput(ValueError):
-    """A refused value: `field` names the form field, the message says what is expected."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def may(operator: Operator, action: str) -> bool:

@@ -1,0 +1,186 @@
+"""The form every record is entered through, and the yes/no question.
+
+ux.md: the cursor starts in the first field; Tab moves on; Ctrl+S saves from anywhere; a refused
+value is marked at its field with a message that says what is expected, and nothing typed is lost;
+Esc closes without saving, asking first if anything was typed.
+"""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from .. import db
+from ..i18n import _
+from ..errors import Conflict, InvalidInput, PermissionDenied
+from .translated import translate_bindings
+
+FIELD_TYPES = (Input, Select, TextArea)
+
+
+def field_value(widget: Widget):
+    if isinstance(widget, TextArea):
+        return widget.text
+    if isinstance(widget, Select):
+        return None if widget.value is Select.BLANK else widget.value
+    return widget.value
+
+
+class FormScreen(ModalScreen):
+    """Subclasses give `form_title`, compose their fields with `labelled()` in `form_fields()`,
+    and `save(values)` calls the desk function and returns what the form dismisses with."""
+
+    DEFAULT_CSS = """
+    FormScreen { align: center middle; }
+    #form { width: 76; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
+            background: $surface; padding: 0 1; }
+    .form-title { text-style: bold; margin-bottom: 1; }
+    .form-field { height: auto; }
+    .form-field > Label { color: $text-muted; }
+    .form-field Input, .form-field Select { width: 100%; }
+    .form-field TextArea { height: 5; }
+    .form-field .-invalid { border: tall $error; }
+    .field-error { color: $error; text-style: bold; height: auto; display: none; }
+    .field-error.-shown { display: block; }
+    .field-note { color: $text-muted; height: auto; display: none; }
+    .field-note.-shown { display: block; }
+    #form-message { color: $error; text-style: bold; height: auto; }
+    .form-hint { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True, id="form.save"),
+        Binding("escape", "cancel", "Close", id="form.cancel"),
+    ]
+    form_title = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self._initial: dict | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="form"):
+            yield Static(_(self.form_title), classes="form-title", markup=False)
+            yield from self.form_fields()
+            yield Static("", id="form-message", markup=False)
+            yield Static(_("Ctrl+S saves · Tab moves on · Esc closes"), classes="form-hint")
+
+    def form_fields(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def labelled(self, label: str, widget: Widget) -> ComposeResult:
+        """A field: its label, the widget (whose id is the field name the desk uses), and lines for
+        a refusal and a note under it."""
+        with Vertical(classes="form-field"):
+            yield Label(label, markup=False)
+            yield widget
+            yield Static("", id=f"{widget.id}-error", classes="field-error", markup=False)
+            yield Static("", id=f"{widget.id}-note", classes="field-note", markup=False)
+
+    def on_mount(self) -> None:
+        self._initial = self.values()
+        fields = self.fields()
+        if fields:
+            fields[0].focus()
+
+    def fields(self) -> list[Widget]:
+        return [w for w in self.query("*") if isinstance(w, FIELD_TYPES) and w.id]
+
+    def values(self) -> dict:
+        return {w.id: field_value(w) for w in self.fields()}
+
+    def is_dirty(self) -> bool:
+        return self._initial is not None and self.values() != self._initial
+
+    # --- messages at the fields ------------------------------------------------------------
+
+    def show_error(self, field: str, message: str) -> None:
+        self.clear_errors()
+        matches = self.query(f"#{field}")
+        if not matches:
+            self.show_message(message)
+            return
+        widget = matches.first()
+        widget.add_class("-invalid")
+        error = self.query_one(f"#{field}-error", Static)
+        error.update(message)
+        error.add_class("-shown")
+        widget.focus()
+
+    def show_note(self, field: str, message: str) -> None:
+        note = self.query_one(f"#{field}-note", Static)
+        note.update(message)
+        note.set_class(bool(message), "-shown")
+
+    def show_message(self, message: str) -> None:
+        self.query_one("#form-message", Static).update(message)
+
+    def clear_errors(self) -> None:
+        for widget in self.query(".-invalid"):
+            widget.remove_class("-invalid")
+        for error in self.query(".field-error"):
+            error.remove_class("-shown")
+        self.show_message("")
+
+    # --- save and cancel -------------------------------------------------------------------
+
+    def save(self, values: dict):
+        raise NotImplementedError
+
+    def action_save(self) -> None:
+        self.clear_errors()
+        try:
+            result = self.save(self.values())
+        except InvalidInput as exc:
+            self.show_error(exc.field, exc.message)
+            return
+        except (Conflict, PermissionDenied, db.StoreError) as exc:
+            # Everything typed stays in the form: the user can try again or copy it elsewhere.
+            self.show_message(str(exc))
+            return
+        self._initial = None
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        if not self.is_dirty():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen(_("Close the form and lose what you typed?")), answered)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question: y or Enter says yes, n or Esc says no."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    #confirm { width: 60; max-width: 100%; height: auto; border: round $warning; background: $surface; padding: 0 1; }
+    #confirm-keys { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("enter", "answer(True)", "Yes", show=False),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "answer(False)", "No", show=False),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Static(self.question, markup=False)
+            with Horizontal():
+                yield Static(_("y / Enter: yes    n / Esc: no"), id="confirm-keys")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,123 @@
+"""The pane every concern builds on: a titled RecordTable with a filter line."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input
+
+from .. import countdown
+from ..console_data import ConsoleData
+from ..i18n import _
+from .record_table import Column, RecordTable, Row
+
+
+def render_countdown(_column: str, value, now: datetime) -> tuple[str, str]:
+    return countdown.render(value, now)
+
+
+class Pane(Vertical, can_focus=False):
+    """A titled pane: its table, and a filter line that `/` opens."""
+
+    DEFAULT_CSS = """
+    Pane { border: round $foreground 40%; height: 1fr; }
+    Pane:focus-within { border: round $accent; }
+    Pane > Input.pane-filter { display: none; height: 1; border: none; padding: 0 1; }
+    Pane.-filtering > Input.pane-filter { display: block; }
+    """
+
+    number = 0
+    title = ""
+    empty_text = "Nothing here."
+
+    def __init__(self, tz) -> None:
+        super().__init__(id=f"pane-{self.number}")
+        self.tz = tz
+        self._rows: list[Row] = []
+        self._filter = ""
+        self._pending_select = None
+
+    def compose(self) -> ComposeResult:
+        table = RecordTable(self.columns(), empty_text=_(self.empty_text), id=f"table-{self.number}")
+        table.dynamic_renderer = render_countdown
+        yield table
+        filter_input = Input(placeholder=_("Filter: type to narrow, Esc clears"), classes="pane-filter",
+                             id=f"filter-{self.number}")
+        yield filter_input
+
+    def on_mount(self) -> None:
+        self.border_title = f"{self.number} {_(self.title)}"
+
+    def on_record_table_row_selected(self, event: RecordTable.RowSelected) -> None:
+        event.stop()
+        if event.key is not None:
+            self.open_record(event.key)
+
+    def open_record(self, key) -> None:
+        """Enter on a row: a pane shows the record with its history and actions."""
+
+    def commands(self):
+        """(name, help, callback) for the command palette: what this pane can do, by name."""
+        return ()
+
+    def select(self, key) -> None:
+        """Put the cursor on a record, e.g. the one just saved (once the reload shows it)."""
+        if not self.table.move_cursor_to_key(key):
+            self._pending_select = key
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one(RecordTable)
+
+    def columns(self) -> list[Column]:
+        raise NotImplementedError
+
+    def rows(self, data: ConsoleData) -> list[Row]:
+        raise NotImplementedError
+
+    def summary(self, data: ConsoleData, now: datetime) -> str:
+        """The pane's counts for the strip and its border."""
+        raise NotImplementedError
+
+    def short_summary(self, data: ConsoleData, now: datetime) -> str:
+        """The same counts in a few characters, for the strip at 80x24."""
+        raise NotImplementedError
+
+    def show(self, data: ConsoleData) -> None:
+        self._rows = self.rows(data)
+        self._apply_filter()
+        pending = self._pending_select
+        if pending is not None and self.table.move_cursor_to_key(pending):
+            self._pending_select = None
+
+    # --- filter ------------------------------------------------------------------------
+
+    def open_filter(self) -> None:
+        self.add_class("-filtering")
+        self.query_one(Input).focus()
+
+    def close_filter(self) -> None:
+        filter_input = self.query_one(Input)
+        filter_input.value = ""
+        self.remove_class("-filtering")
+        self.table.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._filter = event.value.casefold().strip()
+        self._apply_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.table.focus()
+
+    def _apply_filter(self) -> None:
+        needle = self._filter
+        if not needle:
+            self.table.set_rows(self._rows)
+            return
+        self.table.set_rows([
+            row for row in self._rows
+            if any(needle in text.casefold() for text in row.cells.values())
+        ])
