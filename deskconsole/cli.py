@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from decimal import Decimal
@@ -19,6 +20,8 @@ EXPORT_TABLES = {
 # Never leaves the database: not in the export, the audit or a log.
 SECRET_COLUMNS = {"pin_hash"}
 DEMO_MARK = "demo"
+# Modules that add sub-commands of their own concern: `call add`, `sla`, `handover`, ...
+SUBCOMMAND_MODULES = ("cli_calls", "cli_orders", "cli_shifts", "cli_keys")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", parents=[common], help="a consistent copy, safe while consoles write")
     backup.add_argument("dest", help="file to write")
     sub.add_parser("check", parents=[common], help="integrity, schema version and audit chain")
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"deskconsole.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"deskconsole.{name}":
+                raise
+            continue
+        # Each adds its parsers with set_defaults(handler=function(config, args) -> exit status).
+        module.register(sub, common)
     return parser
 
 
@@ -47,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load(args.db, args.site, args.lang)
         i18n.set_language(config.language)
-        command = args.command or "console"
-        return COMMANDS[command](config, args)
+        if getattr(args, "handler", None) is not None:
+            return args.handler(config, args)
+        return COMMANDS[args.command or "console"](config, args)
     except (ConfigError, db.SchemaError, db.StoreError) as exc:
         print(f"deskconsole: {exc}", file=sys.stderr)
         return 2
