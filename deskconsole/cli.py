@@ -13,9 +13,11 @@ from .clock import SystemClock
 from .config import Config, ConfigError, load
 
 EXPORT_TABLES = {
-    "units": db.Unit, "staff": db.Staff, "calls": db.Call, "work_orders": db.WorkOrder,
-    "shifts": db.Shift, "shift_log": db.ShiftLogEntry, "keys": db.Key, "key_loans": db.KeyLoan,
+    "units": db.Unit, "staff": db.Staff, "calls": db.Call, "work_orders": db.WorkOrder, "reminder_acks": db.ReminderAck,
+    "shifts": db.Shift, "shift_log": db.ShiftLogEntry, "keys": db.Key, "key_loans": db.KeyLoan, "key_reports": db.KeyReport,
     "audit": db.AuditEvent,
+    "handovers": db.Handover, "handover_acks": db.HandoverAck, "handover_addenda": db.HandoverAddendum,
+    "desk_sign_offs": db.DeskSignOff,
 }
 # Never leaves the database: not in the export, the audit or a log.
 SECRET_COLUMNS = {"pin_hash"}

@@ -133,9 +133,44 @@ class WorkOrder(BaseModel):
     closed_at = UTCDateTimeField(null=True)
     updated_at = UTCDateTimeField()
     updated_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    # The resolve clock restarts when an unsatisfied call-back reopens the order.
+    resolve_started_at = UTCDateTimeField(null=True)
+    # Completion (done): what was done, with what, how long, for how much.
+    work_done = pw.TextField(default="")
+    materials = pw.TextField(default="")
+    hours = pw.DecimalField(max_digits=6, decimal_places=2, null=True)
+    fee = pw.DecimalField(max_digits=10, decimal_places=2, null=True)
+    # Call-back (回访): the last one; every one is in the audit history.
+    callback_at = UTCDateTimeField(null=True)
+    callback_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    satisfied = pw.BooleanField(null=True)
+    reopen_count = pw.IntegerField(default=0)
+    # A request waiting for a supervisor: "" | extension | return.
+    pending = pw.CharField(default="")
+    pending_at = UTCDateTimeField(null=True)
+    pending_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    pending_reason = pw.TextField(default="")
+    pending_until = UTCDateTimeField(null=True)      # an extension's new resolve deadline
+    pending_owner_caused = pw.BooleanField(default=False)
+    pending_owner_consent = pw.BooleanField(default=False)
+    pending_first_approval = pw.ForeignKeyField(Staff, null=True, backref="+")  # long extensions: 2 sign-offs
+    extension_count = pw.IntegerField(default=0)
+    end_reason = pw.TextField(default="")            # why it was returned or cancelled
+    signed_off_by = pw.ForeignKeyField(Staff, null=True, backref="+")
 
     class Meta:
         indexes = ((("status", "resolve_due_at"), False),)
+
+
+class ReminderAck(BaseModel):
+    """A follow-up reminder of a work order that someone acknowledged: it stops showing."""
+    order = pw.ForeignKeyField(WorkOrder, backref="reminder_acks")
+    reminder = pw.CharField()                  # e.g. "chase:1764000000", "resolve.band75:1764..."
+    acked_at = UTCDateTimeField()
+    acked_by = pw.ForeignKeyField(Staff, backref="+")
+
+    class Meta:
+        indexes = ((("order", "reminder"), True),)
 
 
 class Shift(BaseModel):
@@ -144,6 +179,7 @@ class Shift(BaseModel):
     ends_at = UTCDateTimeField()
     opened_by = pw.ForeignKeyField(Staff, backref="+")
     holder = pw.ForeignKeyField(Staff, null=True, backref="+")  # who holds the desk now
+    held_since = UTCDateTimeField(null=True)                    # when the holder took the desk
     handed_over_at = UTCDateTimeField(null=True)
     handed_to = pw.ForeignKeyField(Staff, null=True, backref="+")
 
@@ -164,6 +200,53 @@ class ShiftLogEntry(BaseModel):
     corrects = pw.ForeignKeyField("self", null=True, backref="corrections")
     done_at = UTCDateTimeField(null=True)      # instructions and incidents carry over until done
     done_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+
+
+class Handover(BaseModel):
+    """One handover of the desk: the sheet as compiled (JSON, kept as it was listed), who handed to
+    whom, the supervisor's sign-off when one is needed. Closed once acknowledged: later words are addenda."""
+    shift = pw.ForeignKeyField(Shift, backref="handovers")
+    from_staff = pw.ForeignKeyField(Staff, backref="+")
+    to_staff = pw.ForeignKeyField(Staff, null=True, backref="+")
+    compiled_at = UTCDateTimeField(index=True)
+    sheet = pw.TextField()                     # JSON: the compiled sheet, never rewritten
+    status = pw.CharField(default="open")      # open | closed | abandoned
+    needs_supervisor = pw.BooleanField(default=False)
+    received_at = UTCDateTimeField(null=True)  # the incoming operator signed on at the handover
+    supervisor = pw.ForeignKeyField(Staff, null=True, backref="+")
+    supervised_at = UTCDateTimeField(null=True)
+    supervisor_note = pw.TextField(default="")
+    closed_at = UTCDateTimeField(null=True)
+
+
+class HandoverAck(BaseModel):
+    """The incoming operator's answer to one item of the sheet: acknowledged, or queried with a question."""
+    handover = pw.ForeignKeyField(Handover, backref="acks")
+    section = pw.CharField()
+    item = pw.CharField()                      # the item's key in the sheet, e.g. "order:12"
+    kind = pw.CharField()                      # ack | query
+    question = pw.TextField(default="")
+    at = UTCDateTimeField()
+    by = pw.ForeignKeyField(Staff, backref="+")
+
+    class Meta:
+        indexes = ((("handover", "section", "item"), False),)
+
+
+class HandoverAddendum(BaseModel):
+    handover = pw.ForeignKeyField(Handover, backref="addenda")
+    at = UTCDateTimeField()
+    author = pw.ForeignKeyField(Staff, backref="+")
+    text = pw.TextField()
+
+
+class DeskSignOff(BaseModel):
+    """Leaving the desk without a handover: recorded, and listed on the next handover."""
+    shift = pw.ForeignKeyField(Shift, backref="sign_offs")
+    staff = pw.ForeignKeyField(Staff, backref="+")
+    at = UTCDateTimeField(index=True)
+    note = pw.TextField(default="")
+    handover = pw.ForeignKeyField(Handover, null=True, backref="sign_offs")  # the handover that listed it
 
 
 class Key(BaseModel):
@@ -191,11 +274,25 @@ class KeyLoan(BaseModel):
     authorised_by = pw.ForeignKeyField(Staff, null=True, backref="+")
     returned_at = UTCDateTimeField(null=True)
     received_by = pw.ForeignKeyField(Staff, null=True, backref="+")
-    condition = pw.CharField(default="")
+    condition = pw.CharField(default="")       # fine | damaged
     note = pw.TextField(default="")
+    holder_staff = pw.ForeignKeyField(Staff, null=True, backref="+")   # a staff holder on the staff list
+    holder_unit = pw.ForeignKeyField(Unit, null=True, backref="+")     # an owner's or tenant's unit
+    authorised_name = pw.CharField(default="")  # who authorised, when not a supervisor verified here
+    overnight = pw.BooleanField(default=False)  # due back after the next morning: supervisor approved
 
     class Meta:
         indexes = ((("key", "returned_at"), False),)
+
+
+class KeyReport(BaseModel):
+    """A key reported lost or broken (or returned damaged): it leaves the board with this report."""
+    key = pw.ForeignKeyField(Key, backref="reports")
+    loan = pw.ForeignKeyField(KeyLoan, null=True, backref="+")
+    kind = pw.CharField()                      # lost | broken
+    at = UTCDateTimeField()
+    by = pw.ForeignKeyField(Staff, backref="+")
+    note = pw.TextField(default="")
 
 
 class AuditEvent(BaseModel):
@@ -214,7 +311,8 @@ class AuditEvent(BaseModel):
         indexes = ((("entity", "entity_id"), False),)
 
 
-MODELS = [SchemaMeta, Unit, Staff, Call, WorkOrder, Shift, ShiftLogEntry, Key, KeyLoan, AuditEvent]
+MODELS = [SchemaMeta, Unit, Staff, Call, WorkOrder, ReminderAck, Shift, ShiftLogEntry, Key, KeyLoan, KeyReport, AuditEvent,
+          Handover, HandoverAck, HandoverAddendum, DeskSignOff]
 
 
 def is_sqlite(db=None) -> bool:

@@ -38,6 +38,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "order.complete": _DESK,
     "order.callback": _DESK,
     "order.cancel": _DESK,
+    "order.void": _SUPER,                # cancel an order already dispatched or on site
+    "order.return.request": _DESK,
     "order.extend.request": _DESK,
     "order.extend.approve": _SUPER,
     "order.return.approve": _SUPER,
