@@ -1,9 +1,19 @@
-"""Pane 1: the call log."""
+"""Pane 1: the call log.
+
+The filter line (`/`) narrows by words and by tags:
+    cat:repair   (or category:, 类别:)  the category; a prefix or the translated name works: cat:rep, cat:报修
+    status:open  (or st:, 状态:)         the status: open, ordered, answered, delivered, closed, void,
+                                          and two views: undelivered (messages) and unanswered (inquiries)
+Everything else is a word that must appear in the caller, unit, phone, what was said, the message's
+"for whom" or the order number (Chinese included). Several tags of one kind: any of them; words: all of them.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
-from .. import orders
+from textual.binding import Binding
+
+from .. import calls, orders
 from ..console_data import ConsoleData
 from ..countdown import wall_deadline
 from ..i18n import _, label
@@ -12,11 +22,74 @@ from ..timefmt import local
 from .pane import Pane
 from .record_table import Column, Row
 
+CATEGORY_TAGS = ("cat:", "category:", "类别:", "类:")
+STATUS_TAGS = ("status:", "st:", "状态:")
+UNDELIVERED_FILTER = "status:undelivered"
+
+
+def _matches_value(wanted: str, value: str) -> bool:
+    return value.startswith(wanted) or label(value).casefold().startswith(wanted)
+
+
+def parse_filter(text: str) -> tuple[list[str], list[str], list[str]]:
+    """(categories, statuses, words) of a filter line, each casefolded."""
+    cats, statuses, words = [], [], []
+    for token in text.casefold().replace("：", ":").split():
+        for prefixes, bucket in ((CATEGORY_TAGS, cats), (STATUS_TAGS, statuses)):
+            prefix = next((p for p in prefixes if token.startswith(p)), None)
+            if prefix is not None:
+                if token[len(prefix):]:
+                    bucket.append(token[len(prefix):])
+                break
+        else:
+            words.append(token)
+    return cats, statuses, words
+
+
+def _status_matches(wanted: str, call: calls.CallRow) -> bool:
+    """A status, or a view: `undelivered` (messages) and `unanswered` (inquiries waiting for a reply)."""
+    views = {"undelivered": call.is_undelivered, "unanswered": call.awaits_reply}
+    for view, member in views.items():
+        if len(wanted) >= 3 and (view.startswith(wanted) or label(view).casefold().startswith(wanted)):
+            return member
+    return _matches_value(wanted, call.status)
+
+
+def call_matches(call: calls.CallRow, cats: list[str], statuses: list[str], words: list[str]) -> bool:
+    if cats and not any(_matches_value(c, call.category) for c in cats):
+        return False
+    if statuses and not any(_status_matches(s, call) for s in statuses):
+        return False
+    if words:
+        haystack = " ".join((call.caller, call.unit_code, call.phone, call.text, call.message_for,
+                             label(call.category), call.taken_by,
+                             orders.number(call.order_id) if call.order_id else "")).casefold()
+        if not all(w in haystack for w in words):
+            return False
+    return True
+
 
 class CallsPane(Pane):
     number = 1
     title = "Calls"
     empty_text = "No calls yet."
+
+    BINDINGS = [
+        Binding("n", "new_call", "New call", id="calls.new"),
+        Binding("o", "order", "Work order", id="calls.order"),
+        Binding("a", "answer", "Answer", show=False, id="calls.answer"),
+        Binding("d", "deliver", "Delivered", show=False, id="calls.deliver"),
+        Binding("e", "edit", "Edit", show=False, id="calls.edit"),
+        Binding("v", "void", "Void", show=False, id="calls.void"),
+        Binding("u", "undelivered", "Undelivered", show=False, id="calls.undelivered"),
+    ]
+
+    def __init__(self, tz) -> None:
+        super().__init__(tz)
+        from ..screens.translated import translate_bindings
+        translate_bindings(self)
+        self._calls: dict[int, calls.CallRow] = {}
+
 
     def columns(self) -> list[Column]:
         return [
@@ -31,25 +104,38 @@ class CallsPane(Pane):
 
     def rows(self, data: ConsoleData) -> list[Row]:
         result = []
+        self._calls = {c.id: c for c in data.calls}
         for c in data.calls:
             emergency = c.is_open_emergency
-            mark = "‼" if emergency else ("?" if c.reply_due_at and c.status == "open" else "")
+            mark = "‼" if emergency else ("?" if c.awaits_reply else "")
             dynamic = {}
             reply = ""
             if c.order_id:
                 reply = orders.number(c.order_id)
-            elif c.reply_due_at is not None and c.status == "open":
+            elif c.awaits_reply:
                 dynamic["reply"] = wall_deadline(c.received_at, c.reply_due_at, "reply")
             elif c.status == "void":
                 reply = _("void")
+            elif c.is_undelivered:
+                reply = _("undelivered")
             result.append(Row(
                 key=c.id,
-                cells={"mark": mark, "time": local(c.received_at, self.tz), "category": label(c.category), "unit": c.unit_code,
-                       "caller": one_line(c.caller), "text": one_line(c.text), "reply": reply},
+                cells={"mark": mark, "time": local(c.received_at, self.tz), "category": label(c.category),
+                       "unit": c.unit_code, "caller": one_line(c.caller), "text": one_line(c.text), "reply": reply},
                 style="alarm" if emergency else ("muted" if c.status == "void" else ""),
                 dynamic=dynamic,
             ))
         return result
+
+    def _apply_filter(self) -> None:
+        cats, statuses, words = parse_filter(self._filter)
+        if not (cats or statuses or words):
+            self.table.set_rows(self._rows)
+            return
+        self.table.set_rows([
+            row for row in self._rows
+            if row.key in self._calls and call_matches(self._calls[row.key], cats, statuses, words)
+        ])
 
     def summary(self, data: ConsoleData, now: datetime) -> str:
         emergencies = sum(1 for c in data.calls if c.is_open_emergency)
@@ -59,3 +145,71 @@ class CallsPane(Pane):
     def short_summary(self, data: ConsoleData, now: datetime) -> str:
         emergencies = sum(1 for c in data.calls if c.is_open_emergency)
         return _("Calls {n}", n=data.calls_this_shift) + (f" ‼{emergencies}" if emergencies else "")
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def _selected(self) -> int | None:
+        key = self.table.cursor_key
+        if key is None:
+            self.app.notify(_("Choose a call first."), severity="warning")
+        return key
+
+    def _with_selected(self, flow) -> None:
+        call_id = self._selected()
+        if call_id is not None:
+            flow(self.app, call_id, self.select)
+
+    def action_new_call(self) -> None:
+        from ..screens.call_actions import new_call
+        new_call(self.app, self.select)
+
+    def action_order(self) -> None:
+        from ..screens.call_actions import order_from_call
+        self._with_selected(lambda app, call_id, done: order_from_call(app, call_id))
+
+    def action_answer(self) -> None:
+        from ..screens.call_actions import answer
+        self._with_selected(answer)
+
+    def action_deliver(self) -> None:
+        from ..screens.call_actions import deliver
+        self._with_selected(deliver)
+
+    def action_edit(self) -> None:
+        from ..screens.call_actions import edit
+        self._with_selected(edit)
+
+    def action_void(self) -> None:
+        from ..screens.call_actions import void
+        self._with_selected(void)
+
+    def action_undelivered(self) -> None:
+        """u: the undelivered messages (the filter line says so; Esc clears it)."""
+        self.set_filter(UNDELIVERED_FILTER)
+
+    def set_filter(self, text: str) -> None:
+        from textual.widgets import Input
+        self.add_class("-filtering")
+        self.query_one(Input).value = text
+        self._filter = text.casefold().strip()
+        self._apply_filter()
+        self.table.focus()
+
+    def open_record(self, key) -> None:
+        from ..screens.call_detail import CallDetailScreen
+        self.app.push_screen(CallDetailScreen(key), lambda _r: self.app.reload())
+
+    def commands(self):
+        return (
+            (_("New call"), _("Log a call, walk-in or finding"), self.action_new_call),
+            (_("Work order from the selected call"), _("Turn a repair or complaint into a work order"),
+             self.action_order),
+            (_("Answer the selected inquiry"), _("Record the reply and who gave it"), self.action_answer),
+            (_("Message delivered"), _("Mark the selected message delivered"), self.action_deliver),
+            (_("Edit the selected call"), _("The earlier version stays in the history"), self.action_edit),
+            (_("Void the selected call"), _("Supervisor: with a reason; it stays in the log"), self.action_void),
+            (_("Undelivered messages"), _("Filter the Calls pane to messages not yet delivered"),
+             self.action_undelivered),
+            (_("Open emergencies"), _("Filter the Calls pane to open emergencies"),
+             lambda: self.set_filter("cat:emergency status:open")),
+        )

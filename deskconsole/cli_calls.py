@@ -1,0 +1,41 @@
+"""`deskconsole call add ...`: a call from the phone system or a script, through the form's own desk function."""
+from __future__ import annotations
+
+import sys
+
+from . import calls, db
+from .clock import SystemClock
+from .errors import Conflict, InvalidInput, PermissionDenied
+
+
+def register(sub, common) -> None:
+    call = sub.add_parser("call", parents=[common], help="the call log from the command line")
+    call_sub = call.add_subparsers(dest="call_command", required=True)
+    add = call_sub.add_parser("add", parents=[common],
+                              help="record a call (same checks as the form); prints the new call's id")
+    add.add_argument("--phone", default="", help="the caller's phone number")
+    add.add_argument("--caller", default="", help="the caller's name")
+    add.add_argument("--unit", default="", help="the unit (房号), e.g. 1-1203")
+    add.add_argument("--category", required=True, help=", ".join(calls.CATEGORIES))
+    add.add_argument("--channel", required=True, help=", ".join(calls.CHANNELS))
+    add.add_argument("--text", required=True, help="what was said")
+    add.add_argument("--operator", default="", help="staff code recorded as taking the call (default: the system)")
+    add.set_defaults(handler=run_add)
+
+
+def run_add(config, args, clock=None) -> int:
+    db.connect(config.db_url)
+    now = (clock or SystemClock()).now()
+    try:
+        call_id = calls.add_call_from_script(
+            now, args.operator, phone=args.phone, caller=args.caller, unit_code=args.unit,
+            category=args.category, channel=args.channel, text=args.text, answered=False)
+    except InvalidInput as exc:
+        print(f"deskconsole call add: --{exc.field}: {exc.message}", file=sys.stderr)
+        return 1
+    except (Conflict, PermissionDenied) as exc:
+        print(f"deskconsole call add: {exc}", file=sys.stderr)
+        return 1
+    print(call_id)
+    return 0
+

@@ -1,0 +1,237 @@
+"""What the desk does with a call, as small forms, and the flows that the pane and the detail
+screen share: new call, turn into a work order, answer, deliver, edit, void."""
+from __future__ import annotations
+
+from typing import Callable
+
+from textual.app import ComposeResult
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Select, Static, TextArea
+
+from .. import calls, db, orders, people
+from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..i18n import _, label
+from ..text import one_line
+from .call_form import CALL_FORM_CSS, CallFormScreen, CallLayout, choice
+from .form import ConfirmScreen, FormScreen
+
+Done = Callable[[object], None]
+
+
+def call_context(call: calls.CallDetail, app) -> Static:
+    who = " ".join(p for p in (one_line(call.caller), call.unit_code, call.phone) if p)
+    line = f"#{call.id} {app.local_time(call.received_at, 'MM-DD HH:mm')} {label(call.category)} {who}: " \
+           f"{one_line(call.text)}"
+    return Static(line, classes="call-context", markup=False)
+
+
+class ConvertFormScreen(CallLayout, FormScreen):
+    """`o`: the class (proposed from the category and the words), where, what; dismisses with the order id."""
+
+    DEFAULT_CSS = CALL_FORM_CSS
+    form_title = "Work order from this call"
+
+    def __init__(self, call: calls.CallDetail, proposed: str) -> None:
+        super().__init__()
+        self.call = call
+        self.proposed = proposed
+
+    def form_fields(self) -> ComposeResult:
+        c = self.call
+        yield call_context(c, self.app)
+        classes = list(self.app.engine.catalogue)
+        yield from self.labelled(_("Class"), Select(
+            [(label(k), k) for k in classes], id="sla_class", compact=True,
+            value=self.proposed if self.proposed in classes else Select.NULL))
+        yield from self.labelled(_("Unit"), Input(value=c.unit_code, id="unit", compact=True,
+                                                  suggester=SuggestFromList(calls.unit_codes(), case_sensitive=False)))
+        yield from self.labelled(_("Where"), Input(id="location", compact=True,
+                                                   placeholder=_("when there is no unit")))
+        yield from self.labelled(_("What is wrong"), TextArea(c.text, id="description", compact=True,
+                                                              soft_wrap=True, tab_behavior="focus"))
+        yield from self.labelled(_("Department"), Select(
+            [(label(d), d) for d in orders.DEPARTMENTS], id="department", compact=True,
+            prompt=_("later, at dispatch")))
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show_note("sla_class", _("Proposed from the category and the words: {cls}.", cls=label(self.proposed)))
+
+    def save(self, values: dict):
+        app = self.app
+        return calls.convert_to_order(
+            app.operator, app.clock.now(), app.engine, self.call.id, sla_class=choice(values["sla_class"]),
+            description=values["description"], unit_code=values["unit"], location=values["location"],
+            department=choice(values["department"]))
+
+
+class AnswerFormScreen(CallLayout, FormScreen):
+    DEFAULT_CSS = CALL_FORM_CSS
+    form_title = "Answer the inquiry"
+
+    def __init__(self, call: calls.CallDetail) -> None:
+        super().__init__()
+        self.call = call
+
+    def form_fields(self) -> ComposeResult:
+        yield call_context(self.call, self.app)
+        yield from self.labelled(_("Answer"), TextArea(id="answer", compact=True, soft_wrap=True,
+                                                       tab_behavior="focus"))
+
+    def save(self, values: dict):
+        calls.answer_inquiry(self.app.operator, self.app.clock.now(), self.call.id, values["answer"])
+        return self.call.id
+
+
+class DeliverFormScreen(CallLayout, FormScreen):
+    DEFAULT_CSS = CALL_FORM_CSS
+    form_title = "Message delivered"
+
+    def __init__(self, call: calls.CallDetail) -> None:
+        super().__init__()
+        self.call = call
+
+    def form_fields(self) -> ComposeResult:
+        c = self.call
+        yield call_context(c, self.app)
+        yield Static(_("For {whom}, from {sender}, call back on {number}.", whom=c.message_for or "?",
+                       sender=c.message_from or "?", number=c.callback_number or "?"),
+                     classes="call-context", markup=False)
+        yield from self.labelled(_("Note"), Input(id="note", compact=True, placeholder=_("optional")))
+
+    def save(self, values: dict):
+        calls.deliver_message(self.app.operator, self.app.clock.now(), self.call.id, values["note"])
+        return self.call.id
+
+
+class VoidFormScreen(CallLayout, FormScreen):
+    DEFAULT_CSS = CALL_FORM_CSS
+    form_title = "Void this call"
+
+    def __init__(self, call: calls.CallDetail) -> None:
+        super().__init__()
+        self.call = call
+
+    def form_fields(self) -> ComposeResult:
+        yield call_context(self.call, self.app)
+        yield from self.labelled(_("Reason"), TextArea(id="reason", compact=True, soft_wrap=True,
+                                                       tab_behavior="focus"))
+
+    def save(self, values: dict):
+        calls.void_call(self.app.operator, self.app.clock.now(), self.call.id, values["reason"])
+        return self.call.id
+
+
+# --- flows -------------------------------------------------------------------------------
+
+def _after(app, done: Done | None, result) -> None:
+    if result is None:
+        return
+    app.reload()
+    if done is not None:
+        done(result)
+
+
+def new_call(app, done: Done | None = None) -> None:
+    """n: the call form; after an emergency, the offer to raise its work order at once."""
+    def saved(result) -> None:
+        if result is None:
+            return
+        call_id, category = result
+        _after(app, done, call_id)
+        if category == "emergency":
+            offer_emergency_order(app, call_id)
+
+    app.push_screen(CallFormScreen(), saved)
+
+
+def offer_emergency_order(app, call_id: int) -> None:
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            return
+        call = calls.detail(call_id)
+        if call.unit_code:
+            try:
+                order_id = calls.convert_to_order(app.operator, app.clock.now(), app.engine, call_id,
+                                                  sla_class="emergency")
+            except InvalidInput:
+                # Refused (e.g. the site has no `emergency` class): the form shows why, at its field.
+                app.push_screen(ConvertFormScreen(call, "emergency"), lambda r: _ordered(app, r))
+                return
+            except (Conflict, PermissionDenied, db.StoreError) as exc:
+                app.notify(str(exc), severity="error")
+                return
+            _ordered(app, order_id)
+        else:
+            # No unit: the form asks where.
+            app.push_screen(ConvertFormScreen(call, "emergency"), lambda r: _ordered(app, r))
+
+    app.push_screen(ConfirmScreen(_("An emergency. Raise the emergency work order now (on site within 10 minutes)?")),
+                    answered)
+
+
+def _ordered(app, order_id) -> None:
+    if order_id is None:
+        return
+    app.notify(_("Work order {number} raised.", number=orders.number(order_id)))
+    app.reload()
+
+
+def order_from_call(app, call_id: int, done: Done | None = None) -> None:
+    """o: turn the call into a work order; if it has an open one already, show that one."""
+    from .call_detail import OrderSummaryScreen
+    call = calls.detail(call_id)
+    if call.open_order_id is not None:
+        app.push_screen(OrderSummaryScreen(call.open_order_id))
+        return
+    if call.status == "void":
+        app.notify(_("This call was voided: it cannot become a work order."), severity="warning")
+        return
+    if call.category not in calls.ORDER_CATEGORIES:
+        app.notify(_("A {category} does not become a work order; only a repair, complaint, emergency or inquiry does.",
+                     category=_(call.category)), severity="warning")
+        return
+
+    def saved(order_id) -> None:
+        _ordered(app, order_id)
+        if order_id is not None and done is not None:
+            done(order_id)
+
+    app.push_screen(ConvertFormScreen(call, calls.propose_class(call.category, call.text)), saved)
+
+
+def answer(app, call_id: int, done: Done | None = None) -> None:
+    call = calls.detail(call_id)
+    if call.category != "inquiry" or call.status != "open":
+        app.notify(_("Only an open inquiry is answered; this call is {status}.", status=_(call.status)),
+                   severity="warning")
+        return
+    app.push_screen(AnswerFormScreen(call), lambda r: _after(app, done, r))
+
+
+def deliver(app, call_id: int, done: Done | None = None) -> None:
+    call = calls.detail(call_id)
+    if call.category != "message" or call.status != "open":
+        app.notify(_("Only an undelivered message is delivered; this call is {status}.", status=_(call.status)),
+                   severity="warning")
+        return
+    app.push_screen(DeliverFormScreen(call), lambda r: _after(app, done, r))
+
+
+def edit(app, call_id: int, done: Done | None = None) -> None:
+    call = calls.detail(call_id)
+    if call.status == "void":
+        app.notify(_("This call was voided: it cannot be edited."), severity="warning")
+        return
+    app.push_screen(CallFormScreen(call), lambda r: _after(app, done, r[0] if r else None))
+
+
+def void(app, call_id: int, done: Done | None = None) -> None:
+    if not people.may(app.operator, "call.void"):
+        app.notify(_("Only a supervisor voids a call."), severity="warning")
+        return
+    call = calls.detail(call_id)
+    if call.status == "void":
+        app.notify(_("This call is void already."), severity="warning")
+        return
+    app.push_screen(VoidFormScreen(call), lambda r: _after(app, done, r))

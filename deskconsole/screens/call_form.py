@@ -1,0 +1,174 @@
+"""The call form (new and edit): phone, caller, unit, category, channel, what was said; the message
+fields when the call is a message, "answered on the spot?" when it is an inquiry.
+
+Built for speed at the keyboard: one line per field, category and channel pick by a letter
+(r for repair, w for walk-in ...), a phone that called before fills caller and unit.
+"""
+from __future__ import annotations
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from .. import calls
+from ..i18n import _
+from .form import FormScreen
+
+# (hotkey, id): the letter picks the option while the field has the cursor.
+CATEGORY_KEYS = (("i", "inquiry"), ("r", "repair"), ("c", "complaint"), ("e", "emergency"), ("m", "message"),
+                 ("o", "other"))
+CHANNEL_KEYS = (("p", "phone"), ("w", "walk_in"), ("i", "intercom"), ("l", "letter"), ("f", "patrol"),
+                ("s", "staff"))
+
+CHANNEL_LABELS = {"walk_in": "walk-in", "patrol": "patrol finding"}
+
+CALL_FORM_CSS = """
+#form { width: 78; }
+.form-title { margin-bottom: 0; }
+.form-field { height: auto; }
+.field-line { height: auto; }
+.field-line > Label { width: 16; padding: 0 1 0 0; }
+.field-line > Input, .field-line > Select { width: 1fr; }
+.field-line > TextArea { width: 1fr; height: 4; }
+.form-field Input.-invalid, .form-field Select.-invalid, .form-field TextArea.-invalid {
+    border: none; background: $error 30%;
+}
+.field-error, .field-note { padding-left: 16; }
+.-hidden { display: none; }
+.call-context { color: $text-muted; height: auto; }
+"""
+
+
+class PickSelect(Select):
+    """A compact Select that also picks by a letter typed while it is closed: the letter shown in
+    brackets after each option. Enter still opens the list."""
+
+    def __init__(self, choices: tuple[tuple[str, str], ...], labels: dict[str, str] | None = None, **kwargs) -> None:
+        labels = labels or {}
+        self._hotkeys = {key: value for key, value in choices}
+        options = [(f"{_(labels.get(value, value.replace('_', ' ')))} ({key})", value) for key, value in choices]
+        super().__init__(options, compact=True, **kwargs)
+
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        return character is not None and character.lower() in self._hotkeys
+
+    async def _on_key(self, event: events.Key) -> None:
+        character = (event.character or "").lower()
+        if not self.expanded and character in self._hotkeys:
+            event.stop()
+            event.prevent_default()
+            self.value = self._hotkeys[character]
+            return
+        await super()._on_key(event)
+
+
+class CallLayout:
+    """One line per field: the label left, the widget right, the refusal and the note under it."""
+
+    def labelled(self, label: str, widget: Widget, classes: str = "") -> ComposeResult:
+        with Vertical(classes=f"form-field {classes}".strip(), id=f"{widget.id}-field"):
+            with Horizontal(classes="field-line"):
+                yield Label(label, markup=False)
+                yield widget
+            yield Static("", id=f"{widget.id}-error", classes="field-error", markup=False)
+            yield Static("", id=f"{widget.id}-note", classes="field-note", markup=False)
+
+
+class CallFormScreen(CallLayout, FormScreen):
+    """`n` in the Calls pane (new), `e` on a call (edit). Dismisses with (call id, category)."""
+
+    DEFAULT_CSS = CALL_FORM_CSS
+
+    def __init__(self, call: calls.CallDetail | None = None) -> None:
+        self.call = call
+        self.form_title = "Edit call" if call else "New call"
+        super().__init__()
+        self._filled: dict[str, str] = {}
+
+    def form_fields(self) -> ComposeResult:
+        c = self.call
+        yield from self.labelled(_("Phone"), Input(value=c.phone if c else "", id="phone", compact=True,
+                                                   max_length=24))
+        yield from self.labelled(_("Caller"), Input(value=c.caller if c else "", id="caller", compact=True))
+        yield from self.labelled(_("Unit"), Input(
+            value=c.unit_code if c else "", id="unit", compact=True, placeholder=_("e.g. 1-1203"),
+            suggester=SuggestFromList(calls.unit_codes(), case_sensitive=False)))
+        yield from self.labelled(_("Category"), PickSelect(CATEGORY_KEYS, id="category", prompt=_("type a letter"),
+                                                           value=c.category if c else Select.NULL))
+        yield from self.labelled(_("Channel"), PickSelect(CHANNEL_KEYS, CHANNEL_LABELS, id="channel",
+                                                          allow_blank=False,
+                                                          value=c.channel if c else "phone"))
+        yield from self.labelled(_("What was said"), TextArea(c.text if c else "", id="text", compact=True,
+                                                              soft_wrap=True, tab_behavior="focus"))
+        message = c is not None and c.category == "message"
+        hide = "" if message else "-hidden"
+        yield from self.labelled(_("For whom"), Input(value=c.message_for if c else "", id="message_for",
+                                                      compact=True), "message-field " + hide)
+        yield from self.labelled(_("From whom"), Input(value=c.message_from if c else "", id="message_from",
+                                                       compact=True), "message-field " + hide)
+        yield from self.labelled(_("Call back on"), Input(value=c.callback_number if c else "",
+                                                          id="callback_number", compact=True, max_length=24),
+                                 "message-field " + hide)
+        if c is None:
+            yield from self.labelled(_("Answered?"), PickSelect(
+                (("y", "yes"), ("n", "no")),
+                {"yes": "yes, on the spot", "no": "no: reply within 30 min"},
+                id="answered", allow_blank=False, value="yes"), "inquiry-field -hidden")
+
+    # --- the fields that depend on the category ------------------------------------------
+
+    @on(Select.Changed, "#category")
+    def _category_changed(self, event: Select.Changed) -> None:
+        category = choice(event.value)
+        for field in self.query(".message-field"):
+            field.set_class(category != "message", "-hidden")
+        for field in self.query(".inquiry-field"):
+            field.set_class(category != "inquiry", "-hidden")
+        note = _("An emergency: after saving you are offered the work order at once.") \
+            if category == "emergency" else ""
+        self.show_note("category", note)
+
+    # --- a phone that called before ------------------------------------------------------
+
+    @on(Input.Changed, "#phone")
+    def _phone_changed(self, event: Input.Changed) -> None:
+        if self.call is not None:
+            return
+        found = calls.caller_for_phone(event.value) if len(event.value.strip()) >= 5 else None
+        if found is None:
+            self.show_note("phone", "")
+            return
+        caller, unit = found
+        for field, value in (("caller", caller), ("unit", unit)):
+            widget = self.query_one(f"#{field}", Input)
+            if not widget.value or widget.value == self._filled.get(field):
+                widget.value = value
+                self._filled[field] = value
+        self.show_note("phone", _("Called before: {caller} {unit}. Filled in; change it if it is someone else.",
+                                  caller=caller, unit=unit))
+
+    # --- save ------------------------------------------------------------------------------
+
+    def save(self, values: dict):
+        app = self.app
+        now = app.clock.now()
+        fields = dict(
+            phone=values["phone"], caller=values["caller"], unit_code=values["unit"],
+            category=choice(values["category"]), channel=choice(values["channel"]), text=values["text"],
+            message_for=values["message_for"], message_from=values["message_from"],
+            callback_number=values["callback_number"],
+        )
+        if self.call is None:
+            call_id = calls.add_call(app.operator, now, answered=values.get("answered") != "no", **fields)
+        else:
+            call_id = self.call.id
+            calls.edit_call(app.operator, now, call_id, version=self.call.updated_at, **fields)
+        return call_id, fields["category"]
+
+
+def choice(value) -> str:
+    """A Select's value, "" when nothing is chosen (a blank Select's value is Select.NULL)."""
+    return value if isinstance(value, str) else ""
