@@ -1,0 +1,186 @@
+"""The work-order forms: new order, dispatch, complete, call-back, extension, cancel/return, approval."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Input, Select, Static, TextArea
+
+from .. import orders
+from ..i18n import _, label
+from ..timefmt import local
+from .form import FormScreen
+
+YES_NO = lambda: [(_("no"), "no"), (_("yes"), "yes")]  # noqa: E731  (strings: Select treats False as blank)
+
+
+def _value(values: dict, key: str):
+    value = values.get(key)
+    return None if value is None or value is Select.NULL else value
+
+
+class _OrderForm(FormScreen):
+    def __init__(self, row: orders.OrderRow | None = None) -> None:
+        super().__init__()
+        self.row = row
+
+    @property
+    def ctx(self):
+        app = self.app
+        return app.operator, app.clock.now(), app.config.tz
+
+    def order_line(self) -> ComposeResult:
+        if self.row is not None:
+            r = self.row
+            text = f"{r.number} · {r.unit_code or r.location} · {label(r.sla_class)} · {label(r.status)} · {r.description}"
+            yield Static(text, markup=False, classes="form-hint")
+
+
+class NewOrderForm(_OrderForm):
+    form_title = "New work order"
+
+    def form_fields(self) -> ComposeResult:
+        engine = self.app.engine
+        yield from self.labelled(_("Unit (e.g. 1-1203)"), Input(id="unit"))
+        yield from self.labelled(_("Or where, for common areas"), Input(id="location"))
+        yield from self.labelled(_("Kind of work"), Select([(label(c), c) for c in engine.catalogue],
+                                                          prompt=_("Choose"), id="sla_class"))
+        yield from self.labelled(_("What is wrong"), TextArea(id="description"))
+        yield from self.labelled(_("Department"), Select([(label(d), d) for d in orders.DEPARTMENTS],
+                                                         prompt=_("Later, at dispatch"), id="department"))
+        yield from self.labelled(_("Chargeable"), Select(YES_NO(), allow_blank=False, value="no", id="chargeable"))
+        yield from self.labelled(_("Fee agreed with the owner (yuan)"), Input(id="fee"))
+
+    def save(self, values: dict):
+        actor, now, _tz = self.ctx
+        return orders.create_order(
+            actor, now, self.app.engine, sla_class=_value(values, "sla_class") or "",
+            description=values["description"], unit_code=values["unit"], location=values["location"],
+            department=_value(values, "department") or "", chargeable=_value(values, "chargeable") == "yes",
+            fee_agreed=values["fee"])
+
+
+class DispatchForm(_OrderForm):
+    form_title = "Dispatch"
+
+    def form_fields(self) -> ComposeResult:
+        yield from self.order_line()
+        dept = self.row.department if self.row.department in orders.DEPARTMENTS else Select.NULL
+        yield from self.labelled(_("Department"), Select([(label(d), d) for d in orders.DEPARTMENTS],
+                                                         prompt=_("Choose"), value=dept, id="department"))
+        yield from self.labelled(_("Person sent"), Input(value=self.row.assignee, id="assignee"))
+        yield from self.labelled(_("Visit booked with the owner (14:30 or 11-25 14:30)"), Input(id="booked"))
+
+    def save(self, values: dict):
+        actor, now, tz = self.ctx
+        booked = orders.parse_local(values["booked"], tz, now, "booked")
+        orders.dispatch(actor, now, self.row.id, department=_value(values, "department") or "",
+                        assignee=values["assignee"], booked_visit_at=booked, tz=tz)
+        return self.row.id
+
+
+class CompleteForm(_OrderForm):
+    form_title = "Complete"
+
+    def form_fields(self) -> ComposeResult:
+        yield from self.order_line()
+        yield from self.labelled(_("Work done"), TextArea(id="work_done"))
+        yield from self.labelled(_("Materials used"), Input(id="materials"))
+        yield from self.labelled(_("Hours"), Input(id="hours"))
+        yield from self.labelled(_("Fee charged (yuan; chargeable work only)"), Input(id="fee"))
+
+    def save(self, values: dict):
+        actor, now, tz = self.ctx
+        orders.complete(actor, now, self.row.id, work_done=values["work_done"], materials=values["materials"],
+                        hours=values["hours"], fee=values["fee"], tz=tz)
+        return self.row.id
+
+
+class CallbackForm(_OrderForm):
+    form_title = "Call-back"
+
+    def form_fields(self) -> ComposeResult:
+        yield from self.order_line()
+        yield from self.labelled(_("Is the owner satisfied?"), Select(YES_NO(), prompt=_("Choose"), id="satisfied"))
+        yield from self.labelled(_("What the owner said"), TextArea(id="note"))
+
+    def save(self, values: dict):
+        from ..errors import InvalidInput
+        actor, now, tz = self.ctx
+        answer = _value(values, "satisfied")
+        if answer is None:
+            raise InvalidInput("satisfied", _("Say whether the owner is satisfied."))
+        orders.callback(actor, now, self.app.engine, self.row.id, satisfied=answer == "yes", note=values["note"], tz=tz)
+        return self.row.id
+
+
+class ExtendForm(_OrderForm):
+    form_title = "Ask for more time"
+
+    def form_fields(self) -> ComposeResult:
+        yield from self.order_line()
+        if self.row.clocks:
+            due = max(c.due for c in self.row.clocks)
+            yield Static(_("Due now: {time}", time=local(due, self.app.config.tz, "YYYY-MM-DD HH:mm")),
+                         markup=False, classes="form-hint")
+        yield from self.labelled(_("New deadline (2026-11-30 17:00)"), Input(id="until"))
+        yield from self.labelled(_("Why"), TextArea(id="reason"))
+        yield from self.labelled(_("Caused by the owner"), Select(YES_NO(), allow_blank=False, value="no",
+                                                                  id="owner_caused"))
+        yield from self.labelled(_("Owner consents"), Select(YES_NO(), allow_blank=False, value="no",
+                                                             id="owner_consent"))
+
+    def save(self, values: dict):
+        actor, now, tz = self.ctx
+        until = orders.parse_local(values["until"], tz, now, "until", day_end=self.app.engine.office_hours.end)
+        orders.request_extension(actor, now, self.row.id, until=until, reason=values["reason"],
+                                 owner_caused=_value(values, "owner_caused") == "yes",
+                                 owner_consent=_value(values, "owner_consent") == "yes", tz=tz)
+        return self.row.id
+
+
+class CancelReturnForm(_OrderForm):
+    form_title = "Cancel or return"
+
+    def form_fields(self) -> ComposeResult:
+        yield from self.order_line()
+        yield from self.labelled(_("What"), Select(
+            [(_("cancel: the order is not wanted any more"), "cancel"),
+             (_("return: the work cannot be done (a supervisor signs)"), "return")],
+            allow_blank=False, value="cancel", id="what"))
+        yield from self.labelled(_("Reason"), TextArea(id="reason"))
+
+    def save(self, values: dict):
+        actor, now, tz = self.ctx
+        if _value(values, "what") == "return":
+            orders.return_order(actor, now, self.row.id, reason=values["reason"], tz=tz)
+        else:
+            orders.cancel(actor, now, self.row.id, reason=values["reason"], tz=tz)
+        return self.row.id
+
+
+class DecideForm(_OrderForm):
+    """A supervisor approves or refuses the request waiting on an order."""
+    form_title = "Approve or refuse"
+
+    def form_fields(self) -> ComposeResult:
+        yield from self.order_line()
+        detail = orders.detail(self.app.engine, self.row.id)
+        if detail.pending == "extension":
+            yield Static(_("Extension to {time}: {reason}",
+                           time=local(detail.pending_until, self.app.config.tz, "YYYY-MM-DD HH:mm"),
+                           reason=detail.pending_reason), markup=False)
+        else:
+            yield Static(_("Return: {reason}", reason=detail.pending_reason), markup=False)
+        yield from self.labelled(_("Decision"), Select([(_("approve"), "approve"), (_("refuse"), "refuse")],
+                                                       allow_blank=False, value="approve", id="decision"))
+        yield from self.labelled(_("Note"), Input(id="reason"))
+
+    def save(self, values: dict):
+        actor, now, tz = self.ctx
+        if _value(values, "decision") == "refuse":
+            orders.refuse_request(actor, now, self.row.id, reason=values["reason"], tz=tz)
+        elif self.row.pending == "extension":
+            if orders.approve_extension(actor, now, self.row.id, tz=tz) == "needs_director":
+                self.app.notify(_("Signed. Beyond two weeks a second supervisor signs for the director."))
+        else:
+            orders.approve_return(actor, now, self.row.id, tz=tz)
+        return self.row.id
