@@ -152,14 +152,17 @@ def _keys(rng: random.Random, staff: dict, now: datetime, key_count: int, unit_c
     for tag, label, kind, hook in specs[:key_count]:
         key = Key.create(tag=tag, label=label, opens=label, kind=kind, hook=hook)
         audit.record(staff["S1"], "key.create", "key", key.id, now - timedelta(days=30), after={"tag": tag})
-    holders = [("contractor", "刘师傅", "美的空调维修"), ("staff", "张师傅", ""), ("contractor", "[/x] Fix-It Ltd", "Fix-It"),
-               ("owner", "王[b]小明", ""), ("staff", "Li Gong", ""), ("contractor", "陈工", "奥的斯电梯")]
+    # (kind, name, company, ID document of a contractor or unit of an owner)
+    holders = [("contractor", "刘师傅", "美的空调维修", "440301198805120031"), ("staff", "张师傅", "", ""),
+               ("contractor", "[/x] Fix-It Ltd", "Fix-It", "P[b]1234567"), ("owner", "王[b]小明", "", "1-1203"),
+               ("staff", "Li Gong", "", ""), ("contractor", "陈工", "奥的斯电梯", "310101197702030417")]
     out_tags = [s[0] for s in specs[:key_count]][::5][:8]
     for i, tag in enumerate(out_tags):
-        kind, name, company = holders[i % len(holders)]
+        kind, name, company, extra = holders[i % len(holders)]
         issued = now - timedelta(minutes=rng.choice([30, 90, 200, 400, 700]))
         due = issued + timedelta(hours=rng.choice([1, 2, 8]))
         if due <= issued:
             continue
         keys.issue(staff["G1"], issued, tag=tag, holder_kind=kind, holder_name=name, holder_company=company,
+                   holder_document=extra if kind == "contractor" else "", holder_unit=extra if kind == "owner" else "",
                    due_at=due, purpose="维修 repair", authorised_by=staff["S1"])
