@@ -67,8 +67,7 @@ class DeskApp(App):
         shifts.sign_on(operator, self.config, now)
         self.operator = operator
         self.feed = ChangeFeed(self.config.db_url)
-        self.switch_screen(ConsoleScreen())
-        self.reload()
+        self.switch_screen(ConsoleScreen())  # it asks for the first reload once it is mounted
         self.set_interval(1.0, self.tick, name="tick")
         self.set_interval(1.0, self.poll_feed, name="feed")
 
@@ -93,7 +92,7 @@ class DeskApp(App):
 
     def tick(self) -> None:
         screen = self.console_screen
-        if screen is not None and screen.data is not None:
+        if screen is not None and screen.is_attached and screen.data is not None:
             screen.tick(self.clock.now())
 
     # --- command palette -----------------------------------------------------------------
@@ -125,3 +124,8 @@ class DeskApp(App):
     def on_unmount(self) -> None:
         if self.feed is not None:
             self.feed.close()
+
+    def hand_over_to(self, operator: Operator) -> None:
+        """A handover was completed here: the console is now the incoming operator's."""
+        self.operator = operator
+        self.reload()

@@ -1,23 +1,38 @@
-"""Shifts and the shift log: who holds the desk, and what happened on their watch."""
+"""Shifts, the shift log and the handover: who holds the desk, what happened on their watch, and
+what the next shift is told (and says it was told).
+
+The handover sheet is compiled from live state at one moment (`compile_handover`) into plain data
+that is stored as JSON on the Handover record, so what was listed stays what was listed. The
+incoming operator answers it item by item (acknowledged, or queried with a question); once the
+handover is complete the record is closed and later words are addenda.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 import peewee as pw
+from rich.cells import cell_len, set_cell_size
 
-from . import audit, db
+from . import audit, db, orders
 from .calls import find_unit
 from .config import Config
-from .db import Shift, ShiftLogEntry, Staff, Unit
-from .i18n import _
+from .db import (Call, DeskSignOff, Handover, HandoverAck, HandoverAddendum, Key, Shift, ShiftLogEntry, Staff,
+                 Unit, WorkOrder)
+from .errors import Conflict
+from .i18n import _, label
 from .people import InvalidInput, Operator, require
-from .text import clean
+from .text import clean, one_line
+from .timefmt import local
 
 ENTRY_KINDS = ("note", "incident", "patrol", "instruction")
 # Kinds that stay on the next shift's list until somebody marks them done.
 CARRIED_KINDS = ("incident", "instruction")
 MAX_TEXT = 2000
+SHEET_VERSION = 1
+_TIME = db.UTCDateTimeField()
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,25 @@ class EntryRow:
     kind: str
     text: str
     unit_code: str
-    open: bool        # an instruction or incident not yet marked done
+    open: bool        # an instruction or incident not yet marked done (nor corrected by a later entry)
+    corrects: int | None = None
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    id: int
+    at: datetime
+    author: str
+    kind: str
+    text: str
+    unit_code: str
+    link: str
+    corrects: int | None
+    corrected_by: tuple[int, ...]
+    done_at: datetime | None
+    done_by: str
+    open: bool
 
 
 def shift_bounds(config: Config, now: datetime) -> tuple[str, datetime, datetime]:
@@ -57,14 +90,25 @@ def shift_bounds(config: Config, now: datetime) -> tuple[str, datetime, datetime
 
 @db.writes
 def sign_on(actor: Operator, config: Config, now: datetime) -> ShiftInfo:
-    """Open the current shift, or join it: the operator signing on holds the desk."""
+    """Open the current shift, or join it. Joining does not take the desk from its holder (a
+    supervisor looking in must not become the desk on paper): the desk changes hands by a
+    handover, or passes to whoever signs on after the holder signed off."""
     shift = _open_shift(actor, config, now)
+    holder_code = actor.code
     if shift.holder_id != actor.id:
+        left = shift.holder_id is None or DeskSignOff.select().where(
+            (DeskSignOff.shift == shift.id) & (DeskSignOff.staff == shift.holder_id)
+            & (DeskSignOff.at >= (shift.held_since or shift.starts_at))).exists()
         previous = shift.holder.code if shift.holder_id else ""
-        Shift.update(holder=actor.id).where(Shift.id == shift.id).execute()
-        audit.record(actor, "shift.join", "shift", shift.id, now, before={"holder": previous},
-                     after={"holder": actor.code})
-    return ShiftInfo(shift.id, shift.kind, shift.starts_at, shift.ends_at, actor.code)
+        if left:
+            Shift.update(holder=actor.id, held_since=now).where(Shift.id == shift.id).execute()
+            audit.record(actor, "shift.take", "shift", shift.id, now, before={"holder": previous},
+                         after={"holder": actor.code})
+        else:
+            audit.record(actor, "shift.join", "shift", shift.id, now, after={"present": actor.code,
+                                                                              "holder": previous})
+            holder_code = previous
+    return ShiftInfo(shift.id, shift.kind, shift.starts_at, shift.ends_at, holder_code)
 
 
 def _open_shift(actor: Operator, config: Config, now: datetime) -> Shift:
@@ -72,7 +116,8 @@ def _open_shift(actor: Operator, config: Config, now: datetime) -> Shift:
     kind, start, end = shift_bounds(config, now)
     shift = Shift.get_or_none((Shift.kind == kind) & (Shift.starts_at == start))
     if shift is None:
-        shift = Shift.create(kind=kind, starts_at=start, ends_at=end, opened_by=actor.id, holder=actor.id)
+        shift = Shift.create(kind=kind, starts_at=start, ends_at=end, opened_by=actor.id, holder=actor.id,
+                             held_since=now)
         audit.record(actor, "shift.open", "shift", shift.id, now, after={"kind": kind, "holder": actor.code})
     return shift
 
@@ -87,26 +132,88 @@ def current(config: Config, now: datetime) -> ShiftInfo | None:
     return ShiftInfo(shift["id"], shift["kind"], shift["starts_at"], shift["ends_at"], shift["holder_code"] or "")
 
 
+# --- the shift log -----------------------------------------------------------------------
+
+def _corrected_ids() -> pw.SelectQuery:
+    Correction = ShiftLogEntry.alias()
+    return Correction.select(Correction.corrects).where(Correction.corrects.is_null(False))
+
+
+def _open_carried_where():
+    """An instruction or incident still to do: not done, and not superseded by a correction (the
+    correction carries on in its place)."""
+    return (ShiftLogEntry.kind.in_(CARRIED_KINDS) & ShiftLogEntry.done_at.is_null()
+            & ShiftLogEntry.id.not_in(_corrected_ids()))
+
+
+def link_text(call_id: int | None, order_id: int | None, key_tag: str | None) -> str:
+    if order_id:
+        return orders.number(order_id)
+    if call_id:
+        return f"C{call_id}"
+    return key_tag or ""
+
+
+def _entry_query():
+    return (ShiftLogEntry.select(ShiftLogEntry, Staff.code.alias("author_code"), Unit.code.alias("unit_code"),
+                                 Key.tag.alias("key_tag"))
+            .join(Staff, on=(ShiftLogEntry.author == Staff.id)).switch(ShiftLogEntry)
+            .join(Unit, on=(ShiftLogEntry.unit == Unit.id), join_type=pw.JOIN.LEFT_OUTER).switch(ShiftLogEntry)
+            .join(Key, on=(ShiftLogEntry.key_id == Key.id), join_type=pw.JOIN.LEFT_OUTER))
+
+
 def recent_entries(limit: int = 200) -> list[EntryRow]:
-    query = (ShiftLogEntry.select(ShiftLogEntry, Staff.code.alias("author_code"), Unit.code.alias("unit_code"))
-             .join(Staff, on=(ShiftLogEntry.author == Staff.id)).switch(ShiftLogEntry)
-             .join(Unit, on=(ShiftLogEntry.unit == Unit.id), join_type=pw.JOIN.LEFT_OUTER)
-             .order_by(ShiftLogEntry.at.desc(), ShiftLogEntry.id.desc()).limit(limit).dicts())
+    """The newest entries, and every instruction or incident still open however old it is: carried
+    over to every following shift until it is done."""
+    corrected = {r.corrects_id for r in ShiftLogEntry.select(ShiftLogEntry.corrects)
+                 .where(ShiftLogEntry.corrects.is_null(False))}
+    newest = list(_entry_query().order_by(ShiftLogEntry.at.desc(), ShiftLogEntry.id.desc()).limit(limit).dicts())
+    seen = {r["id"] for r in newest}
+    older_open = [r for r in _entry_query().where(_open_carried_where()).order_by(ShiftLogEntry.at.desc()).dicts()
+                  if r["id"] not in seen]
     return [
         EntryRow(r["id"], r["at"], r["author_code"], r["kind"], r["text"], r["unit_code"] or "",
-                 r["kind"] in CARRIED_KINDS and r["done_at"] is None)
-        for r in query
+                 r["kind"] in CARRIED_KINDS and r["done_at"] is None and r["id"] not in corrected,
+                 r["corrects"], link_text(r["call"], r["order"], r["key_tag"]))
+        for r in newest + older_open
     ]
 
 
 def open_carried_count() -> int:
-    return (ShiftLogEntry.select()
-            .where(ShiftLogEntry.kind.in_(CARRIED_KINDS) & ShiftLogEntry.done_at.is_null()).count())
+    return ShiftLogEntry.select().where(_open_carried_where()).count()
+
+
+_CALL_REF = re.compile(r"C(?:ALL)?\s*#?\s*0*(\d{1,9})", re.IGNORECASE)
+
+
+def resolve_link(link: str) -> dict:
+    """A link typed in the form: WO00012 (a work order), C123 (a call) or a key's tag."""
+    link = clean(link)
+    if not link:
+        return {}
+    m = re.fullmatch(r"WO\s*0*(\d{1,9})", link, re.IGNORECASE)
+    if m:
+        order = WorkOrder.get_or_none(WorkOrder.id == int(m.group(1)))
+        if order is None:
+            raise InvalidInput("link", _("There is no work order {ref}.", ref=link.upper()))
+        return {"order": order.id}
+    m = _CALL_REF.fullmatch(link)
+    if m:
+        call = Call.get_or_none(Call.id == int(m.group(1)))
+        if call is None:
+            raise InvalidInput("link", _("There is no call {ref}.", ref=link.upper()))
+        return {"call": call.id}
+    key = Key.get_or_none(Key.tag == link.upper())
+    if key is None:
+        raise InvalidInput("link", _("Link to a work order (WO00012), a call (C123) or a key tag (PR-01)."))
+    return {"key_id": key.id}
 
 
 @db.writes
 def add_entry(actor: Operator, config: Config, now: datetime, *, kind: str, text: str,
-              unit_code: str = "") -> int:
+              unit_code: str = "", link: str = "", corrects: int | None = None) -> int:
+    """Write an entry in the current shift's log. Entries are never edited: a correction is a new
+    entry that links back to the one it corrects (and carries on in its place)."""
     require(actor, "log.add")
     if kind not in ENTRY_KINDS:
         raise InvalidInput("kind", _("Choose what kind of entry this is."))
@@ -121,8 +228,751 @@ def add_entry(actor: Operator, config: Config, now: datetime, *, kind: str, text
         if unit is None:
             raise InvalidInput("unit", _("There is no unit {code} on this site: check the building and room.",
                                          code=clean(unit_code)))
+    links = resolve_link(link)
+    if corrects is not None:
+        original = ShiftLogEntry.get_or_none(ShiftLogEntry.id == corrects)
+        if original is None:
+            raise InvalidInput("text", _("There is no log entry L{id} to correct.", id=corrects))
+        if original.done_at is not None:
+            raise InvalidInput("text", _("L{id} is marked done already: write a new entry instead.", id=corrects))
     shift = _open_shift(actor, config, now)
-    entry = ShiftLogEntry.create(shift=shift.id, at=now, author=actor.id, kind=kind, text=text, unit=unit)
-    audit.record(actor, "log.add", "shift_log", entry.id, now,
-                 after={"kind": kind, "text": text, "unit": unit.code if unit else ""})
+    entry = ShiftLogEntry.create(shift=shift.id, at=now, author=actor.id, kind=kind, text=text, unit=unit,
+                                 corrects=corrects, **links)
+    audit.record(actor, "log.correct" if corrects else "log.add", "shift_log", entry.id, now,
+                 after={"kind": kind, "text": text, "unit": unit.code if unit else "", "corrects": corrects,
+                        **links})
     return entry.id
+
+
+@db.writes
+def mark_done(actor: Operator, now: datetime, entry_id: int) -> None:
+    """An instruction or incident is dealt with: it stops being carried over."""
+    require(actor, "log.done")
+    entry = ShiftLogEntry.get_or_none(ShiftLogEntry.id == entry_id)
+    if entry is None:
+        raise InvalidInput("entry", _("There is no log entry L{id}.", id=entry_id))
+    if entry.kind not in CARRIED_KINDS:
+        raise InvalidInput("entry", _("Only instructions and incidents are marked done."))
+    if ShiftLogEntry.select().where(ShiftLogEntry.corrects == entry_id).exists():
+        raise InvalidInput("entry", _("L{id} was corrected: mark the correction done.", id=entry_id))
+    updated = (ShiftLogEntry.update(done_at=now, done_by=actor.id)
+               .where((ShiftLogEntry.id == entry_id) & ShiftLogEntry.done_at.is_null()).execute())
+    if not updated:
+        who = entry.done_by.code if entry.done_by_id else "?"
+        raise Conflict(_("L{id} was marked done already (by {who}).", id=entry_id, who=who))
+    audit.record(actor, "log.done", "shift_log", entry_id, now, before={"done_at": None}, after={"done_at": now})
+
+
+def entry_detail(entry_id: int) -> EntryDetail | None:
+    r = _entry_query().where(ShiftLogEntry.id == entry_id).dicts().first()
+    if r is None:
+        return None
+    corrected_by = tuple(e.id for e in ShiftLogEntry.select(ShiftLogEntry.id)
+                         .where(ShiftLogEntry.corrects == entry_id).order_by(ShiftLogEntry.id))
+    done_by = Staff.get_by_id(r["done_by"]).code if r["done_by"] else ""
+    return EntryDetail(r["id"], r["at"], r["author_code"], r["kind"], r["text"], r["unit_code"] or "",
+                       link_text(r["call"], r["order"], r["key_tag"]), r["corrects"], corrected_by,
+                       r["done_at"], done_by,
+                       r["kind"] in CARRIED_KINDS and r["done_at"] is None and not corrected_by)
+
+
+# --- leaving the desk without a handover ---------------------------------------------------
+
+@db.writes
+def sign_off(actor: Operator, config: Config, now: datetime, note: str = "") -> int:
+    """Leave the desk without a handover. Allowed, but recorded: the next handover lists it. The
+    shift's holder stays on record until somebody signs on, so the desk is never unmanned on paper."""
+    require(actor, "shift.handover")
+    shift = _open_shift(actor, config, now)
+    note = clean(note, multiline=True)
+    if len(note) > MAX_TEXT:
+        raise InvalidInput("note", _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(note)))
+    record = DeskSignOff.create(shift=shift.id, staff=actor.id, at=now, note=note)
+    audit.record(actor, "shift.sign_off", "shift", shift.id, now, after={"sign_off": record.id, "note": note})
+    return record.id
+
+
+# --- compiling the handover sheet ----------------------------------------------------------
+
+SECTIONS = (
+    # id, title (translated when shown)
+    ("emergencies", "Emergency calls still open"),
+    ("orders_overdue", "Overdue work orders"),
+    ("orders_next_shift", "Work orders that fall due before the next shift ends"),
+    ("orders_open", "Other open work orders"),
+    ("reminders", "Reminders not yet acknowledged"),
+    ("keys_out", "Keys out (both operators confirm)"),
+    ("messages", "Undelivered messages"),
+    ("inquiries", "Unanswered inquiries"),
+    ("carried", "Incidents and instructions carried over"),
+    ("words", "The outgoing shift's own words"),
+    ("sign_offs", "Left the desk without a handover"),
+    ("calls", "Calls this shift"),
+)
+SECTION_TITLES = dict(SECTIONS)
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return _TIME.db_value(dt) if dt is not None else None
+
+
+def parse_time(value: str | None) -> datetime | None:
+    return _TIME.python_value(value) if value else None
+
+
+def _item(key: str, *, ref: str = "", unit: str = "", what: str = "", kind: str = "", status: str = "",
+          who: str = "", at: datetime | None = None, due: datetime | None = None, flags=()) -> dict:
+    return {"key": key, "ref": ref, "unit": unit, "what": what, "kind": kind, "status": status, "who": who,
+            "at": _iso(at), "due": _iso(due), "flags": list(flags)}
+
+
+def _reminder_items(engine, now: datetime) -> list[dict] | None:
+    """HOOK (reminders): the work-orders module is adding reminders. When `orders.open_reminders(engine,
+    now)` exists its rows are listed here; until then the section says it is not available (None)."""
+    fn = getattr(orders, "open_reminders", None)
+    if fn is None:
+        return None
+    items = []
+    for r in fn(engine, now):
+        get = (lambda name, default=None: r.get(name, default)) if isinstance(r, dict) else \
+            (lambda name, default=None: getattr(r, name, default))
+        order_id = get("order_id")
+        due = get("due_at") or get("due") or get("at")
+        items.append(_item(f"reminder:{get('id')}", ref=orders.number(order_id) if order_id else "",
+                           unit=get("unit_code", "") or "",
+                           what=get("text", "") or get("what", "") or get("message", "") or "",
+                           kind=get("kind", "") or "", due=due if isinstance(due, datetime) else None,
+                           flags=["overdue"] if isinstance(due, datetime) and due <= now else []))
+    return items
+
+
+def compile_handover(config: Config, engine, now: datetime) -> dict:
+    """The handover sheet of the current shift, from live state at `now`, as plain data (JSON-able)."""
+    kind, start, end = shift_bounds(config, now)
+    shift = Shift.get_or_none((Shift.kind == kind) & (Shift.starts_at == start))
+    next_kind, next_start, next_end = shift_bounds(config, end)
+    holder = Staff.get_by_id(shift.holder_id) if shift is not None and shift.holder_id else None
+    sections: dict[str, list[dict] | None] = {sid: [] for sid, _title in SECTIONS}
+    reasons: list[str] = []
+
+    # Emergencies: calls for help still open are incidents being handled.
+    for c in (Call.select(Call, Unit.code.alias("unit_code"))
+              .join(Unit, on=(Call.unit == Unit.id), join_type=pw.JOIN.LEFT_OUTER)
+              .where((Call.category == "emergency") & (Call.status == "open")).order_by(Call.received_at, Call.id)
+              .dicts()):
+        sections["emergencies"].append(_item(f"call:{c['id']}", ref=f"C{c['id']}", unit=c["unit_code"] or "",
+                                             what=c["text"], kind="emergency", who=c["caller"],
+                                             at=c["received_at"], flags=["emergency"]))
+    if sections["emergencies"]:
+        reasons.append("emergency_call")
+
+    # Work orders, what breaches first at the top.
+    emergency_open = False
+    for o in orders.open_orders(engine):
+        due = o.next_due
+        flags = []
+        if o.sla_class == "emergency":
+            flags.append("emergency")
+            if o.status != "done":
+                emergency_open = True
+        if due is not None and due <= now:
+            section = "orders_overdue"
+            flags.append("overdue")
+        elif due is not None and due < next_end:
+            section = "orders_next_shift"
+        else:
+            section = "orders_open"
+        clock = o.clocks[0].kind if o.clocks else ""
+        sections[section].append(_item(
+            f"order:{o.id}", ref=o.number, unit=o.unit_code or o.location, what=o.description, kind=o.sla_class,
+            status=o.status, who=o.assignee, at=o.created_at, due=due,
+            flags=flags + ([clock] if clock else [])) | {"dept": o.department})
+    if emergency_open:
+        reasons.append("emergency_order")
+
+    sections["reminders"] = _reminder_items(engine, now)
+
+    for k in (Key.select(Key, db.KeyLoan.holder_name, db.KeyLoan.holder_company, db.KeyLoan.issued_at,
+                         db.KeyLoan.due_at)
+              .join(db.KeyLoan, on=((db.KeyLoan.key == Key.id) & db.KeyLoan.returned_at.is_null()))
+              .where(Key.status == "out").order_by(db.KeyLoan.due_at, Key.tag).dicts()):
+        holder_name = " ".join(p for p in (k["holder_name"], k["holder_company"] and f"({k['holder_company']})")
+                               if p)
+        sections["keys_out"].append(_item(
+            f"key:{k['id']}", ref=k["tag"], what=k["label"], kind=k["kind"], who=holder_name, at=k["issued_at"],
+            due=k["due_at"], flags=["overdue"] if k["due_at"] <= now else []))
+
+    for c in (Call.select(Call, Unit.code.alias("unit_code"))
+              .join(Unit, on=(Call.unit == Unit.id), join_type=pw.JOIN.LEFT_OUTER)
+              .where((Call.category == "message") & (Call.status == "open")).order_by(Call.received_at, Call.id)
+              .dicts()):
+        who = " → ".join(p for p in (c["message_from"] or c["caller"], c["message_for"]) if p)
+        sections["messages"].append(_item(f"call:{c['id']}", ref=f"C{c['id']}", unit=c["unit_code"] or "",
+                                          what=c["text"], who=who, at=c["received_at"]))
+
+    for c in (Call.select(Call, Unit.code.alias("unit_code"))
+              .join(Unit, on=(Call.unit == Unit.id), join_type=pw.JOIN.LEFT_OUTER)
+              .where((Call.category == "inquiry") & (Call.status == "open") & Call.reply_due_at.is_null(False))
+              .order_by(Call.reply_due_at, Call.id).dicts()):
+        sections["inquiries"].append(_item(
+            f"call:{c['id']}", ref=f"C{c['id']}", unit=c["unit_code"] or "", what=c["text"], who=c["caller"],
+            at=c["received_at"], due=c["reply_due_at"], flags=["overdue"] if c["reply_due_at"] <= now else []))
+
+    open_incident = False
+    for e in _entry_query().where(_open_carried_where()).order_by(ShiftLogEntry.at, ShiftLogEntry.id).dicts():
+        if e["kind"] == "incident":
+            open_incident = True
+        sections["carried"].append(_item(
+            f"entry:{e['id']}", ref=f"L{e['id']}", unit=e["unit_code"] or "", what=e["text"], kind=e["kind"],
+            who=e["author_code"], at=e["at"],
+            status=link_text(e["call"], e["order"], e["key_tag"]),
+            flags=["incident"] if e["kind"] == "incident" else []))
+    if open_incident:
+        reasons.insert(0, "incident")
+
+    if shift is not None:
+        for e in (_entry_query().where((ShiftLogEntry.shift == shift.id)
+                                       & ShiftLogEntry.kind.not_in(CARRIED_KINDS))
+                  .order_by(ShiftLogEntry.at, ShiftLogEntry.id).dicts()):
+            sections["words"].append(_item(
+                f"entry:{e['id']}", ref=f"L{e['id']}", unit=e["unit_code"] or "", what=e["text"], kind=e["kind"],
+                who=e["author_code"], at=e["at"], status=link_text(e["call"], e["order"], e["key_tag"])))
+
+    for s in (DeskSignOff.select(DeskSignOff, Staff.code.alias("code"), Staff.name.alias("name"))
+              .join(Staff, on=(DeskSignOff.staff == Staff.id))
+              .where(DeskSignOff.handover.is_null()).order_by(DeskSignOff.at, DeskSignOff.id).dicts()):
+        sections["sign_offs"].append(_item(f"sign_off:{s['id']}", ref=s["code"], what=s["note"], who=s["name"],
+                                           at=s["at"]))
+
+    counts = {c: n for c, n in (Call.select(Call.category, pw.fn.COUNT(Call.id))
+                                .where((Call.received_at >= start) & (Call.received_at <= now)
+                                       & (Call.status != "void"))
+                                .group_by(Call.category).order_by(Call.category).tuples())}
+    total = sum(counts.values())
+    sections["calls"].append(_item("calls:count", what=str(total), flags=[]) | {"counts": counts})
+
+    return {
+        "version": SHEET_VERSION,
+        "site": config.site_name,
+        "compiled_at": _iso(now),
+        "shift": {"id": shift.id if shift else None, "kind": kind, "starts_at": _iso(start), "ends_at": _iso(end)},
+        "next_shift": {"kind": next_kind, "starts_at": _iso(next_start), "ends_at": _iso(next_end)},
+        "holder": {"code": holder.code, "name": holder.name} if holder else None,
+        "supervisor_reasons": reasons,
+        "sections": [{"id": sid, "items": sections[sid]} for sid, _title in SECTIONS],
+    }
+
+
+def sheet_items(sheet: dict) -> list[tuple[str, str]]:
+    """Every (section, item key) the incoming operator must answer."""
+    return [(s["id"], i["key"]) for s in sheet["sections"] for i in (s["items"] or [])]
+
+
+# --- the handover record -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Answer:
+    kind: str          # ack | query
+    question: str
+    at: datetime
+    by: str
+
+
+@dataclass(frozen=True)
+class Addendum:
+    at: datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class HandoverView:
+    id: int
+    shift_id: int
+    status: str
+    compiled_at: datetime
+    from_code: str
+    from_name: str
+    to_code: str
+    to_name: str
+    received_at: datetime | None
+    needs_supervisor: bool
+    supervisor_code: str
+    supervisor_name: str
+    supervised_at: datetime | None
+    supervisor_note: str
+    closed_at: datetime | None
+    sheet: dict
+    answers: dict = field(default_factory=dict)    # (section, item) -> latest Answer
+    queries: tuple = ()                            # (section, item, Answer) every question asked
+    addenda: tuple = ()
+
+    def unanswered(self) -> list[tuple[str, str]]:
+        return [k for k in sheet_items(self.sheet) if k not in self.answers]
+
+    @property
+    def closed(self) -> bool:
+        return self.status == "closed"
+
+
+@dataclass(frozen=True)
+class HandoverSummary:
+    id: int
+    compiled_at: datetime
+    shift_kind: str
+    shift_starts_at: datetime
+    from_code: str
+    to_code: str
+    status: str
+    items: int
+    queries: int
+    supervisor_code: str
+    closed_at: datetime | None
+
+
+def _staff(staff_id) -> Staff | None:
+    return Staff.get_by_id(staff_id) if staff_id else None
+
+
+def handover(handover_id: int) -> HandoverView:
+    h = Handover.get_or_none(Handover.id == handover_id)
+    if h is None:
+        raise InvalidInput("handover", _("There is no handover H{id}.", id=handover_id))
+    codes = {s.id: s.code for s in Staff.select(Staff.id, Staff.code)}
+    answers, queries = {}, []
+    for a in HandoverAck.select().where(HandoverAck.handover == h.id).order_by(HandoverAck.id):
+        answer = Answer(a.kind, a.question, a.at, codes.get(a.by_id, "?"))
+        answers[(a.section, a.item)] = answer
+        if a.kind == "query":
+            queries.append((a.section, a.item, answer))
+    addenda = tuple(Addendum(a.at, codes.get(a.author_id, "?"), a.text)
+                    for a in HandoverAddendum.select().where(HandoverAddendum.handover == h.id)
+                    .order_by(HandoverAddendum.id))
+    frm, to, sup = _staff(h.from_staff_id), _staff(h.to_staff_id), _staff(h.supervisor_id)
+    return HandoverView(
+        h.id, h.shift_id, h.status, h.compiled_at, frm.code, frm.name, to.code if to else "", to.name if to else "",
+        h.received_at, h.needs_supervisor, sup.code if sup else "", sup.name if sup else "", h.supervised_at,
+        h.supervisor_note, h.closed_at, json.loads(h.sheet), answers, tuple(queries), addenda)
+
+
+def handovers(limit: int = 200) -> list[HandoverSummary]:
+    """The history, newest first (abandoned ones too: they show who started a handover and left it)."""
+    codes = {s.id: s.code for s in Staff.select(Staff.id, Staff.code)}
+    query_counts = dict(HandoverAck.select(HandoverAck.handover, pw.fn.COUNT(HandoverAck.id))
+                        .where(HandoverAck.kind == "query").group_by(HandoverAck.handover).tuples())
+    result = []
+    for h in (Handover.select(Handover, Shift.kind.alias("shift_kind"), Shift.starts_at.alias("shift_start"))
+              .join(Shift, on=(Handover.shift == Shift.id))
+              .order_by(Handover.compiled_at.desc(), Handover.id.desc()).limit(limit).dicts()):
+        sheet = json.loads(h["sheet"])
+        result.append(HandoverSummary(
+            h["id"], h["compiled_at"], h["shift_kind"], parse_time(h["shift_start"]) if isinstance(
+                h["shift_start"], str) else h["shift_start"],
+            codes.get(h["from_staff"], "?"), codes.get(h["to_staff"], ""), h["status"], len(sheet_items(sheet)),
+            query_counts.get(h["id"], 0), codes.get(h["supervisor"], ""), h["closed_at"]))
+    return result
+
+
+def last_handover_id(*, closed_only: bool = False, shift_id: int | None = None) -> int | None:
+    query = Handover.select(Handover.id).where(Handover.status != "abandoned")
+    if closed_only:
+        query = query.where(Handover.status == "closed")
+    if shift_id is not None:
+        query = query.where(Handover.shift == shift_id)
+    row = query.order_by(Handover.compiled_at.desc(), Handover.id.desc()).first()
+    return row.id if row else None
+
+
+@db.writes
+def begin_handover(actor: Operator, config: Config, engine, now: datetime) -> int:
+    """Compile the sheet now and open a handover record with it. A handover of the same shift left
+    open before is abandoned: the sheet must be what is true at the moment of handing over."""
+    require(actor, "shift.handover")
+    shift = _open_shift(actor, config, now)
+    for old in Handover.select(Handover.id).where((Handover.shift == shift.id) & (Handover.status == "open")):
+        if Handover.update(status="abandoned").where((Handover.id == old.id) & (Handover.status == "open")).execute():
+            audit.record(actor, "handover.abandon", "handover", old.id, now, before={"status": "open"},
+                         after={"status": "abandoned", "reason": "a new handover was started"})
+    sheet = compile_handover(config, engine, now)
+    h = Handover.create(shift=shift.id, from_staff=actor.id, compiled_at=now,
+                        sheet=json.dumps(sheet, ensure_ascii=False, sort_keys=True),
+                        needs_supervisor=bool(sheet["supervisor_reasons"]))
+    audit.record(actor, "handover.begin", "handover", h.id, now,
+                 after={"shift": shift.id, "items": len(sheet_items(sheet)),
+                        "needs_supervisor": sheet["supervisor_reasons"]})
+    return h.id
+
+
+def _open_handover(handover_id: int) -> Handover:
+    h = Handover.get_or_none(Handover.id == handover_id)
+    if h is None:
+        raise InvalidInput("handover", _("There is no handover H{id}.", id=handover_id))
+    if h.status == "closed":
+        raise Conflict(_("Handover H{id} is closed (acknowledged by {who}): add an addendum instead.",
+                         id=h.id, who=h.to_staff.code if h.to_staff_id else "?"))
+    if h.status != "open":
+        raise Conflict(_("Handover H{id} was abandoned: start a new one.", id=h.id))
+    return h
+
+
+@db.writes
+def abandon_handover(actor: Operator, now: datetime, handover_id: int) -> None:
+    require(actor, "shift.handover")
+    _open_handover(handover_id)
+    if not Handover.update(status="abandoned").where(
+            (Handover.id == handover_id) & (Handover.status == "open")).execute():
+        raise Conflict(_("Handover H{id} changed at another console.", id=handover_id))
+    audit.record(actor, "handover.abandon", "handover", handover_id, now, before={"status": "open"},
+                 after={"status": "abandoned"})
+
+
+@db.writes
+def receive(incoming: Operator, now: datetime, handover_id: int) -> None:
+    """The incoming operator, whose code and PIN were checked (people.verify), signs on at the handover."""
+    require(incoming, "shift.handover")
+    h = _open_handover(handover_id)
+    if h.from_staff_id == incoming.id:
+        raise InvalidInput("code", _("The incoming operator signs on here, not the one handing over."))
+    if h.to_staff_id == incoming.id:
+        return
+    if h.to_staff_id is not None:
+        raise Conflict(_("{who} has signed on to this handover already.", who=h.to_staff.code))
+    updated = (Handover.update(to_staff=incoming.id, received_at=now)
+               .where((Handover.id == h.id) & (Handover.status == "open") & Handover.to_staff.is_null()).execute())
+    if not updated:
+        raise Conflict(_("Somebody else signed on to this handover first."))
+    audit.record(incoming, "handover.receive", "handover", h.id, now, after={"to": incoming.code})
+
+
+def _incoming_handover(actor: Operator, handover_id: int) -> Handover:
+    h = _open_handover(handover_id)
+    if h.to_staff_id is None:
+        raise InvalidInput("code", _("The incoming operator signs on first."))
+    if h.to_staff_id != actor.id:
+        raise InvalidInput("code", _("Only {who}, who is taking over, answers this handover.", who=h.to_staff.code))
+    return h
+
+
+@db.writes
+def acknowledge(actor: Operator, now: datetime, handover_id: int, items: list[tuple[str, str]]) -> int:
+    """The incoming operator acknowledges items (one, or a whole section at once). Items already
+    acknowledged stay as they were; a queried item can be acknowledged once the answer is known.
+    Returns how many were newly acknowledged."""
+    require(actor, "shift.handover")
+    h = _incoming_handover(actor, handover_id)
+    listed = set(sheet_items(json.loads(h.sheet)))
+    latest = {}
+    for a in HandoverAck.select().where(HandoverAck.handover == h.id).order_by(HandoverAck.id):
+        latest[(a.section, a.item)] = a.kind
+    new = [tuple(i) for i in items if tuple(i) in listed and latest.get(tuple(i)) != "ack"]
+    unknown = [i for i in items if tuple(i) not in listed]
+    if unknown:
+        raise InvalidInput("item", _("That item is not on this handover's sheet."))
+    for section, item in new:
+        HandoverAck.create(handover=h.id, section=section, item=item, kind="ack", at=now, by=actor.id)
+    if new:
+        audit.record(actor, "handover.ack", "handover", h.id, now, items=[f"{s}/{i}" for s, i in new])
+    return len(new)
+
+
+@db.writes
+def query_item(actor: Operator, now: datetime, handover_id: int, section: str, item: str, question: str) -> None:
+    """The incoming operator queries an item: the question is recorded with it."""
+    require(actor, "shift.handover")
+    h = _incoming_handover(actor, handover_id)
+    if (section, item) not in set(sheet_items(json.loads(h.sheet))):
+        raise InvalidInput("item", _("That item is not on this handover's sheet."))
+    question = clean(question, multiline=True)
+    if not question:
+        raise InvalidInput("question", _("Write the question."))
+    if len(question) > MAX_TEXT:
+        raise InvalidInput("question", _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(question)))
+    HandoverAck.create(handover=h.id, section=section, item=item, kind="query", question=question, at=now,
+                       by=actor.id)
+    audit.record(actor, "handover.query", "handover", h.id, now, item=f"{section}/{item}", question=question)
+
+
+@db.writes
+def supervise(supervisor: Operator, now: datetime, handover_id: int, note: str = "") -> None:
+    """A supervisor (code and PIN checked by people.verify) signs the handover off: needed when an
+    incident is still being handled or an emergency order is open."""
+    require(supervisor, "shift.supervise")
+    h = _open_handover(handover_id)
+    note = clean(note, multiline=True)
+    updated = (Handover.update(supervisor=supervisor.id, supervised_at=now, supervisor_note=note)
+               .where((Handover.id == h.id) & (Handover.status == "open")).execute())
+    if not updated:
+        raise Conflict(_("Handover H{id} changed at another console.", id=h.id))
+    audit.record(supervisor, "handover.supervise", "handover", h.id, now, note=note)
+
+
+@db.writes
+def complete(actor: Operator, config: Config, now: datetime, handover_id: int) -> None:
+    """Close the handover: every item answered, the supervisor's sign-off when one is needed. The
+    incoming operator then holds the desk, and the record is closed for good."""
+    require(actor, "shift.handover")
+    h = _incoming_handover(actor, handover_id)
+    view = handover(h.id)
+    missing = view.unanswered()
+    if missing:
+        raise InvalidInput("item", _("{n} items are not acknowledged or queried yet.", n=len(missing)))
+    if h.needs_supervisor and h.supervisor_id is None:
+        reasons = ", ".join(_(REASONS[r]) for r in view.sheet["supervisor_reasons"])
+        raise InvalidInput("supervisor", _("A supervisor must sign this handover off first ({reasons}).",
+                                           reasons=reasons))
+    updated = (Handover.update(status="closed", closed_at=now)
+               .where((Handover.id == h.id) & (Handover.status == "open") & (Handover.to_staff == actor.id))
+               .execute())
+    if not updated:
+        raise Conflict(_("Handover H{id} changed at another console.", id=h.id))
+    shift = Shift.get_by_id(h.shift_id)
+    previous = shift.holder.code if shift.holder_id else ""
+    Shift.update(holder=actor.id, held_since=now, handed_over_at=now, handed_to=actor.id).where(
+        Shift.id == shift.id).execute()
+    # The desk now in force (the next shift may have begun while they talked) is held by the incoming one.
+    now_shift = _open_shift(actor, config, now)
+    if now_shift.id != shift.id:
+        Shift.update(holder=actor.id, held_since=now).where(Shift.id == now_shift.id).execute()
+    sign_off_ids = [int(i["key"].split(":")[1]) for s in view.sheet["sections"] if s["id"] == "sign_offs"
+                    for i in (s["items"] or [])]
+    if sign_off_ids:
+        DeskSignOff.update(handover=h.id).where(DeskSignOff.id.in_(sign_off_ids)
+                                                & DeskSignOff.handover.is_null()).execute()
+    audit.record(actor, "handover.close", "handover", h.id, now, before={"status": "open", "holder": previous},
+                 after={"status": "closed", "holder": actor.code, "queries": len(view.queries)})
+
+
+@db.writes
+def add_addendum(actor: Operator, now: datetime, handover_id: int, text: str) -> int:
+    """Words after the handover was closed: appended, never changing what was listed or answered."""
+    require(actor, "shift.handover")
+    h = Handover.get_or_none(Handover.id == handover_id)
+    if h is None:
+        raise InvalidInput("handover", _("There is no handover H{id}.", id=handover_id))
+    if h.status != "closed":
+        raise InvalidInput("text", _("Addenda follow a closed handover; this one is still {status}.",
+                                     status=_(h.status)))
+    text = clean(text, multiline=True)
+    if not text:
+        raise InvalidInput("text", _("Write the addendum."))
+    if len(text) > MAX_TEXT:
+        raise InvalidInput("text", _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(text)))
+    a = HandoverAddendum.create(handover=h.id, at=now, author=actor.id, text=text)
+    audit.record(actor, "handover.addendum", "handover", h.id, now, addendum=a.id, text=text)
+    return a.id
+
+
+REASONS = {
+    "incident": "an incident is still being handled",
+    "emergency_call": "an emergency call is still open",
+    "emergency_order": "an emergency work order is open",
+}
+
+
+# --- the printed sheet -----------------------------------------------------------------------
+
+SHEET_WIDTH = 80
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _has_wide(text: str) -> bool:
+    return cell_len(text) != len(text)
+
+
+def wrap_cells(text: str, width: int, rest: int | None = None) -> list[str]:
+    """Word-wrap to `width` terminal cells (`rest` for the lines after the first); CJK (which has no
+    spaces) and over-long words break between characters."""
+    rest = width if rest is None else rest
+    lines: list[str] = []
+    cur = ""
+
+    def limit() -> int:
+        return width if not lines else rest
+
+    for word in one_line(text).split(" "):
+        if not word:
+            continue
+        sep = " " if cur else ""
+        if cell_len(cur + sep + word) <= limit():
+            cur += sep + word
+            continue
+        if cur and cell_len(word) <= rest and not _has_wide(word):
+            lines.append(cur)
+            cur = word
+            continue
+        if cur and limit() - cell_len(cur + sep) < 4:
+            lines.append(cur)
+            cur, sep = "", ""
+        cur += sep
+        for ch in word:
+            if cell_len(cur + ch) > limit():
+                lines.append(cur)
+                cur = ""
+            cur += ch
+    if cur or not lines:
+        lines.append(cur)
+    return lines
+
+
+def _hanging(text: str, width: int, indent: int) -> list[str]:
+    lines = wrap_cells(text, width, width - indent)
+    return lines[:1] + [" " * indent + line for line in lines[1:]]
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", one_line(text))
+
+
+def _rel(due: datetime, at: datetime) -> str:
+    from .countdown import format_left
+    return format_left(due, at)
+
+
+def item_details(section: str, item: dict, tz, compiled_at: datetime) -> str:
+    """The item's facts on one line (user text plain): kind, status, who, and its times."""
+    parts = []
+    if section == "calls":
+        counts = item.get("counts", {})
+        parts = [f"{label(c)} {n}" for c, n in counts.items()]
+        return " · ".join(parts + [_("total {n}", n=item["what"])])
+    if item["kind"] and section not in ("sign_offs",):
+        parts.append(label(item["kind"]))
+    if item["status"]:
+        parts.append(item["status"] if section in ("carried", "words") else label(item["status"]))
+    who = " ".join(p for p in (label(item["dept"]) if item.get("dept") else "", one_line(item["who"])) if p)
+    if who:
+        parts.append(who)
+    at, due = parse_time(item["at"]), parse_time(item["due"])
+    if due is not None:
+        parts.append(_("due {time} ({left})", time=local(due, tz), left=_rel(due, compiled_at)))
+    elif at is not None:
+        parts.append(local(at, tz))
+    return " · ".join(parts)
+
+
+def item_text(section: str, item: dict) -> str:
+    """The item's own words (user text): what was said, what is wrong, the key's label."""
+    if section == "calls":
+        return ""
+    if section == "sign_offs":
+        return item["what"] or _("(no note)")
+    return item["what"]
+
+
+def _header_lines(view: HandoverView, tz) -> list[tuple[str, str]]:
+    sheet = view.sheet
+    shift, nxt = sheet["shift"], sheet["next_shift"]
+    fmt = "MM-DD HH:mm"
+    rows = [
+        (_("Shift"), _("{kind} {start} – {end}; next: {next} until {next_end}", kind=label(shift["kind"]),
+                       start=local(parse_time(shift["starts_at"]), tz, fmt),
+                       end=local(parse_time(shift["ends_at"]), tz, fmt), next=label(nxt["kind"]),
+                       next_end=local(parse_time(nxt["ends_at"]), tz, fmt))),
+        (_("Compiled"), _("{time} by {code} {name}", time=local(view.compiled_at, tz, "YYYY-MM-DD HH:mm"),
+                          code=view.from_code, name=one_line(view.from_name))),
+        (_("Taken by"), _("{code} {name}, signed on {time}", code=view.to_code, name=one_line(view.to_name),
+                          time=local(view.received_at, tz, fmt)) if view.to_code else _("(nobody yet)")),
+    ]
+    if view.needs_supervisor or view.supervisor_code:
+        reasons = "; ".join(_(REASONS[r]) for r in sheet["supervisor_reasons"])
+        if view.supervisor_code:
+            text = _("{code} {name}, signed off {time}", code=view.supervisor_code,
+                     name=one_line(view.supervisor_name), time=local(view.supervised_at, tz, fmt))
+            if view.supervisor_note:
+                text += " · " + one_line(view.supervisor_note)
+        else:
+            text = _("needed, not yet given")
+        rows.append((_("Supervisor"), text + (f" ({reasons})" if reasons else "")))
+    status = _(view.status) if not view.closed else _("closed {time}", time=local(view.closed_at, tz,
+                                                                                  "YYYY-MM-DD HH:mm"))
+    answered = len(sheet_items(sheet)) - len(view.unanswered())
+    rows.append((_("Status"), _("{status} · {answered} of {total} answered, {queries} queried", status=status,
+                                answered=answered, total=len(sheet_items(sheet)), queries=len(view.queries))))
+    return rows
+
+
+def _mark(view: HandoverView, section: str, item: dict) -> str:
+    answer = view.answers.get((section, item["key"]))
+    return {"ack": "✓", "query": "?"}.get(answer.kind, " ") if answer else " "
+
+
+def render_sheet(view: HandoverView, tz, fmt: str = "text", width: int = SHEET_WIDTH) -> str:
+    """The handover sheet as text for A4 and a terminal (at most `width` cells a line, CJK measured
+    in cells), or as Markdown."""
+    if fmt == "markdown":
+        return _render_markdown(view, tz)
+    sheet = view.sheet
+    compiled = view.compiled_at
+    out: list[str] = []
+    title = _("HANDOVER SHEET H{id}", id=view.id) + " · " + one_line(sheet["site"])
+    out += wrap_cells(title, width)
+    out.append("=" * width)
+    name_width = max(cell_len(n) for n, _v in _header_lines(view, tz)) + 2
+    for name, value in _header_lines(view, tz):
+        lines = wrap_cells(value, width - name_width)
+        out.append(set_cell_size(name, name_width) + lines[0])
+        out += [" " * name_width + line for line in lines[1:]]
+    for number, section in enumerate(sheet["sections"], 1):
+        items = section["items"]
+        out.append("")
+        count = "" if items is None else f" ({len(items)})"
+        out += wrap_cells(f"{number}. {_(SECTION_TITLES[section['id']])}{count}", width)
+        out.append("-" * width)
+        if items is None:
+            out.append("    " + _("(not available yet: the reminders come with the work-orders update)"))
+            continue
+        if not items:
+            out.append("    " + _("none"))
+            continue
+        for item in items:
+            head = " ".join(p for p in (f"[{_mark(view, section['id'], item)}]", item["ref"], item["unit"]) if p)
+            details = item_details(section["id"], item, tz, compiled)
+            out += _hanging(f"{head}  {details}" if details else head, width, 4)
+            text = item_text(section["id"], item)
+            if text:
+                out += ["    " + line for line in wrap_cells(text, width - 4)]
+            for q_section, q_item, answer in view.queries:
+                if (q_section, q_item) == (section["id"], item["key"]):
+                    q = _("Query by {who} at {time}: {question}", who=answer.by, time=local(answer.at, tz, "HH:mm"),
+                          question=answer.question)
+                    out += ["    " + line for line in wrap_cells(q, width - 4)]
+    out.append("")
+    out += wrap_cells(_("Addenda") + f" ({len(view.addenda)})", width)
+    out.append("-" * width)
+    if not view.addenda:
+        out.append("    " + _("none"))
+    for a in view.addenda:
+        out += ["    " + line for line in _hanging(f"{local(a.at, tz)} {a.author}: {a.text}", width - 4, 2)]
+    return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def _render_markdown(view: HandoverView, tz) -> str:
+    sheet = view.sheet
+    out = [f"# {_md(_('HANDOVER SHEET H{id}', id=view.id))} · {_md(sheet['site'])}", ""]
+    for name, value in _header_lines(view, tz):
+        out.append(f"- **{_md(name)}**: {_md(value)}")
+    for number, section in enumerate(sheet["sections"], 1):
+        items = section["items"]
+        count = "" if items is None else f" ({len(items)})"
+        out += ["", f"## {number}. {_md(_(SECTION_TITLES[section['id']]))}{count}", ""]
+        if items is None:
+            out.append(_md(_("(not available yet: the reminders come with the work-orders update)")))
+            continue
+        if not items:
+            out.append(_md(_("none")))
+            continue
+        for item in items:
+            mark = {"✓": "x", "?": "?", " ": " "}[_mark(view, section["id"], item)]
+            head = " ".join(f"**{_md(p)}**" for p in (item["ref"], item["unit"]) if p)
+            details = _md(item_details(section["id"], item, tz, view.compiled_at))
+            out.append(f"- [{mark}] " + " ".join(p for p in (head, details) if p))
+            text = item_text(section["id"], item)
+            if text:
+                out.append(f"  {_md(text)}")
+            for q_section, q_item, answer in view.queries:
+                if (q_section, q_item) == (section["id"], item["key"]):
+                    out.append("  " + _md(_("Query by {who} at {time}: {question}", who=answer.by,
+                                            time=local(answer.at, tz, "HH:mm"), question=answer.question)))
+    out += ["", f"## {_md(_('Addenda'))} ({len(view.addenda)})", ""]
+    out += [f"- {_md(local(a.at, tz))} **{_md(a.author)}**: {_md(a.text)}" for a in view.addenda] or [_md(_("none"))]
+    return "\n".join(out) + "\n"

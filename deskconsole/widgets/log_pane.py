@@ -1,7 +1,9 @@
-"""Pane 3: the shift log."""
+"""Pane 3: the shift log, with what is carried over from earlier shifts."""
 from __future__ import annotations
 
 from datetime import datetime
+
+from textual.binding import Binding
 
 from ..console_data import ConsoleData
 from ..i18n import _, label
@@ -16,6 +18,10 @@ class LogPane(Pane):
     title = "Shift log"
     empty_text = "Nothing logged this shift yet."
 
+    BINDINGS = [
+        Binding("n", "new_entry", "New entry", id="log.new"),
+    ]
+
     def columns(self) -> list[Column]:
         return [
             Column("time", _("Time"), 11),
@@ -26,19 +32,48 @@ class LogPane(Pane):
         ]
 
     def rows(self, data: ConsoleData) -> list[Row]:
-        return [
-            Row(
+        result = []
+        for e in data.log:
+            text = one_line(e.text)
+            if e.corrects:
+                text = _("(corrects L{id})", id=e.corrects) + " " + text
+            if e.link:
+                text = f"{e.link}: {text}"
+            result.append(Row(
                 key=e.id,
                 cells={"time": local(e.at, self.tz), "author": e.author,
-                       "kind": ("● " if e.open else "") + label(e.kind), "unit": e.unit_code,
-                       "text": one_line(e.text)},
+                       "kind": ("● " if e.open else "") + label(e.kind), "unit": e.unit_code, "text": text},
                 style="warn" if e.open and e.kind == "incident" else "",
-            )
-            for e in data.log
-        ]
+            ))
+        return result
 
     def summary(self, data: ConsoleData, now: datetime) -> str:
         return _("{n} to carry over", n=data.open_log_items)
 
     def short_summary(self, data: ConsoleData, now: datetime) -> str:
         return _("Log {n} open", n=data.open_log_items)
+
+    # --- actions -------------------------------------------------------------------------
+
+    def action_new_entry(self) -> None:
+        from ..screens.log_entry import LogEntryForm
+        self.app.push_screen(LogEntryForm(), self._saved)
+
+    def open_record(self, key) -> None:
+        from ..screens.log_entry import LogEntryScreen
+        self.app.push_screen(LogEntryScreen(key), self._saved)
+
+    def _saved(self, entry_id) -> None:
+        if entry_id is not None:
+            self.select(entry_id)
+            self.app.reload()
+
+    def commands(self):
+        from ..screens import handover
+        app = self.app
+        yield _("New log entry"), _("Write in the shift log"), self.action_new_entry
+        yield _("Start the handover"), _("Compile the handover sheet now"), lambda: handover.start_handover(app)
+        yield _("Handover history"), _("Every handover: who to whom, what was listed and queried"), \
+            lambda: handover.show_history(app)
+        yield _("Sign off without handover"), _("Leave the desk; recorded and shown on the next handover"), \
+            lambda: handover.sign_off(app)

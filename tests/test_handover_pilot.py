@@ -1,0 +1,162 @@
+"""The shift log and the handover, key by key: `n` in the Shift log pane, and a full handover
+between two operators with a supervisor's sign-off."""
+from __future__ import annotations
+
+import asyncio
+
+from appkit import make_app, settle, sign_on
+
+from deskconsole import shifts
+from deskconsole.db import Handover, Shift, ShiftLogEntry
+from deskconsole.screens.console import ConsoleScreen
+from deskconsole.screens.form import FormScreen
+from deskconsole.screens.handover import HandoverScreen, SheetScreen
+from deskconsole.screens.log_entry import LogEntryForm, LogEntryScreen
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_n_in_the_log_pane_writes_an_entry_and_selects_it(demo_site):
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "G1")
+            await pilot.press("3", "n")
+            await pilot.pause()
+            assert isinstance(app.screen, LogEntryForm)
+            # Empty text is refused at the field and the form stays.
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, LogEntryForm)
+            assert "Write the entry" in str(app.screen.query_one("#text-error").render())
+            await pilot.press(*"王[b]小明 后门未锁 [/x]")
+            await pilot.press("tab", *"2-1501", "tab", *"WO00003")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, ConsoleScreen)
+            entry = ShiftLogEntry.select().order_by(ShiftLogEntry.id.desc()).first()
+            assert entry.text == "王[b]小明 后门未锁 [/x]" and entry.unit.code == "2-1501" and entry.order_id == 3
+            assert entry.author.code == "G1" and entry.kind == "note"
+            table = app.screen.pane(3).table
+            assert table.cursor_key == entry.id
+            assert "WO00003: 王[b]小明 后门未锁 [/x]" == table.row_at_cursor().cells["text"]
+    run(go())
+
+
+def test_enter_on_an_instruction_marks_it_done_and_c_corrects(demo_site):
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            instruction = ShiftLogEntry.get(ShiftLogEntry.kind == "instruction")
+            await pilot.press("3")
+            app.screen.pane(3).select(instruction.id)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, LogEntryScreen)
+            await pilot.press("c")
+            await pilot.pause()
+            assert isinstance(app.screen, LogEntryForm)
+            await pilot.press("end", *" 9点前")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            correction = ShiftLogEntry.select().order_by(ShiftLogEntry.id.desc()).first()
+            assert correction.corrects_id == instruction.id and correction.text.endswith("9点前")
+            assert ShiftLogEntry.get_by_id(instruction.id).text == instruction.text  # never edited
+            app.screen.pane(3).select(correction.id)
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("d")
+            await settle(pilot)
+            assert ShiftLogEntry.get_by_id(correction.id).done_by.code == "R1"
+    run(go())
+
+
+async def _incoming_signs_on(pilot, code="G1"):
+    await pilot.press("i")
+    await pilot.pause()
+    await pilot.press(*code, "tab", *"0000", "ctrl+s")
+    await pilot.pause()
+
+
+def test_a_full_handover_between_two_operators(demo_site):
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            await pilot.press("h")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, HandoverScreen)
+            handover_id = screen.handover_id
+            # The incoming operator signs on with a wrong PIN first: refused at the field.
+            await pilot.press("i")
+            await pilot.pause()
+            await pilot.press(*"G1", "tab", *"1111", "ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, FormScreen)
+            assert "Wrong PIN" in str(app.screen.query_one("#pin-error").render())
+            await pilot.press(*"0000", "ctrl+s")
+            await pilot.pause()
+            assert app.screen is screen and screen.incoming.code == "G1"
+            # One item acknowledged, one queried, then every section at once with A.
+            first = screen.table.cursor_key
+            await pilot.press("a")
+            await pilot.pause()
+            assert first in screen.view.answers and screen.table.cursor_key != first
+            queried = screen.table.cursor_key
+            await pilot.press("q")
+            await pilot.pause()
+            await pilot.press(*"谁去跟进?")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert screen.view.answers[queried].question == "谁去跟进?"
+            for section in screen.view.sheet["sections"]:
+                if section["items"]:
+                    screen.table.move_cursor_to_key(("section", section["id"]))
+                    await pilot.press("A")
+                    await pilot.pause()
+            assert screen.view.unanswered() == []
+            # An incident is open: completing is refused until a supervisor signs off.
+            await pilot.press("c")
+            await pilot.pause()
+            assert "supervisor must sign" in str(screen.query_one("#ho-message").render())
+            assert Handover.get_by_id(handover_id).status == "open"
+            await pilot.press("s")
+            await pilot.pause()
+            await pilot.press(*"S1", "tab", *"0000", "tab", *"阅", "ctrl+s")
+            await pilot.pause()
+            await pilot.press("c")
+            await settle(pilot)
+            assert isinstance(app.screen, ConsoleScreen)
+            assert app.operator.code == "G1"
+            assert "G1" in app.screen.query_one("#header").plain
+        h = Handover.get_by_id(handover_id)
+        assert h.status == "closed" and h.to_staff.code == "G1" and h.supervisor.code == "S1"
+        assert Shift.get_by_id(h.shift_id).holder.code == "G1"
+        sheet = shifts.render_sheet(shifts.handover(handover_id), demo_site.tz)
+        assert "Query by G1 at 22:00: 谁去跟进?" in sheet
+    run(go())
+
+
+def test_the_sheet_is_viewable_in_the_console(demo_site):
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            await pilot.press("h")
+            await pilot.pause()
+            await pilot.press("v")
+            await pilot.pause()
+            assert isinstance(app.screen, SheetScreen)
+            text = str(app.screen.query_one("#sheet").render())
+            assert "HANDOVER SHEET" in text and "Overdue work orders" in text
+            await pilot.press("escape")
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("y")
+            await pilot.pause()
+            assert isinstance(app.screen, ConsoleScreen)
+    run(go())
