@@ -11,7 +11,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from .. import orders
+from .. import keys, orders
 from ..console_data import ConsoleData
 from ..i18n import _
 from ..widgets.header import Line
@@ -47,6 +47,7 @@ class ConsoleScreen(Screen):
         Binding("slash", "filter", "Filter", id="console.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="console.clear_filter"),
         Binding("question_mark", "help", "Help", id="console.help"),
+        Binding("h", "handover", "Handover", id="console.handover"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True, id="console.quit"),
     ]
 
@@ -69,6 +70,8 @@ class ConsoleScreen(Screen):
         self._layout_for(self.app.size.width, self.app.size.height)
         self.action_show_pane(1)
         self.update_header(self.app.clock.now())
+        # Read the panes now that they exist: a reload that finished earlier would have had nowhere to go.
+        self.app.reload()
 
     def on_resize(self, event: Resize) -> None:
         self._layout_for(event.size.width, event.size.height)
@@ -118,6 +121,10 @@ class ConsoleScreen(Screen):
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
 
+    def action_handover(self) -> None:
+        from .handover import start_handover
+        start_handover(self.app)
+
     # --- data and time -----------------------------------------------------------------
 
     def show_data(self, data: ConsoleData, now: datetime) -> None:
@@ -153,14 +160,22 @@ class ConsoleScreen(Screen):
                 shift += " " + app.local_time(data.shift.starts_at, "HH:mm") + "–" + \
                     app.local_time(data.shift.ends_at, "HH:mm")
             parts += [sep, shift]
-        parts += [sep, app.local_time(now, "YYYY-MM-DD HH:mm" if wide else "MM-DD HH:mm")]
+        # At 80 columns the date goes and the alarms shorten, so that all three alarms fit.
+        parts += [sep, app.local_time(now, "YYYY-MM-DD HH:mm" if wide else "HH:mm")]
         overdue = orders.overdue_count(data.orders, now) if data else 0
-        if overdue:
-            parts += [" ", (" " + _("{n} OVERDUE", n=overdue) + " ", "bold reverse $error")]
         emergencies = sum(1 for c in data.calls if c.is_open_emergency) if data else 0
-        if emergencies:
-            parts += [" ", (" ‼ " + _("{n} EMERGENCY", n=emergencies) + " ", "bold reverse $warning")]
-        self.query_one("#header", Line).set_parts(*parts)
+        keys_over = keys.overdue_count(data.keys, now) if data else 0
+        alarms = [
+            (overdue, _("{n} OVERDUE", n=overdue) if wide else _("OVER {n}", n=overdue), "$error"),
+            (emergencies, "‼ " + (_("{n} EMERGENCY", n=emergencies) if wide else _("EMERG {n}", n=emergencies)),
+             "$warning"),
+            (keys_over, _("{n} KEYS OVERDUE", n=keys_over) if wide else _("KEYS {n}", n=keys_over), "$error"),
+        ]
+        for count, text, colour in alarms:
+            if count:
+                parts += [" ", (f" {text} ", f"bold reverse {colour}")]
+        for header in self.query("#header"):  # absent while the screen is being torn down
+            header.set_parts(*parts)
 
     def refresh_strip(self, now: datetime | None = None) -> None:
         """The other panes' counts in one line (80x24), and each pane's counts on its border."""
@@ -174,4 +189,5 @@ class ConsoleScreen(Screen):
             label = f"{pane.number} {pane.short_summary(self.data, now)}"
             parts.append((label, "bold") if pane.number == self.active else label)
             pane.border_subtitle = pane.summary(self.data, now)
-        self.query_one("#strip", Line).set_parts(*parts)
+        for strip in self.query("#strip"):
+            strip.set_parts(*parts)

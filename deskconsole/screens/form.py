@@ -25,7 +25,7 @@ def field_value(widget: Widget):
     if isinstance(widget, TextArea):
         return widget.text
     if isinstance(widget, Select):
-        return None if widget.value is Select.BLANK else widget.value
+        return None if widget.is_blank() else widget.value
     return widget.value
 
 

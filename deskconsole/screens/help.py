@@ -46,7 +46,7 @@ class HelpScreen(ModalScreen):
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
-        lines = [Content.assemble((_("Keys"), "bold"), "\n")]
+        lines = [Content.assemble((_("Keyboard"), "bold"), "\n")]
         for keys, where, what in KEYMAP:
             lines.append(Content.assemble((set_cell_size(keys, 16), "bold $accent"), set_cell_size(_(where), 12),
                                           _(what), "\n"))
