@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from . import audit, db
+from . import audit, db, fields
 from .db import AuditEvent, Call, Staff, Unit, WorkOrder
 from .errors import Conflict
 from .i18n import _
@@ -31,7 +31,6 @@ STATUSES = ("open", "ordered", "answered", "delivered", "closed", "void")
 ORDER_CATEGORIES = ("repair", "complaint", "emergency", "inquiry")
 # Order statuses that count as "open" for the one-open-order-per-call rule.
 OPEN_ORDER_STATUSES = ("logged", "dispatched", "on_site", "done")
-MAX_TEXT = 2000
 MAX_NAME = 60
 INQUIRY_REPLY = timedelta(minutes=30)
 _PHONE = re.compile(r"\+?[0-9][0-9 \-]{2,19}")
@@ -105,11 +104,6 @@ class CallDetail:
 
 # --- validation --------------------------------------------------------------------------
 
-def find_unit(code: str) -> Unit | None:
-    code = clean(code).upper().replace(" ", "")
-    return Unit.get_or_none(Unit.code == code) if code else None
-
-
 def _ident(value: str) -> str:
     """"Walk-in", "walk in" and "walk_in" are the same id."""
     return re.sub(r"[\s\-]+", "_", clean(value).lower())
@@ -133,12 +127,7 @@ def validate(*, phone: str, caller: str, unit_code: str, category: str, channel:
     """The call's fields cleaned, or InvalidInput naming the first field that is wrong."""
     phone = _check_phone(phone or "", "phone")
     caller = _check_name(caller or "", "caller")
-    unit = None
-    if clean(unit_code):
-        unit = find_unit(unit_code)
-        if unit is None:
-            raise InvalidInput("unit", _("There is no unit {code} on this site: check the building and room.",
-                                         code=clean(unit_code)))
+    unit = fields.unit(unit_code)
     category = _ident(category or "")
     if category not in CATEGORIES:
         raise InvalidInput("category", _("Choose a category."))
@@ -147,11 +136,7 @@ def validate(*, phone: str, caller: str, unit_code: str, category: str, channel:
         channel = "patrol"
     if channel not in CHANNELS:
         raise InvalidInput("channel", _("Choose how the call came in."))
-    text = clean(text, multiline=True)
-    if not text:
-        raise InvalidInput("text", _("Write down what was said."))
-    if len(text) > MAX_TEXT:
-        raise InvalidInput("text", _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(text)))
+    text = fields.text(text, "text", _("Write down what was said."))
     return {"phone": phone, "caller": caller, "unit": unit, "category": category,
             "channel": channel, "text": text}
 
@@ -269,11 +254,7 @@ def answer_inquiry(actor: Operator, now: datetime, call_id: int, answer: str) ->
     if call.category != "inquiry":
         raise InvalidInput("answer", _("Only an inquiry is answered; this call is a {category}.",
                                        category=_(call.category)))
-    answer = clean(answer, multiline=True)
-    if not answer:
-        raise InvalidInput("answer", _("Write down the answer that was given."))
-    if len(answer) > MAX_TEXT:
-        raise InvalidInput("answer", _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(answer)))
+    answer = fields.text(answer, "answer", _("Write down the answer that was given."))
     if call.status != "open":
         who, ago = _last_change(call.id, now)
         raise Conflict(_("This inquiry is {status} already ({who}, {ago}).", status=_(call.status), who=who, ago=ago))
@@ -290,9 +271,7 @@ def deliver_message(actor: Operator, now: datetime, call_id: int, note: str = ""
     if call.category != "message":
         raise InvalidInput("note", _("Only a message is delivered; this call is a {category}.",
                                      category=_(call.category)))
-    note = clean(note, multiline=True)
-    if len(note) > MAX_TEXT:
-        raise InvalidInput("note", _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(note)))
+    note = fields.text(note, "note")
     if call.status != "open":
         who, ago = _last_change(call.id, now)
         raise Conflict(_("This message is {status} already ({who}, {ago}).", status=_(call.status), who=who, ago=ago))
@@ -332,11 +311,7 @@ def edit_call(actor: Operator, now: datetime, call_id: int, *, version: datetime
 def void_call(actor: Operator, now: datetime, call_id: int, reason: str) -> None:
     """A call entered by mistake: a supervisor voids it with a reason. Nothing is deleted."""
     require(actor, "call.void")
-    reason = clean(reason, multiline=True)
-    if not reason:
-        raise InvalidInput("reason", _("Say why the call is voided."))
-    if len(reason) > MAX_TEXT:
-        raise InvalidInput("reason", _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(reason)))
+    reason = fields.text(reason, "reason", _("Say why the call is voided."))
     call = _get(call_id)
     if call.status == "void":
         who, ago = _last_change(call.id, now)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from . import audit, db, people
+from . import audit, db, fields, people
 from .config import Config
 from .db import Key, KeyLoan, KeyReport, Staff, Unit, WorkOrder
 from .errors import SignOnError
@@ -418,7 +418,7 @@ def issue(actor: Operator, now: datetime, *, tag: str, holder_kind: str, holder_
         if not document:
             raise InvalidInput("holder_document", _("A contractor leaves an ID document: write its number."))
     else:
-        unit = Unit.get_or_none(Unit.code == clean(holder_unit).upper().replace(" ", "")) if clean(holder_unit) else None
+        unit = fields.find_unit(holder_unit)
         if unit is None:
             raise InvalidInput("holder_unit", _("An owner or tenant: give their unit, like 1-1203."))
     order_id = _order_id(order)
@@ -540,20 +540,15 @@ def save_key(actor: Operator, now: datetime, *, tag: str, label: str, kind: str,
         copies = 0
     if not 1 <= copies <= 99:
         raise InvalidInput("copies", _("The number of copies is 1 to 99."))
-    unit = None
-    if clean(unit_code):
-        unit = Unit.get_or_none(Unit.code == clean(unit_code).upper().replace(" ", ""))
-        if unit is None:
-            raise InvalidInput("unit", _("There is no unit {code} on this site: check the building and room.",
-                                         code=clean(unit_code)))
-    elif kind == "unit_spare":
+    unit = fields.unit(unit_code)
+    if unit is None and kind == "unit_spare":
         raise InvalidInput("unit", _("A unit's spare key names its unit, like 2-1503."))
-    fields = {"label": label, "opens": clean(opens), "kind": kind, "hook": clean(hook)[:20], "copies": copies,
+    values = {"label": label, "opens": clean(opens), "kind": kind, "hook": clean(hook)[:20], "copies": copies,
               "unit": unit.id if unit else None}
     key = Key.get_or_none(Key.tag == tag)
     if key is None:
-        key = Key.create(tag=tag, status="retired" if active is False else "board", **fields)
-        audit.record(actor, "key.create", "key", key.id, now, after={"tag": tag, **fields, "status": key.status})
+        key = Key.create(tag=tag, status="retired" if active is False else "board", **values)
+        audit.record(actor, "key.create", "key", key.id, now, after={"tag": tag, **values, "status": key.status})
         return key.id
     before = {"label": key.label, "opens": key.opens, "kind": key.kind, "hook": key.hook, "copies": key.copies,
               "unit": key.unit_id, "status": key.status}
@@ -566,8 +561,8 @@ def save_key(actor: Operator, now: datetime, *, tag: str, label: str, kind: str,
         pass
     elif active and key.status in ("retired", "lost", "broken"):
         status = "board"
-    updated = Key.update(status=status, **fields).where((Key.id == key.id) & (Key.status == key.status)).execute()
+    updated = Key.update(status=status, **values).where((Key.id == key.id) & (Key.status == key.status)).execute()
     if not updated:
         raise InvalidInput("tag", _("Key {tag} changed at another console: open it again.", tag=tag))
-    audit.record(actor, "key.edit", "key", key.id, now, before=before, after={**fields, "status": status})
+    audit.record(actor, "key.edit", "key", key.id, now, before=before, after={**values, "status": status})
     return key.id

@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 
 import peewee as pw
 
-from . import audit, db
-from .calls import MAX_TEXT, find_unit
+from . import audit, db, fields
 from .countdown import Deadline, wall_deadline
 from .db import ReminderAck, Staff, Unit, WorkOrder
 from .errors import Conflict
@@ -360,15 +359,6 @@ def parse_local(text: str, tz, now: datetime, field_name: str, *, day_end: time 
     return when.astimezone(timezone.utc)
 
 
-def _text(value: str, field_name: str, missing: str, *, required: bool = True) -> str:
-    value = clean(value, multiline=True)
-    if required and not value:
-        raise InvalidInput(field_name, missing)
-    if len(value) > MAX_TEXT:
-        raise InvalidInput(field_name, _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(value)))
-    return value
-
-
 # --- writing ---------------------------------------------------------------------------
 
 @db.writes
@@ -378,18 +368,13 @@ def create_order(actor: Operator, now: datetime, engine, *, sla_class: str, desc
     """Log an order; its deadlines are computed now, once, from the site's SLA catalogue.
     Chargeable work needs the fee agreed with the owner before work starts."""
     require(actor, "order.create")
-    unit = None
-    if clean(unit_code):
-        unit = find_unit(unit_code)
-        if unit is None:
-            raise InvalidInput("unit", _("There is no unit {code} on this site: check the building and room.",
-                                         code=clean(unit_code)))
+    unit = fields.unit(unit_code)
     location = clean(location)
     if unit is None and not location:
         raise InvalidInput("unit", _("Give the unit, or where the work is."))
     if sla_class not in engine.catalogue:
         raise InvalidInput("sla_class", _("Choose the kind of work from the list."))
-    description = _text(description, "description", _("Say what is wrong."))
+    description = fields.text(description, "description", _("Say what is wrong."))
     if department and department not in DEPARTMENTS:
         raise InvalidInput("department", _("Choose a department from the list."))
     fee = parse_money(fee_agreed, "fee")
@@ -483,8 +468,8 @@ def complete(actor: Operator, now: datetime, order_id: int, *, work_done: str, m
     """The work is done: what was done, with what, how long, and the fee of chargeable work."""
     require(actor, "order.complete")
     order = _get(order_id)
-    work_done = _text(work_done, "work_done", _("Say what was done."))
-    materials = _text(materials, "materials", "", required=False)
+    work_done = fields.text(work_done, "work_done", _("Say what was done."))
+    materials = fields.text(materials, "materials")
     hours_value = parse_hours(hours)
     fee_value = parse_money(fee, "fee")
     if order.chargeable:
@@ -503,7 +488,7 @@ def callback(actor: Operator, now: datetime, engine, order_id: int, *, satisfied
     clock. Returns the new status."""
     require(actor, "order.callback")
     order = _get(order_id)
-    note = _text(note, "note", _("Write down what the owner said."), required=not satisfied)
+    note = fields.text(note, "note", None if satisfied else _("Write down what the owner said."))
     common = dict(callback_at=now, callback_by=actor.id, satisfied=bool(satisfied))
     if satisfied:
         _transition(actor, now, order_id, "order.callback", ("done",), "closed", tz=tz,
@@ -521,7 +506,7 @@ def callback(actor: Operator, now: datetime, engine, order_id: int, *, satisfied
 def cancel(actor: Operator, now: datetime, order_id: int, *, reason: str, tz=None) -> None:
     """Cancel an order (the owner withdrew it, a duplicate ...). The desk cancels what nobody has
     been sent to yet; once dispatched, only a supervisor voids it."""
-    reason = _text(reason, "reason", _("Say why the order is cancelled."))
+    reason = fields.text(reason, "reason", _("Say why the order is cancelled."))
     if may(actor, "order.void"):
         action, statuses = "order.void", ("logged", "reopened", "dispatched", "on_site")
     else:
@@ -560,7 +545,7 @@ def request_extension(actor: Operator, now: datetime, order_id: int, *, until: d
     if until <= now or (current is not None and until <= current):
         raise InvalidInput("until", _("The new deadline must be later than the present one ({time}).",
                                       time=local(current or now, _tzinfo(tz), "YYYY-MM-DD HH:mm")))
-    reason = _text(reason, "reason", _("Say why more time is needed."))
+    reason = fields.text(reason, "reason", _("Say why more time is needed."))
     if owner_caused and not owner_consent:
         raise InvalidInput("owner_consent", _("The owner caused the delay: record the owner's consent first."))
     _set_pending(actor, now, order_id, "order.extend.request", "extension", tz,
@@ -622,7 +607,7 @@ def refuse_request(actor: Operator, now: datetime, order_id: int, *, reason: str
                          number=number(order_id), who=order.updated_by.code if order.updated_by_id else "?",
                          time=_hhmm(order.updated_at, tz)))
     require(actor, "order.extend.approve" if order.pending == "extension" else "order.return.approve")
-    reason = _text(reason, "reason", "", required=False)
+    reason = fields.text(reason, "reason")
     updated = (WorkOrder.update(pending="", pending_until=None, pending_first_approval=None,
                                 updated_at=now, updated_by=actor.id)
                .where((WorkOrder.id == order_id) & (WorkOrder.pending == order.pending)).execute())
@@ -634,7 +619,7 @@ def refuse_request(actor: Operator, now: datetime, order_id: int, *, reason: str
 def return_order(actor: Operator, now: datetime, order_id: int, *, reason: str, tz=None) -> str:
     """The work cannot be done (退单). A supervisor's return takes effect with their sign-off; anyone
     else's waits for one. Returns "returned" or "requested"."""
-    reason = _text(reason, "reason", _("Say why the work cannot be done."))
+    reason = fields.text(reason, "reason", _("Say why the work cannot be done."))
     if may(actor, "order.return.approve"):
         _transition(actor, now, order_id, "order.return.approve", _RESOLVING, "returned", tz=tz,
                     note={"reason": reason, "signed_off_by": actor.code}, end_reason=reason,
@@ -674,5 +659,5 @@ def add_note(actor: Operator, now: datetime, order_id: int, text: str) -> None:
     """A note on the order's history (what the technician said, a second call from the owner ...)."""
     require(actor, "order.note")
     _get(order_id)
-    text = _text(text, "note", _("Write the note."))
+    text = fields.text(text, "note", _("Write the note."))
     audit.record(actor, "order.note", "work_order", order_id, now, note=text)

@@ -11,16 +11,26 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import peewee as pw
 from rich.cells import cell_len, set_cell_size
 
-from . import audit, db, orders
-from .calls import find_unit
+from . import audit, db, fields, orders
 from .config import Config
-from .db import (Call, DeskSignOff, Handover, HandoverAck, HandoverAddendum, Key, Shift, ShiftLogEntry, Staff,
-                 Unit, WorkOrder)
+from .db import (
+    Call,
+    DeskSignOff,
+    Handover,
+    HandoverAck,
+    HandoverAddendum,
+    Key,
+    Shift,
+    ShiftLogEntry,
+    Staff,
+    Unit,
+    WorkOrder,
+)
 from .errors import Conflict
 from .i18n import _, label
 from .people import InvalidInput, Operator, require
@@ -30,7 +40,6 @@ from .timefmt import local
 ENTRY_KINDS = ("note", "incident", "patrol", "instruction")
 # Kinds that stay on the next shift's list until somebody marks them done.
 CARRIED_KINDS = ("incident", "instruction")
-MAX_TEXT = 2000
 SHEET_VERSION = 1
 _TIME = db.UTCDateTimeField()
 
@@ -217,17 +226,8 @@ def add_entry(actor: Operator, config: Config, now: datetime, *, kind: str, text
     require(actor, "log.add")
     if kind not in ENTRY_KINDS:
         raise InvalidInput("kind", _("Choose what kind of entry this is."))
-    text = clean(text, multiline=True)
-    if not text:
-        raise InvalidInput("text", _("Write the entry."))
-    if len(text) > MAX_TEXT:
-        raise InvalidInput("text", _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(text)))
-    unit = None
-    if clean(unit_code):
-        unit = find_unit(unit_code)
-        if unit is None:
-            raise InvalidInput("unit", _("There is no unit {code} on this site: check the building and room.",
-                                         code=clean(unit_code)))
+    text = fields.text(text, "text", _("Write the entry."))
+    unit = fields.unit(unit_code)
     links = resolve_link(link)
     if corrects is not None:
         original = ShiftLogEntry.get_or_none(ShiftLogEntry.id == corrects)
@@ -284,9 +284,7 @@ def sign_off(actor: Operator, config: Config, now: datetime, note: str = "") -> 
     shift's holder stays on record until somebody signs on, so the desk is never unmanned on paper."""
     require(actor, "shift.handover")
     shift = _open_shift(actor, config, now)
-    note = clean(note, multiline=True)
-    if len(note) > MAX_TEXT:
-        raise InvalidInput("note", _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(note)))
+    note = fields.text(note, "note")
     record = DeskSignOff.create(shift=shift.id, staff=actor.id, at=now, note=note)
     audit.record(actor, "shift.sign_off", "shift", shift.id, now, after={"sign_off": record.id, "note": note})
     return record.id
@@ -682,11 +680,7 @@ def query_item(actor: Operator, now: datetime, handover_id: int, section: str, i
     h = _incoming_handover(actor, handover_id)
     if (section, item) not in set(sheet_items(json.loads(h.sheet))):
         raise InvalidInput("item", _("That item is not on this handover's sheet."))
-    question = clean(question, multiline=True)
-    if not question:
-        raise InvalidInput("question", _("Write the question."))
-    if len(question) > MAX_TEXT:
-        raise InvalidInput("question", _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(question)))
+    question = fields.text(question, "question", _("Write the question."))
     HandoverAck.create(handover=h.id, section=section, item=item, kind="query", question=question, at=now,
                        by=actor.id)
     audit.record(actor, "handover.query", "handover", h.id, now, item=f"{section}/{item}", question=question)
@@ -752,11 +746,7 @@ def add_addendum(actor: Operator, now: datetime, handover_id: int, text: str) ->
     if h.status != "closed":
         raise InvalidInput("text", _("Addenda follow a closed handover; this one is still {status}.",
                                      status=_(h.status)))
-    text = clean(text, multiline=True)
-    if not text:
-        raise InvalidInput("text", _("Write the addendum."))
-    if len(text) > MAX_TEXT:
-        raise InvalidInput("text", _("At most {n} characters: this has {m}.", n=MAX_TEXT, m=len(text)))
+    text = fields.text(text, "text", _("Write the addendum."))
     a = HandoverAddendum.create(handover=h.id, at=now, author=actor.id, text=text)
     audit.record(actor, "handover.addendum", "handover", h.id, now, addendum=a.id, text=text)
     return a.id

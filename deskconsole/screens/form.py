@@ -14,8 +14,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from .. import db
-from ..i18n import _
 from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..i18n import _
 from .translated import translate_bindings
 
 FIELD_TYPES = (Input, Select, TextArea)

@@ -39,7 +39,6 @@ from typing import Callable, ClassVar, Iterable, NamedTuple
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
