@@ -34,7 +34,7 @@ from .db import (
 from .errors import Conflict
 from .i18n import _, label
 from .people import InvalidInput, Operator, require
-from .text import clean, one_line
+from .text import clean, one_line, wrap_cells
 from .timefmt import local
 
 ENTRY_KINDS = ("note", "incident", "patrol", "instruction")
@@ -763,45 +763,6 @@ REASONS = {
 
 SHEET_WIDTH = 80
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
-
-
-def _has_wide(text: str) -> bool:
-    return cell_len(text) != len(text)
-
-
-def wrap_cells(text: str, width: int, rest: int | None = None) -> list[str]:
-    """Word-wrap to `width` terminal cells (`rest` for the lines after the first); CJK (which has no
-    spaces) and over-long words break between characters."""
-    rest = width if rest is None else rest
-    lines: list[str] = []
-    cur = ""
-
-    def limit() -> int:
-        return width if not lines else rest
-
-    for word in one_line(text).split(" "):
-        if not word:
-            continue
-        sep = " " if cur else ""
-        if cell_len(cur + sep + word) <= limit():
-            cur += sep + word
-            continue
-        if cur and cell_len(word) <= rest and not _has_wide(word):
-            lines.append(cur)
-            cur = word
-            continue
-        if cur and limit() - cell_len(cur + sep) < 4:
-            lines.append(cur)
-            cur, sep = "", ""
-        cur += sep
-        for ch in word:
-            if cell_len(cur + ch) > limit():
-                lines.append(cur)
-                cur = ""
-            cur += ch
-    if cur or not lines:
-        lines.append(cur)
-    return lines
 
 
 def _hanging(text: str, width: int, indent: int) -> list[str]:

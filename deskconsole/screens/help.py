@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from rich.cells import set_cell_size
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..i18n import _
+from ..text import wrap_cells
 from .translated import translate_bindings
 
 KEYMAP = [
@@ -20,8 +21,12 @@ KEYMAP = [
     ("/", "any pane", "Filter the pane (type to narrow, Esc clears)"),
     ("o", "Calls", "Turn the selected call into a work order"),
     ("d a c b e x", "Work orders", "Dispatch, arrived, complete, call-back, extend, cancel/return"),
+    ("a d e v u", "Calls", "Answer, delivered, edit, void, undelivered messages"),
+    ("k", "Work order", "Acknowledge its reminders (in the order's detail)"),
     ("r", "Keys", "Return the selected key"),
+    ("l e", "Keys", "Report lost or broken; the catalogue (supervisor)"),
     ("h", "console", "Start the handover"),
+    ("i a A q s c", "handover", "Sign on, acknowledge, whole section, query, supervisor, complete"),
     ("Ctrl+P", "anywhere", "Command palette: every action by name"),
     ("?", "anywhere", "This help"),
     ("Esc", "form", "Close without saving (asks first if anything was typed)"),
@@ -33,6 +38,7 @@ KEYMAP = [
 class HelpScreen(ModalScreen):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
+    #help Static { text-wrap: nowrap; }
     #help { width: 76; max-height: 90%; height: auto; border: round $accent; padding: 0 1; background: $surface; }
     """
     BINDINGS = [
@@ -46,10 +52,14 @@ class HelpScreen(ModalScreen):
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
-        lines = [Content.assemble((_("Keyboard"), "bold"), "\n")]
+        # Long descriptions wrap under their own column (measured in cells, so Chinese lines up too).
+        keys_width, where_width, what_width = 16, 13, 38
+        lines = [Text(_("Keyboard"), style="bold")]
         for keys, where, what in KEYMAP:
-            lines.append(Content.assemble((set_cell_size(keys, 16), "bold $accent"), set_cell_size(_(where), 12),
-                                          _(what), "\n"))
-        lines.append(Content.assemble("\n", (_("Esc closes this help."), "$text-muted")))
+            wrapped = wrap_cells(_(what), what_width)
+            lines.append(Text.assemble((set_cell_size(keys, keys_width), "bold"), set_cell_size(_(where), where_width),
+                                       wrapped[0]))
+            lines += [Text(" " * (keys_width + where_width) + rest) for rest in wrapped[1:]]
+        lines += [Text(""), Text(_("Esc closes this help."), style="dim")]
         with VerticalScroll(id="help"):
-            yield Static(Content("").join(lines))
+            yield Static(Text("\n").join(lines))
