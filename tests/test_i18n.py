@@ -52,3 +52,16 @@ def test_language_switch_and_fallback():
 ])
 def test_language_from_locale(env, lang):
     assert i18n.language_from_locale(env) == lang
+
+
+def test_no_text_is_translated_two_ways():
+    """The per-concern files are merged, so one English text with two translations would hide one."""
+    import tomllib
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in sorted((PACKAGE / "locales" / "zh").glob("*.toml")):
+        for english, chinese in tomllib.loads(path.read_text("utf-8")).items():
+            if english in seen and seen[english][1] != chinese:
+                clashes.append(f"{english!r}: {seen[english][0]} and {path.name}")
+            seen[english] = (path.name, chinese)
+    assert clashes == []

@@ -19,7 +19,7 @@ def _options(ids) -> list[tuple[str, str]]:
 
 def holder_label(kind: str) -> str:
     """Who holds a key, said for a person (the ids double as channel and department ids elsewhere)."""
-    return {"staff": _("staff member"), "contractor": _("contractor"), "owner": _("owner or tenant")}.get(
+    return {"staff": _("staff member"), "contractor": _("outside contractor"), "owner": _("owner or tenant")}.get(
         kind, label(kind))
 
 
@@ -39,7 +39,7 @@ class IssueKeyForm(FormScreen):
         yield from self.labelled(_("Key tag"), Input(
             value=self.initial_tag, id="tag", placeholder="PR-01",
             suggester=SuggestFromList(tags, case_sensitive=False)))
-        yield from self.labelled(_("Taken by"), Select(
+        yield from self.labelled(_("Who takes it"), Select(
             [(holder_label(k), k) for k in keys.HOLDER_KINDS], value="staff", allow_blank=False, id="holder_kind"))
         yield from self.labelled(_("Name (staff: code or name from the staff list)"), Input(
             id="holder_name", suggester=SuggestFromList(staff, case_sensitive=False)))
