@@ -1,6 +1,11 @@
 """DeskApp: sign-on, the console screen, the change feed and the one clock tick."""
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
+import threading
 from datetime import datetime
 
 from textual import work
@@ -47,6 +52,7 @@ class DeskApp(App):
     # --- start-up and sign-on ------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self._watch_terminal()
         if self.config.theme:
             self.theme = self.config.theme
         elif self.console.color_system in (None, "standard", "windows"):
@@ -124,6 +130,49 @@ class DeskApp(App):
     def on_unmount(self) -> None:
         if self.feed is not None:
             self.feed.close()
+        if self._terminal_fd is not None:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+
+    # --- the terminal going away (an SSH session dropping) ----------------------------------
+
+    _terminal_fd: int | None = None
+    # After the terminal is gone, how long an orderly exit may take before the process ends itself.
+    TERMINAL_LOST_GRACE = 2.0
+
+    def _watch_terminal(self) -> None:
+        """Exit when the terminal goes away: on SIGHUP, and (when SIGHUP is ignored, e.g. under nohup)
+        when the terminal stops being one, checked once a second. Without this a console whose SSH
+        session dropped reads end-of-file for ever and never exits."""
+        if self.is_headless:
+            return
+        fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else -1
+        if fd < 0 or not os.isatty(fd):
+            return
+        self._terminal_fd = fd
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.terminal_lost)
+        self.set_interval(1.0, self._check_terminal, name="terminal")
+
+    def _check_terminal(self) -> None:
+        if self._terminal_fd is not None and not os.isatty(self._terminal_fd):
+            self.terminal_lost()
+
+    def terminal_lost(self) -> None:
+        """No one is there to answer a question: leave without asking. Each desk write is one
+        transaction, so nothing is half-written; what a form held unsaved is lost with the session.
+        Textual's shutdown can block writing to a terminal that is gone (its output queue fills), so
+        if the orderly exit has not finished after a grace time the process ends itself."""
+        if getattr(self, "_leaving", False):
+            return
+        self._leaving = True
+
+        def _last_resort() -> None:
+            db.close()
+            os._exit(128 + signal.SIGHUP)
+
+        timer = threading.Timer(self.TERMINAL_LOST_GRACE, _last_resort)
+        timer.daemon = True
+        timer.start()
+        self.exit(return_code=128 + signal.SIGHUP)
 
     def hand_over_to(self, operator: Operator) -> None:
         """A handover was completed here: the console is now the incoming operator's."""

@@ -74,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
 def run_console(config: Config, args) -> int:
     db.connect(config.db_url)
     from .app import DeskApp  # Textual only when a console is wanted
-    DeskApp(config, operator_code=args.operator).run()
-    return 0
+    app = DeskApp(config, operator_code=args.operator)
+    app.run()
+    return app.return_code or 0  # 129 when the terminal went away
 
 
 def run_demo(config: Config, args) -> int:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from .clock import SystemClock
 from .config import Config
+from .text import clean
 from .i18n import _
 from .timefmt import iso
 
@@ -62,7 +63,7 @@ def run_sla(config: Config, args) -> int:
         return 0
     if args.sla_class not in engine.catalogue:
         print(_("deskconsole sla: unknown class {cls}; the classes are: {known}",
-                cls=args.sla_class, known=", ".join(engine.catalogue)), file=sys.stderr)
+                cls=clean(args.sla_class), known=", ".join(engine.catalogue)), file=sys.stderr)
         return 2
     try:
         start = parse_start(args.start, config.tz) if args.start else SystemClock().now()

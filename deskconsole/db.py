@@ -16,6 +16,8 @@ from pathlib import Path
 import peewee as pw
 from playhouse.db_url import connect as connect_url
 
+from .i18n import _
+
 database = pw.DatabaseProxy()
 
 SCHEMA_VERSION = 1
@@ -414,15 +416,24 @@ def _is_busy(exc: Exception) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _root_cause(exc: Exception) -> Exception:
+    """SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error); peewee's
+    own rollback then fails with "no transaction is active", which would hide the real error."""
+    while "no transaction is active" in str(exc) and isinstance(exc.__context__, (pw.DatabaseError, sqlite3.DatabaseError)):
+        exc = exc.__context__
+    return exc
+
+
 def _store_error(exc: Exception) -> StoreError:
+    exc = _root_cause(exc)
     text = str(exc).lower()
     if "readonly" in text or "read-only" in text:
-        return StoreError("The database is read-only: nothing was saved. Tell the supervisor.")
+        return StoreError(_("The database is read-only: nothing was saved. Tell the supervisor."))
     if "full" in text:
-        return StoreError("The disk is full: nothing was saved. Tell the supervisor.")
+        return StoreError(_("The disk is full: nothing was saved. Tell the supervisor."))
     if _is_busy(exc):
-        return StoreError("The database stayed busy too long: nothing was saved. Try again.")
-    return StoreError(f"The database refused the write: {exc}")
+        return StoreError(_("The database stayed busy too long: nothing was saved. Try again."))
+    return StoreError(_("The database refused the write: {error}", error=exc))
 
 
 def writes(fn):
