@@ -86,8 +86,6 @@ class CallsPane(Pane):
 
     def __init__(self, tz) -> None:
         super().__init__(tz)
-        from ..screens.translated import translate_bindings
-        translate_bindings(self)
         self._calls: dict[int, calls.CallRow] = {}
 
 

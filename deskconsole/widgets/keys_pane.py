@@ -13,7 +13,6 @@ from .. import keys, people
 from ..console_data import ConsoleData
 from ..countdown import wall_deadline
 from ..i18n import _, label
-from ..screens.translated import translate_bindings
 from ..text import one_line
 from ..timefmt import local
 from .pane import Pane
@@ -34,10 +33,6 @@ class KeysPane(Pane):
         Binding("l", "report", "Lost/broken", id="keys.report"),
         Binding("e", "catalogue", "Catalogue", id="keys.catalogue"),
     ]
-
-    def __init__(self, tz) -> None:
-        super().__init__(tz)
-        translate_bindings(self)
 
     def columns(self) -> list[Column]:
         return [

@@ -44,9 +44,8 @@ class OrdersPane(Pane):
 
     def __init__(self, tz) -> None:
         super().__init__(tz)
-        from ..screens.translated import translate_bindings
-        translate_bindings(self)
         self._orders: dict[int, orders.OrderRow] = {}
+        self._counted = None
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -88,14 +87,21 @@ class OrdersPane(Pane):
             ))
         return result
 
+    def _counts(self, data: ConsoleData, now: datetime) -> tuple[int, int, int]:
+        """(open, overdue, reminders), worked out once a tick for the border and the strip alike."""
+        if self._counted is None or self._counted[0] is not data or self._counted[1] != now:
+            counts = (len(data.orders), orders.overdue_count(data.orders, now), orders.reminder_count(data.orders, now))
+            self._counted = (data, now, counts)
+        return self._counted[2]
+
     def summary(self, data: ConsoleData, now: datetime) -> str:
-        text = _("{open} open, {over} overdue", open=len(data.orders), over=orders.overdue_count(data.orders, now))
-        n = orders.reminder_count(data.orders, now)
+        open_, over, n = self._counts(data, now)
+        text = _("{open} open, {over} overdue", open=open_, over=over)
         return text + (_(", {n} to follow up", n=n) if n else "")
 
     def short_summary(self, data: ConsoleData, now: datetime) -> str:
-        text = _("Orders {open}/{over} over", open=len(data.orders), over=orders.overdue_count(data.orders, now))
-        n = orders.reminder_count(data.orders, now)
+        open_, over, n = self._counts(data, now)
+        text = _("Orders {open}/{over} over", open=open_, over=over)
         return text + (f" {REMINDER_MARK}{n}" if n else "")
 
     # --- actions -------------------------------------------------------------------------

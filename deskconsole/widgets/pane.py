@@ -10,6 +10,7 @@ from textual.widgets import Input
 from .. import countdown
 from ..console_data import ConsoleData
 from ..i18n import _
+from ..screens.translated import translate_bindings
 from .record_table import Column, RecordTable, Row
 
 
@@ -33,6 +34,7 @@ class Pane(Vertical, can_focus=False):
 
     def __init__(self, tz) -> None:
         super().__init__(id=f"pane-{self.number}")
+        translate_bindings(self)  # every pane's keys in the footer speak the console's language
         self.tz = tz
         self._rows: list[Row] = []
         self._filter = ""
