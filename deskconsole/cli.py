@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import importlib
 import json
 import sys
@@ -27,7 +28,8 @@ SUBCOMMAND_MODULES = ("cli_calls", "cli_orders", "cli_shifts", "cli_keys")
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: an option given before the sub-command must not be reset by the sub-command's parser.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--db", help="database file or URL (default: $DESKCONSOLE_DB, else the user data directory)")
     common.add_argument("--site", help="site file, TOML (default: $DESKCONSOLE_SITE, else site.toml beside the database)")
     common.add_argument("--lang", choices=i18n.LANGUAGES, help="language of the console (default: site file, else locale)")
@@ -58,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    for name in ("db", "site", "lang"):  # absent wherever it was not given (argparse.SUPPRESS)
+        setattr(args, name, getattr(args, name, None))
     try:
         config = load(args.db, args.site, args.lang)
         i18n.set_language(config.language)
@@ -80,7 +84,7 @@ def run_console(config: Config, args) -> int:
 
 
 def run_demo(config: Config, args) -> int:
-    if not args.db and "DESKCONSOLE_DB" not in __import__("os").environ:
+    if not args.db and "DESKCONSOLE_DB" not in os.environ:
         config.db_url = "sqlite:///" + str(Path(config.db_url.removeprefix("sqlite:///")).with_name("demo.db"))
     path = db.sqlite_path(config.db_url)
     if path is None:

@@ -50,7 +50,8 @@ class UTCDateTimeField(pw.Field):
     def python_value(self, value):
         if value is None or isinstance(value, datetime):
             return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) else None
-        return datetime.strptime(value, self._FORMAT).replace(tzinfo=timezone.utc)
+        # fromisoformat reads the stored form ~30x faster than strptime: a pane reload parses thousands.
+        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
 
 
 class BaseModel(pw.Model):
@@ -108,7 +109,8 @@ class Call(BaseModel):
     updated_at = UTCDateTimeField()
 
     class Meta:
-        indexes = ((("category", "status"), False),)
+        # (status, received_at): the pane's "older open calls" window without scanning every call.
+        indexes = ((("category", "status"), False), (("status", "received_at"), False))
 
 
 class WorkOrder(BaseModel):

@@ -81,3 +81,10 @@ def test_db_url_from_path_or_url(value, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     url = db_url_from(value)
     assert url.startswith("sqlite:///")
+
+
+def test_options_before_or_after_the_sub_command(tmp_path):
+    before, after = tmp_path / "before.db", tmp_path / "after.db"
+    assert deskconsole("--db", str(before), "init").returncode == 0
+    assert deskconsole("init", "--db", str(after)).returncode == 0
+    assert before.exists() and after.exists()

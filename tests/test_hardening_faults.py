@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 from appkit import make_app, settle, sign_on
-from conftest import NOW, make_config
 
 from deskconsole import calls, db, keys, orders, people, shifts
 from deskconsole.db import AuditEvent, Call, ShiftLogEntry

@@ -188,6 +188,8 @@ class ConsoleScreen(Screen):
                 parts.append(" │ ")
             label = f"{pane.number} {pane.short_summary(self.data, now)}"
             parts.append((label, "bold") if pane.number == self.active else label)
-            pane.border_subtitle = pane.summary(self.data, now)
+            subtitle = pane.summary(self.data, now)
+            if pane.border_subtitle != subtitle:  # Textual repaints the whole pane on every assignment
+                pane.border_subtitle = subtitle
         for strip in self.query("#strip"):
             strip.set_parts(*parts)

@@ -40,7 +40,6 @@ def load(path: str, plan_file: str, out_file: str) -> None:
     staff = {code: people.find(code) for code in ("S1", "S2", "R1", "R2", "G1", "G2")}
     desk = [staff[c] for c in ("S1", "S2", "R1", "R2")]
     everyone = list(staff.values())
-    engine = config.sla_engine()
     successes, refusals, errors = [], [], []
 
     def attempt(op, fn, *args, **kwargs):
