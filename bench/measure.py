@@ -1,0 +1,350 @@
+"""The measurements, each from outside the process under a pseudo-terminal of fixed size.
+
+    .venv/bin/python bench/measure.py startup  [--runs 5]          start -> sign-on painted; sign-on -> console painted
+    .venv/bin/python bench/measure.py idle     [--size 80x24]      idle bytes/s and CPU, vs the DataTable and the bare app
+    .venv/bin/python bench/measure.py keys     [--size 80x24]      cursor moves, filter, save a call (p50/p95)
+    .venv/bin/python bench/measure.py commit   [--tries 10]        a commit elsewhere -> visible here
+    .venv/bin/python bench/measure.py many     [--consoles 20]     N consoles idle: total CPU
+    .venv/bin/python bench/measure.py memory                       peak memory (VmHWM), console vs bare app
+
+Every command takes --db PATH (default: the full-size benchmark database, made if missing) and
+--scale (the generator's size factor when --db is not given). Results print as JSON lines.
+`--whatif` runs the console with bench/apps/whatif_console.py (the fixes proposed in
+bench/README.md applied by monkeypatching, for comparison); deskconsole itself is unchanged.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import make_bench_db  # noqa: E402
+import ptyterm  # noqa: E402
+from ptyterm import PYTHON, Term  # noqa: E402
+
+SIGNON_MARK = "Staff code"
+# The top row of the calls pane (an open emergency), set with all the panes' rows in one batch.
+ROWS_MARK = make_bench_db.NEWEST_MARK
+BENCH = Path(__file__).resolve().parent
+WHATIF = False
+
+
+def console(db, cols=80, rows=24) -> Term:
+    if WHATIF:
+        return Term([PYTHON, str(BENCH / "apps" / "whatif_console.py"), "--db", str(db), "--operator", "R1",
+                     "--lang", "en"], cols, rows)
+    return ptyterm.console(db, cols, rows)
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def pct(values, p):
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def ms(seconds):
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+def emit(**result):
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    return result
+
+
+def sign_on(term: Term, timeout: float = 60.0) -> tuple[float, float]:
+    """From the painted sign-on screen: type the PIN, Enter; returns (Enter -> the rows shown,
+    Enter -> output settled after it)."""
+    term.send("0000")
+    time.sleep(0.05)
+    mark = term.mark()
+    t0 = term.send("\r")
+    seen = term.wait_for(ROWS_MARK, since=mark, timeout=timeout)
+    done = term.settle(seen, quiet=0.1)
+    return seen - t0, done - t0
+
+
+def start_to_signon(term: Term, marker: str = SIGNON_MARK) -> float:
+    seen = term.wait_for(marker, timeout=60)
+    return term.settle(seen, quiet=0.1) - term.started
+
+
+# --- process start -> sign-on screen; sign-on -> console painted ------------------------
+
+def startup(db, runs: int = 5, size=(80, 24)):
+    console_start, bare_start, signon_rows, signon_done = [], [], [], []
+    # Warm-up (not counted): fills the bytecode cache and the OS file cache of the database.
+    with ptyterm.bare_app(*size) as term:
+        start_to_signon(term)
+    with console(db, *size) as term:
+        start_to_signon(term)
+        sign_on(term)
+    for _ in range(runs):
+        with ptyterm.bare_app(*size) as bare:
+            bare_start.append(start_to_signon(bare))
+        with console(db, *size) as term:
+            console_start.append(start_to_signon(term))
+            rows, done = sign_on(term)
+            signon_rows.append(rows)
+            signon_done.append(done)
+    c, b = median(console_start), median(bare_start)
+    emit(figure="start_to_signon", size=f"{size[0]}x{size[1]}", runs=runs, console_ms=ms(c), bare_ms=ms(b),
+         ratio=round(c / b, 2), all_console_ms=[ms(v) for v in console_start], all_bare_ms=[ms(v) for v in bare_start])
+    return emit(figure="signon_to_painted", size=f"{size[0]}x{size[1]}", runs=runs, rows_shown_ms=ms(median(signon_rows)),
+                settled_ms=ms(median(signon_done)), all_settled_ms=[ms(v) for v in signon_done])
+
+
+# --- idle -------------------------------------------------------------------------------------
+
+def _idle_window(term: Term, settle: float, window: float) -> tuple[float, float]:
+    time.sleep(settle)
+    c0, t0 = term.cpu_seconds(), time.monotonic()
+    time.sleep(window)
+    c1, t1 = term.cpu_seconds(), time.monotonic()
+    return term.bytes_between(t0, t1) / (t1 - t0), 100 * (c1 - c0) / (t1 - t0)
+
+
+def idle(db, size=(80, 24), window: float = 20.0, settle: float = 5.0):
+    cols, rows = size
+    with console(db, cols, rows) as term:
+        start_to_signon(term)
+        sign_on(term)
+        c_bps, c_cpu = _idle_window(term, settle, window)
+        c_hwm = term.status("VmHWM")
+    with ptyterm.datatable_app(cols, rows) as term:
+        start_to_signon(term, "What was said")
+        d_bps, d_cpu = _idle_window(term, settle, window)
+    with ptyterm.bare_app(cols, rows) as term:
+        start_to_signon(term)
+        b_bps, b_cpu = _idle_window(term, settle, window)
+    return emit(figure="idle", size=f"{cols}x{rows}", window_s=window, console_Bps=round(c_bps),
+                console_cpu_pct=round(c_cpu, 2), datatable_Bps=round(d_bps), datatable_cpu_pct=round(d_cpu, 2),
+                bare_Bps=round(b_bps), bare_cpu_pct=round(b_cpu, 2), console_hwm_kB=c_hwm)
+
+
+# --- key press -> screen settled -----------------------------------------------------------
+
+def press(term: Term, key: str, quiet: float = 0.03) -> float | None:
+    """Key written -> the last byte of the answer, once the output has been quiet `quiet` s.
+    Sent only after the output has been quiet a while, so a tick is rarely mixed in."""
+    term.settle(time.monotonic(), quiet=0.05)
+    t0 = term.send(key)
+    done = term.settle(t0, quiet=quiet, timeout=3)
+    return None if done == t0 else done - t0
+
+
+def keys(db, size=(80, 24), moves: int = 20):
+    cols, rows = size
+    result = {}
+    with console(db, cols, rows) as term:
+        start_to_signon(term)
+        sign_on(term)
+        time.sleep(1)
+        for pane in "1234":
+            press(term, pane, quiet=0.1)
+            samples = []
+            for i in range(moves):
+                samples.append(press(term, "\x1b[B" if i < moves // 2 else "\x1b[A"))
+                time.sleep(random.uniform(0.05, 0.2))
+            result[pane] = samples
+        allmoves = [v for s in result.values() for v in s]
+        emit(figure="cursor_move", size=f"{cols}x{rows}", n=len(allmoves), p50_ms=ms(pct(allmoves, 50)),
+             p95_ms=ms(pct(allmoves, 95)), max_ms=ms(max(v for v in allmoves if v is not None)),
+             per_pane_p95_ms={p: ms(pct(s, 95)) for p, s in result.items()},
+             no_output=sum(v is None for v in allmoves))
+        # The filter of the calls pane: "/" then a word, a key at a time.
+        press(term, "1", quiet=0.1)
+        press(term, "\x1b[H", quiet=0.1)
+        opened = press(term, "/", quiet=0.1)
+        typed = []
+        for word in ("water", "漏水", "dog"):
+            for ch in word:
+                typed.append(press(term, ch, quiet=0.03))
+                time.sleep(0.1)
+            for _ in word:
+                typed.append(press(term, "\x7f", quiet=0.03))
+                time.sleep(0.1)
+        press(term, "\x1b", quiet=0.1)
+        emit(figure="filter_key", size=f"{cols}x{rows}", n=len(typed), open_ms=ms(opened), p50_ms=ms(pct(typed, 50)),
+             p95_ms=ms(pct(typed, 95)), max_ms=ms(max(v for v in typed if v is not None)))
+        # Save a call: n, fill the form, Ctrl+S -> the row shown (and selected) in the pane.
+        saves = []
+        for k in range(3):
+            press(term, "n", quiet=0.2)
+            text = f"BENCHSAVE-{random.randrange(10**6)}"
+            # The row's caller cell (12 wide) and text, as the pane paints them: the form's own
+            # inputs (which repaint on Ctrl+S) never show the two side by side.
+            caller = f"Saver {random.randrange(10**6):06d}"
+            for field in ("13900000001", caller, "1-101", "o", "p"):
+                term.send(field)
+                time.sleep(0.05)
+                term.send("\t")
+                time.sleep(0.05)
+            term.send(text)
+            term.settle(time.monotonic(), quiet=0.2)
+            mark = term.mark()
+            t0 = term.send("\x13")
+            try:
+                seen = term.wait_for(f"{caller} {text}", since=mark, timeout=10)
+                saves.append(term.settle(seen, quiet=0.05) - t0)
+            except TimeoutError:
+                saves.append(None)
+                term.send("\x1b")
+                time.sleep(0.5)
+                term.send("\x1b")
+            time.sleep(0.5)
+        return emit(figure="save_call", size=f"{cols}x{rows}", n=len(saves), median_ms=ms(median(saves)),
+                    all_ms=[ms(v) for v in saves])
+
+
+# --- a commit elsewhere -> visible here ------------------------------------------------------
+
+def commit(db, tries: int = 10, size=(80, 24)):
+    cols, rows = size
+    writer = subprocess.Popen([PYTHON, str(BENCH / "writer.py"), "--db", str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        with console(db, cols, rows) as term:
+            start_to_signon(term)
+            sign_on(term)
+            time.sleep(1)
+            lags = []
+            for i in range(tries):
+                time.sleep(random.uniform(0.3, 1.3))  # any phase of the console's 1 s poll
+                text = f"BENCHVIS-{i:03d}-{random.randrange(10**6)}"
+                mark = term.mark()
+                writer.stdin.write(text + "\n")
+                writer.stdin.flush()
+                committed = float(writer.stdout.readline())
+                try:
+                    seen = term.wait_for(text, since=mark, timeout=10)
+                    lags.append(seen - committed)
+                except TimeoutError:
+                    lags.append(None)
+            hwm = term.status("VmHWM")
+    finally:
+        writer.stdin.close()
+        writer.wait(10)
+    return emit(figure="commit_visible", size=f"{cols}x{rows}", tries=tries, p50_ms=ms(pct(lags, 50)),
+                p95_ms=ms(pct(lags, 95)), max_ms=ms(max(v for v in lags if v is not None)),
+                missed=sum(v is None for v in lags), all_ms=[ms(v) for v in lags], console_hwm_kB=hwm)
+
+
+# --- memory -------------------------------------------------------------------------------------
+
+def memory(db, size=(200, 50)):
+    """VmHWM after sign-on, a minute's worth of use (every pane shown, a reload) and 5 s idle."""
+    cols, rows = size
+    with console(db, cols, rows) as term:
+        start_to_signon(term)
+        sign_on(term)
+        for key in "12341":
+            press(term, key, quiet=0.1)
+        time.sleep(5)
+        c = term.status("VmHWM")
+    with ptyterm.bare_app(cols, rows) as term:
+        start_to_signon(term)
+        time.sleep(5)
+        b = term.status("VmHWM")
+    return emit(figure="peak_memory", size=f"{cols}x{rows}", console_MB=round(c / 1024, 1), bare_MB=round(b / 1024, 1))
+
+
+# --- many consoles --------------------------------------------------------------------------------
+
+def many(db, consoles: int = 20, window: float = 20.0, size=(80, 24)):
+    terms = []
+    try:
+        for _ in range(consoles):
+            term = console(db, *size)
+            terms.append(term)
+            start_to_signon(term)
+            sign_on(term)
+        time.sleep(5)
+        c0 = sum(t.cpu_seconds() for t in terms)
+        t0 = time.monotonic()
+        time.sleep(window)
+        c1 = sum(t.cpu_seconds() for t in terms)
+        t1 = time.monotonic()
+        bps = sum(t.bytes_between(t0, t1) for t in terms) / (t1 - t0)
+        hwm = [t.status("VmHWM") for t in terms]
+    finally:
+        for term in terms:
+            term.close()
+    total = 100 * (c1 - c0) / (t1 - t0)
+    return emit(figure="many_idle", consoles=consoles, size=f"{size[0]}x{size[1]}", total_cpu_pct=round(total, 2),
+                per_console_cpu_pct=round(total / consoles, 2), total_Bps=round(bps),
+                median_hwm_MB=round(statistics.median(hwm) / 1024, 1))
+
+
+def whatif_db(db: Path) -> Path:
+    """A copy of the benchmark database for --whatif runs (the patched console adds an index to it)."""
+    import sqlite3
+    db = Path(db)
+    copy = db.with_name(db.stem + "-whatif.db")
+    if not copy.exists() or copy.stat().st_mtime < db.stat().st_mtime - 3600:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(copy) + suffix).unlink(missing_ok=True)
+        src, dst = sqlite3.connect(str(db)), sqlite3.connect(str(copy))
+        src.backup(dst)
+        dst.execute("CREATE INDEX IF NOT EXISTS whatif_call_status_received ON call (status, received_at)")
+        dst.commit()
+        src.close()
+        dst.close()
+    return copy
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    cols, rows = text.lower().split("x")
+    return int(cols), int(rows)
+
+
+def main(argv=None) -> int:
+    global WHATIF
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=["startup", "idle", "keys", "commit", "memory", "many"])
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--size", type=parse_size, default=None)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tries", type=int, default=10)
+    parser.add_argument("--consoles", type=int, default=20)
+    parser.add_argument("--window", type=float, default=20.0)
+    parser.add_argument("--whatif", action="store_true", help="the console with the proposed fixes patched in")
+    args = parser.parse_args(argv)
+    WHATIF = args.whatif
+    db = args.db or make_bench_db.ensure(args.scale, max_age=24 * 3600)
+    if WHATIF:
+        db = whatif_db(db)
+    size = args.size
+    if args.what == "startup":
+        startup(db, args.runs, size or (80, 24))
+    elif args.what == "idle":
+        for s in ([size] if size else [(80, 24), (200, 50)]):
+            idle(db, s, args.window)
+    elif args.what == "keys":
+        keys(db, size or (80, 24))
+    elif args.what == "commit":
+        commit(db, args.tries, size or (80, 24))
+    elif args.what == "memory":
+        memory(db, size or (200, 50))
+    elif args.what == "many":
+        many(db, args.consoles, args.window, size or (80, 24))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
