@@ -284,6 +284,19 @@ def reminder_count(rows: list[OrderRow], now: datetime) -> int:
     return sum(len(reminders(o, now)) for o in rows)
 
 
+def next_change(rows: list[OrderRow], now: datetime) -> datetime | None:
+    """The first moment after `now` at which an order's overdue state or reminders can change: the
+    counts stay true until then, so the 1 s tick need not recount two thousand orders."""
+    moments = []
+    for row in rows:
+        for clock in row.clocks:
+            moments += [clock.at50, clock.at75, clock.at90, clock.due]
+        if row.dispatched_at:
+            moments.append(row.dispatched_at + CHASE_AFTER)
+        moments += [row.booked_visit_at, row.escalate_at]
+    return min((m for m in moments if m is not None and m > now), default=None)
+
+
 @db.writes
 def acknowledge(actor: Operator, now: datetime, order_id: int, keys: list[str]) -> int:
     """Record that the desk has seen (and acted on) these reminders: they stop showing.

@@ -448,3 +448,21 @@ def test_open_reminders_for_the_handover(engine, staff, clock):
     items = [r for r in orders.open_reminders(engine, clock.now() + timedelta(minutes=11)) if r["order_id"] == order_id]
     assert [(r["kind"], r["due_at"]) for r in items] == [("respond", clock.now() + timedelta(minutes=10))]
     assert items[0]["unit_code"] == "1-101" and "passed" in items[0]["text"]
+
+
+def test_counts_hold_until_the_next_change(demo_site, clock):
+    """The pane recounts reminders only at the moments they can change; between them the counts
+    it keeps must equal a fresh count."""
+    from datetime import timedelta
+
+    from deskconsole import orders as orders_mod
+    rows = orders_mod.open_orders(demo_site.sla_engine())
+    now = clock.now()
+    for _ in range(20):
+        change = orders_mod.next_change(rows, now)
+        assert change is not None and change > now
+        just_before = change - timedelta(seconds=1)
+        if just_before > now:
+            assert orders_mod.reminder_count(rows, just_before) == orders_mod.reminder_count(rows, now)
+            assert orders_mod.overdue_count(rows, just_before) == orders_mod.overdue_count(rows, now)
+        now = change

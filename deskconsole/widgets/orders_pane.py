@@ -88,11 +88,13 @@ class OrdersPane(Pane):
         return result
 
     def _counts(self, data: ConsoleData, now: datetime) -> tuple[int, int, int]:
-        """(open, overdue, reminders), worked out once a tick for the border and the strip alike."""
-        if self._counted is None or self._counted[0] is not data or self._counted[1] != now:
+        """(open, overdue, reminders) for the border and the strip, recounted only when one can change."""
+        cached = self._counted  # (data, valid until, computed at, counts)
+        if cached is None or cached[0] is not data or now < cached[2] or (cached[1] is not None and now >= cached[1]):
             counts = (len(data.orders), orders.overdue_count(data.orders, now), orders.reminder_count(data.orders, now))
-            self._counted = (data, now, counts)
-        return self._counted[2]
+            # Valid from `now` until the next moment a count can change (or new data arrives).
+            self._counted = (data, orders.next_change(data.orders, now), now, counts)
+        return self._counted[3]
 
     def summary(self, data: ConsoleData, now: datetime) -> str:
         open_, over, n = self._counts(data, now)
