@@ -21,6 +21,11 @@ class ConsoleData:
     calls_this_shift: int
     open_log_items: int
 
+    @property
+    def open_emergencies(self) -> int:
+        """Emergency calls still waiting for the desk: the header and the Calls pane both show it."""
+        return sum(1 for c in self.calls if c.is_open_emergency)
+
 
 def load(config: Config, engine, now: datetime) -> ConsoleData:
     shift = shifts.current(config, now)

@@ -163,7 +163,7 @@ class ConsoleScreen(Screen):
         # At 80 columns the date goes and the alarms shorten, so that all three alarms fit.
         parts += [sep, app.local_time(now, "YYYY-MM-DD HH:mm" if wide else "HH:mm")]
         overdue = orders.overdue_count(data.orders, now) if data else 0
-        emergencies = sum(1 for c in data.calls if c.is_open_emergency) if data else 0
+        emergencies = data.open_emergencies if data else 0
         keys_over = keys.overdue_count(data.keys, now) if data else 0
         alarms = [
             (overdue, _("{n} OVERDUE", n=overdue) if wide else _("OVER {n}", n=overdue), "$error"),

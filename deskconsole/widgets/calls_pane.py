@@ -136,12 +136,12 @@ class CallsPane(Pane):
         ])
 
     def summary(self, data: ConsoleData, now: datetime) -> str:
-        emergencies = sum(1 for c in data.calls if c.is_open_emergency)
+        emergencies = data.open_emergencies
         text = _("{n} this shift", n=data.calls_this_shift)
         return text + (_(", {n} EMERGENCY", n=emergencies) if emergencies else "")
 
     def short_summary(self, data: ConsoleData, now: datetime) -> str:
-        emergencies = sum(1 for c in data.calls if c.is_open_emergency)
+        emergencies = data.open_emergencies
         return _("Calls {n}", n=data.calls_this_shift) + (f" ‼{emergencies}" if emergencies else "")
 
     # --- actions ---------------------------------------------------------------------------
