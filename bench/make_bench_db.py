@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from deskconsole import audit, db, demo, people, shifts  # noqa: E402
 from deskconsole.config import Config  # noqa: E402
 from deskconsole.db import (  # noqa: E402
-    AuditEvent, Call, Key, KeyLoan, SchemaMeta, Shift, ShiftLogEntry, Staff, Unit, WorkOrder,
+    AuditEvent, Call, Key, KeyLoan, SchemaMeta, Shift, ShiftLogEntry, Unit, WorkOrder,
 )
 
 DATA = Path(__file__).resolve().parent / ".data"
@@ -112,7 +112,6 @@ def generate(path: Path, scale: float, now: datetime, seed: int = 8) -> dict:
             staff[code] = people.create_staff(staff["S1"], code, name, role, demo.DEMO_PIN, start)
     unit_ids = [u.id for u in Unit.select(Unit.id).order_by(Unit.id)]
     unit_code = {u.id: u.code for u in Unit.select(Unit.id, Unit.code)}
-    staff_ids = [s.id for s in staff.values()]
     desk_ids = [staff[c].id for c in ("R1", "R2", "G1", "G2")]
     phones = {u: f"13{rng.randrange(10**9):09d}" for u in unit_ids}
     timings["staff"] = time.monotonic() - t0

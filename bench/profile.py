@@ -10,7 +10,6 @@ reload thread's console_data.load).
 from __future__ import annotations
 
 import argparse
-import os
 import pstats
 import sys
 import time
