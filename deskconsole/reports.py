@@ -1,0 +1,490 @@
+"""Monthly figures (月报表): counts and rates for a date range, each traceable to its records.
+
+One `compute()` feeds the Reports screen and `deskconsole report`, so the screen and the files
+can never disagree. Every figure carries the records it counts (`Figure.records`), which is how
+Enter on a figure lists them and how a supervisor checks a number before signing it.
+
+Who is counted (the rules are the service centre's, domain.md §2 and §5):
+* calls: received in the range, void calls left out;
+* work orders: logged in the range (the month's orders), cancelled ones left out of the rates;
+* keys: loans issued in the range, reports (lost, broken) made in the range;
+* fees: chargeable orders completed in the range (when the money is due).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from peewee import JOIN
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record a figure counts."""
+    kind: str            # call | order | loan | key_report
+    id: int
+    number: str          # what a person calls it: C000123, WO00012, a key's tag
+    at: datetime         # UTC: when it was received / logged / issued / reported
+    summary: str         # one line of cleaned text: category or class, unit, words
+
+
+@dataclass(frozen=True)
+class Target:
+    """A rate the documents set: `at_least` (timeliness ≥ 100 %) or `below` (complaints < 2 %)."""
+    rate: Decimal        # 1 = 100 %
+    kind: str            # at_least | below
+
+    def met(self, rate: Decimal) -> bool:
+        return rate >= self.rate if self.kind == "at_least" else rate < self.rate
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str              # stable: "calls.category.repair", "orders.timely", "keys.lost" ...
+    section: str         # calls | orders | quality | complaints | keys | fees
+    label: str           # translated, for people
+    count: int           # how many records it counts (the numerator of a rate)
+    total: int | None = None        # the denominator of a rate; None for a plain count
+    amount: Decimal | None = None   # money (fees)
+    target: Target | None = None
+    note: str = ""       # translated: how it was counted, what the denominator is
+    records: tuple[Record, ...] = ()
+
+    @property
+    def rate(self) -> Decimal | None:
+        if self.total is None:
+            return None
+        if self.total == 0:
+            return None
+        return Decimal(self.count) / Decimal(self.total)
+
+    @property
+    def missed(self) -> bool:
+        """True when the figure has a target and misses it (no sample: not missed, nothing to judge)."""
+        rate = self.rate
+        return self.target is not None and rate is not None and not self.target.met(rate)
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date                            # local date
+    calls: tuple[Record, ...] = ()       # calls received that day
+    overdue: tuple[Record, ...] = ()     # orders whose deadline passed unmet that day
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One order of the range, for the sheet of orders behind the figures."""
+    id: int
+    number: str
+    created_at: datetime
+    sla_class: str
+    department: str
+    unit: str
+    status: str
+    respond_due_at: datetime | None
+    responded_at: datetime | None
+    resolve_due_at: datetime | None
+    original_resolve_due_at: datetime | None   # before any extension
+    done_at: datetime | None
+    extensions: int
+    reopened: int
+    callback_at: datetime | None
+    satisfied: bool | None
+    chargeable: bool
+    fee: Decimal | None
+    timely: bool | None          # None: still running, not yet judged
+    description: str
+
+
+@dataclass
+class Report:
+    start: date                          # first local day, inclusive
+    end: date                            # last local day, inclusive
+    tz: str                              # the site's time zone name
+    generated_at: datetime               # UTC
+    site: str
+    figures: list[Figure] = field(default_factory=list)
+    days: list[Day] = field(default_factory=list)
+    orders: list[OrderLine] = field(default_factory=list)
+
+    def figure(self, figure_id: str) -> Figure:
+        for f in self.figures:
+            if f.id == figure_id:
+                return f
+        raise KeyError(figure_id)
+
+
+def month_range(text: str, field_name: str = "month") -> tuple[date, date]:
+    """"2026-11" -> (2026-11-01, 2026-11-30); a clear refusal for anything else."""
+    from calendar import monthrange
+
+    from .errors import InvalidInput
+    from .i18n import _
+    try:
+        year, month = (int(part) for part in text.strip().split("-"))
+        last = monthrange(year, month)[1]
+        return date(year, month, 1), date(year, month, last)
+    except (ValueError, TypeError):
+        raise InvalidInput(field_name, _("A month is written like 2026-11.")) from None
+
+
+def parse_day(text: str, field_name: str) -> date:
+    from .errors import InvalidInput
+    from .i18n import _
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(field_name, _("A day is written like 2026-11-24.")) from None
+
+
+def check_range(start: date, end: date, field_name: str = "end") -> None:
+    from .errors import InvalidInput
+    from .i18n import _
+    if end < start:
+        raise InvalidInput(field_name, _("The range ends before it starts."))
+    if (end - start).days > 366:
+        raise InvalidInput(field_name, _("A report covers at most a year."))
+
+
+# The targets the documents name (domain.md §5; 003 §3 8, §6).
+TIMELINESS_TARGET = Target(Decimal(1), "at_least")
+CALLBACK_TARGET = Target(Decimal(1), "at_least")
+SATISFACTION_TARGET = Target(Decimal("0.9"), "at_least")
+EFFECTIVE_COMPLAINTS_TARGET = Target(Decimal("0.02"), "below")
+
+SECTIONS = ("calls", "channels", "orders", "departments", "timeliness", "quality", "complaints", "keys", "fees")
+COMPLAINT_CLASSES_PREFIX = "complaint_"
+
+
+def section_title(section: str) -> str:
+    from .i18n import _
+    return {
+        "calls": _("Calls by category"),
+        "channels": _("Calls by channel"),
+        "orders": _("Work orders by class"),
+        "departments": _("Work orders by department"),
+        "timeliness": _("Timeliness (及时率)"),
+        "quality": _("Quality and call-backs"),
+        "complaints": _("Complaints"),
+        "keys": _("Keys"),
+        "fees": _("Chargeable work"),
+    }[section]
+
+
+def local_bounds(start: date, end: date, tz) -> tuple[datetime, datetime]:
+    """UTC [from, to) of the local days start..end inclusive."""
+    from datetime import time, timedelta
+    lo = datetime.combine(start, time(0), tzinfo=tz).astimezone(UTC)
+    hi = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return lo, hi
+
+
+def _judge(met_at: datetime | None, due: datetime | None, now: datetime) -> bool | None:
+    """True: done by the deadline; False: done late, or not done and the deadline passed; None: no
+    deadline, or still running."""
+    if due is None:
+        return None
+    if met_at is not None:
+        return met_at <= due
+    return False if now > due else None
+
+
+def _overall(r: dict, resolve_due: datetime | None, now: datetime) -> bool | None:
+    """Both clocks an order has, judged together: missed if either was missed, running while either
+    runs; None too for an order without any clock."""
+    verdicts = [_judge(met, due, now) for met, due in ((r["responded_at"], r["respond_due_at"]),
+                                                       (r["done_at"], resolve_due)) if due is not None]
+    if False in verdicts:
+        return False
+    if not verdicts or None in verdicts:
+        return None
+    return True
+
+
+def _first_extension_deadlines(order_ids) -> dict[int, datetime]:
+    """Each extended order's deadline before its first approved extension (from the audit trail)."""
+    import json
+
+    from .db import AuditEvent, UTCDateTimeField
+    parse = UTCDateTimeField().python_value
+    found: dict[int, datetime] = {}
+    ids = list(order_ids)
+    for chunk in range(0, len(ids), 500):
+        events = (AuditEvent.select(AuditEvent.entity_id, AuditEvent.data)
+                  .where((AuditEvent.entity == "work_order") & (AuditEvent.action == "order.extend.approve")
+                         & AuditEvent.entity_id.in_(ids[chunk:chunk + 500]))
+                  .order_by(AuditEvent.id).tuples())
+        for entity_id, data in events:
+            if entity_id in found:
+                continue
+            before = json.loads(data).get("before") or {}
+            if before.get("resolve_due_at"):
+                found[entity_id] = parse(before["resolve_due_at"])
+    return found
+
+
+def compute(config, engine, start: date, end: date, now: datetime) -> Report:
+    """The figures for the local days start..end (inclusive) at the site, as of `now` (UTC)."""
+    from . import calls as calls_mod
+    from . import orders as orders_mod
+    from .db import Call, Key, KeyLoan, KeyReport, Unit, WorkOrder
+    from .i18n import _, label
+    from .text import one_line
+
+    check_range(start, end)
+    tz = config.tz
+    lo, hi = local_bounds(start, end, tz)
+    report = Report(start=start, end=end, tz=config.timezone, generated_at=now, site=config.site_name)
+    figures = report.figures
+
+    def local_day(dt: datetime) -> date:
+        return dt.astimezone(tz).date()
+
+    # --- calls ------------------------------------------------------------------------
+    call_rows = (Call.select(Call.id, Call.received_at, Call.category, Call.channel, Call.status, Call.text,
+                             Call.caller, Unit.code.alias("unit_code"))
+                 .join(Unit, join_type=JOIN.LEFT_OUTER, on=(Call.unit == Unit.id))
+                 .where((Call.received_at >= lo) & (Call.received_at < hi))
+                 .order_by(Call.received_at).dicts())
+    live_calls: list[tuple[dict, Record]] = []
+    void_calls: list[Record] = []
+    for r in call_rows:
+        words = " · ".join(x for x in (label(r["category"]), r["unit_code"] or "", one_line(r["caller"]),
+                                       one_line(r["text"])) if x)
+        record = Record("call", r["id"], f"#{r['id']}", r["received_at"], words)
+        if r["status"] == "void":
+            void_calls.append(record)
+        else:
+            live_calls.append((r, record))
+    figures.append(Figure("calls.total", "calls", _("All calls"), len(live_calls),
+                          note=_("Received in the range; void calls left out."),
+                          records=tuple(rec for _r, rec in live_calls)))
+    for category in calls_mod.CATEGORIES:
+        chosen = tuple(rec for r, rec in live_calls if r["category"] == category)
+        figures.append(Figure(f"calls.category.{category}", "calls", label(category), len(chosen), records=chosen))
+    figures.append(Figure("calls.void", "calls", _("Void (not counted above)"), len(void_calls),
+                          records=tuple(void_calls)))
+    for channel in calls_mod.CHANNELS:
+        chosen = tuple(rec for r, rec in live_calls if r["channel"] == channel)
+        figures.append(Figure(f"calls.channel.{channel}", "channels", label(channel), len(chosen), records=chosen))
+
+    # --- work orders ------------------------------------------------------------------
+    order_rows = list(
+        WorkOrder.select(WorkOrder.id, WorkOrder.created_at, WorkOrder.sla_class, WorkOrder.department,
+                         WorkOrder.status, WorkOrder.description, WorkOrder.location, WorkOrder.call,
+                         WorkOrder.respond_due_at, WorkOrder.responded_at, WorkOrder.resolve_due_at,
+                         WorkOrder.done_at, WorkOrder.extension_count, WorkOrder.reopen_count,
+                         WorkOrder.callback_at, WorkOrder.satisfied, WorkOrder.chargeable, WorkOrder.fee,
+                         Unit.code.alias("unit_code"))
+        .join(Unit, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id))
+        .where((WorkOrder.created_at >= lo) & (WorkOrder.created_at < hi))
+        .order_by(WorkOrder.created_at).dicts())
+    original_due = _first_extension_deadlines(r["id"] for r in order_rows if r["extension_count"])
+
+    def order_record(r: dict) -> Record:
+        where = r["unit_code"] or one_line(r["location"])
+        words = " · ".join(x for x in (label(r["sla_class"]), where, one_line(r["description"])) if x)
+        return Record("order", r["id"], orders_mod.number(r["id"]), r["created_at"], words)
+
+    counted: list[tuple[dict, Record]] = []      # every order of the range but the cancelled ones
+    cancelled: list[Record] = []
+    for r in order_rows:
+        if r["status"] == "cancelled":
+            cancelled.append(order_record(r))
+        else:
+            counted.append((r, order_record(r)))
+
+    figures.append(Figure("orders.total", "orders", _("All work orders"), len(counted),
+                          note=_("Logged in the range; cancelled orders left out."),
+                          records=tuple(rec for _r, rec in counted)))
+    classes = list(engine.catalogue) + sorted({r["sla_class"] for r, _rec in counted} - set(engine.catalogue))
+    for cls in classes:
+        chosen = tuple(rec for r, rec in counted if r["sla_class"] == cls)
+        figures.append(Figure(f"orders.class.{cls}", "orders", label(cls), len(chosen), records=chosen))
+    figures.append(Figure("orders.cancelled", "orders", _("Cancelled (not counted above)"), len(cancelled),
+                          records=tuple(cancelled)))
+    for department in orders_mod.DEPARTMENTS + ("",):
+        chosen = tuple(rec for r, rec in counted if r["department"] == department)
+        name = label(department) if department else _("not dispatched")
+        figures.append(Figure(f"orders.department.{department or 'none'}", "departments", name, len(chosen),
+                              records=chosen))
+
+    # --- timeliness: returned orders (退单) are judged apart, cancelled ones not at all ---------
+    lines: list[OrderLine] = []
+    respond_v, resolve_v, timely_v, original_v = {}, {}, {}, {}
+    for r, rec in counted:
+        # A reopened order keeps the done_at of the work the owner refused: it is not done now.
+        judged = {**r, "done_at": None} if r["status"] == "reopened" else r
+        respond = _judge(r["responded_at"], r["respond_due_at"], now)
+        resolve = _judge(judged["done_at"], r["resolve_due_at"], now)
+        before_extension = (original_due.get(r["id"], r["resolve_due_at"]) if r["resolve_due_at"] is not None
+                            else None)
+        timely = _overall(judged, r["resolve_due_at"], now)
+        timely_original = _overall(judged, before_extension, now)
+        if r["status"] != "returned":
+            respond_v[r["id"]], resolve_v[r["id"]] = respond, resolve
+            timely_v[r["id"]], original_v[r["id"]] = timely, timely_original
+        lines.append(OrderLine(
+            id=r["id"], number=rec.number, created_at=r["created_at"], sla_class=r["sla_class"],
+            department=r["department"], unit=r["unit_code"] or one_line(r["location"]), status=r["status"],
+            respond_due_at=r["respond_due_at"], responded_at=r["responded_at"],
+            resolve_due_at=r["resolve_due_at"], original_resolve_due_at=before_extension,
+            done_at=r["done_at"], extensions=r["extension_count"], reopened=r["reopen_count"],
+            callback_at=r["callback_at"], satisfied=r["satisfied"], chargeable=bool(r["chargeable"]),
+            fee=r["fee"], timely=timely if r["status"] != "returned" else None,
+            description=one_line(r["description"])))
+    report.orders = lines
+    by_id = {r["id"]: (r, rec) for r, rec in counted}
+
+    def rate_figure(figure_id, section, name, verdicts: dict, target=None, note="") -> Figure:
+        judged = [oid for oid, v in verdicts.items() if v is not None]
+        good = tuple(by_id[oid][1] for oid in judged if verdicts[oid])
+        return Figure(figure_id, section, name, len(good), total=len(judged), target=target, note=note,
+                      records=good)
+
+    figures.append(rate_figure(
+        "timeliness.rate", "timeliness", _("On time (respond and resolve)"), timely_v, TIMELINESS_TARGET,
+        _("Orders whose deadlines have passed or that are done; an approved extension counts as the deadline.")))
+    figures.append(rate_figure("timeliness.respond", "timeliness", _("On site / first reply on time"), respond_v))
+    figures.append(rate_figure("timeliness.resolve", "timeliness", _("Done on time"), resolve_v))
+    extended = tuple(rec for r, rec in counted if r["extension_count"] and r["status"] != "returned")
+    figures.append(Figure("timeliness.extended", "timeliness", _("Orders given an extension"), len(extended),
+                          note=_("Approved extensions; their new deadline is the one judged above."),
+                          records=extended))
+    figures.append(rate_figure("timeliness.original", "timeliness", _("On time by the original deadlines"),
+                               original_v, note=_("Extensions not counted.")))
+    running = tuple(by_id[oid][1] for oid, v in timely_v.items() if v is None)
+    figures.append(Figure("timeliness.running", "timeliness", _("Still running (not judged yet)"), len(running),
+                          records=running))
+    overdue = tuple(by_id[oid][1] for oid, v in timely_v.items() if v is False)
+    figures.append(Figure("timeliness.overdue", "timeliness", _("Overdue (missed a deadline)"), len(overdue),
+                          records=overdue))
+    returned = tuple(rec for r, rec in counted if r["status"] == "returned")
+    figures.append(Figure("timeliness.returned", "timeliness", _("Returned (退单)"), len(returned),
+                          note=_("Could not be done; signed off by a supervisor. Not judged for timeliness."),
+                          records=returned))
+
+    # --- quality, call-backs, satisfaction ----------------------------------------------
+    completed = [(r, rec) for r, rec in counted if r["done_at"] is not None]
+    first_time = tuple(rec for r, rec in completed if not r["reopen_count"])
+    figures.append(Figure("quality.first_time", "quality", _("Done right the first time (合格率)"),
+                          len(first_time), total=len(completed),
+                          note=_("Completed orders never reopened after a call-back."), records=first_time))
+    called = tuple(rec for r, rec in completed if r["callback_at"] is not None)
+    figures.append(Figure("quality.callback", "quality", _("Called back (回访率)"), len(called),
+                          total=len(completed), target=CALLBACK_TARGET, note=_("Of the completed orders."),
+                          records=called))
+    complaint_done = [(r, rec) for r, rec in completed if r["sla_class"].startswith(COMPLAINT_CLASSES_PREFIX)]
+    complaint_called = tuple(rec for r, rec in complaint_done if r["callback_at"] is not None)
+    figures.append(Figure("quality.callback.complaints", "quality", _("Complaints called back"),
+                          len(complaint_called), total=len(complaint_done), target=CALLBACK_TARGET,
+                          note=_("Every complaint is called back."), records=complaint_called))
+    # Every unsatisfied call-back reopens the order (orders.callback), so an order has had
+    # reopen_count unsatisfied call-backs plus one satisfied one if it is now satisfied.
+    satisfied = tuple(rec for r, rec in completed if r["satisfied"] is True)
+    callbacks = sum(r["reopen_count"] + (1 if r["satisfied"] is True else 0) for r, _rec in completed
+                    if r["callback_at"] is not None)
+    figures.append(Figure("quality.satisfaction", "quality", _("Owner satisfied (满意率)"), len(satisfied),
+                          total=callbacks, target=SATISFACTION_TARGET,
+                          note=_("Of all call-backs made; the sample is the number of call-backs."),
+                          records=satisfied))
+
+    # --- complaints ---------------------------------------------------------------------
+    complaint_calls = [(r, rec) for r, rec in live_calls if r["category"] == "complaint"]
+    live_order_of_call: dict[int, int] = {}
+    if complaint_calls:
+        ids = [r["id"] for r, _rec in complaint_calls]
+        for chunk in range(0, len(ids), 500):
+            for order_id, call_id in (WorkOrder.select(WorkOrder.id, WorkOrder.call)
+                                      .where(WorkOrder.call.in_(ids[chunk:chunk + 500])
+                                             & (WorkOrder.status != "cancelled")).tuples()):
+                live_order_of_call.setdefault(call_id, order_id)
+    effective = [rec for r, rec in complaint_calls if r["id"] in live_order_of_call]
+    complaint_call_ids = {r["id"] for r, _rec in complaint_calls}
+    effective += [rec for r, rec in counted if r["sla_class"].startswith(COMPLAINT_CLASSES_PREFIX)
+                  and r["call"] not in complaint_call_ids]
+    figures.append(Figure("complaints.total", "complaints", _("Complaints received"), len(complaint_calls),
+                          records=tuple(rec for _r, rec in complaint_calls)))
+    households = Unit.select().where(Unit.handed_over == True).count()
+    figures.append(Figure("complaints.effective", "complaints", _("Effective complaints (有效投诉率)"),
+                          len(effective), total=households, target=EFFECTIVE_COMPLAINTS_TARGET,
+                          note=_("Complaints that became a work order (not cancelled), per occupied unit."),
+                          records=tuple(effective)))
+
+    # --- keys ---------------------------------------------------------------------------
+    loans = (KeyLoan.select(KeyLoan.id, KeyLoan.issued_at, KeyLoan.due_at, KeyLoan.returned_at,
+                            KeyLoan.holder_name, Key.tag, Key.label)
+             .join(Key).where((KeyLoan.issued_at >= lo) & (KeyLoan.issued_at < hi))
+             .order_by(KeyLoan.issued_at).dicts())
+    late = []
+    for r in loans:
+        back = r["returned_at"]
+        if (back is not None and back > r["due_at"]) or (back is None and now > r["due_at"]):
+            words = " · ".join(x for x in (one_line(r["label"]), one_line(r["holder_name"])) if x)
+            late.append(Record("loan", r["id"], r["tag"], r["issued_at"], words))
+    figures.append(Figure("keys.overdue", "keys", _("Keys back late or still out past due"), len(late),
+                          note=_("Loans issued in the range."), records=tuple(late)))
+    for kind, name in (("lost", _("Keys lost")), ("broken", _("Keys broken"))):
+        found = tuple(
+            Record("key_report", r["id"], r["tag"], r["at"],
+                   " · ".join(x for x in (one_line(r["label"]), one_line(r["note"])) if x))
+            for r in (KeyReport.select(KeyReport.id, KeyReport.at, KeyReport.note, Key.tag, Key.label)
+                      .join(Key).where((KeyReport.kind == kind) & (KeyReport.at >= lo) & (KeyReport.at < hi))
+                      .order_by(KeyReport.at).dicts()))
+        figures.append(Figure(f"keys.{kind}", "keys", name, len(found), records=found))
+
+    # --- fees: what chargeable work completed in the range brought in --------------------
+    paid = list(
+        WorkOrder.select(WorkOrder.id, WorkOrder.done_at, WorkOrder.fee, WorkOrder.sla_class,
+                         WorkOrder.description, WorkOrder.location, Unit.code.alias("unit_code"))
+        .join(Unit, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id))
+        .where(WorkOrder.chargeable & (WorkOrder.done_at >= lo) & (WorkOrder.done_at < hi)
+               & (WorkOrder.status != "cancelled"))
+        .order_by(WorkOrder.done_at).dicts())
+    amount = sum((r["fee"] or Decimal(0) for r in paid), Decimal(0))
+    figures.append(Figure("fees.total", "fees", _("Fees of chargeable work"), len(paid), amount=amount,
+                          note=_("Chargeable orders completed in the range."),
+                          records=tuple(order_record({**r, "created_at": r["done_at"]}) for r in paid)))
+
+    # --- day by day -----------------------------------------------------------------------
+    report.days = _days(start, end, live_calls, lo, hi, now, tz, order_record)
+    return report
+
+
+def _days(start, end, live_calls, lo, hi, now, tz, order_record) -> list[Day]:
+    """Calls received each day, and orders that fell overdue each day (the moment a deadline passed
+    unmet), whenever they were logged."""
+    from datetime import timedelta
+
+    from .db import Unit, WorkOrder
+    calls_by_day: dict[date, list[Record]] = {}
+    for _r, rec in live_calls:
+        calls_by_day.setdefault(rec.at.astimezone(tz).date(), []).append(rec)
+    overdue_by_day: dict[date, list[Record]] = {}
+    candidates = (
+        WorkOrder.select(WorkOrder.id, WorkOrder.created_at, WorkOrder.sla_class, WorkOrder.description,
+                         WorkOrder.location, WorkOrder.status, WorkOrder.respond_due_at, WorkOrder.responded_at,
+                         WorkOrder.resolve_due_at, WorkOrder.done_at, Unit.code.alias("unit_code"))
+        .join(Unit, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id))
+        .where((((WorkOrder.respond_due_at >= lo) & (WorkOrder.respond_due_at < hi))
+                | ((WorkOrder.resolve_due_at >= lo) & (WorkOrder.resolve_due_at < hi)))
+               & WorkOrder.status.not_in(("cancelled", "returned")))
+        .dicts())
+    for r in candidates:
+        if r["status"] == "reopened":
+            r = {**r, "done_at": None}
+        breach = None
+        if _judge(r["responded_at"], r["respond_due_at"], now) is False:
+            breach = r["respond_due_at"]
+        elif _judge(r["done_at"], r["resolve_due_at"], now) is False:
+            breach = r["resolve_due_at"]
+        if breach is not None and lo <= breach < hi:
+            overdue_by_day.setdefault(breach.astimezone(tz).date(), []).append(order_record(r))
+    days = []
+    day = start
+    while day <= end:
+        days.append(Day(day, tuple(calls_by_day.get(day, ())), tuple(overdue_by_day.get(day, ()))))
+        day += timedelta(days=1)
+    return days
