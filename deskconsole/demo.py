@@ -129,7 +129,61 @@ def seed(config: Config, now: datetime, *, seed: int = 2026, days: int = 30, cal
         ("note", "[@click=app.quit] 王[b]小明 来访"), ("note", "Fire alarm test at 10:00 \x1b[2J done"),
     ]):
         shifts.add_entry(staff["G1" if i % 2 else "R1"], config, now - timedelta(hours=6 - i), kind=kind, text=text)
+    _finished_work(config, engine, staff, start, now - timedelta(days=1), unit_codes)
     return {"units": len(unit_codes), "calls": call_count, "orders": open_orders, "keys": key_count}
+
+
+def _finished_work(config: Config, engine, staff: dict, start: datetime, until: datetime, unit_codes: list[str],
+                   *, count: int = 150) -> None:
+    """A month of work already finished, so the monthly figures have something to count: most on
+    time and called back, some late, reopened, extended, returned or cancelled, a few chargeable.
+    Its own random stream, and after everything else: the open work above stays exactly as it was."""
+    rng = random.Random(7)
+    for i in range(count):
+        sla_class, text = ORDER_MIX[i % len(ORDER_MIX)]
+        at = start + timedelta(seconds=rng.uniform(0, (until - start).total_seconds() - 5 * 86400))
+        chargeable = sla_class in ("simple_repair", "general_repair") and rng.random() < 0.4
+        fee = rng.choice(["30", "50", "80", "120.50"]) if chargeable else None
+        order_id = orders.create_order(staff[rng.choice(["R1", "R2", "G1"])], at, engine, sla_class=sla_class,
+                                       description=text, unit_code=rng.choice(unit_codes),
+                                       department=DEPT_OF[sla_class], chargeable=chargeable, fee_agreed=fee)
+        fate = rng.random()
+        if fate < 0.03:
+            orders.cancel(staff["R1"], at + timedelta(minutes=5), order_id, reason="业主撤回 withdrawn")
+            continue
+        order = db.WorkOrder.get_by_id(order_id)
+        respond_due, resolve_due = order.respond_due_at, order.resolve_due_at
+        late = fate > 0.85
+        if 0.03 <= fate < 0.06:
+            orders.return_order(staff["S1"], at + timedelta(hours=1), order_id, reason="需要业主自行处理")
+            continue
+        if 0.06 <= fate < 0.1:
+            new_due = resolve_due + timedelta(days=rng.choice([2, 5]))
+            orders.request_extension(staff["R1"], at + timedelta(minutes=30), order_id, until=new_due,
+                                     reason="等配件 waiting for parts")
+            orders.approve_extension(staff["S1"], at + timedelta(minutes=40), order_id)
+            resolve_due = new_due
+        dispatched = at + timedelta(minutes=rng.choice([1, 2, 4]))
+        if respond_due is not None:
+            arrived = respond_due + timedelta(minutes=7) if late else dispatched + (respond_due - dispatched) / 2
+        else:
+            arrived = dispatched + timedelta(minutes=rng.choice([20, 45, 90]))
+        span = resolve_due - arrived
+        done = resolve_due + timedelta(hours=3) if late else arrived + span * rng.uniform(0.1, 0.8)
+        orders.dispatch(staff["R1"], dispatched, order_id, department=DEPT_OF[sla_class],
+                        assignee=rng.choice(["张师傅", "Li Gong", "刘工"]))
+        orders.arrive(staff["G1"], arrived, order_id)
+        orders.complete(staff["R1"], done, order_id, work_done="已处理 done", hours="1.5")
+        # Every one is called back: a done order waiting for its call-back is open work (in the pane).
+        back = done + timedelta(hours=rng.choice([4, 20, 26]))
+        if rng.random() < 0.08:
+            orders.callback(staff["R1"], back, engine, order_id, satisfied=False, note="还没修好 still broken")
+            redo = back + timedelta(hours=1)
+            orders.dispatch(staff["R1"], redo, order_id, department=DEPT_OF[sla_class])
+            orders.arrive(staff["G1"], redo + timedelta(minutes=30), order_id)
+            orders.complete(staff["R1"], redo + timedelta(hours=2), order_id, work_done="返修 redone")
+            back = redo + timedelta(hours=20)
+        orders.callback(staff["R1"], back, engine, order_id, satisfied=True)
 
 
 def _units(at: datetime) -> None:
