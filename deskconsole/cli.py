@@ -24,7 +24,7 @@ EXPORT_TABLES = {
 SECRET_COLUMNS = {"pin_hash"}
 DEMO_MARK = "demo"
 # Modules that add sub-commands of their own concern: `call add`, `sla`, `handover`, ...
-SUBCOMMAND_MODULES = ("cli_calls", "cli_orders", "cli_shifts", "cli_keys")
+SUBCOMMAND_MODULES = ("cli_calls", "cli_orders", "cli_shifts", "cli_keys", "cli_reports")
 
 
 def _parser() -> argparse.ArgumentParser:
