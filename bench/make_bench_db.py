@@ -353,12 +353,22 @@ def cached_age(path: Path) -> float | None:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         row = conn.execute("SELECT value FROM schema_meta WHERE key = ?", (META_KEY,)).fetchone()
+        indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         conn.close()
     except sqlite3.Error:
         return None
     if row is None:
         return None
+    if not model_indexes() <= indexes:
+        # Made before an index was added to the models: its query plans are not the program's.
+        return None
     return time.time() - json.loads(row[0])["generated_at"]
+
+
+def model_indexes() -> set[str]:
+    """The names of the indexes deskconsole's models create (on a fresh database)."""
+    from deskconsole import db
+    return {index._name for model in db.MODELS for index in model._meta.fields_to_index()}
 
 
 def ensure(scale: float = 1.0, *, max_age: float | None = None, force: bool = False, path: Path | None = None,

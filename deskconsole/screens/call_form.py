@@ -166,7 +166,28 @@ class CallFormScreen(CallLayout, FormScreen):
         else:
             call_id = self.call.id
             calls.edit_call(app.operator, now, call_id, version=self.call.updated_at, **fields)
+        show_saved(app, call_id, new=self.call is None)
         return call_id, fields["category"]
+
+
+def show_saved(app, call_id: int, *, new: bool) -> None:
+    """The saved call in the Calls pane now, read back from the database (so what shows is what was
+    stored), without waiting for the reload that follows the save; that reload then replaces it."""
+    screen = getattr(app, "console_screen", None)
+    if screen is None or not hasattr(screen, "show_saved_call"):
+        return
+    try:
+        d = calls.detail(call_id)
+    except Exception as exc:  # noqa: BLE001 - the call is saved: never let showing it early undo that
+        app.log.error(f"saved call {call_id} not shown early: {exc!r}")
+        return
+    row = calls.CallRow(
+        id=d.id, received_at=d.received_at, channel=d.channel, category=d.category, caller=d.caller,
+        unit_code=d.unit_code, phone=d.phone, text=d.text, status=d.status, taken_by=d.taken_by,
+        reply_due_at=d.reply_due_at, order_id=d.order_id, message_for=d.message_for or "",
+    )
+    app.reload_floor()
+    screen.show_saved_call(row, new)
 
 
 def choice(value) -> str:

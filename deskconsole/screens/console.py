@@ -1,7 +1,9 @@
 """The console: header, the four panes (one at a time below 120x36), the strip of counts, footer."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from itertools import takewhile
 
 from rich.cells import set_cell_size
 from textual.app import ComposeResult
@@ -48,6 +50,7 @@ class ConsoleScreen(Screen):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="console.clear_filter"),
         Binding("question_mark", "help", "Help", id="console.help"),
         Binding("h", "handover", "Handover", id="console.handover"),
+        Binding("m", "reports", "Reports", id="console.reports"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True, id="console.quit"),
     ]
 
@@ -70,8 +73,8 @@ class ConsoleScreen(Screen):
         self._layout_for(self.app.size.width, self.app.size.height)
         self.action_show_pane(1)
         self.update_header(self.app.clock.now())
-        # Read the panes now that they exist: a reload that finished earlier would have had nowhere to go.
-        self.app.reload()
+        # Show what the app read for the panes while they were built (or read it now).
+        self.app.console_mounted()
 
     def on_resize(self, event: Resize) -> None:
         self._layout_for(event.size.width, event.size.height)
@@ -125,6 +128,11 @@ class ConsoleScreen(Screen):
         from .handover import start_handover
         start_handover(self.app)
 
+    def action_reports(self) -> None:
+        """The monthly figures: every role may read them (a supervisor signs them)."""
+        from .reports import ReportsScreen   # here: plotext loads only when the figures are opened
+        self.app.push_screen(ReportsScreen())
+
     # --- data and time -----------------------------------------------------------------
 
     def show_data(self, data: ConsoleData, now: datetime) -> None:
@@ -133,6 +141,27 @@ class ConsoleScreen(Screen):
             for pane in self.panes:
                 pane.show(data)
             self.tick(now)
+
+    def show_saved_call(self, call, new: bool) -> None:
+        """A call this console just saved (`call`: its CallRow as read back after the commit), shown
+        at once in the Calls pane instead of after the next reload, which then replaces it: a new call
+        goes on top (below the open emergencies, or first if it is one), an edited one replaces its row."""
+        data = self.data
+        if data is None:
+            return
+        rest = [c for c in data.calls if c.id != call.id]
+        if new or len(rest) == len(data.calls):
+            top = 0 if call.is_open_emergency else sum(1 for _ in takewhile(lambda c: c.is_open_emergency, rest))
+            rows = rest[:top] + [call] + rest[top:]
+        else:
+            rows = [call if c.id == call.id else c for c in data.calls]
+        counted = new and data.shift is not None and call.received_at >= data.shift.starts_at
+        self.data = replace(data, calls=rows, calls_this_shift=data.calls_this_shift + (1 if counted else 0))
+        now = self.app.clock.now()
+        with self.app.batch_update():
+            self.pane(1).show(self.data)
+            self.update_header(now)
+            self.refresh_strip(now)
 
     def tick(self, now: datetime) -> None:
         """The 1 s tick: countdown cells and the counts. No database, no layout."""

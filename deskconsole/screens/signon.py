@@ -49,6 +49,12 @@ class SignOnScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#pin" if self.initial_code else "#code", Input).focus()
 
+    def on_input_changed(self) -> None:
+        # A key typed: the console's data read in the background may be due for a fresh read.
+        prefetch = getattr(self.app, "prefetch", None)
+        if prefetch is not None:
+            prefetch()
+
     @on(Input.Submitted, "#code")
     def _code_entered(self) -> None:
         self.query_one("#pin", Input).focus()

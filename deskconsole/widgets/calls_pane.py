@@ -17,9 +17,8 @@ from .. import calls, orders
 from ..console_data import ConsoleData
 from ..countdown import wall_deadline
 from ..i18n import _, label
-from ..text import one_line
 from ..timefmt import local
-from .pane import Pane
+from .pane import Pane, line
 from .record_table import Column, Row
 
 CATEGORY_TAGS = ("cat:", "category:", "类别:", "类:")
@@ -55,15 +54,22 @@ def _status_matches(wanted: str, call: calls.CallRow) -> bool:
     return _matches_value(wanted, call.status)
 
 
-def call_matches(call: calls.CallRow, cats: list[str], statuses: list[str], words: list[str]) -> bool:
+def call_haystack(call: calls.CallRow) -> str:
+    """The texts a filter word may be found in, casefolded."""
+    return " ".join((call.caller, call.unit_code, call.phone, call.text, call.message_for,
+                     label(call.category), call.taken_by,
+                     orders.number(call.order_id) if call.order_id else "")).casefold()
+
+
+def call_matches(call: calls.CallRow, cats: list[str], statuses: list[str], words: list[str],
+                 haystack: str | None = None) -> bool:
     if cats and not any(_matches_value(c, call.category) for c in cats):
         return False
     if statuses and not any(_status_matches(s, call) for s in statuses):
         return False
     if words:
-        haystack = " ".join((call.caller, call.unit_code, call.phone, call.text, call.message_for,
-                             label(call.category), call.taken_by,
-                             orders.number(call.order_id) if call.order_id else "")).casefold()
+        if haystack is None:
+            haystack = call_haystack(call)
         if not all(w in haystack for w in words):
             return False
     return True
@@ -71,6 +77,7 @@ def call_matches(call: calls.CallRow, cats: list[str], statuses: list[str], word
 
 class CallsPane(Pane):
     number = 1
+    source = "calls"
     title = "Calls"
     empty_text = "No calls yet."
 
@@ -87,7 +94,7 @@ class CallsPane(Pane):
     def __init__(self, tz) -> None:
         super().__init__(tz)
         self._calls: dict[int, calls.CallRow] = {}
-
+        self._haystacks: dict[calls.CallRow, str] = {}
 
     def columns(self) -> list[Column]:
         return [
@@ -101,38 +108,49 @@ class CallsPane(Pane):
         ]
 
     def rows(self, data: ConsoleData) -> list[Row]:
-        result = []
         self._calls = {c.id: c for c in data.calls}
-        for c in data.calls:
-            emergency = c.is_open_emergency
-            mark = "‼" if emergency else ("?" if c.awaits_reply else "")
-            dynamic = {}
-            reply = ""
-            if c.order_id:
-                reply = orders.number(c.order_id)
-            elif c.awaits_reply:
-                dynamic["reply"] = wall_deadline(c.received_at, c.reply_due_at, "reply")
-            elif c.status == "void":
-                reply = _("void")
-            elif c.is_undelivered:
-                reply = _("undelivered")
-            result.append(Row(
-                key=c.id,
-                cells={"mark": mark, "time": local(c.received_at, self.tz), "category": label(c.category),
-                       "unit": c.unit_code, "caller": one_line(c.caller), "text": one_line(c.text), "reply": reply},
-                style="alarm" if emergency else ("muted" if c.status == "void" else ""),
-                dynamic=dynamic,
-            ))
-        return result
+        return self.build_rows(data.calls, self._row)
+
+    def _row(self, c: calls.CallRow) -> Row:
+        emergency = c.is_open_emergency
+        mark = "‼" if emergency else ("?" if c.awaits_reply else "")
+        dynamic = {}
+        reply = ""
+        if c.order_id:
+            reply = orders.number(c.order_id)
+        elif c.awaits_reply:
+            dynamic["reply"] = wall_deadline(c.received_at, c.reply_due_at, "reply")
+        elif c.status == "void":
+            reply = _("void")
+        elif c.is_undelivered:
+            reply = _("undelivered")
+        return Row(
+            key=c.id,
+            cells={"mark": mark, "time": local(c.received_at, self.tz), "category": label(c.category),
+                   "unit": c.unit_code, "caller": line(c.caller), "text": line(c.text), "reply": reply},
+            style="alarm" if emergency else ("muted" if c.status == "void" else ""),
+            dynamic=dynamic,
+        )
+
+    def _haystack(self, c: calls.CallRow) -> str:
+        """What the words of the filter are looked for in, casefolded once per record."""
+        hay = self._haystacks.get(c)
+        if hay is None:
+            hay = self._haystacks[c] = call_haystack(c)
+        return hay
 
     def _apply_filter(self) -> None:
         cats, statuses, words = parse_filter(self._filter)
         if not (cats or statuses or words):
             self.table.set_rows(self._rows)
             return
+        if len(self._haystacks) > 4 * max(len(self._calls), 100):  # records replaced by reloads
+            self._haystacks = {}
+        found = self._calls
         self.table.set_rows([
             row for row in self._rows
-            if row.key in self._calls and call_matches(self._calls[row.key], cats, statuses, words)
+            if row.key in found and call_matches(found[row.key], cats, statuses, words,
+                                                 haystack=self._haystack(found[row.key]) if words else None)
         ])
 
     def summary(self, data: ConsoleData, now: datetime) -> str:

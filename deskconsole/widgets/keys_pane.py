@@ -13,9 +13,8 @@ from .. import keys, people
 from ..console_data import ConsoleData
 from ..countdown import wall_deadline
 from ..i18n import _, label
-from ..text import one_line
 from ..timefmt import local
-from .pane import Pane
+from .pane import Pane, line
 from .record_table import Column, Row
 
 # The text marker of a key still out for a work order that is finished: get it back.
@@ -24,6 +23,7 @@ ORDER_DONE_MARK = "◆"
 
 class KeysPane(Pane):
     number = 4
+    source = "keys"
     title = "Keys"
     empty_text = "No keys in the register."
 
@@ -45,29 +45,29 @@ class KeysPane(Pane):
         ]
 
     def rows(self, data: ConsoleData) -> list[Row]:
-        result = []
-        for k in data.keys:
-            dynamic = {}
-            state = ""
-            if k.status == "out" and k.due_at is not None:
-                dynamic["due"] = wall_deadline(k.issued_at, k.due_at)
-            elif k.status != "board":
-                state = label(k.status)
-            holder = one_line(k.holder)
-            if k.holder_company and k.holder_company not in holder:
-                holder += f" ({one_line(k.holder_company)})"
-            result.append(Row(
-                key=k.id,
-                # "opens", "unit" and "hook" are not columns: they are here for the `/` filter.
-                cells={"mark": ORDER_DONE_MARK if k.order_done else "", "tag": k.tag,
-                       "due": state or ("" if dynamic else _("on hook")),
-                       "holder": holder, "since": local(k.issued_at, self.tz),
-                       "label": one_line(k.label), "opens": one_line(k.opens),
-                       "unit": " ".join(u for u in (k.unit_code, k.holder_unit) if u), "hook": k.hook},
-                style="muted" if k.status in ("lost", "broken") else ("warn" if k.order_done else ""),
-                dynamic=dynamic,
-            ))
-        return result
+        return self.build_rows(data.keys, self._row)
+
+    def _row(self, k) -> Row:
+        dynamic = {}
+        state = ""
+        if k.status == "out" and k.due_at is not None:
+            dynamic["due"] = wall_deadline(k.issued_at, k.due_at)
+        elif k.status != "board":
+            state = label(k.status)
+        holder = line(k.holder)
+        if k.holder_company and k.holder_company not in holder:
+            holder += f" ({line(k.holder_company)})"
+        return Row(
+            key=k.id,
+            # "opens", "unit" and "hook" are not columns: they are here for the `/` filter.
+            cells={"mark": ORDER_DONE_MARK if k.order_done else "", "tag": k.tag,
+                   "due": state or ("" if dynamic else _("on hook")),
+                   "holder": holder, "since": local(k.issued_at, self.tz),
+                   "label": line(k.label), "opens": line(k.opens),
+                   "unit": " ".join(u for u in (k.unit_code, k.holder_unit) if u), "hook": k.hook},
+            style="muted" if k.status in ("lost", "broken") else ("warn" if k.order_done else ""),
+            dynamic=dynamic,
+        )
 
     def summary(self, data: ConsoleData, now: datetime) -> str:
         out = [k for k in data.keys if k.status == "out"]

@@ -7,14 +7,14 @@ from textual.binding import Binding
 
 from ..console_data import ConsoleData
 from ..i18n import _, label
-from ..text import one_line
 from ..timefmt import local
-from .pane import Pane
+from .pane import Pane, line
 from .record_table import Column, Row
 
 
 class LogPane(Pane):
     number = 3
+    source = "log"
     title = "Shift log"
     empty_text = "Nothing logged this shift yet."
 
@@ -32,20 +32,20 @@ class LogPane(Pane):
         ]
 
     def rows(self, data: ConsoleData) -> list[Row]:
-        result = []
-        for e in data.log:
-            text = one_line(e.text)
-            if e.corrects:
-                text = _("(corrects L{id})", id=e.corrects) + " " + text
-            if e.link:
-                text = f"{e.link}: {text}"
-            result.append(Row(
-                key=e.id,
-                cells={"time": local(e.at, self.tz), "author": e.author,
-                       "kind": ("● " if e.open else "") + label(e.kind), "unit": e.unit_code, "text": text},
-                style="warn" if e.open and e.kind == "incident" else "",
-            ))
-        return result
+        return self.build_rows(data.log, self._row)
+
+    def _row(self, e) -> Row:
+        text = line(e.text)
+        if e.corrects:
+            text = _("(corrects L{id})", id=e.corrects) + " " + text
+        if e.link:
+            text = f"{e.link}: {text}"
+        return Row(
+            key=e.id,
+            cells={"time": local(e.at, self.tz), "author": e.author,
+                   "kind": ("● " if e.open else "") + label(e.kind), "unit": e.unit_code, "text": text},
+            style="warn" if e.open and e.kind == "incident" else "",
+        )
 
     def summary(self, data: ConsoleData, now: datetime) -> str:
         return _("{n} to carry over", n=data.open_log_items)

@@ -10,8 +10,7 @@ from ..console_data import ConsoleData
 from ..errors import Conflict, InvalidInput, PermissionDenied
 from ..i18n import _, label
 from ..people import may
-from ..text import one_line
-from .pane import Pane
+from .pane import Pane, line
 from .record_table import Column, Row
 
 REMINDER_MARK = "⚑"
@@ -29,6 +28,7 @@ def render_order_cell(column: str, value, now: datetime) -> tuple[str, str]:
 
 class OrdersPane(Pane):
     number = 2
+    source = "orders"
     title = "Work orders"
     empty_text = "No open work orders."
 
@@ -65,27 +65,27 @@ class OrdersPane(Pane):
         ]
 
     def rows(self, data: ConsoleData) -> list[Row]:
-        result = []
         self._orders = {o.id: o for o in data.orders}
-        for o in data.orders:
-            dynamic: dict = {"remind": o}
-            if o.clocks:
-                dynamic["due"] = o.clocks[0]
-            if len(o.clocks) > 1:
-                dynamic["then"] = o.clocks[1]
-            who = " ".join(p for p in (label(o.department) if o.department else "", one_line(o.assignee)) if p)
-            status = label(o.status)
-            if o.pending:
-                status = f"{status}?"   # a request waits for a supervisor
-            result.append(Row(
-                key=o.id,
-                cells={"remind": "", "number": o.number, "unit": o.unit_code or one_line(o.location),
-                       "class": label(o.sla_class), "status": status, "who": who, "what": one_line(o.description),
-                       "due": "" if o.clocks else "—", "then": ""},
-                style="alarm" if o.sla_class == "emergency" else "",
-                dynamic=dynamic,
-            ))
-        return result
+        return self.build_rows(data.orders, self._row)
+
+    def _row(self, o: orders.OrderRow) -> Row:
+        dynamic: dict = {"remind": o}
+        if o.clocks:
+            dynamic["due"] = o.clocks[0]
+        if len(o.clocks) > 1:
+            dynamic["then"] = o.clocks[1]
+        who = " ".join(p for p in (label(o.department) if o.department else "", line(o.assignee)) if p)
+        status = label(o.status)
+        if o.pending:
+            status = f"{status}?"   # a request waits for a supervisor
+        return Row(
+            key=o.id,
+            cells={"remind": "", "number": o.number, "unit": o.unit_code or line(o.location),
+                   "class": label(o.sla_class), "status": status, "who": who, "what": line(o.description),
+                   "due": "" if o.clocks else "—", "then": ""},
+            style="alarm" if o.sla_class == "emergency" else "",
+            dynamic=dynamic,
+        )
 
     def _counts(self, data: ConsoleData, now: datetime) -> tuple[int, int, int]:
         """(open, overdue, reminders) for the border and the strip, recounted only when one can change."""

@@ -11,11 +11,34 @@ from .. import countdown
 from ..console_data import ConsoleData
 from ..i18n import _
 from ..screens.translated import translate_bindings
+from ..text import one_line
 from .record_table import Column, RecordTable, Row
+
+
+def line(text: str | None) -> str:
+    """`text.one_line`, with a fast path for what nearly every stored text is: printable already.
+    A printable str has no controls, format characters, line separators or whitespace other than
+    the ASCII space (str.isprintable), so one_line only has to collapse and strip spaces."""
+    if text and text.isprintable():
+        if "  " in text or text[0] == " " or text[-1] == " ":
+            return " ".join(text.split())
+        return text
+    return one_line(text)
 
 
 def render_countdown(_column: str, value, now: datetime) -> tuple[str, str]:
     return countdown.render(value, now)
+
+
+# Rows built ahead, off the main thread, while the operator signs on (see Pane.prebuild).
+_PREBUILT: dict[type, dict] = {}
+
+
+class _Zone:
+    """What a pane's `_row` reads of the pane: its time zone only."""
+
+    def __init__(self, tz) -> None:
+        self.tz = tz
 
 
 class Pane(Vertical, can_focus=False):
@@ -29,6 +52,7 @@ class Pane(Vertical, can_focus=False):
     """
 
     number = 0
+    source = ""   # the ConsoleData field whose records are this pane's rows
     title = ""
     empty_text = "Nothing here."
 
@@ -39,6 +63,7 @@ class Pane(Vertical, can_focus=False):
         self._rows: list[Row] = []
         self._filter = ""
         self._pending_select = None
+        self._row_cache: dict = {}
 
     def compose(self) -> ComposeResult:
         table = RecordTable(self.columns(), empty_text=_(self.empty_text), id=f"table-{self.number}")
@@ -85,6 +110,33 @@ class Pane(Vertical, can_focus=False):
     def short_summary(self, data: ConsoleData, now: datetime) -> str:
         """The same counts in a few characters, for the strip at 80x24."""
         raise NotImplementedError
+
+    def build_rows(self, records, build) -> list[Row]:
+        """`build(record)` for each record, but once per distinct record: the records are frozen
+        dataclasses, so one unchanged since the last reload keeps its Row (and the table sees the
+        same Row object: nothing to re-render)."""
+        old, new, result = self._row_cache, {}, []
+        ahead = _PREBUILT.pop(type(self), None) or {}
+        for record in records:
+            row = old.get(record) or ahead.get(record)
+            if row is None:
+                row = build(record)
+            new[record] = row
+            result.append(row)
+        self._row_cache = new
+        return result
+
+    @classmethod
+    def prebuild(cls, data: ConsoleData, tz) -> None:
+        """Build the rows of `data` ahead (in the thread that read it, before this pane exists); the
+        first `show` takes those of its records that are still the same. Rows are a function of the
+        record and the time zone only (`_row(record)`)."""
+        records = getattr(data, cls.source, None)
+        row_of = getattr(cls, "_row", None)
+        if records is None or row_of is None:
+            return
+        zone = _Zone(tz)
+        _PREBUILT[cls] = {record: row_of(zone, record) for record in records}
 
     def show(self, data: ConsoleData) -> None:
         self._rows = self.rows(data)
