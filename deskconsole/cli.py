@@ -23,11 +23,13 @@ EXPORT_TABLES = {
 # Never leaves the database: not in the export, the audit or a log.
 SECRET_COLUMNS = {"pin_hash"}
 DEMO_MARK = "demo"
-# Modules that add sub-commands of their own concern: `call add`, `sla`, `handover`, ...
-SUBCOMMAND_MODULES = ("cli_calls", "cli_orders", "cli_shifts", "cli_keys", "cli_reports")
+# Modules that add sub-commands of their own concern, by the sub-command each adds. A module is
+# imported only when its sub-command (or --help) is on the command line: the console itself starts
+# without them (the report writers, for one, are not needed to paint a sign-on screen).
+SUBCOMMAND_MODULES = {"call": "cli_calls", "sla": "cli_orders", "handover": "cli_shifts", "report": "cli_reports"}
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     # SUPPRESS: an option given before the sub-command must not be reset by the sub-command's parser.
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--db", help="database file or URL (default: $DESKCONSOLE_DB, else the user data directory)")
@@ -46,20 +48,19 @@ def _parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", parents=[common], help="a consistent copy, safe while consoles write")
     backup.add_argument("dest", help="file to write")
     sub.add_parser("check", parents=[common], help="integrity, schema version and audit chain")
-    for name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"deskconsole.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"deskconsole.{name}":
-                raise
-            continue
+    # argv None: every sub-command (tests, completion); else those named on the line (or all for --help).
+    words = set(argv or ())
+    wanted = SUBCOMMAND_MODULES if argv is None or words & {"-h", "--help"} else \
+        {command: name for command, name in SUBCOMMAND_MODULES.items() if command in words}
+    for name in wanted.values():
         # Each adds its parsers with set_defaults(handler=function(config, args) -> exit status).
-        module.register(sub, common)
+        importlib.import_module(f"deskconsole.{name}").register(sub, common)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(argv).parse_args(argv)
     for name in ("db", "site", "lang"):  # absent wherever it was not given (argparse.SUPPRESS)
         setattr(args, name, getattr(args, name, None))
     try:

@@ -88,3 +88,18 @@ def test_options_before_or_after_the_sub_command(tmp_path):
     assert deskconsole("--db", str(before), "init").returncode == 0
     assert deskconsole("init", "--db", str(after)).returncode == 0
     assert before.exists() and after.exists()
+
+
+def test_the_console_starts_without_the_sub_commands_modules():
+    """`deskconsole` alone parses without importing the report writers and the other sub-commands;
+    a sub-command on the line imports its own module, and --help lists them all."""
+    import subprocess
+    import sys
+    probe = ("import sys; from deskconsole import cli; cli._parser({argv}); "
+             "print(sorted(m for m in sys.modules if m.startswith('deskconsole.cli_') or m == 'deskconsole.report_files'))")
+    def loaded(argv):
+        out = subprocess.run([sys.executable, "-c", probe.format(argv=argv)], capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+    assert loaded("['--db', 'x.db']") == "[]"
+    assert loaded("['report', '--month', '2026-11']") == "['deskconsole.cli_reports', 'deskconsole.report_files']"
+    assert "deskconsole.cli_calls" in loaded("['--help']")
