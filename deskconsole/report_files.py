@@ -152,8 +152,14 @@ def _table(headings: list[str], rows: list[list[str]], right: set[int]) -> list[
 
 
 def _text_headings() -> list[str]:
-    return [_("Figure id"), _("Figure"), _("Count"), _("Total"), _("Rate %"), _("Amount"), _("Target"),
-            _("Met / missed")]
+    # What a person reads first; the id last, for `--records` and the notes below the table.
+    return [_("Figure"), _("Count"), _("Total"), _("Rate %"), _("Amount"), _("Target"), _("Met / missed"),
+            _("Figure id")]
+
+
+def _text_row(figure: Figure) -> list[str]:
+    cells = figure_row(figure)
+    return cells[2:] + [cells[1]]
 
 
 def render_text(report: Report) -> str:
@@ -163,7 +169,7 @@ def render_text(report: Report) -> str:
     out += [_pad(n, name_width) + v for n, v in head]
     for section, figures in sections(report):
         out += ["", section_title(section), ""]
-        out += _table(_text_headings(), [figure_row(f)[1:] for f in figures], right={2, 3, 4, 5})
+        out += _table(_text_headings(), [_text_row(f) for f in figures], right={1, 2, 3, 4})
         for f in figures:
             if f.note:
                 out.append(f"  {f.id}: {one_line(f.note)}")
@@ -196,7 +202,7 @@ def render_markdown(report: Report) -> str:
     out += [f"- **{md(n)}**: {md(v)}" for n, v in header(report)]
     for section, figures in sections(report):
         out += ["", f"## {md(section_title(section))}", ""]
-        out += _md_table(_text_headings(), [figure_row(f)[1:] for f in figures], right={2, 3, 4, 5})
+        out += _md_table(_text_headings(), [_text_row(f) for f in figures], right={1, 2, 3, 4})
         notes = [f for f in figures if f.note]
         if notes:
             out.append("")

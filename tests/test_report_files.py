@@ -93,7 +93,8 @@ def test_text_has_the_header_sections_and_numbers():
     for heading in ("Calls by category", "Work orders by class", "Quality and call-backs", "Complaints", "Keys",
                     "Chargeable work"):
         assert f"\n{heading}\n" in out
-    line = next(l for l in out.splitlines() if l.startswith("orders.timely"))
+    line = next(l for l in out.splitlines() if l.rstrip().endswith("orders.timely"))
+    assert line.startswith("Timeliness (及时率)")                # the label first, the id last
     assert "14" in line and "15" in line and "93.3" in line and "MISSED" in line
     assert "1234.50" in out
     assert "\x1b" not in out
@@ -106,20 +107,21 @@ def test_text_columns_line_up_with_chinese():
     i18n.set_language("zh")
     out = report_files.render_text(sample_report())
     assert "月报表" in out and "及时率" in out and "未达标" in out
-    table = [l for l in out.splitlines() if l.startswith(("calls.total", "calls.category.repair"))]
-    # the Count column is right-aligned: both rows end it at the same cell
-    ends = [cell_len(l[:l.index(" 3") + 2]) if l.startswith("calls.total") else cell_len(l[:l.index(" 1") + 2])
+    table = [l for l in out.splitlines() if l.endswith(("calls.total", "calls.category.repair"))]
+    # the Count column is right-aligned: both rows end it at the same cell, and so the ids
+    ends = [cell_len(l[:l.index(" 3") + 2]) if l.endswith("calls.total") else cell_len(l[:l.index(" 1") + 2])
             for l in table]
-    assert len(set(ends)) == 1, table
+    assert len(table) == 2 and len(set(ends)) == 1, table
+    assert len({cell_len(l) - len(l.split()[-1]) for l in table}) == 1, table
 
 
 def test_markdown_is_a_table_per_section_and_escapes():
     out = report_files.render_markdown(sample_report())
     assert out.startswith("# MONTHLY FIGURES · Demo Gardens 示范花园\n")
     assert out.count("\n## ") == 7                        # six sections and the days
-    assert "| orders.timely | Timeliness \\(及时率\\) | 14 | 15 | 93.3 |" in out
-    assert "| keys.lost | =1\\+1 lost keys | 2 |" in out
-    assert "|---|---|---:|---:|---:|---:|---|---|" in out
+    assert "| Timeliness \\(及时率\\) | 14 | 15 | 93.3 |" in out and "| orders.timely |" in out
+    assert "| =1\\+1 lost keys | 2 |" in out
+    assert "|---|---:|---:|---:|---:|---|---|---|" in out
 
 
 # ---- csv ------------------------------------------------------------------------------------------
