@@ -19,7 +19,7 @@ from decimal import Decimal
 from peewee import JOIN
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)   # slots: a year of calls is ≈200,000 of them
 class Record:
     """One record a figure counts."""
     kind: str            # call | order | loan | key_report
@@ -73,7 +73,7 @@ class Day:
     overdue: tuple[Record, ...] = ()     # orders whose deadline passed unmet that day
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderLine:
     """One order of the range, for the sheet of orders behind the figures."""
     id: int
@@ -181,6 +181,13 @@ def local_bounds(start: date, end: date, tz) -> tuple[datetime, datetime]:
     return lo, hi
 
 
+def _short(text: str, limit: int = 80) -> str:
+    """A record's words in a list: one line, at most `limit` characters (the record has the rest)."""
+    from .text import one_line
+    line = one_line(text)
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
 def _judge(met_at: datetime | None, due: datetime | None, now: datetime) -> bool | None:
     """True: done by the deadline; False: done late, or not done and the deadline passed; None: no
     deadline, or still running."""
@@ -247,17 +254,17 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
                              Call.caller, Unit.code.alias("unit_code"))
                  .join(Unit, join_type=JOIN.LEFT_OUTER, on=(Call.unit == Unit.id))
                  .where((Call.received_at >= lo) & (Call.received_at < hi))
-                 .order_by(Call.received_at).dicts())
+                 .order_by(Call.received_at).dicts().iterator())   # not cached: a year holds ≈200,000
     live_calls: list[tuple[dict, Record]] = []
     void_calls: list[Record] = []
     for r in call_rows:
         words = " · ".join(x for x in (label(r["category"]), r["unit_code"] or "", one_line(r["caller"]),
-                                       one_line(r["text"])) if x)
+                                       _short(r["text"])) if x)
         record = Record("call", r["id"], f"#{r['id']}", r["received_at"], words)
         if r["status"] == "void":
             void_calls.append(record)
-        else:
-            live_calls.append((r, record))
+        else:   # only what the counts below need, not the whole row
+            live_calls.append(({"id": r["id"], "category": r["category"], "channel": r["channel"]}, record))
     figures.append(Figure("calls.total", "calls", _("All calls"), len(live_calls),
                           note=_("Received in the range; void calls left out."),
                           records=tuple(rec for _r, rec in live_calls)))
@@ -285,7 +292,7 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
 
     def order_record(r: dict) -> Record:
         where = r["unit_code"] or one_line(r["location"])
-        words = " · ".join(x for x in (label(r["sla_class"]), where, one_line(r["description"])) if x)
+        words = " · ".join(x for x in (label(r["sla_class"]), where, _short(r["description"])) if x)
         return Record("order", r["id"], orders_mod.number(r["id"]), r["created_at"], words)
 
     counted: list[tuple[dict, Record]] = []      # every order of the range but the cancelled ones
