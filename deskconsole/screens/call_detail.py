@@ -7,8 +7,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from ..widgets.footer import DeskFooter
 from .. import calls, orders
 from ..i18n import _, label
 from ..text import strip_controls
@@ -90,7 +91,7 @@ class CallDetailScreen(ModalScreen):
             yield Static("", id="detail-title", markup=False)
             yield Static("", id="detail-fields", classes="detail-body")
             yield Static("", id="detail-history", classes="detail-body")
-        yield Footer(compact=True)
+        yield DeskFooter(compact=True)
 
     def on_mount(self) -> None:
         self.refresh_detail()
@@ -162,7 +163,7 @@ class OrderSummaryScreen(ModalScreen):
             yield Static(_("Work order {number}", number=orders.number(o["id"])), id="detail-title", markup=False)
             yield Static(_lines(pairs), classes="detail-body")
             yield Static(history_lines(app, o["history"]), classes="detail-body")
-        yield Footer(compact=True)
+        yield DeskFooter(compact=True)
 
     def action_close(self) -> None:
         self.dismiss(None)

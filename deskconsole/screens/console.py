@@ -11,8 +11,9 @@ from textual.binding import Binding
 from textual.containers import Grid
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
+from ..widgets.footer import DeskFooter
 from .. import keys, orders
 from ..console_data import ConsoleData
 from ..i18n import _
@@ -67,7 +68,7 @@ class ConsoleScreen(Screen):
             for pane in PANES:
                 yield pane(self.app.config.tz)
         yield Line(id="strip")
-        yield Footer(compact=True)
+        yield DeskFooter(compact=True)
 
     def on_mount(self) -> None:
         self._layout_for(self.app.size.width, self.app.size.height)

@@ -6,8 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
+from ..widgets.footer import DeskFooter
 from .. import db, people, shifts
 from ..countdown import format_left
 from ..errors import Conflict, InvalidInput, PermissionDenied, SignOnError
@@ -163,7 +164,7 @@ class HandoverScreen(Screen):
             Column("item", _("Item"), None, min_width=10),
         ], empty_text=_("Nothing to hand over."), id="ho-items")
         yield Static("", id="ho-message", markup=False)
-        yield Footer(compact=True)
+        yield DeskFooter(compact=True)
 
     def on_mount(self) -> None:
         self.refresh_view()
@@ -374,7 +375,7 @@ class SheetScreen(Screen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="sheet-scroll"):
             yield Static("", id="sheet", markup=False)
-        yield Footer(compact=True)
+        yield DeskFooter(compact=True)
 
     def on_mount(self) -> None:
         self.show_sheet()
@@ -418,7 +419,7 @@ class HandoverHistoryScreen(Screen):
             Column("queries", _("Queried"), 7, align="right"),
             Column("supervisor", _("Supervisor"), None, min_width=4),
         ], empty_text=_("No handovers yet."))
-        yield Footer(compact=True)
+        yield DeskFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#history-title", Line).set_parts(_("Handover history: Enter shows the sheet"))

@@ -18,9 +18,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from ..widgets.footer import DeskFooter
 from .. import db, report_files, reports
 from ..i18n import _, label
 from ..reports import Figure, Record, Report
@@ -143,7 +144,7 @@ class ReportsScreen(Screen):
                     plot.theme = "clear"
                     yield plot
         yield Static("", id="rp-status", markup=False)
-        yield Footer(compact=True)
+        yield DeskFooter(compact=True)
 
     def on_mount(self) -> None:
         self._layout_for(self.app.size.width, self.app.size.height)

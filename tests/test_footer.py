@@ -1,0 +1,41 @@
+"""The footer recomposes only when the keys it shows change (each recompose is a frame sent to the terminal)."""
+from __future__ import annotations
+
+import asyncio
+
+from appkit import make_app, settle, sign_on
+
+from deskconsole.widgets.footer import DeskFooter
+
+
+def footer_keys(app) -> list[str]:
+    return [str(key.render()).strip() for key in app.screen.query_one(DeskFooter).query("FooterKey")]
+
+
+def test_the_footer_follows_the_pane_and_is_not_recomposed_for_the_same_keys(demo_site, monkeypatch):
+    recomposed = []
+    original = DeskFooter.recompose
+
+    async def counting(self):
+        recomposed.append(self.screen.__class__.__name__)
+        return await original(self)
+
+    monkeypatch.setattr(DeskFooter, "recompose", counting)
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            assert recomposed.count("ConsoleScreen") == 1       # Textual's Footer: once per focus change
+            calls_keys = footer_keys(app)
+            assert any("New call" in k for k in calls_keys)
+            await pilot.press("4")                              # the Keys pane: other keys
+            await settle(pilot)
+            assert any("Return" in k for k in footer_keys(app)) and footer_keys(app) != calls_keys
+            before = len(recomposed)
+            await pilot.press("n")                              # a form opens and closes: same keys after
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert len(recomposed) == before
+    asyncio.run(go())
