@@ -10,6 +10,15 @@ class DeskFooter(Footer):
     time a frame of the same keys sent down a guard's slow link. This one recomposes when what it
     would show differs from what it shows, and once for a burst of changes."""
 
+    # Compact, the palette key docked on the right keeps the 1-cell right margin of every key: an
+    # unpainted cell through which the keys scrolled under it show ("^p palettel" at 80 columns).
+    DEFAULT_CSS = """
+    DeskFooter.-compact FooterKey.-command-palette {
+        margin-right: 0;
+        padding-right: 1;
+    }
+    """
+
     _shown: tuple | None = None
     _pending = False
 
