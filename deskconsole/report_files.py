@@ -38,14 +38,6 @@ TIME_FMT = "%Y-%m-%d %H:%M"
 SHEET_FIGURES, SHEET_ORDERS, SHEET_DAYS = "Figures", "Orders", "Days"
 
 
-def section_title(section: str) -> str:
-    """The same section titles as the Reports screen's (reports.section_title)."""
-    try:
-        return reports.section_title(section)
-    except KeyError:
-        return label(section)
-
-
 def figure_columns() -> list[str]:
     """The column headings of a figure row (csv, xlsx)."""
     return [_("Section"), _("Figure id"), _("Figure"), _("Count"), _("Total"), _("Rate %"), _("Amount"),
@@ -121,7 +113,7 @@ def title(report: Report) -> str:
 
 def figure_row(figure: Figure) -> list[str]:
     """One figure as text cells: section, id, label, count, total, rate %, amount, target, verdict."""
-    return [section_title(figure.section), figure.id, one_line(figure.label), str(figure.count),
+    return [reports.section_title(figure.section), figure.id, one_line(figure.label), str(figure.count),
             "" if figure.total is None else str(figure.total), percent(figure.rate), money(figure.amount),
             target_text(figure), verdict(figure)]
 
@@ -168,7 +160,7 @@ def render_text(report: Report) -> str:
     name_width = max(cell_len(n) for n, _v in head) + 2
     out += [_pad(n, name_width) + v for n, v in head]
     for section, figures in sections(report):
-        out += ["", section_title(section), ""]
+        out += ["", reports.section_title(section), ""]
         out += _table(_text_headings(), [_text_row(f) for f in figures], right={1, 2, 3, 4})
         for f in figures:
             if f.note:
@@ -201,7 +193,7 @@ def render_markdown(report: Report) -> str:
     out = [f"# {md(title(report))} · {md(report.site)}", ""]
     out += [f"- **{md(n)}**: {md(v)}" for n, v in header(report)]
     for section, figures in sections(report):
-        out += ["", f"## {md(section_title(section))}", ""]
+        out += ["", f"## {md(reports.section_title(section))}", ""]
         out += _md_table(_text_headings(), [_text_row(f) for f in figures], right={1, 2, 3, 4})
         notes = [f for f in figures if f.note]
         if notes:
@@ -300,7 +292,7 @@ def build_workbook(report: Report):
     for f in report.figures:
         rate = f.rate
         ws.append([
-            text(section_title(f.section)), f.id, text(f.label), f.count, f.total,
+            text(reports.section_title(f.section)), f.id, text(f.label), f.count, f.total,
             None if rate is None else float(rate), None if f.amount is None else float(f.amount),
             text(target_text(f)), text(verdict(f)),
         ])

@@ -53,9 +53,7 @@ class Figure:
 
     @property
     def rate(self) -> Decimal | None:
-        if self.total is None:
-            return None
-        if self.total == 0:
+        if not self.total:   # a plain count, or a rate without any sample
             return None
         return Decimal(self.count) / Decimal(self.total)
 
@@ -159,7 +157,8 @@ COMPLAINT_CLASSES_PREFIX = "complaint_"
 
 
 def section_title(section: str) -> str:
-    from .i18n import _
+    """A section's title for people; a section this list does not know reads as its id."""
+    from .i18n import _, label
     return {
         "calls": _("Calls by category"),
         "channels": _("Calls by channel"),
@@ -170,7 +169,7 @@ def section_title(section: str) -> str:
         "complaints": _("Complaints"),
         "keys": _("Keys"),
         "fees": _("Chargeable work"),
-    }[section]
+    }.get(section) or label(section)
 
 
 def local_bounds(start: date, end: date, tz) -> tuple[datetime, datetime]:
@@ -245,9 +244,6 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
     lo, hi = local_bounds(start, end, tz)
     report = Report(start=start, end=end, tz=config.timezone, generated_at=now, site=config.site_name)
     figures = report.figures
-
-    def local_day(dt: datetime) -> date:
-        return dt.astimezone(tz).date()
 
     # --- calls ------------------------------------------------------------------------
     call_rows = (Call.select(Call.id, Call.received_at, Call.category, Call.channel, Call.status, Call.text,

@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from ..widgets.footer import DeskFooter
 from .. import db, report_files, reports
-from ..i18n import _, label
+from ..i18n import _
 from ..reports import Figure, Record, Report
 from ..widgets.header import Line
 from ..widgets.record_table import Column, RecordTable, Row
@@ -56,13 +56,6 @@ def mark_text(figure: Figure) -> str:
     return "✗ " + _("missed") if figure.missed else "✓ " + _("met")
 
 
-def section_text(section: str) -> str:
-    try:
-        return reports.section_title(section)
-    except KeyError:
-        return label(section)
-
-
 def figure_rows(report: Report) -> list[Row]:
     """Sections as group rows, then each figure: what the screen shows, and what the tests compare."""
     rows: list[Row] = []
@@ -70,7 +63,7 @@ def figure_rows(report: Report) -> list[Row]:
     for figure in report.figures:
         if figure.section != section:
             section = figure.section
-            rows.append(Row(key=("section", section), cells={"figure": f"── {section_text(section)} ──"},
+            rows.append(Row(key=("section", section), cells={"figure": f"── {reports.section_title(section)} ──"},
                             ))
         rows.append(Row(
             key=figure.id,
@@ -334,7 +327,7 @@ class RecordsScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         figure = self.figure
         with Vertical(id="rs-box"):
-            yield Static(f"{section_text(figure.section)} · {figure.label}: {value_text(figure)}", id="rs-title",
+            yield Static(f"{reports.section_title(figure.section)} · {figure.label}: {value_text(figure)}", id="rs-title",
                          markup=False)
             if figure.note:
                 yield Static(figure.note, markup=False, classes="rs-note")
