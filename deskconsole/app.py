@@ -146,20 +146,14 @@ class DeskApp(App):
     def signed_on(self, operator: Operator) -> None:
         from . import shifts
         now = self.clock.now()
-        shift = shifts.sign_on(operator, self.config, now)
+        shifts.sign_on(operator, self.config, now)
         self.operator = operator
         self.feed = ChangeFeed(self.config.db_url)
-        ahead = self._ahead_if_current(now)
-        if ahead is not None:
-            # What was read during sign-on is still the database (nothing but this sign-on was written
-            # since): the console opens with it, and reads everything again once it is painted.
-            self._unshown = (ahead, 0)
-            self._reload_after_paint = True
-        else:
-            # The first read starts now, while the console screen is built; it shows once mounted. If
-            # the read ahead is still under way, it waits for it and may take it (see reload).
-            self._take_ahead = True
-            self.reload()
+        # The first load starts now, while the console screen is built, and shows once it is mounted.
+        # It waits for the read ahead if that is under way, and takes what it read if nothing but this
+        # sign-on was written since (then reads everything again once the console is painted).
+        self._take_ahead = True
+        self.reload()
         self.switch_screen(_console_screen_class()())
         self.set_interval(1.0, self.tick, name="tick")
         # PRAGMA data_version costs ≈5 µs: twice a second, so a commit elsewhere shows within a second.
@@ -220,7 +214,6 @@ class DeskApp(App):
 
     _unshown = None  # (data, number) read before the console screen was mounted
     _take_ahead = False  # the next reload may show the data read ahead (see signed_on)
-    _reload_after_paint = False
 
     def _show(self, data, number: int = 0) -> None:
         if number and (number <= self._reload_floor or number < self._shown_number):
@@ -241,10 +234,7 @@ class DeskApp(App):
             if not number or (number > self._reload_floor and number >= self._shown_number):
                 self._shown_number = max(self._shown_number, number)
                 screen.show_data(data, self.clock.now())
-        if self._reload_after_paint:
-            self._reload_after_paint = False
-            self.call_after_refresh(self.reload)
-        elif unshown is None and not any(w.group == "reload" and not w.is_finished for w in self.workers):
+        if unshown is None and not any(w.group == "reload" and not w.is_finished for w in self.workers):
             self.reload()
 
     def tick(self) -> None:
