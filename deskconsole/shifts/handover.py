@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 import peewee as pw
 from rich.cells import cell_len, set_cell_size
 
-from . import audit, db, fields, orders
-from .config import Config
-from .db import (
+from .. import audit, db, fields, orders
+from ..config import Config
+from ..db import (
     Call,
     DeskSignOff,
     Handover,
@@ -31,11 +31,11 @@ from .db import (
     Unit,
     WorkOrder,
 )
-from .errors import Conflict
-from .i18n import _, label
-from .people import InvalidInput, Operator, require
-from .text import clean, one_line, wrap_cells
-from .timefmt import local
+from ..errors import Conflict
+from ..i18n import _, label
+from ..people import InvalidInput, Operator, require
+from ..text import clean, one_line, wrap_cells
+from ..timefmt import local
 
 ENTRY_KINDS = ("note", "incident", "patrol", "instruction")
 # Kinds that stay on the next shift's list until somebody marks them done.
@@ -775,7 +775,7 @@ def _md(text: str) -> str:
 
 
 def _rel(due: datetime, at: datetime) -> str:
-    from .countdown import format_left
+    from ..countdown import format_left
     return format_left(due, at)
 
 
