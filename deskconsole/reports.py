@@ -12,11 +12,19 @@ Who is counted (the rules are the service centre's, domain.md §2 and §5):
 """
 from __future__ import annotations
 
+import json
+from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from peewee import JOIN
+
+from . import calls, orders
+from .db import AuditEvent, Call, Key, KeyLoan, KeyReport, Unit, UTCDateTimeField, WorkOrder
+from .errors import InvalidInput
+from .i18n import _, label
+from .text import one_line
 
 
 @dataclass(frozen=True, slots=True)   # slots: a year of calls is ≈200,000 of them
@@ -116,10 +124,6 @@ class Report:
 
 def month_range(text: str, field_name: str = "month") -> tuple[date, date]:
     """"2026-11" -> (2026-11-01, 2026-11-30); a clear refusal for anything else."""
-    from calendar import monthrange
-
-    from .errors import InvalidInput
-    from .i18n import _
     try:
         year, month = (int(part) for part in text.strip().split("-"))
         last = monthrange(year, month)[1]
@@ -129,8 +133,6 @@ def month_range(text: str, field_name: str = "month") -> tuple[date, date]:
 
 
 def parse_day(text: str, field_name: str) -> date:
-    from .errors import InvalidInput
-    from .i18n import _
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -138,8 +140,6 @@ def parse_day(text: str, field_name: str) -> date:
 
 
 def check_range(start: date, end: date, field_name: str = "end") -> None:
-    from .errors import InvalidInput
-    from .i18n import _
     if end < start:
         raise InvalidInput(field_name, _("The range ends before it starts."))
     if (end - start).days > 366:
@@ -158,7 +158,6 @@ COMPLAINT_CLASSES_PREFIX = "complaint_"
 
 def section_title(section: str) -> str:
     """A section's title for people; a section this list does not know reads as its id."""
-    from .i18n import _, label
     return {
         "calls": _("Calls by category"),
         "channels": _("Calls by channel"),
@@ -174,7 +173,6 @@ def section_title(section: str) -> str:
 
 def local_bounds(start: date, end: date, tz) -> tuple[datetime, datetime]:
     """UTC [from, to) of the local days start..end inclusive."""
-    from datetime import time, timedelta
     lo = datetime.combine(start, time(0), tzinfo=tz).astimezone(UTC)
     hi = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
     return lo, hi
@@ -182,7 +180,6 @@ def local_bounds(start: date, end: date, tz) -> tuple[datetime, datetime]:
 
 def _short(text: str, limit: int = 80) -> str:
     """A record's words in a list: one line, at most `limit` characters (the record has the rest)."""
-    from .text import one_line
     line = one_line(text)
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
@@ -211,9 +208,6 @@ def _overall(r: dict, resolve_due: datetime | None, now: datetime) -> bool | Non
 
 def _first_extension_deadlines(order_ids) -> dict[int, datetime]:
     """Each extended order's deadline before its first approved extension (from the audit trail)."""
-    import json
-
-    from .db import AuditEvent, UTCDateTimeField
     parse = UTCDateTimeField().python_value
     found: dict[int, datetime] = {}
     ids = list(order_ids)
@@ -233,19 +227,28 @@ def _first_extension_deadlines(order_ids) -> dict[int, datetime]:
 
 def compute(config, engine, start: date, end: date, now: datetime) -> Report:
     """The figures for the local days start..end (inclusive) at the site, as of `now` (UTC)."""
-    from . import calls as calls_mod
-    from . import orders as orders_mod
-    from .db import Call, Key, KeyLoan, KeyReport, Unit, WorkOrder
-    from .i18n import _, label
-    from .text import one_line
-
     check_range(start, end)
-    tz = config.tz
-    lo, hi = local_bounds(start, end, tz)
-    report = Report(start=start, end=end, tz=config.timezone, generated_at=now, site=config.site_name)
-    figures = report.figures
+    lo, hi = local_bounds(start, end, config.tz)
+    live_calls, void_calls = _calls_in(lo, hi)
+    counted, cancelled = _orders_in(lo, hi)
+    lines, verdicts = _judge_orders(counted, now)
+    records = {r["id"]: rec for r, rec in counted}
+    return Report(
+        start=start, end=end, tz=config.timezone, generated_at=now, site=config.site_name,
+        figures=[*_call_figures(live_calls, void_calls),
+                 *_order_figures(engine, counted, cancelled),
+                 *_timeliness_figures(counted, verdicts, records),
+                 *_overdue_figures(counted, verdicts, records),
+                 *_quality_figures(counted),
+                 *_complaint_figures(live_calls, counted),
+                 *_key_figures(lo, hi, now),
+                 *_fee_figures(lo, hi)],
+        days=_days(start, end, live_calls, lo, hi, now, config.tz),
+        orders=lines)
 
-    # --- calls ------------------------------------------------------------------------
+
+def _calls_in(lo: datetime, hi: datetime) -> tuple[list[tuple[dict, Record]], list[Record]]:
+    """The calls received in [lo, hi): the live ones (with what the counts need) and the void ones."""
     call_rows = (Call.select(Call.id, Call.received_at, Call.category, Call.channel, Call.status, Call.text,
                              Call.caller, Unit.code.alias("unit_code"))
                  .join(Unit, join_type=JOIN.LEFT_OUTER, on=(Call.unit == Unit.id))
@@ -261,20 +264,35 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
             void_calls.append(record)
         else:   # only what the counts below need, not the whole row
             live_calls.append(({"id": r["id"], "category": r["category"], "channel": r["channel"]}, record))
-    figures.append(Figure("calls.total", "calls", _("All calls"), len(live_calls),
-                          note=_("Received in the range; void calls left out."),
-                          records=tuple(rec for _r, rec in live_calls)))
-    for category in calls_mod.CATEGORIES:
+    return live_calls, void_calls
+
+
+def _call_figures(live_calls, void_calls) -> list[Figure]:
+    """Calls in all, by category (void ones apart) and by channel."""
+    figures = [Figure("calls.total", "calls", _("All calls"), len(live_calls),
+                      note=_("Received in the range; void calls left out."),
+                      records=tuple(rec for _r, rec in live_calls))]
+    for category in calls.CATEGORIES:
         chosen = tuple(rec for r, rec in live_calls if r["category"] == category)
         figures.append(Figure(f"calls.category.{category}", "calls", label(category), len(chosen), records=chosen))
     figures.append(Figure("calls.void", "calls", _("Void (not counted above)"), len(void_calls),
                           records=tuple(void_calls)))
-    for channel in calls_mod.CHANNELS:
+    for channel in calls.CHANNELS:
         chosen = tuple(rec for r, rec in live_calls if r["channel"] == channel)
         figures.append(Figure(f"calls.channel.{channel}", "channels", label(channel), len(chosen), records=chosen))
+    return figures
 
-    # --- work orders ------------------------------------------------------------------
-    order_rows = list(
+
+def _order_record(r: dict) -> Record:
+    """A work order as a record a figure counts."""
+    where = r["unit_code"] or one_line(r["location"])
+    words = " · ".join(x for x in (label(r["sla_class"]), where, _short(r["description"])) if x)
+    return Record("order", r["id"], orders.number(r["id"]), r["created_at"], words)
+
+
+def _orders_in(lo: datetime, hi: datetime) -> tuple[list[tuple[dict, Record]], list[Record]]:
+    """The work orders logged in [lo, hi): those counted (every one but the cancelled) and the cancelled."""
+    order_rows = (
         WorkOrder.select(WorkOrder.id, WorkOrder.created_at, WorkOrder.sla_class, WorkOrder.department,
                          WorkOrder.status, WorkOrder.description, WorkOrder.location, WorkOrder.call,
                          WorkOrder.respond_due_at, WorkOrder.responded_at, WorkOrder.resolve_due_at,
@@ -284,39 +302,49 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
         .join(Unit, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id))
         .where((WorkOrder.created_at >= lo) & (WorkOrder.created_at < hi))
         .order_by(WorkOrder.created_at).dicts())
-    original_due = _first_extension_deadlines(r["id"] for r in order_rows if r["extension_count"])
-
-    def order_record(r: dict) -> Record:
-        where = r["unit_code"] or one_line(r["location"])
-        words = " · ".join(x for x in (label(r["sla_class"]), where, _short(r["description"])) if x)
-        return Record("order", r["id"], orders_mod.number(r["id"]), r["created_at"], words)
-
-    counted: list[tuple[dict, Record]] = []      # every order of the range but the cancelled ones
+    counted: list[tuple[dict, Record]] = []
     cancelled: list[Record] = []
     for r in order_rows:
         if r["status"] == "cancelled":
-            cancelled.append(order_record(r))
+            cancelled.append(_order_record(r))
         else:
-            counted.append((r, order_record(r)))
+            counted.append((r, _order_record(r)))
+    return counted, cancelled
 
-    figures.append(Figure("orders.total", "orders", _("All work orders"), len(counted),
-                          note=_("Logged in the range; cancelled orders left out."),
-                          records=tuple(rec for _r, rec in counted)))
+
+def _order_figures(engine, counted, cancelled) -> list[Figure]:
+    """Work orders in all, by class (cancelled ones apart) and by department."""
+    figures = [Figure("orders.total", "orders", _("All work orders"), len(counted),
+                      note=_("Logged in the range; cancelled orders left out."),
+                      records=tuple(rec for _r, rec in counted))]
     classes = list(engine.catalogue) + sorted({r["sla_class"] for r, _rec in counted} - set(engine.catalogue))
     for cls in classes:
         chosen = tuple(rec for r, rec in counted if r["sla_class"] == cls)
         figures.append(Figure(f"orders.class.{cls}", "orders", label(cls), len(chosen), records=chosen))
     figures.append(Figure("orders.cancelled", "orders", _("Cancelled (not counted above)"), len(cancelled),
                           records=tuple(cancelled)))
-    for department in orders_mod.DEPARTMENTS + ("",):
+    for department in orders.DEPARTMENTS + ("",):
         chosen = tuple(rec for r, rec in counted if r["department"] == department)
         name = label(department) if department else _("not dispatched")
         figures.append(Figure(f"orders.department.{department or 'none'}", "departments", name, len(chosen),
                               records=chosen))
+    return figures
 
-    # --- timeliness: returned orders (退单) are judged apart, cancelled ones not at all ---------
+
+@dataclass
+class _Verdicts:
+    """Each judged order's verdicts by id (True met, False missed, None running); returned orders are not judged."""
+    respond: dict[int, bool | None] = field(default_factory=dict)
+    resolve: dict[int, bool | None] = field(default_factory=dict)
+    timely: dict[int, bool | None] = field(default_factory=dict)      # both clocks, extensions counted
+    original: dict[int, bool | None] = field(default_factory=dict)    # both clocks, by the original deadline
+
+
+def _judge_orders(counted, now: datetime) -> tuple[list[OrderLine], _Verdicts]:
+    """Every counted order judged against its deadlines, as the sheet's lines and the rates' verdicts."""
+    original_due = _first_extension_deadlines(r["id"] for r, _rec in counted if r["extension_count"])
     lines: list[OrderLine] = []
-    respond_v, resolve_v, timely_v, original_v = {}, {}, {}, {}
+    verdicts = _Verdicts()
     for r, rec in counted:
         # A reopened order keeps the done_at of the work the owner refused: it is not done now.
         judged = {**r, "done_at": None} if r["status"] == "reopened" else r
@@ -326,9 +354,9 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
                             else None)
         timely = _overall(judged, r["resolve_due_at"], now)
         timely_original = _overall(judged, before_extension, now)
-        if r["status"] != "returned":
-            respond_v[r["id"]], resolve_v[r["id"]] = respond, resolve
-            timely_v[r["id"]], original_v[r["id"]] = timely, timely_original
+        if r["status"] != "returned":   # returned orders (退单) are judged apart
+            verdicts.respond[r["id"]], verdicts.resolve[r["id"]] = respond, resolve
+            verdicts.timely[r["id"]], verdicts.original[r["id"]] = timely, timely_original
         lines.append(OrderLine(
             id=r["id"], number=rec.number, created_at=r["created_at"], sla_class=r["sla_class"],
             department=r["department"], unit=r["unit_code"] or one_line(r["location"]), status=r["status"],
@@ -338,63 +366,79 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
             callback_at=r["callback_at"], satisfied=r["satisfied"], chargeable=bool(r["chargeable"]),
             fee=r["fee"], timely=timely if r["status"] != "returned" else None,
             description=one_line(r["description"])))
-    report.orders = lines
-    by_id = {r["id"]: (r, rec) for r, rec in counted}
+    return lines, verdicts
 
-    def rate_figure(figure_id, section, name, verdicts: dict, target=None, note="") -> Figure:
-        judged = [oid for oid, v in verdicts.items() if v is not None]
-        good = tuple(by_id[oid][1] for oid in judged if verdicts[oid])
-        return Figure(figure_id, section, name, len(good), total=len(judged), target=target, note=note,
-                      records=good)
 
-    figures.append(rate_figure(
-        "timeliness.rate", "timeliness", _("On time (respond and resolve)"), timely_v, TIMELINESS_TARGET,
-        _("Orders whose deadlines have passed or that are done; an approved extension counts as the deadline.")))
-    figures.append(rate_figure("timeliness.respond", "timeliness", _("On site / first reply on time"), respond_v))
-    figures.append(rate_figure("timeliness.resolve", "timeliness", _("Done on time"), resolve_v))
+def _rate_figure(figure_id: str, section: str, name: str, verdicts: dict, records: dict[int, Record],
+                 target: Target | None = None, note: str = "") -> Figure:
+    """A rate over the judged orders: those that met it, of those judged (running ones left out)."""
+    judged = [oid for oid, v in verdicts.items() if v is not None]
+    good = tuple(records[oid] for oid in judged if verdicts[oid])
+    return Figure(figure_id, section, name, len(good), total=len(judged), target=target, note=note, records=good)
+
+
+def _timeliness_figures(counted, verdicts: _Verdicts, records) -> list[Figure]:
+    """Timeliness (及时率): both clocks, each clock, extensions, and the rate by the original deadlines."""
     extended = tuple(rec for r, rec in counted if r["extension_count"] and r["status"] != "returned")
-    figures.append(Figure("timeliness.extended", "timeliness", _("Orders given an extension"), len(extended),
-                          note=_("Approved extensions; their new deadline is the one judged above."),
-                          records=extended))
-    figures.append(rate_figure("timeliness.original", "timeliness", _("On time by the original deadlines"),
-                               original_v, note=_("Extensions not counted.")))
-    running = tuple(by_id[oid][1] for oid, v in timely_v.items() if v is None)
-    figures.append(Figure("timeliness.running", "timeliness", _("Still running (not judged yet)"), len(running),
-                          records=running))
-    overdue = tuple(by_id[oid][1] for oid, v in timely_v.items() if v is False)
-    figures.append(Figure("timeliness.overdue", "timeliness", _("Overdue (missed a deadline)"), len(overdue),
-                          records=overdue))
-    returned = tuple(rec for r, rec in counted if r["status"] == "returned")
-    figures.append(Figure("timeliness.returned", "timeliness", _("Returned (退单)"), len(returned),
-                          note=_("Could not be done; signed off by a supervisor. Not judged for timeliness."),
-                          records=returned))
+    return [
+        _rate_figure(
+            "timeliness.rate", "timeliness", _("On time (respond and resolve)"), verdicts.timely, records,
+            TIMELINESS_TARGET,
+            _("Orders whose deadlines have passed or that are done; an approved extension counts as the deadline.")),
+        _rate_figure("timeliness.respond", "timeliness", _("On site / first reply on time"), verdicts.respond,
+                     records),
+        _rate_figure("timeliness.resolve", "timeliness", _("Done on time"), verdicts.resolve, records),
+        Figure("timeliness.extended", "timeliness", _("Orders given an extension"), len(extended),
+               note=_("Approved extensions; their new deadline is the one judged above."), records=extended),
+        _rate_figure("timeliness.original", "timeliness", _("On time by the original deadlines"),
+                     verdicts.original, records, note=_("Extensions not counted.")),
+    ]
 
-    # --- quality, call-backs, satisfaction ----------------------------------------------
+
+def _overdue_figures(counted, verdicts: _Verdicts, records) -> list[Figure]:
+    """The orders not judged on time: still running, overdue, and returned (退单, judged apart)."""
+    running = tuple(records[oid] for oid, v in verdicts.timely.items() if v is None)
+    overdue = tuple(records[oid] for oid, v in verdicts.timely.items() if v is False)
+    returned = tuple(rec for r, rec in counted if r["status"] == "returned")
+    return [
+        Figure("timeliness.running", "timeliness", _("Still running (not judged yet)"), len(running),
+               records=running),
+        Figure("timeliness.overdue", "timeliness", _("Overdue (missed a deadline)"), len(overdue), records=overdue),
+        Figure("timeliness.returned", "timeliness", _("Returned (退单)"), len(returned),
+               note=_("Could not be done; signed off by a supervisor. Not judged for timeliness."),
+               records=returned),
+    ]
+
+
+def _quality_figures(counted) -> list[Figure]:
+    """First-time quality (合格率), call-backs (回访率), complaints called back, satisfaction (满意率)."""
     completed = [(r, rec) for r, rec in counted if r["done_at"] is not None]
     first_time = tuple(rec for r, rec in completed if not r["reopen_count"])
-    figures.append(Figure("quality.first_time", "quality", _("Done right the first time (合格率)"),
-                          len(first_time), total=len(completed),
-                          note=_("Completed orders never reopened after a call-back."), records=first_time))
     called = tuple(rec for r, rec in completed if r["callback_at"] is not None)
-    figures.append(Figure("quality.callback", "quality", _("Called back (回访率)"), len(called),
-                          total=len(completed), target=CALLBACK_TARGET, note=_("Of the completed orders."),
-                          records=called))
     complaint_done = [(r, rec) for r, rec in completed if r["sla_class"].startswith(COMPLAINT_CLASSES_PREFIX)]
     complaint_called = tuple(rec for r, rec in complaint_done if r["callback_at"] is not None)
-    figures.append(Figure("quality.callback.complaints", "quality", _("Complaints called back"),
-                          len(complaint_called), total=len(complaint_done), target=CALLBACK_TARGET,
-                          note=_("Every complaint is called back."), records=complaint_called))
     # Every unsatisfied call-back reopens the order (orders.callback), so an order has had
     # reopen_count unsatisfied call-backs plus one satisfied one if it is now satisfied.
     satisfied = tuple(rec for r, rec in completed if r["satisfied"] is True)
     callbacks = sum(r["reopen_count"] + (1 if r["satisfied"] is True else 0) for r, _rec in completed
                     if r["callback_at"] is not None)
-    figures.append(Figure("quality.satisfaction", "quality", _("Owner satisfied (满意率)"), len(satisfied),
-                          total=callbacks, target=SATISFACTION_TARGET,
-                          note=_("Of all call-backs made; the sample is the number of call-backs."),
-                          records=satisfied))
+    return [
+        Figure("quality.first_time", "quality", _("Done right the first time (合格率)"), len(first_time),
+               total=len(completed), note=_("Completed orders never reopened after a call-back."),
+               records=first_time),
+        Figure("quality.callback", "quality", _("Called back (回访率)"), len(called), total=len(completed),
+               target=CALLBACK_TARGET, note=_("Of the completed orders."), records=called),
+        Figure("quality.callback.complaints", "quality", _("Complaints called back"), len(complaint_called),
+               total=len(complaint_done), target=CALLBACK_TARGET, note=_("Every complaint is called back."),
+               records=complaint_called),
+        Figure("quality.satisfaction", "quality", _("Owner satisfied (满意率)"), len(satisfied), total=callbacks,
+               target=SATISFACTION_TARGET, note=_("Of all call-backs made; the sample is the number of call-backs."),
+               records=satisfied),
+    ]
 
-    # --- complaints ---------------------------------------------------------------------
+
+def _complaint_figures(live_calls, counted) -> list[Figure]:
+    """Complaints received, and the effective ones (有效投诉率) per occupied unit."""
     complaint_calls = [(r, rec) for r, rec in live_calls if r["category"] == "complaint"]
     live_order_of_call: dict[int, int] = {}
     if complaint_calls:
@@ -408,15 +452,19 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
     complaint_call_ids = {r["id"] for r, _rec in complaint_calls}
     effective += [rec for r, rec in counted if r["sla_class"].startswith(COMPLAINT_CLASSES_PREFIX)
                   and r["call"] not in complaint_call_ids]
-    figures.append(Figure("complaints.total", "complaints", _("Complaints received"), len(complaint_calls),
-                          records=tuple(rec for _r, rec in complaint_calls)))
     households = Unit.select().where(Unit.handed_over == True).count()
-    figures.append(Figure("complaints.effective", "complaints", _("Effective complaints (有效投诉率)"),
-                          len(effective), total=households, target=EFFECTIVE_COMPLAINTS_TARGET,
-                          note=_("Complaints that became a work order (not cancelled), per occupied unit."),
-                          records=tuple(effective)))
+    return [
+        Figure("complaints.total", "complaints", _("Complaints received"), len(complaint_calls),
+               records=tuple(rec for _r, rec in complaint_calls)),
+        Figure("complaints.effective", "complaints", _("Effective complaints (有效投诉率)"), len(effective),
+               total=households, target=EFFECTIVE_COMPLAINTS_TARGET,
+               note=_("Complaints that became a work order (not cancelled), per occupied unit."),
+               records=tuple(effective)),
+    ]
 
-    # --- keys ---------------------------------------------------------------------------
+
+def _key_figures(lo: datetime, hi: datetime, now: datetime) -> list[Figure]:
+    """Keys issued in the range back late or still out past due; keys reported lost or broken."""
     loans = (KeyLoan.select(KeyLoan.id, KeyLoan.issued_at, KeyLoan.due_at, KeyLoan.returned_at,
                             KeyLoan.holder_name, Key.tag, Key.label)
              .join(Key).where((KeyLoan.issued_at >= lo) & (KeyLoan.issued_at < hi))
@@ -427,8 +475,8 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
         if (back is not None and back > r["due_at"]) or (back is None and now > r["due_at"]):
             words = " · ".join(x for x in (one_line(r["label"]), one_line(r["holder_name"])) if x)
             late.append(Record("loan", r["id"], r["tag"], r["issued_at"], words))
-    figures.append(Figure("keys.overdue", "keys", _("Keys back late or still out past due"), len(late),
-                          note=_("Loans issued in the range."), records=tuple(late)))
+    figures = [Figure("keys.overdue", "keys", _("Keys back late or still out past due"), len(late),
+                      note=_("Loans issued in the range."), records=tuple(late))]
     for kind, name in (("lost", _("Keys lost")), ("broken", _("Keys broken"))):
         found = tuple(
             Record("key_report", r["id"], r["tag"], r["at"],
@@ -437,8 +485,11 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
                       .join(Key).where((KeyReport.kind == kind) & (KeyReport.at >= lo) & (KeyReport.at < hi))
                       .order_by(KeyReport.at).dicts()))
         figures.append(Figure(f"keys.{kind}", "keys", name, len(found), records=found))
+    return figures
 
-    # --- fees: what chargeable work completed in the range brought in --------------------
+
+def _fee_figures(lo: datetime, hi: datetime) -> list[Figure]:
+    """What chargeable work completed in the range brought in."""
     paid = list(
         WorkOrder.select(WorkOrder.id, WorkOrder.done_at, WorkOrder.fee, WorkOrder.sla_class,
                          WorkOrder.description, WorkOrder.location, Unit.code.alias("unit_code"))
@@ -447,21 +498,14 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
                & (WorkOrder.status != "cancelled"))
         .order_by(WorkOrder.done_at).dicts())
     amount = sum((r["fee"] or Decimal(0) for r in paid), Decimal(0))
-    figures.append(Figure("fees.total", "fees", _("Fees of chargeable work"), len(paid), amount=amount,
-                          note=_("Chargeable orders completed in the range."),
-                          records=tuple(order_record({**r, "created_at": r["done_at"]}) for r in paid)))
-
-    # --- day by day -----------------------------------------------------------------------
-    report.days = _days(start, end, live_calls, lo, hi, now, tz, order_record)
-    return report
+    return [Figure("fees.total", "fees", _("Fees of chargeable work"), len(paid), amount=amount,
+                   note=_("Chargeable orders completed in the range."),
+                   records=tuple(_order_record({**r, "created_at": r["done_at"]}) for r in paid))]
 
 
-def _days(start, end, live_calls, lo, hi, now, tz, order_record) -> list[Day]:
+def _days(start, end, live_calls, lo, hi, now, tz) -> list[Day]:
     """Calls received each day, and orders that fell overdue each day (the moment a deadline passed
     unmet), whenever they were logged."""
-    from datetime import timedelta
-
-    from .db import Unit, WorkOrder
     calls_by_day: dict[date, list[Record]] = {}
     for _r, rec in live_calls:
         calls_by_day.setdefault(rec.at.astimezone(tz).date(), []).append(rec)
@@ -484,7 +528,7 @@ def _days(start, end, live_calls, lo, hi, now, tz, order_record) -> list[Day]:
         elif _judge(r["done_at"], r["resolve_due_at"], now) is False:
             breach = r["resolve_due_at"]
         if breach is not None and lo <= breach < hi:
-            overdue_by_day.setdefault(breach.astimezone(tz).date(), []).append(order_record(r))
+            overdue_by_day.setdefault(breach.astimezone(tz).date(), []).append(_order_record(r))
     days = []
     day = start
     while day <= end:
