@@ -6,22 +6,12 @@ import os
 import importlib
 import json
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 from . import audit, db, i18n
 from .clock import SystemClock
 from .config import Config, ConfigError, load
 
-EXPORT_TABLES = {
-    "units": db.Unit, "staff": db.Staff, "calls": db.Call, "work_orders": db.WorkOrder, "reminder_acks": db.ReminderAck,
-    "shifts": db.Shift, "shift_log": db.ShiftLogEntry, "keys": db.Key, "key_loans": db.KeyLoan, "key_reports": db.KeyReport,
-    "audit": db.AuditEvent,
-    "handovers": db.Handover, "handover_acks": db.HandoverAck, "handover_addenda": db.HandoverAddendum,
-    "desk_sign_offs": db.DeskSignOff,
-}
-# Never leaves the database: not in the export, the audit or a log.
-SECRET_COLUMNS = {"pin_hash"}
 DEMO_MARK = "demo"
 # Modules that add sub-commands of their own concern, by the sub-command each adds. A module is
 # imported only when its sub-command (or --help) is on the command line: the console itself starts
@@ -124,31 +114,9 @@ def run_init(config: Config, args) -> int:
     return 0
 
 
-def _jsonable(value, tz):
-    from .timefmt import iso
-    if hasattr(value, "tzinfo"):
-        return iso(value, tz)
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def export_data(config: Config) -> dict:
-    tz = config.tz
-    result = {"schema_version": db.schema_version()}
-    for name, model in EXPORT_TABLES.items():
-        rows = []
-        for row in model.select().order_by(model._meta.primary_key).dicts().iterator():
-            record = {k: _jsonable(v, tz) for k, v in row.items() if k not in SECRET_COLUMNS}
-            if model is db.AuditEvent:
-                record["data"] = json.loads(record["data"])
-            rows.append(record)
-        result[name] = rows
-    return result
-
-
 def run_export(config: Config, args) -> int:
     db.connect(config.db_url)
+    from .export import export_data
     json.dump(export_data(config), sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
     return 0

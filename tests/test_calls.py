@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from deskconsole import audit, calls, cli, db, orders, people
+from deskconsole import audit, calls, db, export, orders, people
 from deskconsole.db import Call, Staff, WorkOrder
 from deskconsole.errors import Conflict, InvalidInput, PermissionDenied
 
@@ -154,7 +154,7 @@ def test_void_is_for_supervisors_needs_a_reason_and_keeps_the_call(r1, clock, de
         calls.void_call(s1, clock.now(), call_id, "again")
     with pytest.raises(Conflict):
         calls.edit_call(r1, clock.now(), call_id, **OK)
-    data = cli.export_data(demo_site)
+    data = export.export_data(demo_site)
     assert any(c["id"] == call_id and c["status"] == "void" for c in data["calls"])
     assert any(e["action"] == "call.void" and e["entity_id"] == call_id for e in data["audit"])
 

@@ -1,0 +1,43 @@
+"""Every table as one plain object (`deskconsole export`): times ISO 8601 with the site's offset,
+money as text, and never a PIN hash."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from . import db
+from .config import Config
+from .timefmt import iso
+
+EXPORT_TABLES = {
+    "units": db.Unit, "staff": db.Staff, "calls": db.Call, "work_orders": db.WorkOrder, "reminder_acks": db.ReminderAck,
+    "shifts": db.Shift, "shift_log": db.ShiftLogEntry, "keys": db.Key, "key_loans": db.KeyLoan, "key_reports": db.KeyReport,
+    "audit": db.AuditEvent,
+    "handovers": db.Handover, "handover_acks": db.HandoverAck, "handover_addenda": db.HandoverAddendum,
+    "desk_sign_offs": db.DeskSignOff,
+}
+# Never leaves the database: not in the export, the audit or a log.
+SECRET_COLUMNS = {"pin_hash"}
+
+
+def _jsonable(value, tz):
+    if hasattr(value, "tzinfo"):
+        return iso(value, tz)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def export_data(config: Config) -> dict:
+    """The schema version, then every table's rows in the order they were made."""
+    tz = config.tz
+    result = {"schema_version": db.schema_version()}
+    for name, model in EXPORT_TABLES.items():
+        rows = []
+        for row in model.select().order_by(model._meta.primary_key).dicts().iterator():
+            record = {k: _jsonable(v, tz) for k, v in row.items() if k not in SECRET_COLUMNS}
+            if model is db.AuditEvent:
+                record["data"] = json.loads(record["data"])
+            rows.append(record)
+        result[name] = rows
+    return result
