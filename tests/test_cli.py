@@ -96,10 +96,26 @@ def test_the_console_starts_without_the_sub_commands_modules():
     import subprocess
     import sys
     probe = ("import sys; from deskconsole import cli; cli._parser({argv}); "
-             "print(sorted(m for m in sys.modules if m.startswith('deskconsole.cli_') or m == 'deskconsole.report_files'))")
+             "print(sorted(m for m in sys.modules if m.startswith('deskconsole.cli.') and m != 'deskconsole.cli.common' "
+             "or m == 'deskconsole.report_files'))")
     def loaded(argv):
         out = subprocess.run([sys.executable, "-c", probe.format(argv=argv)], capture_output=True, text=True, check=True)
         return out.stdout.strip()
     assert loaded("['--db', 'x.db']") == "[]"
-    assert loaded("['report', '--month', '2026-11']") == "['deskconsole.cli_reports', 'deskconsole.report_files']"
-    assert "deskconsole.cli_calls" in loaded("['--help']")
+    assert loaded("['report', '--month', '2026-11']") == "['deskconsole.cli.report', 'deskconsole.report_files']"
+    assert "deskconsole.cli.call" in loaded("['--help']")
+
+
+def test_a_mistake_on_the_line_names_every_sub_command(capsys):
+    """The parser knows only the sub-commands named on the line (see above); a mistake is parsed
+    again with all of them, so the usage line and the message list every one, not the ones loaded."""
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["bogus"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "{demo,init,export,backup,check,call,sla,handover,report}" in err
+    assert "invalid choice: 'bogus'" in err and "'report')" in err
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["report", "--month"])
+    assert exit_.value.code == 2
+    assert "usage: deskconsole report" in capsys.readouterr().err

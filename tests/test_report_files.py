@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 from rich.cells import cell_len
 
-from deskconsole import cli, cli_reports, db, i18n, report_files, reports
+from deskconsole import cli, db, i18n, report_files, reports
+from deskconsole.cli import report as cli_report
 from deskconsole.reports import Day, Figure, OrderLine, Record, Report, Target
 
 UTC = timezone.utc
@@ -340,14 +341,14 @@ def test_out_in_a_missing_folder(empty_site, fake_compute, tmp_path, capsys):
 ])
 def test_default_range_is_the_previous_month_in_the_site_time_zone(now, expected):
     from zoneinfo import ZoneInfo
-    assert cli_reports.previous_month(now, ZoneInfo("Asia/Shanghai")) == expected
+    assert cli_report.previous_month(now, ZoneInfo("Asia/Shanghai")) == expected
 
 
 def test_default_range_through_the_command(empty_site, fake_compute, monkeypatch, capsys):
     class Fixed:
         def now(self):
             return datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
-    monkeypatch.setattr(cli_reports, "SystemClock", Fixed)
+    monkeypatch.setattr(cli_report, "SystemClock", Fixed)
     assert run(empty_site) == 0
     assert fake_compute == [(date(2026, 11, 1), date(2026, 11, 30))]
 
@@ -362,7 +363,7 @@ def fixed_clock(monkeypatch):
     class Fixed:
         def now(self):
             return DEMO_NOW
-    monkeypatch.setattr(cli_reports, "SystemClock", Fixed)
+    monkeypatch.setattr(cli_report, "SystemClock", Fixed)
 
 
 def test_demo_site_csv_and_xlsx_equal_compute(demo_site, fixed_clock, tmp_path, capsys):

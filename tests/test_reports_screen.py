@@ -15,7 +15,8 @@ from datetime import date, timedelta
 import pytest
 from appkit import make_app, settle, sign_on
 
-from deskconsole import calls, cli_reports, people, reports
+from deskconsole import calls, people, reports
+from deskconsole.cli import report as cli_report
 from deskconsole.clock import FixedClock
 from deskconsole.screens import reports as screen_mod
 from deskconsole.screens.call_detail import CallDetailScreen
@@ -208,7 +209,7 @@ def test_orders_and_keys_open_their_own_detail(demo_site, clock):
 def test_the_screen_and_the_command_agree_on_every_number(demo_site, clock, capsys):
     args = argparse.Namespace(month=None, start="2026-11-01", end="2026-11-24", format="csv", out=None,
                               records=None)
-    assert cli_reports.run_report(demo_site, args, clock=clock) == 0
+    assert cli_report.run(demo_site, args, clock=clock) == 0
     lines = capsys.readouterr().out.splitlines()
     rows = list(csv.reader(io.StringIO("\n".join(lines[lines.index("") + 1:]))))
     heading, body = rows[0], rows[1:]

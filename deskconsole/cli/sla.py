@@ -9,11 +9,12 @@ import json
 import sys
 from datetime import datetime
 
-from .clock import SystemClock
-from .config import Config
-from .text import clean
-from .i18n import _
-from .timefmt import iso
+from ..clock import SystemClock
+from ..config import Config
+from ..text import clean
+from ..i18n import _
+from ..timefmt import iso
+from .common import fail
 
 
 def register(sub, common) -> None:
@@ -23,7 +24,7 @@ def register(sub, common) -> None:
                         help="when the order is logged (ISO 8601; without an offset: the site's local time; "
                              "default: now)")
     parser.add_argument("--json", action="store_true", help="one JSON object: class, respond, resolve")
-    parser.set_defaults(handler=run_sla)
+    parser.set_defaults(handler=run)
 
 
 def parse_start(text: str, tz) -> datetime:
@@ -41,8 +42,8 @@ def deadlines_for(config: Config, engine, sla_class: str, start: datetime) -> di
     return {"class": sla_class, "respond": iso(respond, config.tz), "resolve": iso(resolve, config.tz)}
 
 
-def run_sla(config: Config, args) -> int:
-    from . import sla
+def run(config: Config, args) -> int:
+    from .. import sla
     engine = config.sla_engine()
     if args.sla_class is None:
         if args.json:
@@ -68,8 +69,7 @@ def run_sla(config: Config, args) -> int:
     try:
         start = parse_start(args.start, config.tz) if args.start else SystemClock().now()
     except ValueError as exc:
-        print(f"deskconsole sla: {exc}", file=sys.stderr)
-        return 2
+        return fail("deskconsole sla", str(exc), 2)
     result = deadlines_for(config, engine, args.sla_class, start)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))

@@ -8,12 +8,13 @@ from __future__ import annotations
 import sys
 from datetime import date, timedelta
 
-from . import db, report_files, reports
-from .clock import SystemClock
-from .config import Config
-from .errors import InvalidInput
-from .i18n import _
-from .text import clean
+from .. import report_files, reports
+from ..clock import SystemClock
+from ..config import Config
+from ..errors import InvalidInput
+from ..i18n import _
+from ..text import clean
+from .common import fail, open_db
 
 
 def register(sub, common) -> None:
@@ -29,7 +30,7 @@ def register(sub, common) -> None:
                         "in the current directory)")
     parser.add_argument("--records", metavar="FIGURE_ID",
                         help="print the records behind one figure (its id as the report shows it)")
-    parser.set_defaults(handler=run_report)
+    parser.set_defaults(handler=run)
 
 
 def previous_month(now, tz) -> tuple[date, date]:
@@ -55,11 +56,10 @@ def resolve_range(args, now, tz) -> tuple[date, date]:
 
 
 def _fail(message: str) -> int:
-    print(f"deskconsole report: {message}", file=sys.stderr)
-    return 2
+    return fail("deskconsole report", message, 2)
 
 
-def run_report(config: Config, args, clock=None) -> int:
+def run(config: Config, args, clock=None) -> int:
     now = (clock or SystemClock()).now()
     try:
         start, end = resolve_range(args, now, config.tz)
@@ -68,7 +68,7 @@ def run_report(config: Config, args, clock=None) -> int:
     if args.records is not None and args.format == "xlsx":
         return _fail(_("--records prints text, markdown or csv, not xlsx."))
     engine = config.sla_engine()
-    db.connect(config.db_url)
+    open_db(config)
     report = reports.compute(config, engine, start, end, now)
 
     if args.records is not None:

@@ -1,11 +1,10 @@
 """`deskconsole call add ...`: a call from the phone system or a script, through the form's own desk function."""
 from __future__ import annotations
 
-import sys
-
-from . import calls, db
-from .clock import SystemClock
-from .errors import Conflict, InvalidInput, PermissionDenied
+from .. import calls
+from ..clock import SystemClock
+from ..errors import Conflict, InvalidInput, PermissionDenied
+from .common import fail, open_db
 
 
 def register(sub, common) -> None:
@@ -24,18 +23,16 @@ def register(sub, common) -> None:
 
 
 def run_add(config, args, clock=None) -> int:
-    db.connect(config.db_url)
+    open_db(config)
     now = (clock or SystemClock()).now()
     try:
         call_id = calls.add_call_from_script(
             now, args.operator, phone=args.phone, caller=args.caller, unit_code=args.unit,
             category=args.category, channel=args.channel, text=args.text, answered=False)
     except InvalidInput as exc:
-        print(f"deskconsole call add: --{exc.field}: {exc.message}", file=sys.stderr)
-        return 1
+        return fail("deskconsole call add", f"--{exc.field}: {exc.message}", 1)
     except (Conflict, PermissionDenied) as exc:
-        print(f"deskconsole call add: {exc}", file=sys.stderr)
-        return 1
+        return fail("deskconsole call add", str(exc), 1)
     print(call_id)
     return 0
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import sys
 
-from . import db, shifts
-from .config import Config
-from .db import Shift
+from .. import shifts
+from ..config import Config
+from ..db import Shift
+from .common import fail, open_db
 
 
 def register(sub, common) -> None:
@@ -15,23 +16,20 @@ def register(sub, common) -> None:
     which.add_argument("--shift", type=int, metavar="ID", help="the handover of this shift (its id)")
     which.add_argument("--last", action="store_true", help="the last handover (the default)")
     parser.add_argument("--format", choices=("text", "markdown"), default="text", help="text (default) or markdown")
-    parser.set_defaults(handler=run_handover)
+    parser.set_defaults(handler=run)
 
 
-def run_handover(config: Config, args) -> int:
-    db.connect(config.db_url)
+def run(config: Config, args) -> int:
+    open_db(config)
     if args.shift is not None:
         if Shift.get_or_none(Shift.id == args.shift) is None:
-            print(f"deskconsole: there is no shift {args.shift}", file=sys.stderr)
-            return 1
+            return fail("deskconsole", f"there is no shift {args.shift}", 1)
         handover_id = shifts.last_handover_id(shift_id=args.shift)
         if handover_id is None:
-            print(f"deskconsole: shift {args.shift} has no handover", file=sys.stderr)
-            return 1
+            return fail("deskconsole", f"shift {args.shift} has no handover", 1)
     else:
         handover_id = shifts.last_handover_id()
         if handover_id is None:
-            print("deskconsole: no handover has been recorded yet", file=sys.stderr)
-            return 1
+            return fail("deskconsole", "no handover has been recorded yet", 1)
     sys.stdout.write(shifts.render_sheet(shifts.handover(handover_id), config.tz, args.format))
     return 0

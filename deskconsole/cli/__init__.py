@@ -1,0 +1,78 @@
+"""The command line: the console by default, and the sub-commands a supervisor or a script uses.
+
+This package holds `main` (the `deskconsole` console script and `python -m deskconsole`), the
+argument parser and the dispatch; each sub-command is a module named as the user types it (`call`,
+`sla`, `report` ...), the console (no sub-command) is `console`, and what they share is `common`.
+A sub-command's module is imported only when the sub-command (or --help) is on the command line:
+the console starts without them (the report writers, for one, are not needed to paint a sign-on
+screen).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .. import db, i18n
+from .common import STARTUP_ERRORS, fail, load_config
+
+# In the order --help lists them. Each module has register(sub, common), which adds its parser with
+# set_defaults(handler=function(config, args) -> exit status).
+SUBCOMMANDS = ("demo", "init", "export", "backup", "check", "call", "sla", "handover", "report")
+
+
+class _Mistake(Exception):
+    """The command line could not be parsed by a parser that knows only the sub-commands named on it."""
+
+
+class _PartialParser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _Mistake(message)
+
+
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser: with every sub-command when `argv` is None (tests, completion) or asks for --help;
+    else with only the sub-commands named in `argv`, and a mistake raises _Mistake (see main)."""
+    words = set(argv or ())
+    every = argv is None or bool(words & {"-h", "--help"})
+    parser_class = argparse.ArgumentParser if argv is None else _PartialParser
+    # SUPPRESS: an option given before the sub-command must not be reset by the sub-command's parser.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common.add_argument("--db", help="database file or URL (default: $DESKCONSOLE_DB, else the user data directory)")
+    common.add_argument("--site", help="site file, TOML (default: $DESKCONSOLE_SITE, else site.toml beside the database)")
+    common.add_argument("--lang", choices=i18n.LANGUAGES, help="language of the console (default: site file, else locale)")
+
+    parser = parser_class(prog="deskconsole", parents=[common],
+                          description="The duty-desk console of a property-management service centre.")
+    parser.add_argument("--operator", default="", help="staff code to pre-fill at sign-on")
+    sub = parser.add_subparsers(dest="command")
+    for name in SUBCOMMANDS:
+        if every or name in words:
+            importlib.import_module(f"{__name__}.{name}").register(sub, common)
+    return parser
+
+
+def handler(args: argparse.Namespace):
+    """What runs the parsed command line: its sub-command's handler, else the console."""
+    if getattr(args, "handler", None) is not None:
+        return args.handler
+    from .console import run  # only when the console is wanted
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = _parser(argv).parse_args(argv)
+    except _Mistake:
+        # Parsed again knowing every sub-command, so that the message (and its usage line) names them all.
+        args = _parser().parse_args(argv)
+    for name in ("db", "site", "lang"):  # absent wherever it was not given (argparse.SUPPRESS)
+        setattr(args, name, getattr(args, name, None))
+    try:
+        config = load_config(args)
+        return handler(args)(config, args)
+    except STARTUP_ERRORS as exc:
+        return fail("deskconsole", str(exc), 2)
+    finally:
+        db.close()

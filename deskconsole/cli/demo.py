@@ -1,0 +1,39 @@
+"""`deskconsole demo`: a fresh demo database, then the console (never replacing a database that is not a demo)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .. import db
+from ..config import Config, ConfigError
+from . import console
+from .common import open_db
+from .init import DEMO_MARK, create
+
+
+def register(sub, common) -> None:
+    demo = sub.add_parser("demo", parents=[common], help="a fresh demo database, then the console")
+    demo.add_argument("--operator", default="", help="staff code to pre-fill at sign-on")
+    demo.set_defaults(handler=run)
+
+
+def run(config: Config, args) -> int:
+    if not args.db and "DESKCONSOLE_DB" not in os.environ:
+        config.db_url = "sqlite:///" + str(Path(config.db_url.removeprefix("sqlite:///")).with_name("demo.db"))
+    path = db.sqlite_path(config.db_url)
+    if path is None:
+        raise ConfigError("the demo makes a SQLite file: give --db a file path")
+    if path.exists():
+        open_db(config, migrate_schema=False)
+        is_demo = "schema_meta" in db.database.get_tables() and \
+            db.SchemaMeta.get_or_none(db.SchemaMeta.key == DEMO_MARK) is not None
+        db.close()
+        if not is_demo:
+            raise ConfigError(f"{path} exists and is not a demo database: the demo will not replace it")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    create(config, demo_data=True)
+    print(f"demo database: {path}\nsign on as S1 (supervisor), R1 (receptionist) or G1 (guard), PIN 0000",
+          file=sys.stderr)
+    return console.run(config, args)
