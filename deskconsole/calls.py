@@ -21,6 +21,7 @@ from . import audit, db, fields
 from .db import AuditEvent, Call, Staff, Unit, WorkOrder
 from .errors import Conflict
 from .i18n import _
+from .orders import OPEN_STATUSES
 from .people import InvalidInput, Operator, require
 from .text import clean
 
@@ -29,8 +30,6 @@ CHANNELS = ("phone", "walk_in", "intercom", "letter", "patrol", "staff")
 STATUSES = ("open", "ordered", "answered", "delivered", "closed", "void")
 # Categories a work order can come from.
 ORDER_CATEGORIES = ("repair", "complaint", "emergency", "inquiry")
-# Order statuses that count as "open" for the one-open-order-per-call rule.
-OPEN_ORDER_STATUSES = ("logged", "dispatched", "on_site", "done")
 MAX_NAME = 60
 INQUIRY_REPLY = timedelta(minutes=30)
 _PHONE = re.compile(r"\+?[0-9][0-9 \-]{2,19}")
@@ -379,8 +378,9 @@ def propose_class(category: str, text: str) -> str:
 
 
 def open_order_of(call_id: int) -> int | None:
+    """The call's open order, by the one set of open statuses (a reopened order is open)."""
     order = (WorkOrder.select(WorkOrder.id)
-             .where((WorkOrder.call == call_id) & (WorkOrder.status.in_(OPEN_ORDER_STATUSES)))
+             .where((WorkOrder.call == call_id) & (WorkOrder.status.in_(OPEN_STATUSES)))
              .order_by(WorkOrder.id.desc()).first())
     return order.id if order else None
 

@@ -206,6 +206,22 @@ def test_a_call_becomes_one_open_order_and_a_second_conversion_points_to_it(r1, 
     assert WorkOrder.select().where(WorkOrder.call == call_id).count() == 1
 
 
+def test_a_reopened_order_is_still_the_calls_open_order(r1, clock, demo_site):
+    """An unsatisfied call-back reopens the order: it is open, so the call must not become a second one."""
+    engine = demo_site.sla_engine()
+    call_id = add(r1, clock.now(), text="卫生间地漏堵塞")
+    order_id = calls.convert_to_order(r1, clock.now(), engine, call_id, sla_class="urgent_repair")
+    orders.dispatch(r1, clock.now(), order_id, department="engineering")
+    orders.arrive(r1, clock.now(), order_id)
+    orders.complete(r1, clock.now(), order_id, work_done="疏通")
+    assert orders.callback(r1, clock.now(), engine, order_id, satisfied=False, note="还是堵") == "reopened"
+    assert calls.detail(call_id).open_order_id == order_id
+    with pytest.raises(calls.HasOpenOrder) as err:
+        calls.convert_to_order(r1, clock.now(), engine, call_id, sla_class="general_repair")
+    assert err.value.order_id == order_id
+    assert WorkOrder.select().where(WorkOrder.call == call_id).count() == 1
+
+
 def test_conversion_refusals_write_nothing(r1, clock, demo_site):
     engine = demo_site.sla_engine()
     message = add(r1, clock.now(), category="message", message_for="x")

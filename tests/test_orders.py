@@ -177,6 +177,23 @@ def test_an_unsatisfied_call_back_reopens_with_a_new_resolve_clock(engine, staff
     assert stored(order_id).responded_at == now
 
 
+def test_one_set_of_open_order_statuses():
+    """orders.OPEN_STATUSES is the only list of them: a copy elsewhere drifts (calls once lacked
+    "reopened", so a reopened order's call could become a second open order)."""
+    import ast
+    from pathlib import Path
+    copies = []
+    for path in Path(orders.__file__).parent.rglob("*.py"):
+        if path.name == "orders.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+                words = {e.value for e in node.elts if isinstance(e, ast.Constant)}
+                if len(words & set(orders.OPEN_STATUSES)) >= 3:
+                    copies.append(f"{path.name}:{node.lineno}")
+    assert copies == []
+
+
 @pytest.mark.parametrize("step, status_needed", [
     (lambda o, s, e, n, i: orders.arrive(s["G1"], n, i), "closed"),
     (lambda o, s, e, n, i: orders.complete(s["R1"], n, i, work_done="x"), "logged"),
