@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from . import audit, db, fields
-from .db import AuditEvent, Call, Staff, Unit, WorkOrder
+from .db import Call, Staff, Unit, WorkOrder
 from .errors import Conflict
 from .i18n import _
-from .orders import OPEN_STATUSES
+from .orders import OPEN_STATUSES, number
 from .people import InvalidInput, Operator, require
 from .text import clean
 
@@ -38,8 +38,8 @@ _PHONE = re.compile(r"\+?[0-9][0-9 \-]{2,19}")
 class HasOpenOrder(Conflict):
     """The call already has an open work order: the UI opens that one instead."""
 
-    def __init__(self, message: str, order_id: int):
-        super().__init__(message)
+    def __init__(self, order_id: int):
+        super().__init__(_("Work order {number} is open for this call already."), number=number(order_id))
         self.order_id = order_id
 
 
@@ -217,14 +217,15 @@ def _ago(then: datetime, now: datetime) -> str:
     return _("{n} h ago", n=minutes // 60)
 
 
-def _last_change(call_id: int, now: datetime) -> tuple[str, str]:
-    """Who changed the call last, and how long ago: for a refusal after a race."""
-    event = (AuditEvent.select().where((AuditEvent.entity == "call") & (AuditEvent.entity_id == call_id))
-             .order_by(AuditEvent.id.desc()).first())
+def _conflict(message: str, call_id: int, now: datetime, **values) -> Conflict:
+    """A refusal after a race: who changed the call last, when, what they did, and how long ago
+    ({who}, {ago} in the message)."""
+    event = audit.last_event("call", call_id)
     if event is None:
-        return "?", ""
+        return Conflict(message, who="?", ago="", **values)
     staff = Staff.get_or_none(Staff.id == event.actor_id) if event.actor_id else None
-    return (staff.code if staff else "?"), _ago(event.at, now)
+    return Conflict(message, by=staff.code if staff else "", by_name=staff.name if staff else "", at=event.at,
+                    did=event.action, ago=_ago(event.at, now), **values)
 
 
 def _get(call_id: int) -> Call:
@@ -241,8 +242,7 @@ def _conditional(call: Call, now: datetime, **changes) -> None:
                .where((Call.id == call.id) & (Call.status == call.status) & (Call.updated_at == call.updated_at))
                .execute())
     if not updated:
-        who, ago = _last_change(call.id, now)
-        raise Conflict(_("Someone changed this call first ({who}, {ago}): look at it again.", who=who, ago=ago))
+        raise _conflict(_("Someone changed this call first ({who}, {ago}): look at it again."), call.id, now)
 
 
 @db.writes
@@ -255,8 +255,7 @@ def answer_inquiry(actor: Operator, now: datetime, call_id: int, answer: str) ->
                                        category=_(call.category)))
     answer = fields.text(answer, "answer", _("Write down the answer that was given."))
     if call.status != "open":
-        who, ago = _last_change(call.id, now)
-        raise Conflict(_("This inquiry is {status} already ({who}, {ago}).", status=_(call.status), who=who, ago=ago))
+        raise _conflict(_("This inquiry is {status} already ({who}, {ago})."), call.id, now, status=_(call.status))
     _conditional(call, now, status="answered", answered_at=now, answered_by=actor.id, answer=answer)
     audit.record(actor, "call.answer", "call", call_id, now, before={"status": call.status},
                  after={"status": "answered", "answer": answer})
@@ -272,8 +271,7 @@ def deliver_message(actor: Operator, now: datetime, call_id: int, note: str = ""
                                      category=_(call.category)))
     note = fields.text(note, "note")
     if call.status != "open":
-        who, ago = _last_change(call.id, now)
-        raise Conflict(_("This message is {status} already ({who}, {ago}).", status=_(call.status), who=who, ago=ago))
+        raise _conflict(_("This message is {status} already ({who}, {ago})."), call.id, now, status=_(call.status))
     _conditional(call, now, status="delivered", delivered_at=now, delivered_by=actor.id)
     audit.record(actor, "call.deliver", "call", call_id, now, before={"status": call.status},
                  after={"status": "delivered", "note": note})
@@ -290,8 +288,7 @@ def edit_call(actor: Operator, now: datetime, call_id: int, *, version: datetime
     if call.status == "void":
         raise Conflict(_("This call was voided: it cannot be edited."))
     if version is not None and call.updated_at != version:
-        who, ago = _last_change(call.id, now)
-        raise Conflict(_("Someone changed this call first ({who}, {ago}): look at it again.", who=who, ago=ago))
+        raise _conflict(_("Someone changed this call first ({who}, {ago}): look at it again."), call.id, now)
     fields = validate(phone=phone, caller=caller, unit_code=unit_code, category=category,
                       channel=channel, text=text)
     fields |= validate_message(fields["category"], message_for, message_from, callback_number)
@@ -313,11 +310,9 @@ def void_call(actor: Operator, now: datetime, call_id: int, reason: str) -> None
     reason = fields.text(reason, "reason", _("Say why the call is voided."))
     call = _get(call_id)
     if call.status == "void":
-        who, ago = _last_change(call.id, now)
-        raise Conflict(_("This call is void already ({who}, {ago}).", who=who, ago=ago))
+        raise _conflict(_("This call is void already ({who}, {ago})."), call.id, now)
     open_order = open_order_of(call_id)
     if open_order is not None:
-        from .orders import number
         raise InvalidInput("reason", _("Work order {number} came from this call: cancel it first.",
                                        number=number(open_order)))
     _conditional(call, now, status="void", void_reason=reason)
@@ -402,8 +397,7 @@ def convert_to_order(actor: Operator, now: datetime, engine, call_id: int, *, sl
             category=_(call.category)))
     existing = open_order_of(call_id)
     if existing is not None:
-        raise HasOpenOrder(_("Work order {number} is open for this call already.",
-                             number=orders.number(existing)), existing)
+        raise HasOpenOrder(existing)
     # Take the call first (a conditional update), so two consoles converting at once give one order.
     _conditional(call, now, status="ordered")
     order_id = orders.create_order(

@@ -12,6 +12,7 @@ from pathlib import Path
 from . import audit, db, i18n
 from .clock import SystemClock
 from .config import Config, ConfigError, load
+from .errors import Refusal
 
 EXPORT_TABLES = {
     "units": db.Unit, "staff": db.Staff, "calls": db.Call, "work_orders": db.WorkOrder, "reminder_acks": db.ReminderAck,
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "handler", None) is not None:
             return args.handler(config, args)
         return COMMANDS[args.command or "console"](config, args)
-    except (ConfigError, db.SchemaError, db.StoreError) as exc:
+    except (ConfigError, db.SchemaError, Refusal) as exc:
         print(f"deskconsole: {exc}", file=sys.stderr)
         return 2
     finally:

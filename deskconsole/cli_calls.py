@@ -5,7 +5,7 @@ import sys
 
 from . import calls, db
 from .clock import SystemClock
-from .errors import Conflict, InvalidInput, PermissionDenied
+from .errors import InvalidInput, Refusal, explain
 
 
 def register(sub, common) -> None:
@@ -31,10 +31,10 @@ def run_add(config, args, clock=None) -> int:
             now, args.operator, phone=args.phone, caller=args.caller, unit_code=args.unit,
             category=args.category, channel=args.channel, text=args.text, answered=False)
     except InvalidInput as exc:
-        print(f"deskconsole call add: --{exc.field}: {exc.message}", file=sys.stderr)
+        print(f"deskconsole call add: --{exc.field}: {explain(exc, config.tz)}", file=sys.stderr)
         return 1
-    except (Conflict, PermissionDenied) as exc:
-        print(f"deskconsole call add: {exc}", file=sys.stderr)
+    except Refusal as exc:
+        print(f"deskconsole call add: {explain(exc, config.tz)}", file=sys.stderr)
         return 1
     print(call_id)
     return 0

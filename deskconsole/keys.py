@@ -437,9 +437,8 @@ def issue(actor: Operator, now: datetime, *, tag: str, holder_kind: str, holder_
     if not updated:
         loan = KeyLoan.get_or_none((KeyLoan.key == key.id) & KeyLoan.returned_at.is_null())
         if loan is not None:
-            site = config or _DEFAULT_SITE
-            raise InvalidInput("tag", _("Key {tag} is out already, with {holder} since {time}.", tag=key.tag,
-                                        holder=loan.holder_name, time=local(loan.issued_at, site.tz)))
+            raise InvalidInput("tag", _("Key {tag} is out already, with {holder} since {time}."), tag=key.tag,
+                               holder=loan.holder_name, time=loan.issued_at)
         raise InvalidInput("tag", _("Key {tag} is not on the board ({status}).", tag=key.tag,
                                     status=_(key.status)))
     loan = KeyLoan.create(
@@ -474,15 +473,14 @@ def return_key(actor: Operator, now: datetime, key_id: int, *, condition: str = 
         returned = (KeyLoan.update(returned_at=now, received_by=actor.id, condition=condition, note=note)
                     .where((KeyLoan.id == loan.id) & KeyLoan.returned_at.is_null()).execute())
     if not returned:
-        site = config or _DEFAULT_SITE
         last = (KeyLoan.select(KeyLoan, Staff.code.alias("receiver"))
                 .join(Staff, pw.JOIN.LEFT_OUTER, on=(KeyLoan.received_by == Staff.id))
                 .where(KeyLoan.key == key_id).order_by(KeyLoan.returned_at.desc()).dicts().first())
         if last is None or last["returned_at"] is None:
             key = Key.get_or_none(Key.id == key_id)
             raise InvalidInput("key", _("This key is not out ({status}).", status=_(key.status) if key else "?"))
-        raise InvalidInput("key", _("This key was returned already (received by {who} at {time}).",
-                                    who=last["receiver"] or "?", time=local(last["returned_at"], site.tz)))
+        raise InvalidInput("key", _("This key was returned already (received by {who} at {time})."),
+                           who=last["receiver"] or "?", time=last["returned_at"])
     status = "board" if condition == "fine" else "broken"
     Key.update(status=status).where((Key.id == key_id) & (Key.status == "out")).execute()
     if condition == "damaged":

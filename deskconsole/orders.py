@@ -25,7 +25,6 @@ from .errors import Conflict
 from .i18n import _, label
 from .people import InvalidInput, Operator, may, require
 from .text import clean
-from .timefmt import local
 
 DEPARTMENTS = ("engineering", "security", "cleaning", "landscaping", "customer_service", "contractor")
 OPEN_STATUSES = ("logged", "dispatched", "on_site", "done", "reopened")
@@ -120,13 +119,6 @@ def _tzinfo(tz):
     if tz is None:
         return timezone.utc
     return ZoneInfo(tz) if isinstance(tz, str) else tz
-
-
-def _hhmm(dt: datetime | None, tz) -> str:
-    if dt is None:
-        return "?"
-    text = local(dt, _tzinfo(tz), "HH:mm")
-    return text if tz is not None else text + " UTC"
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -419,16 +411,29 @@ def _get(order_id: int) -> WorkOrder:
     return order
 
 
-def _refusal(order_id: int, to_status: str, tz) -> Conflict:
+def _conflict(message: str, order: WorkOrder, by_id: int | None, at: datetime | None, **values) -> Conflict:
+    """Another console changed the order first: who (`by_id`) at `at`, and what they did then."""
+    staff = Staff.get_or_none(Staff.id == by_id) if by_id else None
+    event = audit.last_event("work_order", order.id, at) if at is not None else None
+    return Conflict(message, by=staff.code if staff else "", by_name=staff.name if staff else "", at=at,
+                    did=event.action if event else "", number=number(order.id), **values)
+
+
+def _changed_first(message: str, order_id: int, **values) -> Conflict:
+    """A Conflict naming the last change of the order as it is now."""
+    current = _get(order_id)
+    return _conflict(message, current, current.updated_by_id, current.updated_at, **values)
+
+
+def _refusal(order_id: int, to_status: str) -> Conflict:
     """Why a conditional update changed nothing: the order as it is now, who made it so, when."""
     current = _get(order_id)
-    who = current.updated_by.code if current.updated_by_id else "?"
-    values = dict(number=number(order_id), status=label(current.status), who=who,
-                  time=_hhmm(current.updated_at, tz))
     side_path = to_status in ("cancelled", "returned")   # refused because the order moved on
     if side_path or _RANK.get(current.status, 0) >= _RANK.get(to_status, 0) or _RANK.get(current.status) == 4:
-        return Conflict(_("{number} is already {status} (by {who} at {time}).", **values))
-    return Conflict(_("{number} is still {status} (by {who} at {time}): not possible yet.", **values))
+        message = _("{number} is already {status} (by {who} at {time}).")
+    else:
+        message = _("{number} is still {status} (by {who} at {time}): not possible yet.")
+    return _conflict(message, current, current.updated_by_id, current.updated_at, status=label(current.status))
 
 
 def _audit_value(value):
@@ -445,7 +450,7 @@ def _transition(actor: Operator, now: datetime, order_id: int, action: str, from
     updated = (WorkOrder.update(status=to_status, updated_at=now, updated_by=actor.id, **changes)
                .where((WorkOrder.id == order_id) & (WorkOrder.status.in_(from_statuses))).execute())
     if not updated:
-        raise _refusal(order_id, to_status, tz)
+        raise _refusal(order_id, to_status)
     after = {"status": to_status}
     after.update({k: v for k, v in changes.items() if not isinstance(v, pw.Node)})
     audit.record(actor, action, "work_order", order_id, now,
@@ -540,10 +545,9 @@ def _set_pending(actor: Operator, now: datetime, order_id: int, action: str, kin
     if not updated:
         current = _get(order_id)
         if current.status in _RESOLVING:
-            raise Conflict(_("{number} already has a request waiting for a supervisor (by {who} at {time}).",
-                             number=number(order_id), who=current.pending_by.code if current.pending_by_id else "?",
-                             time=_hhmm(current.pending_at, tz)))
-        raise _refusal(order_id, "done", tz)
+            raise _conflict(_("{number} already has a request waiting for a supervisor (by {who} at {time})."),
+                            current, current.pending_by_id, current.pending_at)
+        raise _refusal(order_id, "done")
     audit.record(actor, action, "work_order", order_id, now, before={"status": before.status}, **data)
 
 
@@ -556,8 +560,8 @@ def request_extension(actor: Operator, now: datetime, order_id: int, *, until: d
         raise InvalidInput("until", _("Give the new deadline."))
     current = order.resolve_due_at or order.respond_due_at
     if until <= now or (current is not None and until <= current):
-        raise InvalidInput("until", _("The new deadline must be later than the present one ({time}).",
-                                      time=local(current or now, _tzinfo(tz), "YYYY-MM-DD HH:mm")))
+        raise InvalidInput("until", _("The new deadline must be later than the present one ({time})."),
+                           time=current or now, time_format="YYYY-MM-DD HH:mm")
     reason = fields.text(reason, "reason", _("Say why more time is needed."))
     if owner_caused and not owner_consent:
         raise InvalidInput("owner_consent", _("The owner caused the delay: record the owner's consent first."))
@@ -576,9 +580,8 @@ def approve_extension(actor: Operator, now: datetime, order_id: int, *, tz=None)
     require(actor, "order.extend.approve")
     order = _get(order_id)
     if order.pending != "extension" or order.status not in _RESOLVING:
-        raise Conflict(_("{number} has no extension waiting (last change by {who} at {time}).",
-                         number=number(order_id), who=order.updated_by.code if order.updated_by_id else "?",
-                         time=_hhmm(order.updated_at, tz)))
+        raise _conflict(_("{number} has no extension waiting (last change by {who} at {time})."),
+                        order, order.updated_by_id, order.updated_at)
     old_due = order.resolve_due_at or order.respond_due_at
     long = old_due is not None and order.pending_until - old_due > SUPERVISOR_EXTENSION_LIMIT
     same = (WorkOrder.id == order_id) & (WorkOrder.pending == "extension") & WorkOrder.status.in_(_RESOLVING)
@@ -586,7 +589,7 @@ def approve_extension(actor: Operator, now: datetime, order_id: int, *, tz=None)
         updated = (WorkOrder.update(pending_first_approval=actor.id, updated_at=now, updated_by=actor.id)
                    .where(same & WorkOrder.pending_first_approval.is_null()).execute())
         if not updated:
-            raise Conflict(_("{number} was signed at another console just now: look again.", number=number(order_id)))
+            raise _changed_first(_("{number} was signed at another console just now: look again."), order_id)
         audit.record(actor, "order.extend.approve", "work_order", order_id, now, signed_as="supervisor",
                      until=order.pending_until, complete=False)
         return "needs_director"
@@ -601,7 +604,7 @@ def approve_extension(actor: Operator, now: datetime, order_id: int, *, tz=None)
     first = order.pending_first_approval_id
     condition = same & (WorkOrder.pending_first_approval == first if first else WorkOrder.pending_first_approval.is_null())
     if not WorkOrder.update(**changes).where(condition).execute():
-        raise Conflict(_("{number} was signed at another console just now: look again.", number=number(order_id)))
+        raise _changed_first(_("{number} was signed at another console just now: look again."), order_id)
     audit.record(actor, "order.extend.approve", "work_order", order_id, now,
                  signed_as="director" if long else "supervisor", complete=True,
                  before={"resolve_due_at": old_due}, after={"resolve_due_at": order.pending_until},
@@ -616,16 +619,15 @@ def refuse_request(actor: Operator, now: datetime, order_id: int, *, reason: str
     """A supervisor refuses the waiting extension or return: the order goes on as before."""
     order = _get(order_id)
     if not order.pending:
-        raise Conflict(_("{number} has no request waiting (last change by {who} at {time}).",
-                         number=number(order_id), who=order.updated_by.code if order.updated_by_id else "?",
-                         time=_hhmm(order.updated_at, tz)))
+        raise _conflict(_("{number} has no request waiting (last change by {who} at {time})."),
+                        order, order.updated_by_id, order.updated_at)
     require(actor, "order.extend.approve" if order.pending == "extension" else "order.return.approve")
     reason = fields.text(reason, "reason")
     updated = (WorkOrder.update(pending="", pending_until=None, pending_first_approval=None,
                                 updated_at=now, updated_by=actor.id)
                .where((WorkOrder.id == order_id) & (WorkOrder.pending == order.pending)).execute())
     if not updated:
-        raise Conflict(_("{number} was signed at another console just now: look again.", number=number(order_id)))
+        raise _changed_first(_("{number} was signed at another console just now: look again."), order_id)
     audit.record(actor, f"order.{order.pending}.refuse", "work_order", order_id, now, reason=reason)
 
 
@@ -649,9 +651,8 @@ def approve_return(actor: Operator, now: datetime, order_id: int, *, tz=None) ->
     require(actor, "order.return.approve")
     order = _get(order_id)
     if order.pending != "return":
-        raise Conflict(_("{number} has no return waiting (last change by {who} at {time}).",
-                         number=number(order_id), who=order.updated_by.code if order.updated_by_id else "?",
-                         time=_hhmm(order.updated_at, tz)))
+        raise _conflict(_("{number} has no return waiting (last change by {who} at {time})."),
+                        order, order.updated_by_id, order.updated_at)
     _approve_return(actor, now, order_id, order.pending_reason, tz)
 
 
@@ -662,7 +663,7 @@ def _approve_return(actor, now, order_id, reason, tz) -> None:
                .where((WorkOrder.id == order_id) & (WorkOrder.pending == "return")
                       & WorkOrder.status.in_(_RESOLVING)).execute())
     if not updated:
-        raise _refusal(order_id, "returned", tz)
+        raise _refusal(order_id, "returned")
     audit.record(actor, "order.return.approve", "work_order", order_id, now,
                  after={"status": "returned"}, reason=reason, signed_off_by=actor.code)
 

@@ -76,7 +76,7 @@ def may(operator: Operator, action: str) -> bool:
 
 def require(operator: Operator, action: str) -> None:
     if not may(operator, action):
-        raise PermissionDenied(_("A {role} may not do this ({action}).", role=_(operator.role), action=action))
+        raise PermissionDenied(operator.role, action)
 
 
 # --- PINs --------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from .. import db, orders
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from .. import orders
+from ..errors import Refusal, explain
 from ..i18n import _, label
 from ..text import strip_controls
 from ..timefmt import local
@@ -114,8 +114,8 @@ class OrderDetailScreen(ModalScreen):
         app = self.app
         try:
             orders.acknowledge(app.operator, app.clock.now(), self.order_id, [r.key for r in self.due])
-        except (InvalidInput, Conflict, PermissionDenied, db.StoreError) as exc:
-            self.app.notify(getattr(exc, "message", str(exc)), severity="error")
+        except Refusal as exc:
+            self.app.notify(explain(exc, app.config.tz), severity="error")
             return
         self.changed = True
         self.refresh_body()
