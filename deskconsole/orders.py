@@ -442,7 +442,7 @@ def _audit_value(value):
 
 @db.writes
 def _transition(actor: Operator, now: datetime, order_id: int, action: str, from_statuses: tuple[str, ...],
-                to_status: str, *, tz=None, note: dict | None = None, **changes) -> None:
+                to_status: str, *, note: dict | None = None, **changes) -> None:
     """A conditional update: it only happens if the order is still in one of `from_statuses`, so two
     consoles acting at once give one success and one clear refusal."""
     require(actor, action)
@@ -458,7 +458,7 @@ def _transition(actor: Operator, now: datetime, order_id: int, action: str, from
 
 
 def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, assignee: str = "",
-             booked_visit_at: datetime | None = None, tz=None) -> None:
+             booked_visit_at: datetime | None = None) -> None:
     """Send the order to a department (and a person), with the visit time booked with the owner."""
     require(actor, "order.dispatch")
     if department not in DEPARTMENTS:
@@ -468,21 +468,21 @@ def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, 
         raise InvalidInput("assignee", _("A name is at most {n} characters.", n=60))
     if booked_visit_at is not None and booked_visit_at < now - timedelta(minutes=1):
         raise InvalidInput("booked", _("The visit time has passed: book a time to come."))
-    _transition(actor, now, order_id, "order.dispatch", ("logged", "reopened"), "dispatched", tz=tz,
+    _transition(actor, now, order_id, "order.dispatch", ("logged", "reopened"), "dispatched",
                 department=department, assignee=assignee, dispatched_at=now, dispatched_by=actor.id,
                 booked_visit_at=booked_visit_at)
 
 
-def arrive(actor: Operator, now: datetime, order_id: int, *, tz=None) -> None:
+def arrive(actor: Operator, now: datetime, order_id: int) -> None:
     """Someone is on site: the respond clock stops (the first arrival counts)."""
     stamp = WorkOrder.responded_at.db_value(now)
-    _transition(actor, now, order_id, "order.arrive", ("logged", "dispatched", "reopened"), "on_site", tz=tz,
+    _transition(actor, now, order_id, "order.arrive", ("logged", "dispatched", "reopened"), "on_site",
                 note={"arrived_at": now},
                 responded_at=pw.fn.COALESCE(WorkOrder.responded_at, stamp))
 
 
 def complete(actor: Operator, now: datetime, order_id: int, *, work_done: str, materials: str = "",
-             hours=None, fee=None, tz=None) -> None:
+             hours=None, fee=None) -> None:
     """The work is done: what was done, with what, how long, and the fee of chargeable work."""
     require(actor, "order.complete")
     order = _get(order_id)
@@ -495,13 +495,12 @@ def complete(actor: Operator, now: datetime, order_id: int, *, work_done: str, m
             fee_value = order.fee_agreed
     elif fee_value:
         raise InvalidInput("fee", _("This order is free of charge: leave the fee empty."))
-    _transition(actor, now, order_id, "order.complete", ("on_site",), "done", tz=tz,
+    _transition(actor, now, order_id, "order.complete", ("on_site",), "done",
                 work_done=work_done, materials=materials, hours=hours_value, fee=fee_value, done_at=now,
                 pending="", pending_until=None, pending_first_approval=None)
 
 
-def callback(actor: Operator, now: datetime, engine, order_id: int, *, satisfied: bool, note: str = "",
-             tz=None) -> str:
+def callback(actor: Operator, now: datetime, engine, order_id: int, *, satisfied: bool, note: str = "") -> str:
     """The call-back (回访): satisfied closes the order; not satisfied reopens it with a new resolve
     clock. Returns the new status."""
     require(actor, "order.callback")
@@ -509,19 +508,19 @@ def callback(actor: Operator, now: datetime, engine, order_id: int, *, satisfied
     note = fields.text(note, "note", None if satisfied else _("Write down what the owner said."))
     common = dict(callback_at=now, callback_by=actor.id, satisfied=bool(satisfied))
     if satisfied:
-        _transition(actor, now, order_id, "order.callback", ("done",), "closed", tz=tz,
+        _transition(actor, now, order_id, "order.callback", ("done",), "closed",
                     note={"satisfied": True, "note": note}, closed_at=now, **common)
         return "closed"
     cls = engine.catalogue.get(order.sla_class)
     resolve_due = engine.add(now, cls.resolve) if cls and cls.resolve else None
-    _transition(actor, now, order_id, "order.callback", ("done",), "reopened", tz=tz,
+    _transition(actor, now, order_id, "order.callback", ("done",), "reopened",
                 note={"satisfied": False, "note": note, "old_resolve_due_at": order.resolve_due_at},
                 resolve_started_at=now, resolve_due_at=resolve_due, reopen_count=WorkOrder.reopen_count + 1,
                 **common)
     return "reopened"
 
 
-def cancel(actor: Operator, now: datetime, order_id: int, *, reason: str, tz=None) -> None:
+def cancel(actor: Operator, now: datetime, order_id: int, *, reason: str) -> None:
     """Cancel an order (the owner withdrew it, a duplicate ...). The desk cancels what nobody has
     been sent to yet; once dispatched, only a supervisor voids it."""
     reason = fields.text(reason, "reason", _("Say why the order is cancelled."))
@@ -529,12 +528,12 @@ def cancel(actor: Operator, now: datetime, order_id: int, *, reason: str, tz=Non
         action, statuses = "order.void", ("logged", "reopened", "dispatched", "on_site")
     else:
         action, statuses = "order.cancel", ("logged", "reopened")
-    _transition(actor, now, order_id, action, statuses, "cancelled", tz=tz, note={"reason": reason},
+    _transition(actor, now, order_id, action, statuses, "cancelled", note={"reason": reason},
                 end_reason=reason, closed_at=now, pending="", pending_until=None, pending_first_approval=None)
 
 
 @db.writes
-def _set_pending(actor: Operator, now: datetime, order_id: int, action: str, kind: str, tz, data: dict,
+def _set_pending(actor: Operator, now: datetime, order_id: int, action: str, kind: str, data: dict,
                  **fields) -> None:
     require(actor, action)
     before = _get(order_id)
@@ -552,7 +551,7 @@ def _set_pending(actor: Operator, now: datetime, order_id: int, action: str, kin
 
 
 def request_extension(actor: Operator, now: datetime, order_id: int, *, until: datetime | None, reason: str,
-                      owner_caused: bool = False, owner_consent: bool = False, tz=None) -> None:
+                      owner_caused: bool = False, owner_consent: bool = False) -> None:
     """Ask for more time. A supervisor approves; an extension the owner caused needs the owner's consent."""
     require(actor, "order.extend.request")
     order = _get(order_id)
@@ -565,7 +564,7 @@ def request_extension(actor: Operator, now: datetime, order_id: int, *, until: d
     reason = fields.text(reason, "reason", _("Say why more time is needed."))
     if owner_caused and not owner_consent:
         raise InvalidInput("owner_consent", _("The owner caused the delay: record the owner's consent first."))
-    _set_pending(actor, now, order_id, "order.extend.request", "extension", tz,
+    _set_pending(actor, now, order_id, "order.extend.request", "extension",
                  {"until": until, "current_due_at": current, "reason": reason,
                   "owner_caused": bool(owner_caused), "owner_consent": bool(owner_consent)},
                  pending_until=until, pending_reason=reason, pending_owner_caused=bool(owner_caused),
@@ -573,7 +572,7 @@ def request_extension(actor: Operator, now: datetime, order_id: int, *, until: d
 
 
 @db.writes
-def approve_extension(actor: Operator, now: datetime, order_id: int, *, tz=None) -> str:
+def approve_extension(actor: Operator, now: datetime, order_id: int) -> str:
     """A supervisor approves the waiting extension: the new deadline is stored, the old one stays in the
     history. Beyond two weeks the first approval is a supervisor's and a second supervisor signs for
     the director. Returns "approved" or "needs_director"."""
@@ -615,7 +614,7 @@ def approve_extension(actor: Operator, now: datetime, order_id: int, *, tz=None)
 
 
 @db.writes
-def refuse_request(actor: Operator, now: datetime, order_id: int, *, reason: str = "", tz=None) -> None:
+def refuse_request(actor: Operator, now: datetime, order_id: int, *, reason: str = "") -> None:
     """A supervisor refuses the waiting extension or return: the order goes on as before."""
     order = _get(order_id)
     if not order.pending:
@@ -631,33 +630,33 @@ def refuse_request(actor: Operator, now: datetime, order_id: int, *, reason: str
     audit.record(actor, f"order.{order.pending}.refuse", "work_order", order_id, now, reason=reason)
 
 
-def return_order(actor: Operator, now: datetime, order_id: int, *, reason: str, tz=None) -> str:
+def return_order(actor: Operator, now: datetime, order_id: int, *, reason: str) -> str:
     """The work cannot be done (退单). A supervisor's return takes effect with their sign-off; anyone
     else's waits for one. Returns "returned" or "requested"."""
     reason = fields.text(reason, "reason", _("Say why the work cannot be done."))
     if may(actor, "order.return.approve"):
-        _transition(actor, now, order_id, "order.return.approve", _RESOLVING, "returned", tz=tz,
+        _transition(actor, now, order_id, "order.return.approve", _RESOLVING, "returned",
                     note={"reason": reason, "signed_off_by": actor.code}, end_reason=reason,
                     signed_off_by=actor.id, closed_at=now, pending="", pending_until=None,
                     pending_first_approval=None)
         return "returned"
-    _set_pending(actor, now, order_id, "order.return.request", "return", tz, {"reason": reason},
+    _set_pending(actor, now, order_id, "order.return.request", "return", {"reason": reason},
                  pending_reason=reason, pending_until=None)
     return "requested"
 
 
-def approve_return(actor: Operator, now: datetime, order_id: int, *, tz=None) -> None:
+def approve_return(actor: Operator, now: datetime, order_id: int) -> None:
     """A supervisor signs the waiting return."""
     require(actor, "order.return.approve")
     order = _get(order_id)
     if order.pending != "return":
         raise _conflict(_("{number} has no return waiting (last change by {who} at {time})."),
                         order, order.updated_by_id, order.updated_at)
-    _approve_return(actor, now, order_id, order.pending_reason, tz)
+    _approve_return(actor, now, order_id, order.pending_reason)
 
 
 @db.writes
-def _approve_return(actor, now, order_id, reason, tz) -> None:
+def _approve_return(actor, now, order_id, reason) -> None:
     updated = (WorkOrder.update(status="returned", end_reason=reason, signed_off_by=actor.id, closed_at=now,
                                 pending="", updated_at=now, updated_by=actor.id)
                .where((WorkOrder.id == order_id) & (WorkOrder.pending == "return")

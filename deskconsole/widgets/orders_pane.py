@@ -161,7 +161,7 @@ class OrdersPane(Pane):
         row = self._selected()
         if row and self._allowed("order.arrive"):
             app = self.app
-            self.run_action(lambda: orders.arrive(app.operator, app.clock.now(), row.id, tz=app.config.tz),
+            self.run_action(lambda: orders.arrive(app.operator, app.clock.now(), row.id),
                             _("{number}: on site.", number=row.number))
 
     def action_complete(self) -> None:
