@@ -91,8 +91,8 @@ def actions(d: Desk) -> dict:
         "key.report": (lambda: d.key_out("PR-04"), lambda a, k: keys.report(a, now, k, kind="lost", note="丢了")),
         "key.catalogue": (lambda: None, lambda a, _: keys.save_key(a, now, tag=f"T-{a.code}", label="测试",
                                                                   kind="office")),
-        "staff.manage": (lambda: None, lambda a, _: people.create_staff(a, f"N{a.code}", "新人", "guard", "1234",
-                                                                       now)),
+        "staff.manage": (lambda: None, lambda a, _: people.create_staff(a, now, code=f"N{a.code}", name="新人",
+                                                                       role="guard", pin="1234")),
     }
 
 
