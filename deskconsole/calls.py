@@ -185,9 +185,10 @@ def add_call(actor: Operator, now: datetime, *, phone: str = "", caller: str = "
 
 
 @db.writes
-def add_call_from_script(now: datetime, operator_code: str = "", **fields) -> int:
-    """`deskconsole call add`: the same validation as the form, as the named operator or the system.
-    One transaction: a refusal writes nothing, not even the system operator's record."""
+def add_call_from_script(operator_code: str, now: datetime, **fields) -> int:
+    """`deskconsole call add`: the same validation as the form, as the operator with this code or, for
+    "", the system (the code stands where the actor does). One transaction: a refusal writes
+    nothing, not even the system operator's record."""
     from . import people
     if clean(operator_code):
         actor = people.find(operator_code)
@@ -246,7 +247,7 @@ def _conditional(call: Call, now: datetime, **changes) -> None:
 
 
 @db.writes
-def answer_inquiry(actor: Operator, now: datetime, call_id: int, answer: str) -> None:
+def answer_inquiry(actor: Operator, now: datetime, call_id: int, *, answer: str) -> None:
     """An inquiry's reply: the answer, who gave it and when. Its countdown stops."""
     require(actor, "call.answer")
     call = _get(call_id)
@@ -262,7 +263,7 @@ def answer_inquiry(actor: Operator, now: datetime, call_id: int, answer: str) ->
 
 
 @db.writes
-def deliver_message(actor: Operator, now: datetime, call_id: int, note: str = "") -> None:
+def deliver_message(actor: Operator, now: datetime, call_id: int, *, note: str = "") -> None:
     """A message handed to the person it was for: who delivered it and when."""
     require(actor, "call.deliver")
     call = _get(call_id)
@@ -304,7 +305,7 @@ def edit_call(actor: Operator, now: datetime, call_id: int, *, version: datetime
 
 
 @db.writes
-def void_call(actor: Operator, now: datetime, call_id: int, reason: str) -> None:
+def void_call(actor: Operator, now: datetime, call_id: int, *, reason: str) -> None:
     """A call entered by mistake: a supervisor voids it with a reason. Nothing is deleted."""
     require(actor, "call.void")
     reason = fields.text(reason, "reason", _("Say why the call is voided."))

@@ -28,7 +28,7 @@ def run_add(config, args, clock=None) -> int:
     now = (clock or SystemClock()).now()
     try:
         call_id = calls.add_call_from_script(
-            now, args.operator, phone=args.phone, caller=args.caller, unit_code=args.unit,
+            args.operator, now, phone=args.phone, caller=args.caller, unit_code=args.unit,
             category=args.category, channel=args.channel, text=args.text, answered=False)
     except InvalidInput as exc:
         print(f"deskconsole call add: --{exc.field}: {explain(exc, config.tz)}", file=sys.stderr)

@@ -96,7 +96,7 @@ def test_a_call_stores_what_was_meant(demo_site, clock, caller, text, unit, for_
 def test_an_inquiry_answer_stores_what_was_meant(demo_site, clock, answer):
     actor = people.find("R1")
     call_id = calls.add_call(actor, clock.now(), category="inquiry", channel="phone", text="停车卡?", answered=False)
-    _, refusal = attempt(calls.answer_inquiry, actor, clock.now(), call_id, answer)
+    _, refusal = attempt(calls.answer_inquiry, actor, clock.now(), call_id, answer=answer)
     call = Call.get_by_id(call_id)
     if refusal:
         assert refusal.field == "answer" and call.status == "open"

@@ -60,10 +60,10 @@ def actions(d: Desk) -> dict:
         "call.edit": (d.call, lambda a, c: calls.edit_call(a, now, c, category="repair", channel="phone",
                                                           text="漏水 (corrected)")),
         "call.answer": (lambda: d.call("inquiry", answered=False),
-                        lambda a, c: calls.answer_inquiry(a, now, c, "周三停水")),
+                        lambda a, c: calls.answer_inquiry(a, now, c, answer="周三停水")),
         "call.deliver": (lambda: d.call("message", message_for="张师傅"),
                          lambda a, c: calls.deliver_message(a, now, c)),
-        "call.void": (d.call, lambda a, c: calls.void_call(a, now, c, "entered twice")),
+        "call.void": (d.call, lambda a, c: calls.void_call(a, now, c, reason="entered twice")),
         "order.create": (lambda: None, lambda a, _: orders.create_order(
             a, now, d.engine, sla_class="general_repair", description="墙面渗水", unit_code="1-1203")),
         "order.arrive": (d.order, lambda a, o: orders.arrive(a, now, o)),

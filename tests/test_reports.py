@@ -70,7 +70,7 @@ def month(demo_site):
     ids["o4"] = order(sh(9, 14, 8, 30), "complaint_other", ids["c5"])
     orders.cancel(r1, sh(9, 14, 9), ids["o4"], reason="业主撤回")
     ids["c6"] = call(sh(9, 15, 10), "other", "staff", "写错了")
-    calls.void_call(s1, sh(9, 15, 10, 5), ids["c6"], "重复")
+    calls.void_call(s1, sh(9, 15, 10, 5), ids["c6"], reason="重复")
     # The month's last minute is in; the next month's first is not.
     ids["c7"] = call(sh(9, 30, 23, 59), "message", "intercom", "请回电", message_for="王经理")
     ids["c8"] = call(sh(10, 1, 0, 1), "repair", "phone", "十月的")

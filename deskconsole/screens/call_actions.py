@@ -79,7 +79,7 @@ class AnswerFormScreen(CallLayout, FormScreen):
                                                        tab_behavior="focus"))
 
     def save(self, values: dict):
-        calls.answer_inquiry(self.app.operator, self.app.clock.now(), self.call.id, values["answer"])
+        calls.answer_inquiry(self.app.operator, self.app.clock.now(), self.call.id, answer=values["answer"])
         return self.call.id
 
 
@@ -100,7 +100,7 @@ class DeliverFormScreen(CallLayout, FormScreen):
         yield from self.labelled(_("Note"), Input(id="note", compact=True, placeholder=_("optional")))
 
     def save(self, values: dict):
-        calls.deliver_message(self.app.operator, self.app.clock.now(), self.call.id, values["note"])
+        calls.deliver_message(self.app.operator, self.app.clock.now(), self.call.id, note=values["note"])
         return self.call.id
 
 
@@ -118,7 +118,7 @@ class VoidFormScreen(CallLayout, FormScreen):
                                                        tab_behavior="focus"))
 
     def save(self, values: dict):
-        calls.void_call(self.app.operator, self.app.clock.now(), self.call.id, values["reason"])
+        calls.void_call(self.app.operator, self.app.clock.now(), self.call.id, reason=values["reason"])
         return self.call.id
 
 

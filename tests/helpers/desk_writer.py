@@ -86,7 +86,7 @@ def load(path: str, plan_file: str, out_file: str) -> None:
                 successes.append({"op": op, "id": order_id, "actor": actor.code})
         elif op == "answer":
             call_id = rng.choice(plan["inquiries"])
-            if attempt(op, calls.answer_inquiry, rng.choice(everyone), now, call_id, f"answer from w{worker}"):
+            if attempt(op, calls.answer_inquiry, rng.choice(everyone), now, call_id, answer=f"answer from w{worker}"):
                 successes.append({"op": op, "id": call_id})
         elif op == "issue":
             tag = rng.choice(plan["keys"])
