@@ -290,7 +290,7 @@ def next_change(rows: list[OrderRow], now: datetime) -> datetime | None:
 
 
 @db.writes
-def acknowledge(actor: Operator, now: datetime, order_id: int, keys: list[str]) -> int:
+def acknowledge(actor: Operator, now: datetime, order_id: int, *, keys: list[str]) -> int:
     """Record that the desk has seen (and acted on) these reminders: they stop showing.
     Returns how many were new; one acknowledged at another console already is not an error."""
     require(actor, "reminder.ack")
@@ -668,7 +668,7 @@ def _approve_return(actor, now, order_id, reason) -> None:
 
 
 @db.writes
-def add_note(actor: Operator, now: datetime, order_id: int, text: str) -> None:
+def add_note(actor: Operator, now: datetime, order_id: int, *, text: str) -> None:
     """A note on the order's history (what the technician said, a second call from the owner ...)."""
     require(actor, "order.note")
     _get(order_id)

@@ -127,7 +127,7 @@ def test_a_work_order_through_its_life_stores_what_was_meant(demo_site, clock, d
         order = WorkOrder.get_by_id(order_id)
         assert order.work_done == clean(work_done, multiline=True)
         assert order.materials == clean(materials, multiline=True)
-    _, refusal = attempt(orders.add_note, r1, now, order_id, note)
+    _, refusal = attempt(orders.add_note, r1, now, order_id, text=note)
     if refusal is None:
         assert audit_of("order.note", order_id)["note"] == clean(note, multiline=True)
     order = WorkOrder.get_by_id(order_id)

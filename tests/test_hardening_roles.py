@@ -67,7 +67,7 @@ def actions(d: Desk) -> dict:
         "order.create": (lambda: None, lambda a, _: orders.create_order(
             a, now, d.engine, sla_class="general_repair", description="墙面渗水", unit_code="1-1203")),
         "order.arrive": (d.order, lambda a, o: orders.arrive(a, now, o)),
-        "order.note": (d.order, lambda a, o: orders.add_note(a, now, o, "业主来电催")),
+        "order.note": (d.order, lambda a, o: orders.add_note(a, now, o, text="业主来电催")),
         "order.dispatch": (d.order, lambda a, o: orders.dispatch(a, now, o, department="engineering")),
         "order.complete": (lambda: d.order("on_site"),
                            lambda a, o: orders.complete(a, now, o, work_done="换了合页")),
@@ -79,7 +79,7 @@ def actions(d: Desk) -> dict:
             a, now, o, until=now + timedelta(days=5), reason="等配件")),
         "order.extend.approve": (lambda: d.order("extension"), lambda a, o: orders.approve_extension(a, now, o)),
         "order.return.approve": (lambda: d.order("return"), lambda a, o: orders.approve_return(a, now, o)),
-        "reminder.ack": (d.order, lambda a, o: orders.acknowledge(a, now, o, ["chase:1"])),
+        "reminder.ack": (d.order, lambda a, o: orders.acknowledge(a, now, o, keys=["chase:1"])),
         "log.add": (lambda: None, lambda a, _: shifts.add_entry(a, d.config, now, kind="note", text="巡逻正常")),
         "log.done": (lambda: shifts.add_entry(d.s1, d.config, now, kind="instruction", text="明早联系电梯公司"),
                      lambda a, e: shifts.mark_done(a, now, e)),

@@ -147,7 +147,7 @@ def test_the_whole_life_of_an_order_is_in_its_history(engine, staff, clock):
     orders.dispatch(staff["R1"], now, order_id, department="engineering", assignee="张师傅",
                     booked_visit_at=now + timedelta(hours=1))
     orders.arrive(staff["G1"], now + timedelta(minutes=20), order_id)
-    orders.add_note(staff["G1"], now + timedelta(minutes=25), order_id, "师傅说要换管 [b]")
+    orders.add_note(staff["G1"], now + timedelta(minutes=25), order_id, text="师傅说要换管 [b]")
     orders.complete(staff["R2"], now + timedelta(hours=1), order_id, work_done="换管")
     assert orders.callback(staff["R1"], now + timedelta(hours=2), engine, order_id, satisfied=True) == "closed"
     order = stored(order_id)
@@ -241,7 +241,7 @@ def test_roles(engine, staff, clock):
                     lambda: orders.return_order(guard, now, order_id, reason="x")):
         with pytest.raises(PermissionDenied):
             attempt()
-    orders.add_note(guard, now, order_id, "note")
+    orders.add_note(guard, now, order_id, text="note")
     orders.arrive(guard, now, order_id)
     with pytest.raises(PermissionDenied):
         orders.complete(guard, now, order_id, work_done="x")
@@ -437,8 +437,8 @@ def test_an_acknowledged_reminder_stops_until_the_next_band(engine, staff, clock
     order_id = new(engine, staff, now, "emergency")
     at = now + timedelta(minutes=6)
     due = orders.reminders(row_of(engine, order_id), at)
-    assert orders.acknowledge(staff["G1"], at, order_id, [r.key for r in due]) == 1
-    assert orders.acknowledge(staff["R1"], at, order_id, [r.key for r in due]) == 0   # another console did it
+    assert orders.acknowledge(staff["G1"], at, order_id, keys=[r.key for r in due]) == 1
+    assert orders.acknowledge(staff["R1"], at, order_id, keys=[r.key for r in due]) == 0   # another console did it
     assert kinds(engine, order_id, at) == []
     assert kinds(engine, order_id, now + timedelta(minutes=8)) == ["respond.band75"]
     assert audit.history("work_order", order_id)[-1]["action"] == "order.reminder.ack"

@@ -113,7 +113,7 @@ class OrderDetailScreen(ModalScreen):
             return
         app = self.app
         try:
-            orders.acknowledge(app.operator, app.clock.now(), self.order_id, [r.key for r in self.due])
+            orders.acknowledge(app.operator, app.clock.now(), self.order_id, keys=[r.key for r in self.due])
         except Refusal as exc:
             self.app.notify(explain(exc, app.config.tz), severity="error")
             return
