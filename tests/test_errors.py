@@ -81,8 +81,8 @@ def refusals(demo_site) -> dict[str, Refusal]:
     c2 = calls.add_call(r1, EARLY, category="repair", channel="phone", text="q", unit_code="1-101")
     calls.convert_to_order(r1, EARLY, engine, c2, sla_class="general_repair")
     catch("has_open", lambda: calls.convert_to_order(r1, NOW, engine, c2, sla_class="general_repair"))
-    keys.issue(g1, EARLY, tag="PR-02", holder_kind="staff", holder_name="张师傅")
-    catch("key_out", lambda: keys.issue(g2, NOW, tag="PR-02", holder_kind="staff", holder_name="李"))
+    keys.issue(g1, EARLY, engine, tag="PR-02", holder_kind="staff", holder_name="张师傅")
+    catch("key_out", lambda: keys.issue(g2, NOW, engine, tag="PR-02", holder_kind="staff", holder_name="李"))
     key_id = keys.find("PR-02").id
     keys.return_key(g1, EARLY + timedelta(minutes=30), key_id)
     catch("key_back", lambda: keys.return_key(g2, NOW, key_id))

@@ -161,7 +161,7 @@ def test_a_key_issue_and_return_store_what_was_meant(demo_site, clock, name, pur
                                                      holder_kind):
     g1 = people.find("G1")
     now = clock.now()
-    loan_id, refusal = attempt(keys.issue, g1, now, tag="PR-02", holder_kind=holder_kind, holder_name=name,
+    loan_id, refusal = attempt(keys.issue, g1, now, demo_site.sla_engine(), tag="PR-02", holder_kind=holder_kind, holder_name=name,
                                purpose=purpose, holder_company=company, holder_document=document,
                                due_at=now + timedelta(hours=1))
     if refusal:

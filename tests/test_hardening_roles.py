@@ -43,7 +43,7 @@ class Desk:
         return order_id
 
     def key_out(self, tag="PR-02") -> int:
-        loan = keys.issue(self.s1, self.now, tag=tag, holder_kind="staff", holder_name="张师傅",
+        loan = keys.issue(self.s1, self.now, self.engine, tag=tag, holder_kind="staff", holder_name="张师傅",
                           due_at=self.now + timedelta(hours=1))
         return db.KeyLoan.get_by_id(loan).key_id
 
@@ -85,7 +85,7 @@ def actions(d: Desk) -> dict:
                      lambda a, e: shifts.mark_done(a, now, e)),
         "shift.handover": (lambda: None, lambda a, _: shifts.sign_off(a, d.config, now, "去巡逻")),
         "shift.supervise": (d.handover, lambda a, h: shifts.supervise(a, now, h, "ok")),
-        "key.issue": (lambda: None, lambda a, _: keys.issue(a, now, tag="PR-03", holder_kind="staff",
+        "key.issue": (lambda: None, lambda a, _: keys.issue(a, now, d.engine, tag="PR-03", holder_kind="staff",
                                                            holder_name="张师傅", due_at=now + timedelta(hours=1))),
         "key.return": (d.key_out, lambda a, k: keys.return_key(a, now, k)),
         "key.report": (lambda: d.key_out("PR-04"), lambda a, k: keys.report(a, now, k, kind="lost", note="丢了")),
@@ -160,7 +160,8 @@ def test_only_a_supervisor_voids_an_order_already_dispatched(demo_site, clock, r
 def test_only_a_supervisor_authorises_a_master_key(demo_site, clock, role):
     authoriser = people.find(ROLES[role])
     now = clock.now()
-    issue = lambda: keys.issue(people.find("G1"), now, tag="MK-02", holder_kind="staff",  # noqa: E731
+    engine = demo_site.sla_engine()
+    issue = lambda: keys.issue(people.find("G1"), now, engine, tag="MK-02", holder_kind="staff",  # noqa: E731
                                holder_name="张师傅", due_at=now + timedelta(minutes=30), authorised_by=authoriser)
     if role in people.PERMISSIONS["key.authorise"]:
         issue()

@@ -60,10 +60,10 @@ def seed_small(config, now):
     shifts.add_entry(g1, config, now - timedelta(minutes=15), kind="incident", text="电梯困人 lift stuck, 2栋",
                      link="PR-01")
     # Keys: one overdue, one out and due later.
-    keys.issue(g1, now - timedelta(hours=3), tag="PR-01", holder_kind="contractor", holder_name="刘师傅",
+    keys.issue(g1, now - timedelta(hours=3), engine, tag="PR-01", holder_kind="contractor", holder_name="刘师傅",
                holder_company="美的", holder_document="ID 1234", due_at=now - timedelta(hours=1),
                authorised_by=s1)
-    keys.issue(g1, now - timedelta(minutes=30), tag="OF-01", holder_kind="staff", holder_name="Li Gong",
+    keys.issue(g1, now - timedelta(minutes=30), engine, tag="OF-01", holder_kind="staff", holder_name="Li Gong",
                due_at=now + timedelta(hours=2), authorised_by=s1)
     return {"S1": s1, "R1": r1, "G1": g1, "instruction": instruction, "incident": incident, "engine": engine}
 
