@@ -28,7 +28,7 @@ def main() -> int:
         text = line.strip()
         if not text:
             continue
-        calls.add_call_from_script(datetime.now(timezone.utc), "R1", phone="13900000000", caller="Writer",
+        calls.add_call_from_script("R1", datetime.now(timezone.utc), phone="13900000000", caller="Writer",
                                    unit_code="1-101", category="other", channel="phone", text=text)
         print(time.monotonic(), flush=True)
     db.close()

@@ -68,3 +68,12 @@ def history(entity: str, entity_id: int) -> list[dict]:
         {"id": e.id, "at": e.at, "actor_id": e.actor_id, "action": e.action, "data": json.loads(e.data)}
         for e in query
     ]
+
+
+def last_event(entity: str, entity_id: int, at: datetime | None = None) -> AuditEvent | None:
+    """The record's newest event (its newest at `at`, when given): who changed it, when, and how.
+    A refusal after a race names it."""
+    query = AuditEvent.select().where((AuditEvent.entity == entity) & (AuditEvent.entity_id == entity_id))
+    if at is not None:
+        query = query.where(AuditEvent.at == at)
+    return query.order_by(AuditEvent.id.desc()).first()

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from . import audit, db, fields
-from .db import AuditEvent, Call, Staff, Unit, WorkOrder
+from .db import Call, Staff, Unit, WorkOrder
 from .errors import Conflict
 from .i18n import _
+from .orders import OPEN_STATUSES, number
 from .people import InvalidInput, Operator, require
 from .text import clean
 
@@ -29,8 +30,6 @@ CHANNELS = ("phone", "walk_in", "intercom", "letter", "patrol", "staff")
 STATUSES = ("open", "ordered", "answered", "delivered", "closed", "void")
 # Categories a work order can come from.
 ORDER_CATEGORIES = ("repair", "complaint", "emergency", "inquiry")
-# Order statuses that count as "open" for the one-open-order-per-call rule.
-OPEN_ORDER_STATUSES = ("logged", "dispatched", "on_site", "done")
 MAX_NAME = 60
 INQUIRY_REPLY = timedelta(minutes=30)
 _PHONE = re.compile(r"\+?[0-9][0-9 \-]{2,19}")
@@ -39,8 +38,8 @@ _PHONE = re.compile(r"\+?[0-9][0-9 \-]{2,19}")
 class HasOpenOrder(Conflict):
     """The call already has an open work order: the UI opens that one instead."""
 
-    def __init__(self, message: str, order_id: int):
-        super().__init__(message)
+    def __init__(self, order_id: int):
+        super().__init__(_("Work order {number} is open for this call already."), number=number(order_id))
         self.order_id = order_id
 
 
@@ -186,9 +185,10 @@ def add_call(actor: Operator, now: datetime, *, phone: str = "", caller: str = "
 
 
 @db.writes
-def add_call_from_script(now: datetime, operator_code: str = "", **fields) -> int:
-    """`deskconsole call add`: the same validation as the form, as the named operator or the system.
-    One transaction: a refusal writes nothing, not even the system operator's record."""
+def add_call_from_script(operator_code: str, now: datetime, **fields) -> int:
+    """`deskconsole call add`: the same validation as the form, as the operator with this code or, for
+    "", the system (the code stands where the actor does). One transaction: a refusal writes
+    nothing, not even the system operator's record."""
     from . import people
     if clean(operator_code):
         actor = people.find(operator_code)
@@ -218,14 +218,15 @@ def _ago(then: datetime, now: datetime) -> str:
     return _("{n} h ago", n=minutes // 60)
 
 
-def _last_change(call_id: int, now: datetime) -> tuple[str, str]:
-    """Who changed the call last, and how long ago: for a refusal after a race."""
-    event = (AuditEvent.select().where((AuditEvent.entity == "call") & (AuditEvent.entity_id == call_id))
-             .order_by(AuditEvent.id.desc()).first())
+def _conflict(message: str, call_id: int, now: datetime, **values) -> Conflict:
+    """A refusal after a race: who changed the call last, when, what they did, and how long ago
+    ({who}, {ago} in the message)."""
+    event = audit.last_event("call", call_id)
     if event is None:
-        return "?", ""
+        return Conflict(message, who="?", ago="", **values)
     staff = Staff.get_or_none(Staff.id == event.actor_id) if event.actor_id else None
-    return (staff.code if staff else "?"), _ago(event.at, now)
+    return Conflict(message, by=staff.code if staff else "", by_name=staff.name if staff else "", at=event.at,
+                    did=event.action, ago=_ago(event.at, now), **values)
 
 
 def _get(call_id: int) -> Call:
@@ -242,12 +243,11 @@ def _conditional(call: Call, now: datetime, **changes) -> None:
                .where((Call.id == call.id) & (Call.status == call.status) & (Call.updated_at == call.updated_at))
                .execute())
     if not updated:
-        who, ago = _last_change(call.id, now)
-        raise Conflict(_("Someone changed this call first ({who}, {ago}): look at it again.", who=who, ago=ago))
+        raise _conflict(_("Someone changed this call first ({who}, {ago}): look at it again."), call.id, now)
 
 
 @db.writes
-def answer_inquiry(actor: Operator, now: datetime, call_id: int, answer: str) -> None:
+def answer_inquiry(actor: Operator, now: datetime, call_id: int, *, answer: str) -> None:
     """An inquiry's reply: the answer, who gave it and when. Its countdown stops."""
     require(actor, "call.answer")
     call = _get(call_id)
@@ -256,15 +256,14 @@ def answer_inquiry(actor: Operator, now: datetime, call_id: int, answer: str) ->
                                        category=_(call.category)))
     answer = fields.text(answer, "answer", _("Write down the answer that was given."))
     if call.status != "open":
-        who, ago = _last_change(call.id, now)
-        raise Conflict(_("This inquiry is {status} already ({who}, {ago}).", status=_(call.status), who=who, ago=ago))
+        raise _conflict(_("This inquiry is {status} already ({who}, {ago})."), call.id, now, status=_(call.status))
     _conditional(call, now, status="answered", answered_at=now, answered_by=actor.id, answer=answer)
     audit.record(actor, "call.answer", "call", call_id, now, before={"status": call.status},
                  after={"status": "answered", "answer": answer})
 
 
 @db.writes
-def deliver_message(actor: Operator, now: datetime, call_id: int, note: str = "") -> None:
+def deliver_message(actor: Operator, now: datetime, call_id: int, *, note: str = "") -> None:
     """A message handed to the person it was for: who delivered it and when."""
     require(actor, "call.deliver")
     call = _get(call_id)
@@ -273,8 +272,7 @@ def deliver_message(actor: Operator, now: datetime, call_id: int, note: str = ""
                                      category=_(call.category)))
     note = fields.text(note, "note")
     if call.status != "open":
-        who, ago = _last_change(call.id, now)
-        raise Conflict(_("This message is {status} already ({who}, {ago}).", status=_(call.status), who=who, ago=ago))
+        raise _conflict(_("This message is {status} already ({who}, {ago})."), call.id, now, status=_(call.status))
     _conditional(call, now, status="delivered", delivered_at=now, delivered_by=actor.id)
     audit.record(actor, "call.deliver", "call", call_id, now, before={"status": call.status},
                  after={"status": "delivered", "note": note})
@@ -291,8 +289,7 @@ def edit_call(actor: Operator, now: datetime, call_id: int, *, version: datetime
     if call.status == "void":
         raise Conflict(_("This call was voided: it cannot be edited."))
     if version is not None and call.updated_at != version:
-        who, ago = _last_change(call.id, now)
-        raise Conflict(_("Someone changed this call first ({who}, {ago}): look at it again.", who=who, ago=ago))
+        raise _conflict(_("Someone changed this call first ({who}, {ago}): look at it again."), call.id, now)
     fields = validate(phone=phone, caller=caller, unit_code=unit_code, category=category,
                       channel=channel, text=text)
     fields |= validate_message(fields["category"], message_for, message_from, callback_number)
@@ -308,17 +305,15 @@ def edit_call(actor: Operator, now: datetime, call_id: int, *, version: datetime
 
 
 @db.writes
-def void_call(actor: Operator, now: datetime, call_id: int, reason: str) -> None:
+def void_call(actor: Operator, now: datetime, call_id: int, *, reason: str) -> None:
     """A call entered by mistake: a supervisor voids it with a reason. Nothing is deleted."""
     require(actor, "call.void")
     reason = fields.text(reason, "reason", _("Say why the call is voided."))
     call = _get(call_id)
     if call.status == "void":
-        who, ago = _last_change(call.id, now)
-        raise Conflict(_("This call is void already ({who}, {ago}).", who=who, ago=ago))
+        raise _conflict(_("This call is void already ({who}, {ago})."), call.id, now)
     open_order = open_order_of(call_id)
     if open_order is not None:
-        from .orders import number
         raise InvalidInput("reason", _("Work order {number} came from this call: cancel it first.",
                                        number=number(open_order)))
     _conditional(call, now, status="void", void_reason=reason)
@@ -379,8 +374,9 @@ def propose_class(category: str, text: str) -> str:
 
 
 def open_order_of(call_id: int) -> int | None:
+    """The call's open order, by the one set of open statuses (a reopened order is open)."""
     order = (WorkOrder.select(WorkOrder.id)
-             .where((WorkOrder.call == call_id) & (WorkOrder.status.in_(OPEN_ORDER_STATUSES)))
+             .where((WorkOrder.call == call_id) & (WorkOrder.status.in_(OPEN_STATUSES)))
              .order_by(WorkOrder.id.desc()).first())
     return order.id if order else None
 
@@ -402,8 +398,7 @@ def convert_to_order(actor: Operator, now: datetime, engine, call_id: int, *, sl
             category=_(call.category)))
     existing = open_order_of(call_id)
     if existing is not None:
-        raise HasOpenOrder(_("Work order {number} is open for this call already.",
-                             number=orders.number(existing)), existing)
+        raise HasOpenOrder(existing)
     # Take the call first (a conditional update), so two consoles converting at once give one order.
     _conditional(call, now, status="ordered")
     order_id = orders.create_order(

@@ -16,6 +16,7 @@ from pathlib import Path
 import peewee as pw
 from playhouse.db_url import connect as connect_url
 
+from .errors import Refusal
 from .i18n import _
 
 database = pw.DatabaseProxy()
@@ -30,8 +31,13 @@ class SchemaError(RuntimeError):
     """The database cannot be used by this program (too new, or not a deskconsole database)."""
 
 
-class StoreError(RuntimeError):
-    """A write that could not be made (disk full, read-only, locked too long), said plainly."""
+class StoreError(Refusal, RuntimeError):
+    """A write that could not be made, said plainly; `kind` is read_only | disk_full | busy | refused
+    (with the driver's `error` text) | not_sqlite."""
+
+    def __init__(self, message: str, /, *, kind: str, **values):
+        super().__init__(message, **values)
+        self.kind = kind
 
 
 class UTCDateTimeField(pw.Field):
@@ -430,12 +436,12 @@ def _store_error(exc: Exception) -> StoreError:
     exc = _root_cause(exc)
     text = str(exc).lower()
     if "readonly" in text or "read-only" in text:
-        return StoreError(_("The database is read-only: nothing was saved. Tell the supervisor."))
+        return StoreError(_("The database is read-only: nothing was saved. Tell the supervisor."), kind="read_only")
     if "full" in text:
-        return StoreError(_("The disk is full: nothing was saved. Tell the supervisor."))
+        return StoreError(_("The disk is full: nothing was saved. Tell the supervisor."), kind="disk_full")
     if _is_busy(exc):
-        return StoreError(_("The database stayed busy too long: nothing was saved. Try again."))
-    return StoreError(_("The database refused the write: {error}", error=exc))
+        return StoreError(_("The database stayed busy too long: nothing was saved. Try again."), kind="busy")
+    return StoreError(_("The database refused the write: {error}"), kind="refused", error=str(exc))
 
 
 def writes(fn):
@@ -469,7 +475,8 @@ def backup(dest: Path) -> None:
     """SQLite's online backup: a consistent copy while other consoles write."""
     db = database.obj
     if not is_sqlite(db):
-        raise StoreError("backup copies SQLite databases; use your PostgreSQL tools for a server database")
+        raise StoreError("backup copies SQLite databases; use your PostgreSQL tools for a server database",
+                         kind="not_sqlite")
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     _create_private_file(dest)

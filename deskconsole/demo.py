@@ -84,9 +84,9 @@ def seed(config: Config, now: datetime, *, seed: int = 2026, days: int = 30, cal
     start = now - timedelta(days=days)
     _units(start)
     code, name, _role = DEMO_STAFF[0]
-    staff = {code: people.create_first_supervisor(code, name, DEMO_PIN, start)}
+    staff = {code: people.create_first_supervisor(start, code=code, name=name, pin=DEMO_PIN)}
     for code, name, role in DEMO_STAFF[1:]:
-        staff[code] = people.create_staff(staff["S1"], code, name, role, DEMO_PIN, start)
+        staff[code] = people.create_staff(staff["S1"], start, code=code, name=name, role=role, pin=DEMO_PIN)
     unit_codes = [u.code for u in Unit.select(Unit.code).order_by(Unit.id)]
     phones = {}
 
@@ -121,7 +121,7 @@ def seed(config: Config, now: datetime, *, seed: int = 2026, days: int = 30, cal
         if step < 0.3:
             orders.arrive(staff["G1"], at + age * 0.4, order_id)
 
-    _keys(rng, staff, now, key_count, unit_codes)
+    _keys(rng, engine, staff, now, key_count, unit_codes)
 
     for i, (kind, text) in enumerate([
         ("note", "夜班巡逻正常 Night patrol normal"), ("patrol", "2栋地下车库积水 standing water, B2"),
@@ -198,7 +198,7 @@ def _units(at: datetime) -> None:
     audit.record(None, "unit.import", "unit", None, at, after={"count": count})
 
 
-def _keys(rng: random.Random, staff: dict, now: datetime, key_count: int, unit_codes: list[str]) -> None:
+def _keys(rng: random.Random, engine, staff: dict, now: datetime, key_count: int, unit_codes: list[str]) -> None:
     specs = list(KEY_SET)
     spare_units = [u for u in Unit.select().where(Unit.handed_over == False).order_by(Unit.code)]  # noqa: E712
     for unit in spare_units[: key_count - len(specs)]:
@@ -217,6 +217,6 @@ def _keys(rng: random.Random, staff: dict, now: datetime, key_count: int, unit_c
         due = issued + timedelta(hours=rng.choice([1, 2, 8]))
         if due <= issued:
             continue
-        keys.issue(staff["G1"], issued, tag=tag, holder_kind=kind, holder_name=name, holder_company=company,
+        keys.issue(staff["G1"], issued, engine, tag=tag, holder_kind=kind, holder_name=name, holder_company=company,
                    holder_document=extra if kind == "contractor" else "", holder_unit=extra if kind == "owner" else "",
                    due_at=due, purpose="维修 repair", authorised_by=staff["S1"])

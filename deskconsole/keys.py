@@ -15,17 +15,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import peewee as pw
 
 from . import audit, db, fields, people
-from .config import Config
 from .db import Key, KeyLoan, KeyReport, Staff, Unit, WorkOrder
 from .errors import SignOnError
 from .i18n import _
 from .people import InvalidInput, Operator, require
 from .text import clean
 from .timefmt import local
+
+if TYPE_CHECKING:  # sla loads the holiday calendars: only the console and the writes that need it do
+    from .sla import SlaEngine
 
 KINDS = ("unit_spare", "plant_room", "office", "common_area", "master")
 HOLDER_KINDS = ("staff", "contractor", "owner")
@@ -47,7 +50,6 @@ HOLDER_LOAN_LENGTH = {"contractor": timedelta(hours=8)}
 ORDER_FINISHED = ("done", "closed")
 MAX_NOTE = 500
 _TAG = re.compile(r"[A-Z0-9][A-Z0-9\-]{0,15}")
-_DEFAULT_SITE = Config(db_url="")
 
 
 @dataclass(frozen=True)
@@ -265,8 +267,9 @@ def history(key_id: int) -> KeyHistory | None:
 
 # --- due times ---------------------------------------------------------------------------
 
-def next_morning(after: datetime, config: Config | None = None) -> datetime:
-    """The first office opening (office_start, site time) after `after`, on any day of the week.
+def next_morning(after: datetime, engine: SlaEngine) -> datetime:
+    """The first office opening (the site's office hours start, site time) after `after`, on any day
+    of the week (the site's SLA engine knows its zone and office hours).
 
     "Overnight" is defined against it: a loan is overnight when it is due back after the next
     morning's opening, i.e. the key stays out across the moment the day shift takes the desk over.
@@ -274,38 +277,38 @@ def next_morning(after: datetime, config: Config | None = None) -> datetime:
     (an emergency repair at 23:00 is not overnight); a key kept past the morning is, and so is one
     issued at 16:00 and due back tomorrow at 09:00. Weekends count too: a night is a night.
     """
-    site = config or _DEFAULT_SITE
-    here = after.astimezone(site.tz)
-    opening = datetime.combine(here.date(), site.office_start, site.tz)
+    tz, start = engine.tz, engine.office_hours.start
+    here = after.astimezone(tz)
+    opening = datetime.combine(here.date(), start, tz)
     if opening <= here:
-        opening = datetime.combine(here.date() + timedelta(days=1), site.office_start, site.tz)
+        opening = datetime.combine(here.date() + timedelta(days=1), start, tz)
     return opening.astimezone(after.tzinfo)
 
 
-def is_overnight(issued_at: datetime, due_at: datetime, config: Config | None = None) -> bool:
-    return due_at > next_morning(issued_at, config)
+def is_overnight(issued_at: datetime, due_at: datetime, engine: SlaEngine) -> bool:
+    return due_at > next_morning(issued_at, engine)
 
 
 def loan_length(kind: str, holder_kind: str = "") -> timedelta:
     return HOLDER_LOAN_LENGTH.get(holder_kind) or LOAN_LENGTH.get(kind, timedelta(hours=2))
 
 
-def default_due(kind: str, holder_kind: str, now: datetime, config: Config | None = None) -> datetime:
+def default_due(kind: str, holder_kind: str, now: datetime, engine: SlaEngine) -> datetime:
     """Now plus the type's loan length, but never overnight: at the latest the next morning."""
-    return min(now + loan_length(kind, holder_kind), next_morning(now, config))
+    return min(now + loan_length(kind, holder_kind), next_morning(now, engine))
 
 
-def parse_due(text: str, now: datetime, config: Config | None = None) -> datetime:
+def parse_due(text: str, now: datetime, engine: SlaEngine) -> datetime:
     """A due time as the desk types it, in site time: "18:30" (the next 18:30), "11-25 09:00",
     "2026-11-25 09:00", or a length from now: "2h", "90m", "1h30m"."""
-    site = config or _DEFAULT_SITE
+    tz = engine.tz
     text = clean(text).lower().replace("：", ":")
     if not text:
         raise InvalidInput("due", _("Say when the key is due back, like 18:30 or 2h."))
     span = re.fullmatch(r"\+?(?:(\d{1,3})\s*h)?\s*(?:(\d{1,4})\s*m(?:in)?)?", text)
     if span and (span.group(1) or span.group(2)):
         return now + timedelta(hours=int(span.group(1) or 0), minutes=int(span.group(2) or 0))
-    here = now.astimezone(site.tz)
+    here = now.astimezone(tz)
     for pattern, fmt in ((r"\d{1,2}:\d{2}", "%H:%M"), (r"\d{1,2}-\d{1,2} \d{1,2}:\d{2}", "%m-%d %H:%M"),
                          (r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}", "%Y-%m-%d %H:%M")):
         if re.fullmatch(pattern, text):
@@ -314,31 +317,30 @@ def parse_due(text: str, now: datetime, config: Config | None = None) -> datetim
             except ValueError:
                 break
             if fmt == "%H:%M":
-                when = datetime.combine(here.date(), parsed.time(), site.tz)
+                when = datetime.combine(here.date(), parsed.time(), tz)
                 if when <= here:
                     when += timedelta(days=1)
             elif fmt == "%m-%d %H:%M":
-                when = parsed.replace(year=here.year, tzinfo=site.tz)
+                when = parsed.replace(year=here.year, tzinfo=tz)
                 if when < here - timedelta(days=180):
                     when = when.replace(year=here.year + 1)
             else:
-                when = parsed.replace(tzinfo=site.tz)
+                when = parsed.replace(tzinfo=tz)
             return when.astimezone(now.tzinfo)
     raise InvalidInput("due", _("A due time is like 18:30, 11-25 09:00 or 2h."))
 
 
 def why_supervisor(key: KeyInfo, issued_at: datetime, due_at: datetime | None,
-                   config: Config | None = None) -> str:
+                   engine: SlaEngine) -> str:
     """Why this loan needs a supervisor's authorisation at the console, or "" when it does not."""
     if key.kind == "master":
         return _("{tag} is a master key: a supervisor must authorise it here with code and PIN.", tag=key.tag)
     if key.kind == "unit_spare":
         return _("{tag} is an owner's unit key: a supervisor must authorise it here with code and PIN.",
                  tag=key.tag)
-    if due_at is not None and is_overnight(issued_at, due_at, config):
-        site = config or _DEFAULT_SITE
+    if due_at is not None and is_overnight(issued_at, due_at, engine):
         return _("Due back after {time} the next morning is overnight: a supervisor must authorise it here with code and PIN.",
-                 time=local(next_morning(issued_at, config), site.tz, "HH:mm"))
+                 time=local(next_morning(issued_at, engine), engine.tz, "HH:mm"))
     return ""
 
 
@@ -383,10 +385,10 @@ def _order_id(text: str) -> int | None:
 # --- writes ------------------------------------------------------------------------------
 
 @db.writes
-def issue(actor: Operator, now: datetime, *, tag: str, holder_kind: str, holder_name: str,
+def issue(actor: Operator, now: datetime, engine: SlaEngine, *, tag: str, holder_kind: str, holder_name: str,
           due_at: datetime | None = None, purpose: str = "", holder_company: str = "", holder_document: str = "",
           holder_unit: str = "", authorised_by: Operator | None = None, authorised_name: str = "",
-          order: str | int | None = None, config: Config | None = None) -> int:
+          order: str | int | None = None) -> int:
     """Give a key to a named person; returns the loan id. `authorised_by` is a supervisor checked
     with `authorise` (required for master and unit keys and for overnight loans)."""
     require(actor, "key.issue")
@@ -423,13 +425,13 @@ def issue(actor: Operator, now: datetime, *, tag: str, holder_kind: str, holder_
             raise InvalidInput("holder_unit", _("An owner or tenant: give their unit, like 1-1203."))
     order_id = _order_id(order)
     if due_at is None:
-        due_at = default_due(key.kind, holder_kind, now, config)
+        due_at = default_due(key.kind, holder_kind, now, engine)
     if due_at <= now:
         raise InvalidInput("due", _("The key must be due back after now."))
     if due_at > now + timedelta(days=14):
         raise InvalidInput("due", _("A key goes out for at most two weeks."))
     info = KeyInfo(key.id, key.tag, key.label, key.opens, key.kind, "", key.hook, key.copies, key.status)
-    reason = why_supervisor(info, now, due_at, config)
+    reason = why_supervisor(info, now, due_at, engine)
     if reason and not _is_supervisor(authorised_by):
         raise InvalidInput("auth_code", reason)
     authorised_name = clean(authorised_name)
@@ -437,9 +439,8 @@ def issue(actor: Operator, now: datetime, *, tag: str, holder_kind: str, holder_
     if not updated:
         loan = KeyLoan.get_or_none((KeyLoan.key == key.id) & KeyLoan.returned_at.is_null())
         if loan is not None:
-            site = config or _DEFAULT_SITE
-            raise InvalidInput("tag", _("Key {tag} is out already, with {holder} since {time}.", tag=key.tag,
-                                        holder=loan.holder_name, time=local(loan.issued_at, site.tz)))
+            raise InvalidInput("tag", _("Key {tag} is out already, with {holder} since {time}."), tag=key.tag,
+                               holder=loan.holder_name, time=loan.issued_at)
         raise InvalidInput("tag", _("Key {tag} is not on the board ({status}).", tag=key.tag,
                                     status=_(key.status)))
     loan = KeyLoan.create(
@@ -448,7 +449,7 @@ def issue(actor: Operator, now: datetime, *, tag: str, holder_kind: str, holder_
         holder_document=document, purpose=clean(purpose, multiline=True)[:MAX_NOTE], order=order_id,
         due_at=due_at, authorised_by=authorised_by.id if authorised_by else None,
         authorised_name="" if authorised_by else authorised_name,
-        overnight=is_overnight(now, due_at, config),
+        overnight=is_overnight(now, due_at, engine),
     )
     audit.record(actor, "key.issue", "key", key.id, now, before={"status": "board"}, after={
         "status": "out", "loan": loan.id, "holder": holder_name, "holder_kind": holder_kind, "due_at": due_at,
@@ -457,8 +458,7 @@ def issue(actor: Operator, now: datetime, *, tag: str, holder_kind: str, holder_
 
 
 @db.writes
-def return_key(actor: Operator, now: datetime, key_id: int, *, condition: str = "fine", note: str = "",
-               config: Config | None = None) -> None:
+def return_key(actor: Operator, now: datetime, key_id: int, *, condition: str = "fine", note: str = "") -> None:
     """The key is back, received by `actor`. Only once: a second return is refused with who and when."""
     require(actor, "key.return")
     if condition not in CONDITIONS:
@@ -474,15 +474,14 @@ def return_key(actor: Operator, now: datetime, key_id: int, *, condition: str = 
         returned = (KeyLoan.update(returned_at=now, received_by=actor.id, condition=condition, note=note)
                     .where((KeyLoan.id == loan.id) & KeyLoan.returned_at.is_null()).execute())
     if not returned:
-        site = config or _DEFAULT_SITE
         last = (KeyLoan.select(KeyLoan, Staff.code.alias("receiver"))
                 .join(Staff, pw.JOIN.LEFT_OUTER, on=(KeyLoan.received_by == Staff.id))
                 .where(KeyLoan.key == key_id).order_by(KeyLoan.returned_at.desc()).dicts().first())
         if last is None or last["returned_at"] is None:
             key = Key.get_or_none(Key.id == key_id)
             raise InvalidInput("key", _("This key is not out ({status}).", status=_(key.status) if key else "?"))
-        raise InvalidInput("key", _("This key was returned already (received by {who} at {time}).",
-                                    who=last["receiver"] or "?", time=local(last["returned_at"], site.tz)))
+        raise InvalidInput("key", _("This key was returned already (received by {who} at {time})."),
+                           who=last["receiver"] or "?", time=last["returned_at"])
     status = "board" if condition == "fine" else "broken"
     Key.update(status=status).where((Key.id == key_id) & (Key.status == "out")).execute()
     if condition == "damaged":

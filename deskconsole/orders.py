@@ -25,7 +25,6 @@ from .errors import Conflict
 from .i18n import _, label
 from .people import InvalidInput, Operator, may, require
 from .text import clean
-from .timefmt import local
 
 DEPARTMENTS = ("engineering", "security", "cleaning", "landscaping", "customer_service", "contractor")
 OPEN_STATUSES = ("logged", "dispatched", "on_site", "done", "reopened")
@@ -120,13 +119,6 @@ def _tzinfo(tz):
     if tz is None:
         return timezone.utc
     return ZoneInfo(tz) if isinstance(tz, str) else tz
-
-
-def _hhmm(dt: datetime | None, tz) -> str:
-    if dt is None:
-        return "?"
-    text = local(dt, _tzinfo(tz), "HH:mm")
-    return text if tz is not None else text + " UTC"
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -298,7 +290,7 @@ def next_change(rows: list[OrderRow], now: datetime) -> datetime | None:
 
 
 @db.writes
-def acknowledge(actor: Operator, now: datetime, order_id: int, keys: list[str]) -> int:
+def acknowledge(actor: Operator, now: datetime, order_id: int, *, keys: list[str]) -> int:
     """Record that the desk has seen (and acted on) these reminders: they stop showing.
     Returns how many were new; one acknowledged at another console already is not an error."""
     require(actor, "reminder.ack")
@@ -419,16 +411,29 @@ def _get(order_id: int) -> WorkOrder:
     return order
 
 
-def _refusal(order_id: int, to_status: str, tz) -> Conflict:
+def _conflict(message: str, order: WorkOrder, by_id: int | None, at: datetime | None, **values) -> Conflict:
+    """Another console changed the order first: who (`by_id`) at `at`, and what they did then."""
+    staff = Staff.get_or_none(Staff.id == by_id) if by_id else None
+    event = audit.last_event("work_order", order.id, at) if at is not None else None
+    return Conflict(message, by=staff.code if staff else "", by_name=staff.name if staff else "", at=at,
+                    did=event.action if event else "", number=number(order.id), **values)
+
+
+def _changed_first(message: str, order_id: int, **values) -> Conflict:
+    """A Conflict naming the last change of the order as it is now."""
+    current = _get(order_id)
+    return _conflict(message, current, current.updated_by_id, current.updated_at, **values)
+
+
+def _refusal(order_id: int, to_status: str) -> Conflict:
     """Why a conditional update changed nothing: the order as it is now, who made it so, when."""
     current = _get(order_id)
-    who = current.updated_by.code if current.updated_by_id else "?"
-    values = dict(number=number(order_id), status=label(current.status), who=who,
-                  time=_hhmm(current.updated_at, tz))
     side_path = to_status in ("cancelled", "returned")   # refused because the order moved on
     if side_path or _RANK.get(current.status, 0) >= _RANK.get(to_status, 0) or _RANK.get(current.status) == 4:
-        return Conflict(_("{number} is already {status} (by {who} at {time}).", **values))
-    return Conflict(_("{number} is still {status} (by {who} at {time}): not possible yet.", **values))
+        message = _("{number} is already {status} (by {who} at {time}).")
+    else:
+        message = _("{number} is still {status} (by {who} at {time}): not possible yet.")
+    return _conflict(message, current, current.updated_by_id, current.updated_at, status=label(current.status))
 
 
 def _audit_value(value):
@@ -437,7 +442,7 @@ def _audit_value(value):
 
 @db.writes
 def _transition(actor: Operator, now: datetime, order_id: int, action: str, from_statuses: tuple[str, ...],
-                to_status: str, *, tz=None, note: dict | None = None, **changes) -> None:
+                to_status: str, *, note: dict | None = None, **changes) -> None:
     """A conditional update: it only happens if the order is still in one of `from_statuses`, so two
     consoles acting at once give one success and one clear refusal."""
     require(actor, action)
@@ -445,7 +450,7 @@ def _transition(actor: Operator, now: datetime, order_id: int, action: str, from
     updated = (WorkOrder.update(status=to_status, updated_at=now, updated_by=actor.id, **changes)
                .where((WorkOrder.id == order_id) & (WorkOrder.status.in_(from_statuses))).execute())
     if not updated:
-        raise _refusal(order_id, to_status, tz)
+        raise _refusal(order_id, to_status)
     after = {"status": to_status}
     after.update({k: v for k, v in changes.items() if not isinstance(v, pw.Node)})
     audit.record(actor, action, "work_order", order_id, now,
@@ -453,7 +458,7 @@ def _transition(actor: Operator, now: datetime, order_id: int, action: str, from
 
 
 def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, assignee: str = "",
-             booked_visit_at: datetime | None = None, tz=None) -> None:
+             booked_visit_at: datetime | None = None) -> None:
     """Send the order to a department (and a person), with the visit time booked with the owner."""
     require(actor, "order.dispatch")
     if department not in DEPARTMENTS:
@@ -463,21 +468,21 @@ def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, 
         raise InvalidInput("assignee", _("A name is at most {n} characters.", n=60))
     if booked_visit_at is not None and booked_visit_at < now - timedelta(minutes=1):
         raise InvalidInput("booked", _("The visit time has passed: book a time to come."))
-    _transition(actor, now, order_id, "order.dispatch", ("logged", "reopened"), "dispatched", tz=tz,
+    _transition(actor, now, order_id, "order.dispatch", ("logged", "reopened"), "dispatched",
                 department=department, assignee=assignee, dispatched_at=now, dispatched_by=actor.id,
                 booked_visit_at=booked_visit_at)
 
 
-def arrive(actor: Operator, now: datetime, order_id: int, *, tz=None) -> None:
+def arrive(actor: Operator, now: datetime, order_id: int) -> None:
     """Someone is on site: the respond clock stops (the first arrival counts)."""
     stamp = WorkOrder.responded_at.db_value(now)
-    _transition(actor, now, order_id, "order.arrive", ("logged", "dispatched", "reopened"), "on_site", tz=tz,
+    _transition(actor, now, order_id, "order.arrive", ("logged", "dispatched", "reopened"), "on_site",
                 note={"arrived_at": now},
                 responded_at=pw.fn.COALESCE(WorkOrder.responded_at, stamp))
 
 
 def complete(actor: Operator, now: datetime, order_id: int, *, work_done: str, materials: str = "",
-             hours=None, fee=None, tz=None) -> None:
+             hours=None, fee=None) -> None:
     """The work is done: what was done, with what, how long, and the fee of chargeable work."""
     require(actor, "order.complete")
     order = _get(order_id)
@@ -490,13 +495,12 @@ def complete(actor: Operator, now: datetime, order_id: int, *, work_done: str, m
             fee_value = order.fee_agreed
     elif fee_value:
         raise InvalidInput("fee", _("This order is free of charge: leave the fee empty."))
-    _transition(actor, now, order_id, "order.complete", ("on_site",), "done", tz=tz,
+    _transition(actor, now, order_id, "order.complete", ("on_site",), "done",
                 work_done=work_done, materials=materials, hours=hours_value, fee=fee_value, done_at=now,
                 pending="", pending_until=None, pending_first_approval=None)
 
 
-def callback(actor: Operator, now: datetime, engine, order_id: int, *, satisfied: bool, note: str = "",
-             tz=None) -> str:
+def callback(actor: Operator, now: datetime, engine, order_id: int, *, satisfied: bool, note: str = "") -> str:
     """The call-back (回访): satisfied closes the order; not satisfied reopens it with a new resolve
     clock. Returns the new status."""
     require(actor, "order.callback")
@@ -504,19 +508,19 @@ def callback(actor: Operator, now: datetime, engine, order_id: int, *, satisfied
     note = fields.text(note, "note", None if satisfied else _("Write down what the owner said."))
     common = dict(callback_at=now, callback_by=actor.id, satisfied=bool(satisfied))
     if satisfied:
-        _transition(actor, now, order_id, "order.callback", ("done",), "closed", tz=tz,
+        _transition(actor, now, order_id, "order.callback", ("done",), "closed",
                     note={"satisfied": True, "note": note}, closed_at=now, **common)
         return "closed"
     cls = engine.catalogue.get(order.sla_class)
     resolve_due = engine.add(now, cls.resolve) if cls and cls.resolve else None
-    _transition(actor, now, order_id, "order.callback", ("done",), "reopened", tz=tz,
+    _transition(actor, now, order_id, "order.callback", ("done",), "reopened",
                 note={"satisfied": False, "note": note, "old_resolve_due_at": order.resolve_due_at},
                 resolve_started_at=now, resolve_due_at=resolve_due, reopen_count=WorkOrder.reopen_count + 1,
                 **common)
     return "reopened"
 
 
-def cancel(actor: Operator, now: datetime, order_id: int, *, reason: str, tz=None) -> None:
+def cancel(actor: Operator, now: datetime, order_id: int, *, reason: str) -> None:
     """Cancel an order (the owner withdrew it, a duplicate ...). The desk cancels what nobody has
     been sent to yet; once dispatched, only a supervisor voids it."""
     reason = fields.text(reason, "reason", _("Say why the order is cancelled."))
@@ -524,12 +528,12 @@ def cancel(actor: Operator, now: datetime, order_id: int, *, reason: str, tz=Non
         action, statuses = "order.void", ("logged", "reopened", "dispatched", "on_site")
     else:
         action, statuses = "order.cancel", ("logged", "reopened")
-    _transition(actor, now, order_id, action, statuses, "cancelled", tz=tz, note={"reason": reason},
+    _transition(actor, now, order_id, action, statuses, "cancelled", note={"reason": reason},
                 end_reason=reason, closed_at=now, pending="", pending_until=None, pending_first_approval=None)
 
 
 @db.writes
-def _set_pending(actor: Operator, now: datetime, order_id: int, action: str, kind: str, tz, data: dict,
+def _set_pending(actor: Operator, now: datetime, order_id: int, action: str, kind: str, data: dict,
                  **fields) -> None:
     require(actor, action)
     before = _get(order_id)
@@ -540,15 +544,14 @@ def _set_pending(actor: Operator, now: datetime, order_id: int, action: str, kin
     if not updated:
         current = _get(order_id)
         if current.status in _RESOLVING:
-            raise Conflict(_("{number} already has a request waiting for a supervisor (by {who} at {time}).",
-                             number=number(order_id), who=current.pending_by.code if current.pending_by_id else "?",
-                             time=_hhmm(current.pending_at, tz)))
-        raise _refusal(order_id, "done", tz)
+            raise _conflict(_("{number} already has a request waiting for a supervisor (by {who} at {time})."),
+                            current, current.pending_by_id, current.pending_at)
+        raise _refusal(order_id, "done")
     audit.record(actor, action, "work_order", order_id, now, before={"status": before.status}, **data)
 
 
 def request_extension(actor: Operator, now: datetime, order_id: int, *, until: datetime | None, reason: str,
-                      owner_caused: bool = False, owner_consent: bool = False, tz=None) -> None:
+                      owner_caused: bool = False, owner_consent: bool = False) -> None:
     """Ask for more time. A supervisor approves; an extension the owner caused needs the owner's consent."""
     require(actor, "order.extend.request")
     order = _get(order_id)
@@ -556,12 +559,12 @@ def request_extension(actor: Operator, now: datetime, order_id: int, *, until: d
         raise InvalidInput("until", _("Give the new deadline."))
     current = order.resolve_due_at or order.respond_due_at
     if until <= now or (current is not None and until <= current):
-        raise InvalidInput("until", _("The new deadline must be later than the present one ({time}).",
-                                      time=local(current or now, _tzinfo(tz), "YYYY-MM-DD HH:mm")))
+        raise InvalidInput("until", _("The new deadline must be later than the present one ({time})."),
+                           time=current or now, time_format="YYYY-MM-DD HH:mm")
     reason = fields.text(reason, "reason", _("Say why more time is needed."))
     if owner_caused and not owner_consent:
         raise InvalidInput("owner_consent", _("The owner caused the delay: record the owner's consent first."))
-    _set_pending(actor, now, order_id, "order.extend.request", "extension", tz,
+    _set_pending(actor, now, order_id, "order.extend.request", "extension",
                  {"until": until, "current_due_at": current, "reason": reason,
                   "owner_caused": bool(owner_caused), "owner_consent": bool(owner_consent)},
                  pending_until=until, pending_reason=reason, pending_owner_caused=bool(owner_caused),
@@ -569,16 +572,15 @@ def request_extension(actor: Operator, now: datetime, order_id: int, *, until: d
 
 
 @db.writes
-def approve_extension(actor: Operator, now: datetime, order_id: int, *, tz=None) -> str:
+def approve_extension(actor: Operator, now: datetime, order_id: int) -> str:
     """A supervisor approves the waiting extension: the new deadline is stored, the old one stays in the
     history. Beyond two weeks the first approval is a supervisor's and a second supervisor signs for
     the director. Returns "approved" or "needs_director"."""
     require(actor, "order.extend.approve")
     order = _get(order_id)
     if order.pending != "extension" or order.status not in _RESOLVING:
-        raise Conflict(_("{number} has no extension waiting (last change by {who} at {time}).",
-                         number=number(order_id), who=order.updated_by.code if order.updated_by_id else "?",
-                         time=_hhmm(order.updated_at, tz)))
+        raise _conflict(_("{number} has no extension waiting (last change by {who} at {time})."),
+                        order, order.updated_by_id, order.updated_at)
     old_due = order.resolve_due_at or order.respond_due_at
     long = old_due is not None and order.pending_until - old_due > SUPERVISOR_EXTENSION_LIMIT
     same = (WorkOrder.id == order_id) & (WorkOrder.pending == "extension") & WorkOrder.status.in_(_RESOLVING)
@@ -586,7 +588,7 @@ def approve_extension(actor: Operator, now: datetime, order_id: int, *, tz=None)
         updated = (WorkOrder.update(pending_first_approval=actor.id, updated_at=now, updated_by=actor.id)
                    .where(same & WorkOrder.pending_first_approval.is_null()).execute())
         if not updated:
-            raise Conflict(_("{number} was signed at another console just now: look again.", number=number(order_id)))
+            raise _changed_first(_("{number} was signed at another console just now: look again."), order_id)
         audit.record(actor, "order.extend.approve", "work_order", order_id, now, signed_as="supervisor",
                      until=order.pending_until, complete=False)
         return "needs_director"
@@ -601,7 +603,7 @@ def approve_extension(actor: Operator, now: datetime, order_id: int, *, tz=None)
     first = order.pending_first_approval_id
     condition = same & (WorkOrder.pending_first_approval == first if first else WorkOrder.pending_first_approval.is_null())
     if not WorkOrder.update(**changes).where(condition).execute():
-        raise Conflict(_("{number} was signed at another console just now: look again.", number=number(order_id)))
+        raise _changed_first(_("{number} was signed at another console just now: look again."), order_id)
     audit.record(actor, "order.extend.approve", "work_order", order_id, now,
                  signed_as="director" if long else "supervisor", complete=True,
                  before={"resolve_due_at": old_due}, after={"resolve_due_at": order.pending_until},
@@ -612,63 +614,61 @@ def approve_extension(actor: Operator, now: datetime, order_id: int, *, tz=None)
 
 
 @db.writes
-def refuse_request(actor: Operator, now: datetime, order_id: int, *, reason: str = "", tz=None) -> None:
+def refuse_request(actor: Operator, now: datetime, order_id: int, *, reason: str = "") -> None:
     """A supervisor refuses the waiting extension or return: the order goes on as before."""
     order = _get(order_id)
     if not order.pending:
-        raise Conflict(_("{number} has no request waiting (last change by {who} at {time}).",
-                         number=number(order_id), who=order.updated_by.code if order.updated_by_id else "?",
-                         time=_hhmm(order.updated_at, tz)))
+        raise _conflict(_("{number} has no request waiting (last change by {who} at {time})."),
+                        order, order.updated_by_id, order.updated_at)
     require(actor, "order.extend.approve" if order.pending == "extension" else "order.return.approve")
     reason = fields.text(reason, "reason")
     updated = (WorkOrder.update(pending="", pending_until=None, pending_first_approval=None,
                                 updated_at=now, updated_by=actor.id)
                .where((WorkOrder.id == order_id) & (WorkOrder.pending == order.pending)).execute())
     if not updated:
-        raise Conflict(_("{number} was signed at another console just now: look again.", number=number(order_id)))
+        raise _changed_first(_("{number} was signed at another console just now: look again."), order_id)
     audit.record(actor, f"order.{order.pending}.refuse", "work_order", order_id, now, reason=reason)
 
 
-def return_order(actor: Operator, now: datetime, order_id: int, *, reason: str, tz=None) -> str:
+def return_order(actor: Operator, now: datetime, order_id: int, *, reason: str) -> str:
     """The work cannot be done (退单). A supervisor's return takes effect with their sign-off; anyone
     else's waits for one. Returns "returned" or "requested"."""
     reason = fields.text(reason, "reason", _("Say why the work cannot be done."))
     if may(actor, "order.return.approve"):
-        _transition(actor, now, order_id, "order.return.approve", _RESOLVING, "returned", tz=tz,
+        _transition(actor, now, order_id, "order.return.approve", _RESOLVING, "returned",
                     note={"reason": reason, "signed_off_by": actor.code}, end_reason=reason,
                     signed_off_by=actor.id, closed_at=now, pending="", pending_until=None,
                     pending_first_approval=None)
         return "returned"
-    _set_pending(actor, now, order_id, "order.return.request", "return", tz, {"reason": reason},
+    _set_pending(actor, now, order_id, "order.return.request", "return", {"reason": reason},
                  pending_reason=reason, pending_until=None)
     return "requested"
 
 
-def approve_return(actor: Operator, now: datetime, order_id: int, *, tz=None) -> None:
+def approve_return(actor: Operator, now: datetime, order_id: int) -> None:
     """A supervisor signs the waiting return."""
     require(actor, "order.return.approve")
     order = _get(order_id)
     if order.pending != "return":
-        raise Conflict(_("{number} has no return waiting (last change by {who} at {time}).",
-                         number=number(order_id), who=order.updated_by.code if order.updated_by_id else "?",
-                         time=_hhmm(order.updated_at, tz)))
-    _approve_return(actor, now, order_id, order.pending_reason, tz)
+        raise _conflict(_("{number} has no return waiting (last change by {who} at {time})."),
+                        order, order.updated_by_id, order.updated_at)
+    _approve_return(actor, now, order_id, order.pending_reason)
 
 
 @db.writes
-def _approve_return(actor, now, order_id, reason, tz) -> None:
+def _approve_return(actor, now, order_id, reason) -> None:
     updated = (WorkOrder.update(status="returned", end_reason=reason, signed_off_by=actor.id, closed_at=now,
                                 pending="", updated_at=now, updated_by=actor.id)
                .where((WorkOrder.id == order_id) & (WorkOrder.pending == "return")
                       & WorkOrder.status.in_(_RESOLVING)).execute())
     if not updated:
-        raise _refusal(order_id, "returned", tz)
+        raise _refusal(order_id, "returned")
     audit.record(actor, "order.return.approve", "work_order", order_id, now,
                  after={"status": "returned"}, reason=reason, signed_off_by=actor.code)
 
 
 @db.writes
-def add_note(actor: Operator, now: datetime, order_id: int, text: str) -> None:
+def add_note(actor: Operator, now: datetime, order_id: int, *, text: str) -> None:
     """A note on the order's history (what the technician said, a second call from the owner ...)."""
     require(actor, "order.note")
     _get(order_id)

@@ -76,7 +76,7 @@ def may(operator: Operator, action: str) -> bool:
 
 def require(operator: Operator, action: str) -> None:
     if not may(operator, action):
-        raise PermissionDenied(_("A {role} may not do this ({action}).", role=_(operator.role), action=action))
+        raise PermissionDenied(operator.role, action)
 
 
 # --- PINs --------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def has_staff() -> bool:
     return Staff.select().where(Staff.role != "system").exists()
 
 
-def _create(code: str, name: str, role: str, pin: str, now: datetime, actor: Operator | None) -> Operator:
+def _create(actor: Operator | None, now: datetime, *, code: str, name: str, role: str, pin: str) -> Operator:
     code = check_code_format(code)
     name = clean(name)
     if not name:
@@ -138,17 +138,17 @@ def _create(code: str, name: str, role: str, pin: str, now: datetime, actor: Ope
 
 
 @db.writes
-def create_first_supervisor(code: str, name: str, pin: str, now: datetime) -> Operator:
-    """Only on a database with no staff yet: the person who sets the desk up."""
+def create_first_supervisor(now: datetime, *, code: str, name: str, pin: str) -> Operator:
+    """Only on a database with no staff yet: the person who sets the desk up (no one acts before)."""
     if has_staff():
         raise SignOnError(_("This database has staff already: sign on instead."))
-    return _create(code, name, "supervisor", pin, now, None)
+    return _create(None, now, code=code, name=name, role="supervisor", pin=pin)
 
 
 @db.writes
-def create_staff(actor: Operator, code: str, name: str, role: str, pin: str, now: datetime) -> Operator:
+def create_staff(actor: Operator, now: datetime, *, code: str, name: str, role: str, pin: str) -> Operator:
     require(actor, "staff.manage")
-    return _create(code, name, role, pin, now, actor)
+    return _create(actor, now, code=code, name=name, role=role, pin=pin)
 
 
 @db.writes
@@ -173,7 +173,7 @@ def list_staff() -> list[Operator]:
 # --- sign-on -----------------------------------------------------------------------------
 
 @db.writes
-def _note_attempt(staff_id: int, ok: bool, now: datetime) -> tuple[int, datetime | None]:
+def _note_attempt(now: datetime, staff_id: int, *, ok: bool) -> tuple[int, datetime | None]:
     """Count a PIN attempt in the database, so a lock holds across every console."""
     staff = Staff.get_by_id(staff_id)
     if ok:
@@ -205,7 +205,7 @@ def verify(code: str, pin: str, now: datetime, local_time=lambda t: t.strftime("
         raise SignOnError(_("{code} is locked after {n} wrong PINs until {time}.",
                             code=code, n=MAX_TRIES, time=local_time(staff.locked_until)))
     ok = bool(pin) and pin_matches(pin, staff.pin_hash)
-    tries, locked_until = _note_attempt(staff.id, ok, now)
+    tries, locked_until = _note_attempt(now, staff.id, ok=ok)
     if ok:
         return Operator.of(staff)
     if locked_until is not None:

@@ -93,14 +93,14 @@ def test_a_phone_that_called_before_gives_caller_and_unit(r1, clock):
 def test_answer_records_the_answer_and_who_gave_it_once(r1, clock):
     call_id = add(r1, clock.now(), category="inquiry", answered=False)
     with pytest.raises(InvalidInput, match="answer that was given"):
-        calls.answer_inquiry(r1, clock.now(), call_id, "  ")
-    calls.answer_inquiry(r1, clock.now(), call_id, "周三停水 [b]9-12[/b]")
+        calls.answer_inquiry(r1, clock.now(), call_id, answer="  ")
+    calls.answer_inquiry(r1, clock.now(), call_id, answer="周三停水 [b]9-12[/b]")
     call = Call.get_by_id(call_id)
     assert (call.status, call.answer, call.answered_by_id) == ("answered", "周三停水 [b]9-12[/b]", r1.id)
     with pytest.raises(Conflict, match="answered already .R1"):
-        calls.answer_inquiry(people.find("G1"), clock.now(), call_id, "again")
+        calls.answer_inquiry(people.find("G1"), clock.now(), call_id, answer="again")
     with pytest.raises(InvalidInput, match="Only an inquiry"):
-        calls.answer_inquiry(r1, clock.now(), add(r1, clock.now()), "x")
+        calls.answer_inquiry(r1, clock.now(), add(r1, clock.now()), answer="x")
 
 
 def test_a_message_stays_undelivered_until_delivered(r1, clock):
@@ -142,16 +142,16 @@ def test_void_is_for_supervisors_needs_a_reason_and_keeps_the_call(r1, clock, de
     call_id = add(r1, clock.now())
     s1 = people.find("S1")
     with pytest.raises(PermissionDenied):
-        calls.void_call(r1, clock.now(), call_id, "typo")
+        calls.void_call(r1, clock.now(), call_id, reason="typo")
     with pytest.raises(InvalidInput) as err:
-        calls.void_call(s1, clock.now(), call_id, " ")
+        calls.void_call(s1, clock.now(), call_id, reason=" ")
     assert err.value.field == "reason"
-    calls.void_call(s1, clock.now(), call_id, "entered twice [b]")
+    calls.void_call(s1, clock.now(), call_id, reason="entered twice [b]")
     call = Call.get_by_id(call_id)
     assert call.status == "void" and call.void_reason == "entered twice [b]"
     assert any(r.id == call_id and r.status == "void" for r in calls.recent())
     with pytest.raises(Conflict, match="void already .S1"):
-        calls.void_call(s1, clock.now(), call_id, "again")
+        calls.void_call(s1, clock.now(), call_id, reason="again")
     with pytest.raises(Conflict):
         calls.edit_call(r1, clock.now(), call_id, **OK)
     data = export.export_data(demo_site)
@@ -163,7 +163,7 @@ def test_a_call_with_an_open_order_is_not_voided(r1, clock, demo_site):
     call_id = add(r1, clock.now())
     order_id = calls.convert_to_order(r1, clock.now(), demo_site.sla_engine(), call_id, sla_class="urgent_repair")
     with pytest.raises(InvalidInput, match=orders.number(order_id)):
-        calls.void_call(people.find("S1"), clock.now(), call_id, "mistake")
+        calls.void_call(people.find("S1"), clock.now(), call_id, reason="mistake")
 
 
 # --- work orders -------------------------------------------------------------------------
@@ -206,6 +206,22 @@ def test_a_call_becomes_one_open_order_and_a_second_conversion_points_to_it(r1, 
     assert WorkOrder.select().where(WorkOrder.call == call_id).count() == 1
 
 
+def test_a_reopened_order_is_still_the_calls_open_order(r1, clock, demo_site):
+    """An unsatisfied call-back reopens the order: it is open, so the call must not become a second one."""
+    engine = demo_site.sla_engine()
+    call_id = add(r1, clock.now(), text="卫生间地漏堵塞")
+    order_id = calls.convert_to_order(r1, clock.now(), engine, call_id, sla_class="urgent_repair")
+    orders.dispatch(r1, clock.now(), order_id, department="engineering")
+    orders.arrive(r1, clock.now(), order_id)
+    orders.complete(r1, clock.now(), order_id, work_done="疏通")
+    assert orders.callback(r1, clock.now(), engine, order_id, satisfied=False, note="还是堵") == "reopened"
+    assert calls.detail(call_id).open_order_id == order_id
+    with pytest.raises(calls.HasOpenOrder) as err:
+        calls.convert_to_order(r1, clock.now(), engine, call_id, sla_class="general_repair")
+    assert err.value.order_id == order_id
+    assert WorkOrder.select().where(WorkOrder.call == call_id).count() == 1
+
+
 def test_conversion_refusals_write_nothing(r1, clock, demo_site):
     engine = demo_site.sla_engine()
     message = add(r1, clock.now(), category="message", message_for="x")
@@ -245,7 +261,7 @@ RACE = textwrap.dedent("""
         time.sleep(0.001)
     try:
         if action == "answer":
-            calls.answer_inquiry(actor, now, call_id, "answer by " + code)
+            calls.answer_inquiry(actor, now, call_id, answer="answer by " + code)
         elif action == "deliver":
             calls.deliver_message(actor, now, call_id)
         else:

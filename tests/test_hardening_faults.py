@@ -192,7 +192,7 @@ def test_a_read_only_database_refuses_a_write_plainly(demo_site, clock):
         lambda: shifts.add_entry(r1, demo_site, clock.now(), kind="note", text="patrol ok"),
         lambda: orders.create_order(r1, clock.now(), demo_site.sla_engine(), sla_class="general_repair",
                                     description="窗户关不上", unit_code="1-1203"),
-        lambda: keys.issue(r1, clock.now(), tag="PR-02", holder_kind="staff", holder_name="张师傅"),
+        lambda: keys.issue(r1, clock.now(), demo_site.sla_engine(), tag="PR-02", holder_kind="staff", holder_name="张师傅"),
     ]
     for write in writes:
         with pytest.raises(db.StoreError) as refused:

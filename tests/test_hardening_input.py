@@ -96,7 +96,7 @@ def test_a_call_stores_what_was_meant(demo_site, clock, caller, text, unit, for_
 def test_an_inquiry_answer_stores_what_was_meant(demo_site, clock, answer):
     actor = people.find("R1")
     call_id = calls.add_call(actor, clock.now(), category="inquiry", channel="phone", text="停车卡?", answered=False)
-    _, refusal = attempt(calls.answer_inquiry, actor, clock.now(), call_id, answer)
+    _, refusal = attempt(calls.answer_inquiry, actor, clock.now(), call_id, answer=answer)
     call = Call.get_by_id(call_id)
     if refusal:
         assert refusal.field == "answer" and call.status == "open"
@@ -127,7 +127,7 @@ def test_a_work_order_through_its_life_stores_what_was_meant(demo_site, clock, d
         order = WorkOrder.get_by_id(order_id)
         assert order.work_done == clean(work_done, multiline=True)
         assert order.materials == clean(materials, multiline=True)
-    _, refusal = attempt(orders.add_note, r1, now, order_id, note)
+    _, refusal = attempt(orders.add_note, r1, now, order_id, text=note)
     if refusal is None:
         assert audit_of("order.note", order_id)["note"] == clean(note, multiline=True)
     order = WorkOrder.get_by_id(order_id)
@@ -161,7 +161,7 @@ def test_a_key_issue_and_return_store_what_was_meant(demo_site, clock, name, pur
                                                      holder_kind):
     g1 = people.find("G1")
     now = clock.now()
-    loan_id, refusal = attempt(keys.issue, g1, now, tag="PR-02", holder_kind=holder_kind, holder_name=name,
+    loan_id, refusal = attempt(keys.issue, g1, now, demo_site.sla_engine(), tag="PR-02", holder_kind=holder_kind, holder_name=name,
                                purpose=purpose, holder_company=company, holder_document=document,
                                due_at=now + timedelta(hours=1))
     if refusal:

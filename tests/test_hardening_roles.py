@@ -43,7 +43,7 @@ class Desk:
         return order_id
 
     def key_out(self, tag="PR-02") -> int:
-        loan = keys.issue(self.s1, self.now, tag=tag, holder_kind="staff", holder_name="张师傅",
+        loan = keys.issue(self.s1, self.now, self.engine, tag=tag, holder_kind="staff", holder_name="张师傅",
                           due_at=self.now + timedelta(hours=1))
         return db.KeyLoan.get_by_id(loan).key_id
 
@@ -60,14 +60,14 @@ def actions(d: Desk) -> dict:
         "call.edit": (d.call, lambda a, c: calls.edit_call(a, now, c, category="repair", channel="phone",
                                                           text="漏水 (corrected)")),
         "call.answer": (lambda: d.call("inquiry", answered=False),
-                        lambda a, c: calls.answer_inquiry(a, now, c, "周三停水")),
+                        lambda a, c: calls.answer_inquiry(a, now, c, answer="周三停水")),
         "call.deliver": (lambda: d.call("message", message_for="张师傅"),
                          lambda a, c: calls.deliver_message(a, now, c)),
-        "call.void": (d.call, lambda a, c: calls.void_call(a, now, c, "entered twice")),
+        "call.void": (d.call, lambda a, c: calls.void_call(a, now, c, reason="entered twice")),
         "order.create": (lambda: None, lambda a, _: orders.create_order(
             a, now, d.engine, sla_class="general_repair", description="墙面渗水", unit_code="1-1203")),
         "order.arrive": (d.order, lambda a, o: orders.arrive(a, now, o)),
-        "order.note": (d.order, lambda a, o: orders.add_note(a, now, o, "业主来电催")),
+        "order.note": (d.order, lambda a, o: orders.add_note(a, now, o, text="业主来电催")),
         "order.dispatch": (d.order, lambda a, o: orders.dispatch(a, now, o, department="engineering")),
         "order.complete": (lambda: d.order("on_site"),
                            lambda a, o: orders.complete(a, now, o, work_done="换了合页")),
@@ -79,20 +79,20 @@ def actions(d: Desk) -> dict:
             a, now, o, until=now + timedelta(days=5), reason="等配件")),
         "order.extend.approve": (lambda: d.order("extension"), lambda a, o: orders.approve_extension(a, now, o)),
         "order.return.approve": (lambda: d.order("return"), lambda a, o: orders.approve_return(a, now, o)),
-        "reminder.ack": (d.order, lambda a, o: orders.acknowledge(a, now, o, ["chase:1"])),
+        "reminder.ack": (d.order, lambda a, o: orders.acknowledge(a, now, o, keys=["chase:1"])),
         "log.add": (lambda: None, lambda a, _: shifts.add_entry(a, d.config, now, kind="note", text="巡逻正常")),
         "log.done": (lambda: shifts.add_entry(d.s1, d.config, now, kind="instruction", text="明早联系电梯公司"),
                      lambda a, e: shifts.mark_done(a, now, e)),
         "shift.handover": (lambda: None, lambda a, _: shifts.sign_off(a, d.config, now, "去巡逻")),
         "shift.supervise": (d.handover, lambda a, h: shifts.supervise(a, now, h, "ok")),
-        "key.issue": (lambda: None, lambda a, _: keys.issue(a, now, tag="PR-03", holder_kind="staff",
+        "key.issue": (lambda: None, lambda a, _: keys.issue(a, now, d.engine, tag="PR-03", holder_kind="staff",
                                                            holder_name="张师傅", due_at=now + timedelta(hours=1))),
         "key.return": (d.key_out, lambda a, k: keys.return_key(a, now, k)),
         "key.report": (lambda: d.key_out("PR-04"), lambda a, k: keys.report(a, now, k, kind="lost", note="丢了")),
         "key.catalogue": (lambda: None, lambda a, _: keys.save_key(a, now, tag=f"T-{a.code}", label="测试",
                                                                   kind="office")),
-        "staff.manage": (lambda: None, lambda a, _: people.create_staff(a, f"N{a.code}", "新人", "guard", "1234",
-                                                                       now)),
+        "staff.manage": (lambda: None, lambda a, _: people.create_staff(a, now, code=f"N{a.code}", name="新人",
+                                                                       role="guard", pin="1234")),
     }
 
 
@@ -160,7 +160,8 @@ def test_only_a_supervisor_voids_an_order_already_dispatched(demo_site, clock, r
 def test_only_a_supervisor_authorises_a_master_key(demo_site, clock, role):
     authoriser = people.find(ROLES[role])
     now = clock.now()
-    issue = lambda: keys.issue(people.find("G1"), now, tag="MK-02", holder_kind="staff",  # noqa: E731
+    engine = demo_site.sla_engine()
+    issue = lambda: keys.issue(people.find("G1"), now, engine, tag="MK-02", holder_kind="staff",  # noqa: E731
                                holder_name="张师傅", due_at=now + timedelta(minutes=30), authorised_by=authoriser)
     if role in people.PERMISSIONS["key.authorise"]:
         issue()

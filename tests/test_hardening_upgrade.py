@@ -22,7 +22,7 @@ def _v1_database(path: Path) -> dict:
     db.connect(config.db_url)
     assert db.schema_version() == 1
     db.Unit.create(code="1-1203", building="1", floor=12)
-    s1 = people.create_first_supervisor("S1", "陈静 Chen Jing", "0000", NOW)
+    s1 = people.create_first_supervisor(NOW, code="S1", name="陈静 Chen Jing", pin="0000")
     call_id = calls.add_call(s1, NOW, category="repair", channel="phone", caller="王[b]小明", unit_code="1-1203",
                              text="厨房水龙头漏水")
     entry_id = shifts.add_entry(s1, config, NOW, kind="note", text="夜班巡逻正常")

@@ -19,7 +19,7 @@ def key_site(demo_site, clock):
     and a key reported lost."""
     r1, s1 = people.find("R1"), people.find("S1")
     now = clock.now()
-    keys.issue(r1, now - timedelta(hours=1), tag="PR-02", holder_kind="contractor", holder_name="周师傅",
+    keys.issue(r1, now - timedelta(hours=1), demo_site.sla_engine(), tag="PR-02", holder_kind="contractor", holder_name="周师傅",
                holder_company="[b]美的[/b]", holder_document="4403", order="WO00005", authorised_by=s1,
                due_at=now + timedelta(hours=1))
     WorkOrder.update(status="done", done_at=now - timedelta(minutes=10)).where(WorkOrder.id == 5).execute()

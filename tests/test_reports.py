@@ -70,7 +70,7 @@ def month(demo_site):
     ids["o4"] = order(sh(9, 14, 8, 30), "complaint_other", ids["c5"])
     orders.cancel(r1, sh(9, 14, 9), ids["o4"], reason="业主撤回")
     ids["c6"] = call(sh(9, 15, 10), "other", "staff", "写错了")
-    calls.void_call(s1, sh(9, 15, 10, 5), ids["c6"], "重复")
+    calls.void_call(s1, sh(9, 15, 10, 5), ids["c6"], reason="重复")
     # The month's last minute is in; the next month's first is not.
     ids["c7"] = call(sh(9, 30, 23, 59), "message", "intercom", "请回电", message_for="王经理")
     ids["c8"] = call(sh(10, 1, 0, 1), "repair", "phone", "十月的")
@@ -89,14 +89,14 @@ def month(demo_site):
     ids["o8"] = order(sh(8, 31, 20), "general_repair", chargeable=True, fee_agreed="50.5")
     work(ids["o8"], sh(9, 1, 9), sh(9, 1, 10), sh(9, 2, 10))
     # Keys: one back late, one back on time, one lost.
-    ids["l1"] = keys.issue(r1, sh(9, 7, 9), tag="PR-02", holder_kind="staff", holder_name="G2",
-                           due_at=sh(9, 7, 17), config=demo_site)
-    keys.return_key(r1, sh(9, 7, 19), key_id("PR-02"), config=demo_site)
-    ids["l2"] = keys.issue(r1, sh(9, 8, 9), tag="PR-03", holder_kind="staff", holder_name="G2",
-                           due_at=sh(9, 8, 17), config=demo_site)
-    keys.return_key(r1, sh(9, 8, 16), key_id("PR-03"), config=demo_site)
-    keys.issue(r1, sh(9, 20, 9), tag="PR-04", holder_kind="staff", holder_name="G1",
-               due_at=sh(9, 20, 17), config=demo_site)
+    ids["l1"] = keys.issue(r1, sh(9, 7, 9), engine, tag="PR-02", holder_kind="staff", holder_name="G2",
+                           due_at=sh(9, 7, 17))
+    keys.return_key(r1, sh(9, 7, 19), key_id("PR-02"))
+    ids["l2"] = keys.issue(r1, sh(9, 8, 9), engine, tag="PR-03", holder_kind="staff", holder_name="G2",
+                           due_at=sh(9, 8, 17))
+    keys.return_key(r1, sh(9, 8, 16), key_id("PR-03"))
+    keys.issue(r1, sh(9, 20, 9), engine, tag="PR-04", holder_kind="staff", holder_name="G1",
+               due_at=sh(9, 20, 17))
     ids["k_lost"] = keys.report(g1, sh(9, 20, 12), key_id("PR-04"), kind="lost", note="巡逻时丢了")
     return demo_site, engine, ids
 

@@ -29,9 +29,9 @@ def seed_small(config, now):
     start = now - timedelta(days=2)
     for tag, label in (("PR-01", "水泵房 Pump room"), ("OF-01", "Office")):
         Key.create(tag=tag, label=label, opens=label, kind="plant_room" if tag == "PR-01" else "office")
-    s1 = people.create_first_supervisor("S1", "陈静 Chen Jing", "0000", start)
-    r1 = people.create_staff(s1, "R1", "李娜 Li Na", "receptionist", "0000", start)
-    g1 = people.create_staff(s1, "G1", "王[b]强", "guard", "0000", start)
+    s1 = people.create_first_supervisor(start, code="S1", name="陈静 Chen Jing", pin="0000")
+    r1 = people.create_staff(s1, start, code="R1", name="李娜 Li Na", role="receptionist", pin="0000")
+    g1 = people.create_staff(s1, start, code="G1", name="王[b]强", role="guard", pin="0000")
     engine = config.sla_engine()
     # The day shift (earlier today): R1 leaves an instruction, an incident that was dealt with, a note.
     day = now - timedelta(hours=6)    # 16:00
@@ -60,10 +60,10 @@ def seed_small(config, now):
     shifts.add_entry(g1, config, now - timedelta(minutes=15), kind="incident", text="电梯困人 lift stuck, 2栋",
                      link="PR-01")
     # Keys: one overdue, one out and due later.
-    keys.issue(g1, now - timedelta(hours=3), tag="PR-01", holder_kind="contractor", holder_name="刘师傅",
+    keys.issue(g1, now - timedelta(hours=3), engine, tag="PR-01", holder_kind="contractor", holder_name="刘师傅",
                holder_company="美的", holder_document="ID 1234", due_at=now - timedelta(hours=1),
                authorised_by=s1)
-    keys.issue(g1, now - timedelta(minutes=30), tag="OF-01", holder_kind="staff", holder_name="Li Gong",
+    keys.issue(g1, now - timedelta(minutes=30), engine, tag="OF-01", holder_kind="staff", holder_name="Li Gong",
                due_at=now + timedelta(hours=2), authorised_by=s1)
     return {"S1": s1, "R1": r1, "G1": g1, "instruction": instruction, "incident": incident, "engine": engine}
 

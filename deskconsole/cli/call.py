@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import calls
 from ..clock import SystemClock
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..errors import InvalidInput, Refusal, explain
 from .common import fail, open_db
 
 
@@ -27,12 +27,12 @@ def run_add(config, args, clock=None) -> int:
     now = (clock or SystemClock()).now()
     try:
         call_id = calls.add_call_from_script(
-            now, args.operator, phone=args.phone, caller=args.caller, unit_code=args.unit,
+            args.operator, now, phone=args.phone, caller=args.caller, unit_code=args.unit,
             category=args.category, channel=args.channel, text=args.text, answered=False)
     except InvalidInput as exc:
-        return fail("deskconsole call add", f"--{exc.field}: {exc.message}", 1)
-    except (Conflict, PermissionDenied) as exc:
-        return fail("deskconsole call add", str(exc), 1)
+        return fail("deskconsole call add", f"--{exc.field}: {explain(exc, config.tz)}", 1)
+    except Refusal as exc:
+        return fail("deskconsole call add", explain(exc, config.tz), 1)
     print(call_id)
     return 0
 

@@ -5,9 +5,10 @@ import sys
 
 from .. import db, i18n
 from ..config import Config, ConfigError, load
+from ..errors import Refusal
 
 # Refusals any sub-command may meet before it does its own work: said in one line, exit status 2.
-STARTUP_ERRORS = (ConfigError, db.SchemaError, db.StoreError)
+STARTUP_ERRORS = (ConfigError, db.SchemaError, Refusal)
 
 
 def load_config(args) -> Config:

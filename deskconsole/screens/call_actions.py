@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Select, Static, TextArea
 
-from .. import calls, db, orders, people
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from .. import calls, orders, people
+from ..errors import InvalidInput, Refusal, explain
 from ..i18n import _, label
 from ..text import one_line
 from .call_form import CALL_FORM_CSS, CallFormScreen, CallLayout, choice
@@ -79,7 +79,7 @@ class AnswerFormScreen(CallLayout, FormScreen):
                                                        tab_behavior="focus"))
 
     def save(self, values: dict):
-        calls.answer_inquiry(self.app.operator, self.app.clock.now(), self.call.id, values["answer"])
+        calls.answer_inquiry(self.app.operator, self.app.clock.now(), self.call.id, answer=values["answer"])
         return self.call.id
 
 
@@ -100,7 +100,7 @@ class DeliverFormScreen(CallLayout, FormScreen):
         yield from self.labelled(_("Note"), Input(id="note", compact=True, placeholder=_("optional")))
 
     def save(self, values: dict):
-        calls.deliver_message(self.app.operator, self.app.clock.now(), self.call.id, values["note"])
+        calls.deliver_message(self.app.operator, self.app.clock.now(), self.call.id, note=values["note"])
         return self.call.id
 
 
@@ -118,7 +118,7 @@ class VoidFormScreen(CallLayout, FormScreen):
                                                        tab_behavior="focus"))
 
     def save(self, values: dict):
-        calls.void_call(self.app.operator, self.app.clock.now(), self.call.id, values["reason"])
+        calls.void_call(self.app.operator, self.app.clock.now(), self.call.id, reason=values["reason"])
         return self.call.id
 
 
@@ -158,8 +158,8 @@ def offer_emergency_order(app, call_id: int) -> None:
                 # Refused (e.g. the site has no `emergency` class): the form shows why, at its field.
                 app.push_screen(ConvertFormScreen(call, "emergency"), lambda r: _ordered(app, r))
                 return
-            except (Conflict, PermissionDenied, db.StoreError) as exc:
-                app.notify(str(exc), severity="error")
+            except Refusal as exc:
+                app.notify(explain(exc, app.config.tz), severity="error")
                 return
             _ordered(app, order_id)
         else:

@@ -13,8 +13,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from .. import db
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..errors import InvalidInput, Refusal, explain
 from ..i18n import _
 from .translated import translate_bindings
 
@@ -135,11 +134,11 @@ class FormScreen(ModalScreen):
         try:
             result = self.save(self.values())
         except InvalidInput as exc:
-            self.show_error(exc.field, exc.message)
+            self.show_error(exc.field, explain(exc, self.app.config.tz))
             return
-        except (Conflict, PermissionDenied, db.StoreError) as exc:
+        except Refusal as exc:
             # Everything typed stays in the form: the user can try again or copy it elsewhere.
-            self.show_message(str(exc))
+            self.show_message(explain(exc, self.app.config.tz))
             return
         self._initial = None
         self.dismiss(result)

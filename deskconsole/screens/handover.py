@@ -9,9 +9,9 @@ from textual.screen import Screen
 from textual.widgets import Input, Static, TextArea
 
 from ..widgets.footer import DeskFooter
-from .. import db, people, shifts
+from .. import people, shifts
 from ..countdown import format_left
-from ..errors import Conflict, InvalidInput, PermissionDenied, SignOnError
+from ..errors import InvalidInput, Refusal, SignOnError, explain
 from ..i18n import _, label
 from ..text import one_line
 from ..timefmt import local
@@ -20,19 +20,12 @@ from ..widgets.record_table import Column, RecordTable, Row
 from .form import ConfirmScreen, FormScreen
 from .translated import translate_bindings
 
-REFUSALS = (InvalidInput, Conflict, PermissionDenied, db.StoreError)
-
-
-def _message(exc: Exception) -> str:
-    return getattr(exc, "message", None) or str(exc)
-
-
 def start_handover(app) -> None:
     """`h`: compile the sheet from live state now and open the handover screen on it."""
     try:
         handover_id = shifts.begin_handover(app.operator, app.config, app.engine, app.clock.now())
-    except REFUSALS as exc:
-        app.notify(_message(exc), severity="error")
+    except Refusal as exc:
+        app.notify(explain(exc, app.config.tz), severity="error")
         return
     app.push_screen(HandoverScreen(handover_id))
 
@@ -265,8 +258,8 @@ class HandoverScreen(Screen):
     def _run(self, fn, *args) -> bool:
         try:
             fn(*args)
-        except REFUSALS as exc:
-            self.say(_message(exc))
+        except Refusal as exc:
+            self.say(explain(exc, self.app.config.tz))
             return False
         self.say("")
         return True

@@ -77,12 +77,12 @@ class IssueKeyForm(FormScreen):
         text = self.query_one("#due", Input).value
         if text.strip():
             try:
-                return keys.parse_due(text, now, self.app.config)
+                return keys.parse_due(text, now, self.app.engine)
             except InvalidInput:
                 return None
         if key is None:
             return None
-        return keys.default_due(key.kind, self.query_one("#holder_kind", Select).value or "", now, self.app.config)
+        return keys.default_due(key.kind, self.query_one("#holder_kind", Select).value or "", now, self.app.engine)
 
     def _update_notes(self) -> None:
         """Where the key is and what it needs, from the moment the tag matches the catalogue."""
@@ -101,7 +101,7 @@ class IssueKeyForm(FormScreen):
             due = self._due(key)
             if due is not None:
                 due_note = _("Due back {time}.", time=local(due, tz))
-            auth_note = keys.why_supervisor(key, now, due, self.app.config)
+            auth_note = keys.why_supervisor(key, now, due, self.app.engine)
             if auth_note and key.status == "board":
                 tag_note += "\n" + auth_note
         self.show_note("tag", tag_note)
@@ -110,11 +110,11 @@ class IssueKeyForm(FormScreen):
 
     def save(self, values: dict):
         app = self.app
-        now, config = app.clock.now(), app.config
+        now, engine = app.clock.now(), app.engine
         key = keys.find(values["tag"] or "")
-        due = keys.parse_due(values["due"], now, config) if (values["due"] or "").strip() else None
+        due = keys.parse_due(values["due"], now, engine) if (values["due"] or "").strip() else None
         needed = keys.why_supervisor(key, now, due or keys.default_due(key.kind, values["holder_kind"] or "",
-                                                                          now, config), config) if key else ""
+                                                                          now, engine), engine) if key else ""
         authoriser, name = None, ""
         if needed or values["auth_pin"]:
             if needed and not (values["auth_code"] or "").strip():
@@ -123,11 +123,11 @@ class IssueKeyForm(FormScreen):
             authoriser = keys.authorise(values["auth_code"], values["auth_pin"], now, app.local_time)
         else:
             name = values["auth_code"]
-        keys.issue(app.operator, now, tag=values["tag"], holder_kind=values["holder_kind"] or "",
+        keys.issue(app.operator, now, engine, tag=values["tag"], holder_kind=values["holder_kind"] or "",
                    holder_name=values["holder_name"], holder_company=values["holder_company"],
                    holder_document=values["holder_document"], holder_unit=values["holder_unit"],
                    purpose=values["purpose"], order=values["order"], due_at=due, authorised_by=authoriser,
-                   authorised_name=name, config=config)
+                   authorised_name=name)
         return key.id
 
 
@@ -155,7 +155,7 @@ class ReturnKeyForm(FormScreen):
     def save(self, values: dict):
         app = self.app
         keys.return_key(app.operator, app.clock.now(), self.row.id, condition=values["condition"] or "",
-                        note=values["note"], config=app.config)
+                        note=values["note"])
         return self.row.id
 
 

@@ -8,7 +8,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
 
 from .. import shifts
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..errors import Refusal, explain
 from ..i18n import _, label
 from ..text import clean
 from ..timefmt import local
@@ -109,8 +109,8 @@ class LogEntryScreen(ModalScreen):
         app = self.app
         try:
             shifts.mark_done(app.operator, app.clock.now(), self.entry_id)
-        except (InvalidInput, Conflict, PermissionDenied) as exc:
-            self.query_one("#entry-message", Static).update(getattr(exc, "message", str(exc)))
+        except Refusal as exc:
+            self.query_one("#entry-message", Static).update(explain(exc, app.config.tz))
             return
         app.reload()
         self.dismiss(self.entry_id)

@@ -8,8 +8,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from .. import db, orders
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from .. import orders
+from ..errors import Refusal, explain
 from ..i18n import _, label
 from ..text import strip_controls
 from ..timefmt import local
@@ -113,9 +113,9 @@ class OrderDetailScreen(ModalScreen):
             return
         app = self.app
         try:
-            orders.acknowledge(app.operator, app.clock.now(), self.order_id, [r.key for r in self.due])
-        except (InvalidInput, Conflict, PermissionDenied, db.StoreError) as exc:
-            self.app.notify(getattr(exc, "message", str(exc)), severity="error")
+            orders.acknowledge(app.operator, app.clock.now(), self.order_id, keys=[r.key for r in self.due])
+        except Refusal as exc:
+            self.app.notify(explain(exc, app.config.tz), severity="error")
             return
         self.changed = True
         self.refresh_body()

@@ -73,7 +73,7 @@ class DispatchForm(_OrderForm):
         actor, now, tz = self.ctx
         booked = orders.parse_local(values["booked"], tz, now, "booked")
         orders.dispatch(actor, now, self.row.id, department=_value(values, "department") or "",
-                        assignee=values["assignee"], booked_visit_at=booked, tz=tz)
+                        assignee=values["assignee"], booked_visit_at=booked)
         return self.row.id
 
 
@@ -90,7 +90,7 @@ class CompleteForm(_OrderForm):
     def save(self, values: dict):
         actor, now, tz = self.ctx
         orders.complete(actor, now, self.row.id, work_done=values["work_done"], materials=values["materials"],
-                        hours=values["hours"], fee=values["fee"], tz=tz)
+                        hours=values["hours"], fee=values["fee"])
         return self.row.id
 
 
@@ -108,7 +108,7 @@ class CallbackForm(_OrderForm):
         answer = _value(values, "satisfied")
         if answer is None:
             raise InvalidInput("satisfied", _("Say whether the owner is satisfied."))
-        orders.callback(actor, now, self.app.engine, self.row.id, satisfied=answer == "yes", note=values["note"], tz=tz)
+        orders.callback(actor, now, self.app.engine, self.row.id, satisfied=answer == "yes", note=values["note"])
         return self.row.id
 
 
@@ -133,7 +133,7 @@ class ExtendForm(_OrderForm):
         until = orders.parse_local(values["until"], tz, now, "until", day_end=self.app.engine.office_hours.end)
         orders.request_extension(actor, now, self.row.id, until=until, reason=values["reason"],
                                  owner_caused=_value(values, "owner_caused") == "yes",
-                                 owner_consent=_value(values, "owner_consent") == "yes", tz=tz)
+                                 owner_consent=_value(values, "owner_consent") == "yes")
         return self.row.id
 
 
@@ -151,9 +151,9 @@ class CancelReturnForm(_OrderForm):
     def save(self, values: dict):
         actor, now, tz = self.ctx
         if _value(values, "what") == "return":
-            orders.return_order(actor, now, self.row.id, reason=values["reason"], tz=tz)
+            orders.return_order(actor, now, self.row.id, reason=values["reason"])
         else:
-            orders.cancel(actor, now, self.row.id, reason=values["reason"], tz=tz)
+            orders.cancel(actor, now, self.row.id, reason=values["reason"])
         return self.row.id
 
 
@@ -177,10 +177,10 @@ class DecideForm(_OrderForm):
     def save(self, values: dict):
         actor, now, tz = self.ctx
         if _value(values, "decision") == "refuse":
-            orders.refuse_request(actor, now, self.row.id, reason=values["reason"], tz=tz)
+            orders.refuse_request(actor, now, self.row.id, reason=values["reason"])
         elif self.row.pending == "extension":
-            if orders.approve_extension(actor, now, self.row.id, tz=tz) == "needs_director":
+            if orders.approve_extension(actor, now, self.row.id) == "needs_director":
                 self.app.notify(_("Signed. Beyond two weeks a second supervisor signs for the director."))
         else:
-            orders.approve_return(actor, now, self.row.id, tz=tz)
+            orders.approve_return(actor, now, self.row.id)
         return self.row.id

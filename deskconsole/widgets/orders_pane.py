@@ -5,9 +5,9 @@ from datetime import datetime
 
 from textual.binding import Binding
 
-from .. import countdown, db, orders
+from .. import countdown, orders
 from ..console_data import ConsoleData
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..errors import Refusal, explain
 from ..i18n import _, label
 from ..people import may
 from .pane import Pane, line
@@ -139,11 +139,8 @@ class OrdersPane(Pane):
         """A one-key action with no form: its refusal becomes a notification."""
         try:
             fn()
-        except InvalidInput as exc:
-            self.app.notify(exc.message, severity="error")
-            return False
-        except (Conflict, PermissionDenied, db.StoreError) as exc:
-            self.app.notify(str(exc), severity="error")
+        except Refusal as exc:
+            self.app.notify(explain(exc, self.app.config.tz), severity="error")
             return False
         self.app.notify(success)
         self.app.reload()
@@ -164,7 +161,7 @@ class OrdersPane(Pane):
         row = self._selected()
         if row and self._allowed("order.arrive"):
             app = self.app
-            self.run_action(lambda: orders.arrive(app.operator, app.clock.now(), row.id, tz=app.config.tz),
+            self.run_action(lambda: orders.arrive(app.operator, app.clock.now(), row.id),
                             _("{number}: on site.", number=row.number))
 
     def action_complete(self) -> None:

@@ -37,6 +37,7 @@ def load(path: str, plan_file: str, out_file: str) -> None:
     rng = random.Random(plan["seed"])
     config = Config(db_url="sqlite:///" + path, language="en")
     db.connect(config.db_url)
+    engine = config.sla_engine()
     staff = {code: people.find(code) for code in ("S1", "S2", "R1", "R2", "G1", "G2")}
     desk = [staff[c] for c in ("S1", "S2", "R1", "R2")]
     everyone = list(staff.values())
@@ -86,11 +87,11 @@ def load(path: str, plan_file: str, out_file: str) -> None:
                 successes.append({"op": op, "id": order_id, "actor": actor.code})
         elif op == "answer":
             call_id = rng.choice(plan["inquiries"])
-            if attempt(op, calls.answer_inquiry, rng.choice(everyone), now, call_id, f"answer from w{worker}"):
+            if attempt(op, calls.answer_inquiry, rng.choice(everyone), now, call_id, answer=f"answer from w{worker}"):
                 successes.append({"op": op, "id": call_id})
         elif op == "issue":
             tag = rng.choice(plan["keys"])
-            loan = attempt(op, keys.issue, rng.choice(everyone), now, tag=tag, holder_kind="staff",
+            loan = attempt(op, keys.issue, rng.choice(everyone), now, engine, tag=tag, holder_kind="staff",
                            holder_name=f"张师傅 w{worker}", due_at=now + timedelta(hours=1), purpose="load")
             if loan:
                 successes.append({"op": op, "id": loan, "tag": tag})
