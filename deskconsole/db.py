@@ -16,6 +16,7 @@ from pathlib import Path
 import peewee as pw
 from playhouse.db_url import connect as connect_url
 
+from .errors import StoreError  # noqa: F401 (db.StoreError: it lives with the other refusals, for the screens)
 from .i18n import _
 
 database = pw.DatabaseProxy()
@@ -28,10 +29,6 @@ MIGRATIONS: dict[int, callable] = {}
 
 class SchemaError(RuntimeError):
     """The database cannot be used by this program (too new, or not a deskconsole database)."""
-
-
-class StoreError(RuntimeError):
-    """A write that could not be made (disk full, read-only, locked too long), said plainly."""
 
 
 class UTCDateTimeField(pw.Field):

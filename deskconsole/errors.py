@@ -21,3 +21,7 @@ class Conflict(Exception):
 
 class SignOnError(Exception):
     pass
+
+
+class StoreError(RuntimeError):
+    """A write that could not be made (disk full, read-only, locked too long), said plainly."""

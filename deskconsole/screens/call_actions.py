@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Select, Static, TextArea
 
-from .. import calls, db, orders, people
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from .. import calls, orders, people
+from ..errors import Conflict, InvalidInput, PermissionDenied, StoreError
 from ..i18n import _, label
 from ..text import one_line
 from .call_form import CALL_FORM_CSS, CallFormScreen, CallLayout, choice
@@ -158,7 +158,7 @@ def offer_emergency_order(app, call_id: int) -> None:
                 # Refused (e.g. the site has no `emergency` class): the form shows why, at its field.
                 app.push_screen(ConvertFormScreen(call, "emergency"), lambda r: _ordered(app, r))
                 return
-            except (Conflict, PermissionDenied, db.StoreError) as exc:
+            except (Conflict, PermissionDenied, StoreError) as exc:
                 app.notify(str(exc), severity="error")
                 return
             _ordered(app, order_id)

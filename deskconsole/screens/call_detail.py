@@ -14,7 +14,7 @@ from .. import calls, orders
 from ..i18n import _, label
 from ..text import strip_controls
 from . import call_actions
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 DETAIL_CSS = """
 #detail { width: 90; max-width: 100%; height: auto; max-height: 100%; border: round $accent;

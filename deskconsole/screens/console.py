@@ -21,7 +21,7 @@ from ..widgets.header import Line
 from ..widgets.panes import PANES, Pane
 from ..widgets.record_table import RecordTable
 from .help import HelpScreen
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 # At this size and larger all four panes show at once (ux.md).
 GRID_MIN = (120, 36)

@@ -13,10 +13,9 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from .. import db
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..errors import Conflict, InvalidInput, PermissionDenied, StoreError
 from ..i18n import _
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 FIELD_TYPES = (Input, Select, TextArea)
 
@@ -137,7 +136,7 @@ class FormScreen(ModalScreen):
         except InvalidInput as exc:
             self.show_error(exc.field, exc.message)
             return
-        except (Conflict, PermissionDenied, db.StoreError) as exc:
+        except (Conflict, PermissionDenied, StoreError) as exc:
             # Everything typed stays in the form: the user can try again or copy it elsewhere.
             self.show_message(str(exc))
             return

@@ -9,18 +9,18 @@ from textual.screen import Screen
 from textual.widgets import Input, Static, TextArea
 
 from ..widgets.footer import DeskFooter
-from .. import db, people, shifts
+from .. import people, shifts
 from ..countdown import format_left
-from ..errors import Conflict, InvalidInput, PermissionDenied, SignOnError
+from ..errors import Conflict, InvalidInput, PermissionDenied, SignOnError, StoreError
 from ..i18n import _, label
 from ..text import one_line
 from ..timefmt import local
 from ..widgets.header import Line
 from ..widgets.record_table import Column, RecordTable, Row
 from .form import ConfirmScreen, FormScreen
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
-REFUSALS = (InvalidInput, Conflict, PermissionDenied, db.StoreError)
+REFUSALS = (InvalidInput, Conflict, PermissionDenied, StoreError)
 
 
 def _message(exc: Exception) -> str:

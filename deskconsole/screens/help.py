@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from ..i18n import _
 from ..text import wrap_cells
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 KEYMAP = [
     ("1 2 3 4", "console", "Show Calls, Work orders, Shift log, Keys"),

@@ -13,7 +13,7 @@ from ..i18n import _, label
 from ..text import clean
 from ..timefmt import local
 from .form import FormScreen
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 
 class LogEntryForm(FormScreen):

@@ -8,12 +8,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from .. import db, orders
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from .. import orders
+from ..errors import Conflict, InvalidInput, PermissionDenied, StoreError
 from ..i18n import _, label
 from ..text import strip_controls
 from ..timefmt import local
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 
 def action_text(action: str) -> str:
@@ -114,7 +114,7 @@ class OrderDetailScreen(ModalScreen):
         app = self.app
         try:
             orders.acknowledge(app.operator, app.clock.now(), self.order_id, [r.key for r in self.due])
-        except (InvalidInput, Conflict, PermissionDenied, db.StoreError) as exc:
+        except (InvalidInput, Conflict, PermissionDenied, StoreError) as exc:
             self.app.notify(getattr(exc, "message", str(exc)), severity="error")
             return
         self.changed = True

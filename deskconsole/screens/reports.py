@@ -22,13 +22,13 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ..widgets.footer import DeskFooter
-from .. import db, report_files, reports
+from .. import report_files, reports
 from ..i18n import _
 from ..reports import Figure, Record, Report
 from ..widgets.header import Line
 from ..widgets.record_table import Column, RecordTable, Row
 from .form import FormScreen
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 # At this size and larger the chart shows beside the figures; smaller, `g` swaps between them.
 WIDE_MIN = (120, 36)
@@ -223,8 +223,7 @@ class ReportsScreen(Screen):
         now = app.clock.now()
         worker = get_current_worker()
         try:
-            with db.database.connection_context():
-                report = reports.compute(app.config, app.engine, start, end, now)
+            report = reports.compute_in_worker(app.config, app.engine, start, end, now)
         except Exception as exc:  # shown, never a crash: the console stays usable
             if not worker.is_cancelled:
                 app.call_from_thread(self._failed, start, end, exc)

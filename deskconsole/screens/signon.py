@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, Static
 from .. import people
 from ..i18n import _
 from ..people import InvalidInput, SignOnError
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 SIGNON_CSS = """
 SignOnScreen, FirstRunScreen { align: center middle; }

@@ -5,9 +5,9 @@ from datetime import datetime
 
 from textual.binding import Binding
 
-from .. import countdown, db, orders
+from .. import countdown, orders
 from ..console_data import ConsoleData
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..errors import Conflict, InvalidInput, PermissionDenied, StoreError
 from ..i18n import _, label
 from ..people import may
 from .pane import Pane, line
@@ -142,7 +142,7 @@ class OrdersPane(Pane):
         except InvalidInput as exc:
             self.app.notify(exc.message, severity="error")
             return False
-        except (Conflict, PermissionDenied, db.StoreError) as exc:
+        except (Conflict, PermissionDenied, StoreError) as exc:
             self.app.notify(str(exc), severity="error")
             return False
         self.app.notify(success)

@@ -10,7 +10,7 @@ from textual.widgets import Input
 from .. import countdown
 from ..console_data import ConsoleData
 from ..i18n import _
-from ..screens.translated import translate_bindings
+from .bindings import translate_bindings
 from ..text import one_line
 from .record_table import Column, RecordTable, Row
 
