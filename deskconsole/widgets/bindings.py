@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from textual.binding import Binding
 
+from .. import keymap
 from ..i18n import _
 
 
@@ -22,3 +23,9 @@ def request(key: str, action_id: str, description: str, *, show: bool = True) ->
     """A key that asks for the action `action_id` of the action table. Its id is the action's, so the
     site file's [keymap] moves it (keymap.GROUPS has its default key)."""
     return Binding(key, f"request({action_id!r})", description, show=show, id=action_id)
+
+
+def keys_text(app, text: str) -> str:
+    """A text that names keys as {binding.id} ("press {keys.return}"), with this console's keys: the
+    site file's [keymap] may have moved them."""
+    return keymap.fill(text, app.config.keymap)
