@@ -112,7 +112,7 @@ class KeyDetailScreen(ModalScreen):
     """
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="key_detail.close"),
-        Binding("q", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False, id="key_detail.quit"),
     ]
 
     def __init__(self, key_id: int) -> None:
