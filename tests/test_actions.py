@@ -265,3 +265,17 @@ def test_deskconsole_check_reports_a_bad_keymap_in_one_line(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and '"orders.dispatch" = "a"' in lines[0] and "orders.arrive" in lines[0], result.stderr
+
+
+def test_the_readme_site_file_and_its_keymap_ids_are_accepted():
+    """The README's site file example is read as it stands, and every id the README names is one."""
+    import re
+    import tomllib
+    readme = (PACKAGE.parent / "README.md").read_text()
+    section = readme[readme.index("## The site file"):readme.index("## Design in a page")]
+    example = re.search(r"```toml\n(.*?)```", section, flags=re.S).group(1)
+    config = config_mod.Config(db_url="sqlite:///x")
+    config_mod.apply_site(config, tomllib.loads(example))
+    assert config.keymap == {"orders.dispatch": "D", "keys.return": "R,ctrl+r"}
+    named = set(re.findall(r"`([a-z_]+\.[a-z_0-9]+)`", section))
+    assert len(named) > 30 and named <= set(keymap.DEFAULTS)
