@@ -146,7 +146,8 @@ def _open_key(job: Job) -> None:
 
 ENTER = "record_table.select"
 
-# Section by section: the console, then each pane in the order of its number key.
+# Section by section: the console, then each pane in the order of its number key. The columns, when
+# given in order: id, flow, permission, needs a record, palette title, help line.
 TABLE: tuple[Action, ...] = (
     Action("console.pane1", _show(1), title=N_("Show Calls"), help=N_("Show Calls, Work orders, Shift log, Keys")),
     Action("console.pane2", _show(2), title=N_("Show Work orders"), help=N_("Show Calls, Work orders, Shift log, Keys")),
