@@ -90,6 +90,9 @@ class DeskApp(App):
 
     def on_mount(self) -> None:
         self._watch_terminal()
+        if self.config.keymap:
+            # The site file's [keymap] (checked when it was read): Textual moves each binding by its id.
+            self.set_keymap(self.config.keymap)
         if self.config.theme:
             self.theme = self.config.theme
         elif self.console.color_system in (None, "standard", "windows"):
@@ -247,18 +250,12 @@ class DeskApp(App):
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
         if isinstance(screen, _console_screen_class()):
-            for number, title in ((1, "Calls"), (2, "Work orders"), (3, "Shift log"), (4, "Keys")):
-                yield SystemCommand(_("Show {pane}", pane=_(title)), _("Pane {n}", n=number),
-                                    lambda n=number: screen.action_show_pane(n))
-            yield SystemCommand(_("Filter this pane"), _("Type to narrow the list"), screen.action_filter)
-            yield SystemCommand(_("Keys and help"), _("The keymap"), screen.action_help)
-            yield SystemCommand(_("Monthly figures"), _("Counts and rates for a month or a range of days"),
-                                screen.action_reports)
+            from .screens import actions  # loaded with the console screen
+            # Every action of the action table this operator may do, by name, as its key would run it.
+            for title, help_text, callback in actions.palette(screen):
+                yield SystemCommand(title, help_text, callback)
             yield SystemCommand(_("Reload"), _("Read everything from the database again"),
                                 lambda: self.reload(full=True))
-            for pane in screen.panes:
-                for name, help_text, callback in pane.commands():
-                    yield SystemCommand(name, help_text, callback)
 
     async def action_quit(self) -> None:
         """Ctrl+Q: ask first if a form holds unsaved input."""

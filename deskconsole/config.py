@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
-from . import i18n
+from . import i18n, keymap
 
 ENV_DB = "DESKCONSOLE_DB"
 ENV_SITE = "DESKCONSOLE_SITE"
@@ -41,6 +41,7 @@ class Config:
     extra_workdays: frozenset[date] = frozenset()
     shifts: tuple[ShiftDef, ...] = (ShiftDef("day", time(8, 0)), ShiftDef("night", time(20, 0)))
     sla: dict = field(default_factory=dict)
+    keymap: dict[str, str] = field(default_factory=dict)   # binding id -> key(s), see keymap.py
 
     @property
     def tz(self) -> ZoneInfo:
@@ -142,3 +143,7 @@ def apply_site(config: Config, data: dict) -> None:
             raise ConfigError("site file: shifts must name at least one shift")
         config.shifts = tuple(sorted(shifts, key=lambda s: s.start))
     config.sla = dict(data.get("sla", {}))
+    try:
+        config.keymap = keymap.check(data.get("keymap", {}))
+    except ValueError as exc:
+        raise ConfigError(f"site file {exc}") from None

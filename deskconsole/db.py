@@ -16,7 +16,7 @@ from pathlib import Path
 import peewee as pw
 from playhouse.db_url import connect as connect_url
 
-from .errors import Refusal
+from .errors import StoreError  # noqa: F401 (db.StoreError: it lives with the other refusals, for the screens)
 from .i18n import _
 
 database = pw.DatabaseProxy()
@@ -29,15 +29,6 @@ MIGRATIONS: dict[int, callable] = {}
 
 class SchemaError(RuntimeError):
     """The database cannot be used by this program (too new, or not a deskconsole database)."""
-
-
-class StoreError(Refusal, RuntimeError):
-    """A write that could not be made, said plainly; `kind` is read_only | disk_full | busy | refused
-    (with the driver's `error` text) | not_sqlite."""
-
-    def __init__(self, message: str, /, *, kind: str, **values):
-        super().__init__(message, **values)
-        self.kind = kind
 
 
 class UTCDateTimeField(pw.Field):

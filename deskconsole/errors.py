@@ -74,6 +74,15 @@ class SignOnError(Exception):
     pass
 
 
+class StoreError(Refusal, RuntimeError):
+    """A write that could not be made, said plainly; `kind` is read_only | disk_full | busy | refused
+    (with the driver's `error` text) | not_sqlite."""
+
+    def __init__(self, message: str, /, *, kind: str, **values):
+        super().__init__(message, **values)
+        self.kind = kind
+
+
 def explain(exc: Refusal, tz) -> str:
     """The one line a person reads for `exc`; `tz` is the site's zone (a tzinfo or a name). Without
     one, times are shown in UTC and say so rather than pass for local time."""

@@ -225,6 +225,13 @@ def _first_extension_deadlines(order_ids) -> dict[int, datetime]:
     return found
 
 
+def compute_in_worker(config, engine, start: date, end: date, now: datetime) -> Report:
+    """`compute` from a worker thread, on a connection of its own that is closed after."""
+    from . import db
+    with db.database.connection_context():
+        return compute(config, engine, start, end, now)
+
+
 def compute(config, engine, start: date, end: date, now: datetime) -> Report:
     """The figures for the local days start..end (inclusive) at the site, as of `now` (UTC)."""
     check_range(start, end)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 from appkit import make_app, settle, sign_on
 
+from deskconsole import i18n
+
 SIZES = [(80, 24), (160, 48)]
 
 
@@ -35,6 +37,18 @@ def test_console_panes_80x24(snap_compare, demo_site, pane):
 
 
 def test_help_80x24(snap_compare, demo_site):
+    async def show(pilot):
+        await sign_on(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_site), terminal_size=(80, 24), run_before=show)
+
+
+def test_help_80x24_in_chinese(snap_compare, demo_site):
+    """The help made from the action table, in Chinese: CJK words wrap under their column."""
+    i18n.set_language("zh")
+
     async def show(pilot):
         await sign_on(pilot)
         await pilot.press("question_mark")

@@ -1,21 +1,24 @@
-"""What the desk does with a call, as small forms, and the flows that the pane and the detail
-screen share: new call, turn into a work order, answer, deliver, edit, void."""
+"""What the desk does with a call, as small forms, and the flows the action table runs for them (from
+the Calls pane and from the call's screen alike): new call, turn into a work order, answer, deliver,
+edit, void. Each flow takes the action table's Job: its record is the selected call."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Select, Static, TextArea
 
-from .. import calls, orders, people
+from .. import calls, orders
 from ..errors import InvalidInput, Refusal, explain
 from ..i18n import _, label
 from ..text import one_line
+from .call_detail import OrderSummaryScreen
 from .call_form import CALL_FORM_CSS, CallFormScreen, CallLayout, choice
 from .form import ConfirmScreen, FormScreen
 
-Done = Callable[[object], None]
+if TYPE_CHECKING:
+    from .actions import Job
 
 
 def call_context(call: calls.CallDetail, app) -> Static:
@@ -122,23 +125,17 @@ class VoidFormScreen(CallLayout, FormScreen):
         return self.call.id
 
 
-# --- flows -------------------------------------------------------------------------------
+# --- flows ---------------------------------------------------------------------------------
 
-def _after(app, done: Done | None, result) -> None:
-    if result is None:
-        return
-    app.reload()
-    if done is not None:
-        done(result)
-
-
-def new_call(app, done: Done | None = None) -> None:
+def new_call(job: Job) -> None:
     """n: the call form; after an emergency, the offer to raise its work order at once."""
+    app = job.app
+
     def saved(result) -> None:
         if result is None:
             return
         call_id, category = result
-        _after(app, done, call_id)
+        job.saved(call_id)
         if category == "emergency":
             offer_emergency_order(app, call_id)
 
@@ -177,10 +174,10 @@ def _ordered(app, order_id) -> None:
     app.reload()
 
 
-def order_from_call(app, call_id: int, done: Done | None = None) -> None:
+def order_from_call(job: Job) -> None:
     """o: turn the call into a work order; if it has an open one already, show that one."""
-    from .call_detail import OrderSummaryScreen
-    call = calls.detail(call_id)
+    app = job.app
+    call = calls.detail(job.record.id)
     if call.open_order_id is not None:
         app.push_screen(OrderSummaryScreen(call.open_order_id))
         return
@@ -193,45 +190,43 @@ def order_from_call(app, call_id: int, done: Done | None = None) -> None:
         return
 
     def saved(order_id) -> None:
-        _ordered(app, order_id)
-        if order_id is not None and done is not None:
-            done(order_id)
+        if order_id is not None:
+            app.notify(_("Work order {number} raised.", number=orders.number(order_id)))
+            job.saved(call.id)   # the call's row now shows its order
 
     app.push_screen(ConvertFormScreen(call, calls.propose_class(call.category, call.text)), saved)
 
 
-def answer(app, call_id: int, done: Done | None = None) -> None:
-    call = calls.detail(call_id)
+def answer(job: Job) -> None:
+    call = calls.detail(job.record.id)
     if call.category != "inquiry" or call.status != "open":
-        app.notify(_("Only an open inquiry is answered; this call is {status}.", status=_(call.status)),
-                   severity="warning")
+        job.app.notify(_("Only an open inquiry is answered; this call is {status}.", status=_(call.status)),
+                       severity="warning")
         return
-    app.push_screen(AnswerFormScreen(call), lambda r: _after(app, done, r))
+    job.open(AnswerFormScreen(call))
 
 
-def deliver(app, call_id: int, done: Done | None = None) -> None:
-    call = calls.detail(call_id)
+def deliver(job: Job) -> None:
+    call = calls.detail(job.record.id)
     if call.category != "message" or call.status != "open":
-        app.notify(_("Only an undelivered message is delivered; this call is {status}.", status=_(call.status)),
-                   severity="warning")
+        job.app.notify(_("Only an undelivered message is delivered; this call is {status}.", status=_(call.status)),
+                       severity="warning")
         return
-    app.push_screen(DeliverFormScreen(call), lambda r: _after(app, done, r))
+    job.open(DeliverFormScreen(call))
 
 
-def edit(app, call_id: int, done: Done | None = None) -> None:
-    call = calls.detail(call_id)
+def edit(job: Job) -> None:
+    call = calls.detail(job.record.id)
     if call.status == "void":
-        app.notify(_("This call was voided: it cannot be edited."), severity="warning")
+        job.app.notify(_("This call was voided: it cannot be edited."), severity="warning")
         return
-    app.push_screen(CallFormScreen(call), lambda r: _after(app, done, r[0] if r else None))
+    job.app.push_screen(CallFormScreen(call), lambda result: job.saved(result[0] if result else None))
 
 
-def void(app, call_id: int, done: Done | None = None) -> None:
-    if not people.may(app.operator, "call.void"):
-        app.notify(_("Only a supervisor voids a call."), severity="warning")
-        return
-    call = calls.detail(call_id)
+def void(job: Job) -> None:
+    """v: only a supervisor (the action table says so before this runs)."""
+    call = calls.detail(job.record.id)
     if call.status == "void":
-        app.notify(_("This call is void already."), severity="warning")
+        job.app.notify(_("This call is void already."), severity="warning")
         return
-    app.push_screen(VoidFormScreen(call), lambda r: _after(app, done, r))
+    job.open(VoidFormScreen(call))

@@ -1,6 +1,9 @@
-"""Enter on a call: everything about it, its history (the audit events), and its actions.
-Also a read-only view of a work order raised from a call."""
+"""Enter on a call: everything about it, its history (the audit events), and its actions (the Calls
+pane's, by the same ids: the action table runs them). Also a read-only view of a work order raised
+from a call."""
 from __future__ import annotations
+
+from typing import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,8 +16,7 @@ from ..widgets.footer import DeskFooter
 from .. import calls, orders
 from ..i18n import _, label
 from ..text import strip_controls
-from . import call_actions
-from .translated import translate_bindings
+from ..widgets.bindings import request, translate_bindings
 
 DETAIL_CSS = """
 #detail { width: 90; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
@@ -74,17 +76,19 @@ class CallDetailScreen(ModalScreen):
     DEFAULT_CSS = "CallDetailScreen { align: center middle; }\n" + DETAIL_CSS
     BINDINGS = [
         Binding("escape", "close", "Close", id="call.close"),
-        Binding("e", "act('edit')", "Edit", id="call.edit"),
-        Binding("o", "act('order')", "Work order", id="call.order"),
-        Binding("a", "act('answer')", "Answer", id="call.answer"),
-        Binding("d", "act('deliver')", "Delivered", id="call.deliver"),
-        Binding("v", "act('void')", "Void", id="call.void"),
+        request("e", "calls.edit", "Edit"),
+        request("o", "calls.order", "Work order"),
+        request("a", "calls.answer", "Answer"),
+        request("d", "calls.deliver", "Delivered"),
+        request("v", "calls.void", "Void"),
     ]
 
-    def __init__(self, call_id: int) -> None:
+    def __init__(self, call_id: int, route: Callable[..., bool]) -> None:
         super().__init__()
         translate_bindings(self)
         self.call_id = call_id
+        self.route = route  # the action table's route (screens/actions.run), given by whoever opens this
+        self.changed = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -96,7 +100,7 @@ class CallDetailScreen(ModalScreen):
     def on_mount(self) -> None:
         self.refresh_detail()
 
-    def refresh_detail(self, _result=None) -> None:
+    def refresh_detail(self) -> None:
         c = calls.detail(self.call_id)
         self.call = c
         app = self.app
@@ -128,12 +132,15 @@ class CallDetailScreen(ModalScreen):
         self.query_one("#detail-history", Static).update(history_lines(app, c.history))
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.dismiss(self.call_id if self.changed else None)
 
-    def action_act(self, what: str) -> None:
-        flows = {"edit": call_actions.edit, "order": call_actions.order_from_call, "answer": call_actions.answer,
-                 "deliver": call_actions.deliver, "void": call_actions.void}
-        flows[what](self.app, self.call_id, self.refresh_detail)
+    def action_request(self, action_id: str) -> None:
+        """A key of the Calls pane's actions, on this call: the same table, the same flow."""
+        self.route(self, action_id, record=self.call, done=self.saved_here)
+
+    def saved_here(self, _key) -> None:
+        self.changed = True
+        self.refresh_detail()
 
 
 class OrderSummaryScreen(ModalScreen):

@@ -20,8 +20,10 @@ from ..i18n import _
 from ..widgets.header import Line
 from ..widgets.panes import PANES, Pane
 from ..widgets.record_table import RecordTable
+from . import actions
+from .handover import start_handover
 from .help import HelpScreen
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 # At this size and larger all four panes show at once (ux.md).
 GRID_MIN = (120, 36)
@@ -126,13 +128,17 @@ class ConsoleScreen(Screen):
         self.app.push_screen(HelpScreen())
 
     def action_handover(self) -> None:
-        from .handover import start_handover
         start_handover(self.app)
 
     def action_reports(self) -> None:
         """The monthly figures: every role may read them (a supervisor signs them)."""
         from .reports import ReportsScreen   # here: plotext loads only when the figures are opened
         self.app.push_screen(ReportsScreen())
+
+    def on_pane_action_requested(self, event: Pane.ActionRequested) -> None:
+        """A pane's key or Enter: the action table's one route (who may, which record, then the form)."""
+        event.stop()
+        actions.run(self, event.action_id, pane=event.pane, key=event.key)
 
     # --- data and time -----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 
 from ..errors import InvalidInput, Refusal, explain
 from ..i18n import _
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 FIELD_TYPES = (Input, Select, TextArea)
 
@@ -164,10 +164,10 @@ class ConfirmScreen(ModalScreen[bool]):
     #confirm-keys { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("enter", "answer(True)", "Yes", show=False),
-        Binding("n", "answer(False)", "No"),
-        Binding("escape", "answer(False)", "No", show=False),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("enter", "answer(True)", "Yes", show=False, id="confirm.yes_enter"),
+        Binding("n", "answer(False)", "No", id="confirm.no"),
+        Binding("escape", "answer(False)", "No", show=False, id="confirm.no_escape"),
     ]
 
     def __init__(self, question: str) -> None:

@@ -18,7 +18,7 @@ from ..timefmt import local
 from ..widgets.header import Line
 from ..widgets.record_table import Column, RecordTable, Row
 from .form import ConfirmScreen, FormScreen
-from .translated import translate_bindings
+from ..widgets.bindings import keys_text, translate_bindings
 
 def start_handover(app) -> None:
     """`h`: compile the sheet from live state now and open the handover screen on it."""
@@ -186,10 +186,12 @@ class HandoverScreen(Screen):
             title += [" │ ", (f" {_(view.status)} ", "bold reverse")]
         self.query_one("#ho-title", Line).set_parts(*title)
         from_name = f"{view.from_code} {view.from_name}" if wide else view.from_code
-        to = (f"{view.to_code} {view.to_name}" if wide else view.to_code) if view.to_code else _("(i: sign on)")
+        to = (f"{view.to_code} {view.to_name}" if wide else view.to_code) if view.to_code else \
+            keys_text(self.app, _("({handover.receive}: sign on)"))
         people_parts = [_("From {who}", who=from_name), " → ", _("to {who}", who=to)]
         if view.needs_supervisor and not view.supervisor_code:
-            people_parts += [" │ ", (" " + _("Supervisor sign-off needed (s)") + " ", "bold reverse $warning")]
+            needed = keys_text(self.app, _("Supervisor sign-off needed ({handover.supervise})"))
+            people_parts += [" │ ", (f" {needed} ", "bold reverse $warning")]
         elif view.supervisor_code:
             people_parts += [" │ ", _("Supervisor {code} ✓", code=view.supervisor_code)]
         self.query_one("#ho-people", Line).set_parts(*people_parts)
@@ -273,7 +275,8 @@ class HandoverScreen(Screen):
             if key is None:
                 return
             if key[0] == "section":
-                self.say(_("Press A to acknowledge the whole section, or move to an item."))
+                hint = _("Press {handover.ack_section} to acknowledge the whole section, or move to an item.")
+                self.say(keys_text(self.app, hint))
                 return
             index = self.table.cursor_index
             if self._run(shifts.acknowledge, self.incoming, self.app.clock.now(), self.handover_id, [key]):

@@ -1,4 +1,6 @@
-"""`?`: the keymap, as in ux.md and the README."""
+"""`?`: the keys, section by section (the console, each pane, the handover, forms), made from the
+action table (screens/actions.py) with each key as this console has it: the site file's [keymap] may
+have moved some."""
 from __future__ import annotations
 
 from rich.cells import set_cell_size
@@ -11,29 +13,27 @@ from textual.widgets import Static
 
 from ..i18n import _
 from ..text import wrap_cells
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
+from .actions import help_sections
 
-KEYMAP = [
-    ("1 2 3 4", "console", "Show Calls, Work orders, Shift log, Keys"),
-    ("Tab / Shift+Tab", "console", "Next / previous pane"),
-    ("n", "any pane", "New record there: call, work order, log entry, key issue"),
-    ("Enter", "any pane", "Open the selected record with its actions"),
-    ("/", "any pane", "Filter the pane (type to narrow, Esc clears)"),
-    ("o", "Calls", "Turn the selected call into a work order"),
-    ("d a c b e x", "Work orders", "Dispatch, arrived, complete, call-back, extend, cancel/return"),
-    ("a d e v u", "Calls", "Answer, delivered, edit, void, undelivered messages"),
-    ("k", "Work order", "Acknowledge its reminders (in the order's detail)"),
-    ("r", "Keys", "Return the selected key"),
-    ("l e", "Keys", "Report lost or broken; the catalogue (supervisor)"),
-    ("h", "console", "Start the handover"),
-    ("m", "console", "Monthly figures: [ ] month, r range, g chart, Enter the records"),
-    ("i a A q s c", "handover", "Sign on, acknowledge, whole section, query, supervisor, complete"),
-    ("Ctrl+P", "anywhere", "Command palette: every action by name"),
-    ("?", "anywhere", "This help"),
-    ("Esc", "form", "Close without saving (asks first if anything was typed)"),
-    ("Ctrl+S", "form", "Save"),
-    ("Ctrl+Q", "anywhere", "Quit"),
-]
+# Cells for the keys (indented under the section's heading) and for what they do: 70 of the box's 72.
+KEYS_WIDTH, WHAT_WIDTH = 15, 55
+
+
+def help_lines(app) -> list[Text]:
+    """The help as lines of text; long descriptions wrap under their own column, measured in cells so
+    that Chinese lines up too."""
+    lines = [Text(_("Keyboard"), style="bold")]
+    for heading, entries in help_sections(app):
+        if len(lines) > 1:
+            lines.append(Text(""))
+        lines.append(Text(heading, style="bold underline"))
+        for keys, what in entries:
+            wrapped = wrap_cells(what, WHAT_WIDTH)
+            lines.append(Text.assemble((set_cell_size(" " + keys, KEYS_WIDTH), "bold"), wrapped[0]))
+            lines += [Text(" " * KEYS_WIDTH + rest) for rest in wrapped[1:]]
+    lines += [Text(""), Text(_("Esc closes this help."), style="dim")]
+    return lines
 
 
 class HelpScreen(ModalScreen):
@@ -43,9 +43,9 @@ class HelpScreen(ModalScreen):
     #help { width: 76; max-height: 90%; height: auto; border: round $accent; padding: 0 1; background: $surface; }
     """
     BINDINGS = [
-        Binding("escape", "dismiss", "Close"),
-        Binding("question_mark", "dismiss", "Close", show=False),
-        Binding("q", "dismiss", "Close", show=False),
+        Binding("escape", "dismiss", "Close", id="help.close"),
+        Binding("question_mark", "dismiss", "Close", show=False, id="help.close_again"),
+        Binding("q", "dismiss", "Close", show=False, id="help.quit"),
     ]
 
     def __init__(self) -> None:
@@ -53,14 +53,5 @@ class HelpScreen(ModalScreen):
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
-        # Long descriptions wrap under their own column (measured in cells, so Chinese lines up too).
-        keys_width, where_width, what_width = 16, 13, 38
-        lines = [Text(_("Keyboard"), style="bold")]
-        for keys, where, what in KEYMAP:
-            wrapped = wrap_cells(_(what), what_width)
-            lines.append(Text.assemble((set_cell_size(keys, keys_width), "bold"), set_cell_size(_(where), where_width),
-                                       wrapped[0]))
-            lines += [Text(" " * (keys_width + where_width) + rest) for rest in wrapped[1:]]
-        lines += [Text(""), Text(_("Esc closes this help."), style="dim")]
         with VerticalScroll(id="help"):
-            yield Static(Text("\n").join(lines))
+            yield Static(Text("\n").join(help_lines(self.app)))

@@ -16,7 +16,7 @@ from ..i18n import _, label
 from ..text import one_line
 from ..timefmt import local
 from .key_forms import holder_label
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 
 def span(delta: timedelta) -> str:
@@ -112,7 +112,7 @@ class KeyDetailScreen(ModalScreen):
     """
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="key_detail.close"),
-        Binding("q", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False, id="key_detail.quit"),
     ]
 
     def __init__(self, key_id: int) -> None:

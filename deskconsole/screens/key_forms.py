@@ -1,5 +1,8 @@
-"""The key register's forms: issue a key, return it, report it lost or broken, the catalogue."""
+"""The key register's forms: issue a key, return it, report it lost or broken, the catalogue; and the
+action table's flows that fill a form from the selected key."""
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,6 +14,9 @@ from ..errors import InvalidInput
 from ..i18n import _, label
 from ..timefmt import local
 from .form import FormScreen
+
+if TYPE_CHECKING:
+    from .actions import Job
 
 
 def _options(ids) -> list[tuple[str, str]]:
@@ -253,3 +259,17 @@ class CatalogueForm(FormScreen):
                              opens=values["opens"], kind=values["kind"] or "", unit_code=values["unit"],
                              hook=values["hook"], copies=values["copies"],
                              active={"active": True, "retired": False}.get(values["active"]))
+
+
+# --- flows ---------------------------------------------------------------------------------
+
+def issue(job: Job) -> None:
+    """n: the issue form, with the tag of the selected key when it is on the board."""
+    key = job.record
+    job.open(IssueKeyForm(key.tag if key is not None and key.status == "board" else ""))
+
+
+def catalogue(job: Job) -> None:
+    """e (supervisors): the catalogue entry of the selected key, or a new one."""
+    key = job.record
+    job.open(CatalogueForm(key.tag if key is not None else ""))

@@ -1,5 +1,8 @@
-"""The shift log's forms and record: a new entry (or a correction of one), and an entry with its actions."""
+"""The shift log's forms and record: a new entry (or a correction of one), an entry with its actions,
+and the action table's flows for them (mark done, correct)."""
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -8,12 +11,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
 
 from .. import shifts
-from ..errors import Refusal, explain
 from ..i18n import _, label
 from ..text import clean
 from ..timefmt import local
+from ..widgets.bindings import keys_text, request, translate_bindings
 from .form import FormScreen
-from .translated import translate_bindings
+
+if TYPE_CHECKING:
+    from .actions import Job
 
 
 class LogEntryForm(FormScreen):
@@ -69,15 +74,16 @@ class LogEntryScreen(ModalScreen):
     .entry-hint { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("d", "done", "Mark done", id="log.done"),
-        Binding("c", "correct", "Correct", id="log.correct"),
+        request("d", "log.done", "Mark done"),
+        request("c", "log.correct", "Correct"),
         Binding("escape", "dismiss", "Close", id="log.close"),
     ]
 
-    def __init__(self, entry_id: int) -> None:
+    def __init__(self, entry_id: int, route: Callable[..., bool]) -> None:
         super().__init__()
         translate_bindings(self)
         self.entry_id = entry_id
+        self.route = route  # the action table's route (screens/actions.run), given by whoever opens this
 
     def compose(self) -> ComposeResult:
         e = shifts.entry_detail(self.entry_id)
@@ -103,21 +109,25 @@ class LogEntryScreen(ModalScreen):
                 yield Static(" · ".join(facts), markup=False)
             yield Static(clean(e.text, multiline=True), markup=False)
             yield Static("", id="entry-message", markup=False)
-            yield Static(_("d marks done · c writes a correction · Esc closes"), classes="entry-hint")
+            hint = _("{log.done} marks done · {log.correct} writes a correction · {log.close} closes")
+            yield Static(keys_text(self.app, hint), classes="entry-hint")
 
-    def action_done(self) -> None:
-        app = self.app
-        try:
-            shifts.mark_done(app.operator, app.clock.now(), self.entry_id)
-        except Refusal as exc:
-            self.query_one("#entry-message", Static).update(explain(exc, app.config.tz))
-            return
-        app.reload()
-        self.dismiss(self.entry_id)
+    def action_request(self, action_id: str) -> None:
+        """d or c: the action table's flow on this entry; what it saved closes this screen, selected."""
+        self.route(self, action_id, record=self.entry, done=self.dismiss)
 
-    def action_correct(self) -> None:
-        def saved(new_id) -> None:
-            if new_id is not None:
-                self.dismiss(new_id)
+    def say(self, message: str) -> None:
+        """A refusal, on this screen's own line."""
+        self.query_one("#entry-message", Static).update(message)
 
-        self.app.push_screen(LogEntryForm(corrects=self.entry), saved)
+
+def mark_done(job: Job) -> None:
+    """d in an entry: an instruction or incident done (no longer carried over)."""
+    app, entry = job.app, job.record
+    if job.attempt(lambda: shifts.mark_done(app.operator, app.clock.now(), entry.id)):
+        job.saved(entry.id)
+
+
+def correct(job: Job) -> None:
+    """c in an entry: a correction that links back to it (entries are never edited)."""
+    job.open(LogEntryForm(corrects=job.record))

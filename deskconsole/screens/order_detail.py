@@ -1,6 +1,8 @@
 """Enter on a work order: the order, its reminders, and its whole history (every audit event)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -9,11 +11,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from .. import orders
-from ..errors import Refusal, explain
 from ..i18n import _, label
 from ..text import strip_controls
 from ..timefmt import local
-from .translated import translate_bindings
+from ..widgets.bindings import keys_text, request, translate_bindings
+
+if TYPE_CHECKING:
+    from .actions import Job
 
 
 def action_text(action: str) -> str:
@@ -48,19 +52,21 @@ class OrderDetailScreen(ModalScreen):
     """
     BINDINGS = [
         Binding("escape", "close", "Close", id="order_detail.close"),
-        Binding("k", "acknowledge", "Acknowledge reminders", id="order_detail.ack"),
+        request("k", "orders.acknowledge", "Acknowledge reminders"),
     ]
 
-    def __init__(self, order_id: int) -> None:
+    def __init__(self, order_id: int, route: Callable[..., bool]) -> None:
         super().__init__()
         translate_bindings(self)
         self.order_id = order_id
+        self.route = route  # the action table's route (screens/actions.run), given by whoever opens this
         self.changed = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="order-detail"):
             yield Static("", id="order-body", markup=False)
-            yield Static(_("k acknowledges the reminders · Esc closes"), id="order-keys")
+            hint = _("{orders.acknowledge} acknowledges the reminders · {order_detail.close} closes")
+            yield Static(keys_text(self.app, hint), id="order-keys")
 
     def on_mount(self) -> None:
         self.refresh_body()
@@ -70,7 +76,7 @@ class OrderDetailScreen(ModalScreen):
         tz = app.config.tz
         now = app.clock.now()
         d = orders.detail(app.engine, self.order_id)
-        r = d.row
+        r = self.row = d.row
         t = lambda dt: local(dt, tz, "YYYY-MM-DD HH:mm") if dt else "—"  # noqa: E731
         lines: list = [(f"{r.number}  {label(r.sla_class)}  {label(r.status)}", "bold"), "\n"]
         facts = [
@@ -91,11 +97,11 @@ class OrderDetailScreen(ModalScreen):
             facts.append((_("Reason"), d.end_reason))
         for name, value in facts:
             lines += [(f"{name}: ", "$text-muted"), strip_controls(str(value)), "\n"]
-        self.due = orders.reminders(r, now)
+        due = orders.reminders(r, now)
         lines += ["\n", (_("Reminders"), "bold"), "\n"]
-        if not self.due:
+        if not due:
             lines += [_("None."), "\n"]
-        for rem in self.due:
+        for rem in due:
             lines += [(f"⚑ {local(rem.at, tz, 'MM-DD HH:mm')} {rem.text()}", "$warning"), "\n"]
         lines += ["\n", (_("History"), "bold"), "\n"]
         for item in d.history:
@@ -107,16 +113,21 @@ class OrderDetailScreen(ModalScreen):
     def action_close(self) -> None:
         self.dismiss(self.order_id if self.changed else None)
 
-    def action_acknowledge(self) -> None:
-        if not self.due:
-            self.app.notify(_("No reminders to acknowledge."))
-            return
-        app = self.app
-        try:
-            orders.acknowledge(app.operator, app.clock.now(), self.order_id, keys=[r.key for r in self.due])
-        except Refusal as exc:
-            self.app.notify(explain(exc, app.config.tz), severity="error")
-            return
+    def action_request(self, action_id: str) -> None:
+        """An action of the Work orders pane's table on this order (k: acknowledge its reminders)."""
+        self.route(self, action_id, record=self.row, done=self.saved_here)
+
+    def saved_here(self, _key) -> None:
         self.changed = True
         self.refresh_body()
 
+
+def acknowledge(job: Job) -> None:
+    """k in an order's screen: the reminders due now, acknowledged (the ⚑ goes from its row)."""
+    app, row = job.app, job.record
+    due = orders.reminders(row, app.clock.now())
+    if not due:
+        app.notify(_("No reminders to acknowledge."))
+        return
+    if job.attempt(lambda: orders.acknowledge(app.operator, app.clock.now(), row.id, keys=[r.key for r in due])):
+        job.saved(row.id)

@@ -1,13 +1,20 @@
-"""The work-order forms: new order, dispatch, complete, call-back, extension, cancel/return, approval."""
+"""The work-order forms: new order, dispatch, complete, call-back, extension, cancel/return, approval;
+and the flows of the action table that are more than one form (arrived, extend, cancel or return)."""
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static, TextArea
 
-from .. import orders
+from .. import orders, people
+from ..errors import InvalidInput
 from ..i18n import _, label
 from ..timefmt import local
 from .form import FormScreen
+
+if TYPE_CHECKING:
+    from .actions import Job
 
 YES_NO = lambda: [(_("no"), "no"), (_("yes"), "yes")]  # noqa: E731  (strings: Select treats False as blank)
 
@@ -103,7 +110,6 @@ class CallbackForm(_OrderForm):
         yield from self.labelled(_("What the owner said"), TextArea(id="note"))
 
     def save(self, values: dict):
-        from ..errors import InvalidInput
         actor, now, tz = self.ctx
         answer = _value(values, "satisfied")
         if answer is None:
@@ -184,3 +190,31 @@ class DecideForm(_OrderForm):
         else:
             orders.approve_return(actor, now, self.row.id)
         return self.row.id
+
+
+# --- flows ---------------------------------------------------------------------------------
+
+def arrive(job: Job) -> None:
+    """a: on site, no form; the respond clock stops."""
+    app, row = job.app, job.record
+    if job.attempt(lambda: orders.arrive(app.operator, app.clock.now(), row.id)):
+        app.notify(_("{number}: on site.", number=row.number))
+        job.saved(row.id)
+
+
+def extend(job: Job) -> None:
+    """e: ask for more time; a supervisor, on an order whose extension waits, approves or refuses it."""
+    _decision_or(job, "extension", "order.extend.approve", ExtendForm)
+
+
+def cancel_or_return(job: Job) -> None:
+    """x: cancel or return; a supervisor, on an order whose return waits, approves or refuses it."""
+    _decision_or(job, "return", "order.return.approve", CancelReturnForm)
+
+
+def _decision_or(job: Job, waiting: str, approve: str, form_class) -> None:
+    row = job.record
+    if row.pending == waiting and people.may(job.app.operator, approve):
+        job.open(DecideForm(row))
+    else:
+        job.open(form_class(row))

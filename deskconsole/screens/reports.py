@@ -22,13 +22,14 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ..widgets.footer import DeskFooter
-from .. import db, report_files, reports
+from .. import keys, report_files, reports
 from ..i18n import _
-from ..reports import Figure, Record, Report
+from ..reports import Figure, Report
 from ..widgets.header import Line
 from ..widgets.record_table import Column, RecordTable, Row
+from ..widgets.bindings import translate_bindings
+from . import actions
 from .form import FormScreen
-from .translated import translate_bindings
 
 # At this size and larger the chart shows beside the figures; smaller, `g` swaps between them.
 WIDE_MIN = (120, 36)
@@ -223,8 +224,7 @@ class ReportsScreen(Screen):
         now = app.clock.now()
         worker = get_current_worker()
         try:
-            with db.database.connection_context():
-                report = reports.compute(app.config, app.engine, start, end, now)
+            report = reports.compute_in_worker(app.config, app.engine, start, end, now)
         except Exception as exc:  # shown, never a crash: the console stays usable
             if not worker.is_cancelled:
                 app.call_from_thread(self._failed, start, end, exc)
@@ -349,28 +349,21 @@ class RecordsScreen(ModalScreen):
         table.focus()
 
     def on_record_table_row_selected(self, event: RecordTable.RowSelected) -> None:
+        """Enter: the record's own screen, opened as its pane's Enter opens it (the action table)."""
         event.stop()
         if event.key is None:
             return
-        screen = detail_screen(self.figure.records[event.key])
-        if screen is not None:
-            self.app.push_screen(screen)
+        record = self.figure.records[event.key]
+        action_id = OPEN.get(record.kind)
+        if action_id == "keys.open":   # a loan or a report: the key's screen, with its whole history
+            record = keys.find(record.number) if record.kind != "key" else keys.get(record.id)
+        if action_id is not None and record is not None:
+            actions.run(self, action_id, record=record)
 
 
-def detail_screen(record: Record):
-    """The existing detail screen that fits a record, or None (the list is then all there is)."""
-    if record.kind == "call":
-        from .call_detail import CallDetailScreen
-        return CallDetailScreen(record.id)
-    if record.kind == "order":
-        from .order_detail import OrderDetailScreen
-        return OrderDetailScreen(record.id)
-    if record.kind in ("loan", "key_report", "key"):
-        from .. import keys
-        from .key_detail import KeyDetailScreen
-        info = keys.find(record.number) if record.kind != "key" else keys.get(record.id)
-        return KeyDetailScreen(info.id) if info is not None else None
-    return None
+# The action of the action table that opens a record of each kind the figures count.
+OPEN = {"call": "calls.open", "order": "orders.open", "loan": "keys.open", "key_report": "keys.open",
+        "key": "keys.open"}
 
 
 # --- a range of days ---------------------------------------------------------------------------

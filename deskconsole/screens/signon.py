@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, Static
 from .. import people
 from ..i18n import _
 from ..people import InvalidInput, SignOnError
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 SIGNON_CSS = """
 SignOnScreen, FirstRunScreen { align: center middle; }
@@ -28,7 +28,7 @@ class SignOnScreen(Screen):
     """Code and PIN; Enter moves on and then signs on."""
 
     DEFAULT_CSS = SIGNON_CSS
-    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True)]
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True, id="signon.quit")]
 
     def __init__(self, site_name: str, code: str = "") -> None:
         super().__init__()
@@ -77,7 +77,7 @@ class FirstRunScreen(Screen):
     """A database with no staff yet: create the first supervisor, who then adds the others."""
 
     DEFAULT_CSS = SIGNON_CSS
-    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True)]
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True, id="signon.quit")]
 
     def __init__(self, site_name: str) -> None:
         super().__init__()

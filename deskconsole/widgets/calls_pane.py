@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual.binding import Binding
+from textual.widgets import Input
 
 from .. import calls, orders
 from ..console_data import ConsoleData
 from ..countdown import wall_deadline
 from ..i18n import _, label
 from ..timefmt import local
+from .bindings import request
 from .pane import Pane, line
 from .record_table import Column, Row
 
 CATEGORY_TAGS = ("cat:", "category:", "类别:", "类:")
 STATUS_TAGS = ("status:", "st:", "状态:")
 UNDELIVERED_FILTER = "status:undelivered"
+EMERGENCIES_FILTER = "cat:emergency status:open"
 
 
 def _matches_value(wanted: str, value: str) -> bool:
@@ -75,20 +77,45 @@ def call_matches(call: calls.CallRow, cats: list[str], statuses: list[str], word
     return True
 
 
+def call_row(c: calls.CallRow, tz) -> Row:
+    """A call as its row in the pane: a function of the call and the time zone only."""
+    emergency = c.is_open_emergency
+    mark = "‼" if emergency else ("?" if c.awaits_reply else "")
+    dynamic = {}
+    reply = ""
+    if c.order_id:
+        reply = orders.number(c.order_id)
+    elif c.awaits_reply:
+        dynamic["reply"] = wall_deadline(c.received_at, c.reply_due_at, "reply")
+    elif c.status == "void":
+        reply = _("void")
+    elif c.is_undelivered:
+        reply = _("undelivered")
+    return Row(
+        key=c.id,
+        cells={"mark": mark, "time": local(c.received_at, tz), "category": label(c.category),
+               "unit": c.unit_code, "caller": line(c.caller), "text": line(c.text), "reply": reply},
+        style="alarm" if emergency else ("muted" if c.status == "void" else ""),
+        dynamic=dynamic,
+    )
+
+
 class CallsPane(Pane):
     number = 1
+    pane_id = "calls"
     source = "calls"
     title = "Calls"
     empty_text = "No calls yet."
 
+    row_of = staticmethod(call_row)
     BINDINGS = [
-        Binding("n", "new_call", "New call", id="calls.new"),
-        Binding("o", "order", "Work order", id="calls.order"),
-        Binding("a", "answer", "Answer", show=False, id="calls.answer"),
-        Binding("d", "deliver", "Delivered", show=False, id="calls.deliver"),
-        Binding("e", "edit", "Edit", show=False, id="calls.edit"),
-        Binding("v", "void", "Void", show=False, id="calls.void"),
-        Binding("u", "undelivered", "Undelivered", show=False, id="calls.undelivered"),
+        request("n", "calls.new", "New call"),
+        request("o", "calls.order", "Work order"),
+        request("a", "calls.answer", "Answer", show=False),
+        request("d", "calls.deliver", "Delivered", show=False),
+        request("e", "calls.edit", "Edit", show=False),
+        request("v", "calls.void", "Void", show=False),
+        request("u", "calls.undelivered", "Undelivered", show=False),
     ]
 
     def __init__(self, tz) -> None:
@@ -109,28 +136,7 @@ class CallsPane(Pane):
 
     def rows(self, data: ConsoleData) -> list[Row]:
         self._calls = {c.id: c for c in data.calls}
-        return self.build_rows(data.calls, self._row)
-
-    def _row(self, c: calls.CallRow) -> Row:
-        emergency = c.is_open_emergency
-        mark = "‼" if emergency else ("?" if c.awaits_reply else "")
-        dynamic = {}
-        reply = ""
-        if c.order_id:
-            reply = orders.number(c.order_id)
-        elif c.awaits_reply:
-            dynamic["reply"] = wall_deadline(c.received_at, c.reply_due_at, "reply")
-        elif c.status == "void":
-            reply = _("void")
-        elif c.is_undelivered:
-            reply = _("undelivered")
-        return Row(
-            key=c.id,
-            cells={"mark": mark, "time": local(c.received_at, self.tz), "category": label(c.category),
-                   "unit": c.unit_code, "caller": line(c.caller), "text": line(c.text), "reply": reply},
-            style="alarm" if emergency else ("muted" if c.status == "void" else ""),
-            dynamic=dynamic,
-        )
+        return super().rows(data)
 
     def _haystack(self, c: calls.CallRow) -> str:
         """What the words of the filter are looked for in, casefolded once per record."""
@@ -162,70 +168,10 @@ class CallsPane(Pane):
         emergencies = data.open_emergencies
         return _("Calls {n}", n=data.calls_this_shift) + (f" ‼{emergencies}" if emergencies else "")
 
-    # --- actions ---------------------------------------------------------------------------
-
-    def _selected(self) -> int | None:
-        key = self.table.cursor_key
-        if key is None:
-            self.app.notify(_("Choose a call first."), severity="warning")
-        return key
-
-    def _with_selected(self, flow) -> None:
-        call_id = self._selected()
-        if call_id is not None:
-            flow(self.app, call_id, self.select)
-
-    def action_new_call(self) -> None:
-        from ..screens.call_actions import new_call
-        new_call(self.app, self.select)
-
-    def action_order(self) -> None:
-        from ..screens.call_actions import order_from_call
-        self._with_selected(lambda app, call_id, done: order_from_call(app, call_id))
-
-    def action_answer(self) -> None:
-        from ..screens.call_actions import answer
-        self._with_selected(answer)
-
-    def action_deliver(self) -> None:
-        from ..screens.call_actions import deliver
-        self._with_selected(deliver)
-
-    def action_edit(self) -> None:
-        from ..screens.call_actions import edit
-        self._with_selected(edit)
-
-    def action_void(self) -> None:
-        from ..screens.call_actions import void
-        self._with_selected(void)
-
-    def action_undelivered(self) -> None:
-        """u: the undelivered messages (the filter line says so; Esc clears it)."""
-        self.set_filter(UNDELIVERED_FILTER)
-
     def set_filter(self, text: str) -> None:
-        from textual.widgets import Input
+        """Show the filter line with `text` in it (u: the undelivered messages; Esc clears it)."""
         self.add_class("-filtering")
         self.query_one(Input).value = text
         self._filter = text.casefold().strip()
         self._apply_filter()
         self.table.focus()
-
-    def open_record(self, key) -> None:
-        from ..screens.call_detail import CallDetailScreen
-        self.app.push_screen(CallDetailScreen(key), lambda _r: self.app.reload())
-
-    def commands(self):
-        return (
-            (_("New call"), _("Log a call, walk-in or finding"), self.action_new_call),
-            (_("Work order from the selected call"), _("Turn a repair or complaint into a work order"),
-             self.action_order),
-            (_("Answer the selected inquiry"), _("Record the reply and who gave it"), self.action_answer),
-            (_("Message delivered"), _("Mark the selected message delivered"), self.action_deliver),
-            (_("Edit the selected call"), _("The earlier version stays in the history"), self.action_edit),
-            (_("Void the selected call"), _("Supervisor: with a reason; it stays in the log"), self.action_void),
-            (_("Undelivered messages"), _("Filter the Calls pane to messages not yet delivered"),
-             self.action_undelivered),
-            (_("Open emergencies"), _("Filter the Calls pane to open emergencies"),
-             lambda: self.set_filter("cat:emergency status:open")),
-        )

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual.binding import Binding
-
 from .. import countdown, orders
 from ..console_data import ConsoleData
-from ..errors import Refusal, explain
 from ..i18n import _, label
-from ..people import may
+from .bindings import request
 from .pane import Pane, line
 from .record_table import Column, Row
 
@@ -26,25 +23,47 @@ def render_order_cell(column: str, value, now: datetime) -> tuple[str, str]:
     return countdown.render(value, now)
 
 
+def order_row(o: orders.OrderRow, tz=None) -> Row:
+    """An order as its row in the pane: a function of the order only (its clocks count down by the tick)."""
+    dynamic: dict = {"remind": o}
+    if o.clocks:
+        dynamic["due"] = o.clocks[0]
+    if len(o.clocks) > 1:
+        dynamic["then"] = o.clocks[1]
+    who = " ".join(p for p in (label(o.department) if o.department else "", line(o.assignee)) if p)
+    status = label(o.status)
+    if o.pending:
+        status = f"{status}?"   # a request waits for a supervisor
+    return Row(
+        key=o.id,
+        cells={"remind": "", "number": o.number, "unit": o.unit_code or line(o.location),
+               "class": label(o.sla_class), "status": status, "who": who, "what": line(o.description),
+               "due": "" if o.clocks else "—", "then": ""},
+        style="alarm" if o.sla_class == "emergency" else "",
+        dynamic=dynamic,
+    )
+
+
 class OrdersPane(Pane):
     number = 2
+    pane_id = "orders"
     source = "orders"
     title = "Work orders"
     empty_text = "No open work orders."
 
+    row_of = staticmethod(order_row)
     BINDINGS = [
-        Binding("n", "new_order", "New", id="orders.new"),
-        Binding("d", "dispatch", "Dispatch", id="orders.dispatch"),
-        Binding("a", "arrive", "Arrived", id="orders.arrive"),
-        Binding("c", "complete", "Complete", id="orders.complete"),
-        Binding("b", "callback", "Call back", id="orders.callback"),
-        Binding("e", "extend", "Extend", id="orders.extend"),
-        Binding("x", "cancel_return", "Cancel/return", id="orders.cancel"),
+        request("n", "orders.new", "New"),
+        request("d", "orders.dispatch", "Dispatch"),
+        request("a", "orders.arrive", "Arrived"),
+        request("c", "orders.complete", "Complete"),
+        request("b", "orders.callback", "Call back"),
+        request("e", "orders.extend", "Extend"),
+        request("x", "orders.cancel", "Cancel/return"),
     ]
 
     def __init__(self, tz) -> None:
         super().__init__(tz)
-        self._orders: dict[int, orders.OrderRow] = {}
         self._counted = None
 
     def on_mount(self) -> None:
@@ -64,29 +83,6 @@ class OrdersPane(Pane):
             Column("what", _("What is wrong"), None, min_width=1),
         ]
 
-    def rows(self, data: ConsoleData) -> list[Row]:
-        self._orders = {o.id: o for o in data.orders}
-        return self.build_rows(data.orders, self._row)
-
-    def _row(self, o: orders.OrderRow) -> Row:
-        dynamic: dict = {"remind": o}
-        if o.clocks:
-            dynamic["due"] = o.clocks[0]
-        if len(o.clocks) > 1:
-            dynamic["then"] = o.clocks[1]
-        who = " ".join(p for p in (label(o.department) if o.department else "", line(o.assignee)) if p)
-        status = label(o.status)
-        if o.pending:
-            status = f"{status}?"   # a request waits for a supervisor
-        return Row(
-            key=o.id,
-            cells={"remind": "", "number": o.number, "unit": o.unit_code or line(o.location),
-                   "class": label(o.sla_class), "status": status, "who": who, "what": line(o.description),
-                   "due": "" if o.clocks else "—", "then": ""},
-            style="alarm" if o.sla_class == "emergency" else "",
-            dynamic=dynamic,
-        )
-
     def _counts(self, data: ConsoleData, now: datetime) -> tuple[int, int, int]:
         """(open, overdue, reminders) for the border and the strip, recounted only when one can change."""
         cached = self._counted  # (data, valid until, computed at, counts)
@@ -105,117 +101,3 @@ class OrdersPane(Pane):
         open_, over, n = self._counts(data, now)
         text = _("Orders {open}/{over} over", open=open_, over=over)
         return text + (f" {REMINDER_MARK}{n}" if n else "")
-
-    # --- actions -------------------------------------------------------------------------
-
-    def current(self) -> orders.OrderRow | None:
-        key = self.table.cursor_key
-        return self._orders.get(key) if key is not None else None
-
-    def _allowed(self, action: str) -> bool:
-        op = self.app.operator
-        if op is None or not may(op, action):
-            role = _(op.role) if op else "?"
-            self.app.notify(_("A {role} may not do this ({action}).", role=role, action=action), severity="error")
-            return False
-        return True
-
-    def _selected(self) -> orders.OrderRow | None:
-        row = self.current()
-        if row is None:
-            self.app.notify(_("Choose an order first."), severity="warning")
-        return row
-
-    def saved(self, result) -> None:
-        """A form or an action changed an order: show it, selected."""
-        if result is None:
-            return
-        key = result if isinstance(result, int) else None
-        if key is not None:
-            self.select(key)
-        self.app.reload()
-
-    def run_action(self, fn, success: str) -> bool:
-        """A one-key action with no form: its refusal becomes a notification."""
-        try:
-            fn()
-        except Refusal as exc:
-            self.app.notify(explain(exc, self.app.config.tz), severity="error")
-            return False
-        self.app.notify(success)
-        self.app.reload()
-        return True
-
-    def action_new_order(self) -> None:
-        from ..screens.order_forms import NewOrderForm
-        if self._allowed("order.create"):
-            self.app.push_screen(NewOrderForm(), self.saved)
-
-    def action_dispatch(self) -> None:
-        from ..screens.order_forms import DispatchForm
-        row = self._selected()
-        if row and self._allowed("order.dispatch"):
-            self.app.push_screen(DispatchForm(row), self.saved)
-
-    def action_arrive(self) -> None:
-        row = self._selected()
-        if row and self._allowed("order.arrive"):
-            app = self.app
-            self.run_action(lambda: orders.arrive(app.operator, app.clock.now(), row.id),
-                            _("{number}: on site.", number=row.number))
-
-    def action_complete(self) -> None:
-        from ..screens.order_forms import CompleteForm
-        row = self._selected()
-        if row and self._allowed("order.complete"):
-            self.app.push_screen(CompleteForm(row), self.saved)
-
-    def action_callback(self) -> None:
-        from ..screens.order_forms import CallbackForm
-        row = self._selected()
-        if row and self._allowed("order.callback"):
-            self.app.push_screen(CallbackForm(row), self.saved)
-
-    def action_extend(self) -> None:
-        from ..screens.order_forms import DecideForm, ExtendForm
-        row = self._selected()
-        if row is None:
-            return
-        if row.pending == "extension" and may(self.app.operator, "order.extend.approve"):
-            self.app.push_screen(DecideForm(row), self.saved)
-        elif self._allowed("order.extend.request"):
-            self.app.push_screen(ExtendForm(row), self.saved)
-
-    def action_cancel_return(self) -> None:
-        from ..screens.order_forms import CancelReturnForm, DecideForm
-        row = self._selected()
-        if row is None:
-            return
-        if row.pending == "return" and may(self.app.operator, "order.return.approve"):
-            self.app.push_screen(DecideForm(row), self.saved)
-        elif self._allowed("order.cancel"):
-            self.app.push_screen(CancelReturnForm(row), self.saved)
-
-    def open_record(self, key) -> None:
-        from ..screens.order_detail import OrderDetailScreen
-        if key in self._orders:
-            self.app.push_screen(OrderDetailScreen(key), self.saved)
-
-    def commands(self):
-        return (
-            (_("New work order"), _("Log an order in the Work orders pane"), self._palette(self.action_new_order)),
-            (_("Dispatch the selected order"), _("Work orders: d"), self._palette(self.action_dispatch)),
-            (_("Mark the selected order arrived"), _("Work orders: a"), self._palette(self.action_arrive)),
-            (_("Complete the selected order"), _("Work orders: c"), self._palette(self.action_complete)),
-            (_("Call back the owner of the selected order"), _("Work orders: b"), self._palette(self.action_callback)),
-            (_("Extend the selected order"), _("Work orders: e"), self._palette(self.action_extend)),
-            (_("Cancel or return the selected order"), _("Work orders: x"), self._palette(self.action_cancel_return)),
-        )
-
-    def _palette(self, action):
-        def run() -> None:
-            screen = self.screen
-            if hasattr(screen, "action_show_pane"):
-                screen.action_show_pane(self.number)
-            action()
-        return run

@@ -1,16 +1,22 @@
-"""The pane every concern builds on: a titled RecordTable with a filter line."""
+"""The pane every concern builds on: a titled RecordTable with a filter line.
+
+A pane only shows: its columns, a module-level function from a record to its row (`row_of`), its
+summaries and its bindings. A key (or Enter) posts `Pane.ActionRequested`; what happens then is the
+action table's (screens/actions.py)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Input
 
 from .. import countdown
 from ..console_data import ConsoleData
 from ..i18n import _
-from ..screens.translated import translate_bindings
+from .bindings import translate_bindings
 from ..text import one_line
 from .record_table import Column, RecordTable, Row
 
@@ -34,13 +40,6 @@ def render_countdown(_column: str, value, now: datetime) -> tuple[str, str]:
 _PREBUILT: dict[type, dict] = {}
 
 
-class _Zone:
-    """What a pane's `_row` reads of the pane: its time zone only."""
-
-    def __init__(self, tz) -> None:
-        self.tz = tz
-
-
 class Pane(Vertical, can_focus=False):
     """A titled pane: its table, and a filter line that `/` opens."""
 
@@ -52,14 +51,28 @@ class Pane(Vertical, can_focus=False):
     """
 
     number = 0
+    pane_id = ""  # its name in the action table; its bindings' ids start with it ("calls.new")
     source = ""   # the ConsoleData field whose records are this pane's rows
     title = ""
     empty_text = "Nothing here."
+    # row_of(record, tz) -> Row: a pure function of the record and the site's time zone (a staticmethod).
+    row_of: Callable[..., Row]
+
+    class ActionRequested(Message):
+        """A key (or Enter) asks for the action `action_id` of the action table, on the record whose
+        row is under the cursor (`key`; None when the pane shows no row)."""
+
+        def __init__(self, pane: Pane, action_id: str, key) -> None:
+            super().__init__()
+            self.pane = pane
+            self.action_id = action_id
+            self.key = key
 
     def __init__(self, tz) -> None:
         super().__init__(id=f"pane-{self.number}")
         translate_bindings(self)  # every pane's keys in the footer speak the console's language
         self.tz = tz
+        self._data: ConsoleData | None = None
         self._rows: list[Row] = []
         self._filter = ""
         self._pending_select = None
@@ -76,17 +89,21 @@ class Pane(Vertical, can_focus=False):
     def on_mount(self) -> None:
         self.border_title = f"{self.number} {_(self.title)}"
 
+    def action_request(self, action_id: str) -> None:
+        """A key of this pane (widgets.bindings.request): one message, the rest is the action table's."""
+        self.post_message(self.ActionRequested(self, action_id, self.table.cursor_key))
+
     def on_record_table_row_selected(self, event: RecordTable.RowSelected) -> None:
+        """Enter on a row: the `<pane>.open` action, the record with its history and its actions."""
         event.stop()
         if event.key is not None:
-            self.open_record(event.key)
+            self.post_message(self.ActionRequested(self, f"{self.pane_id}.open", event.key))
 
-    def open_record(self, key) -> None:
-        """Enter on a row: a pane shows the record with its history and actions."""
-
-    def commands(self):
-        """(name, help, callback) for the command palette: what this pane can do, by name."""
-        return ()
+    def record(self, key):
+        """The record shown with `key` in the data last shown, or None (gone since, or no such row)."""
+        if key is None or self._data is None:
+            return None
+        return next((r for r in getattr(self._data, self.source) if r.id == key), None)
 
     def select(self, key) -> None:
         """Put the cursor on a record, e.g. the one just saved (once the reload shows it)."""
@@ -101,7 +118,8 @@ class Pane(Vertical, can_focus=False):
         raise NotImplementedError
 
     def rows(self, data: ConsoleData) -> list[Row]:
-        raise NotImplementedError
+        row_of, tz = self.row_of, self.tz
+        return self.build_rows(getattr(data, self.source), lambda record: row_of(record, tz))
 
     def summary(self, data: ConsoleData, now: datetime) -> str:
         """The pane's counts for the strip and its border."""
@@ -130,15 +148,15 @@ class Pane(Vertical, can_focus=False):
     def prebuild(cls, data: ConsoleData, tz) -> None:
         """Build the rows of `data` ahead (in the thread that read it, before this pane exists); the
         first `show` takes those of its records that are still the same. Rows are a function of the
-        record and the time zone only (`_row(record)`)."""
+        record and the time zone only (`row_of`)."""
         records = getattr(data, cls.source, None)
-        row_of = getattr(cls, "_row", None)
-        if records is None or row_of is None:
+        if records is None:
             return
-        zone = _Zone(tz)
-        _PREBUILT[cls] = {record: row_of(zone, record) for record in records}
+        row_of = cls.row_of
+        _PREBUILT[cls] = {record: row_of(record, tz) for record in records}
 
     def show(self, data: ConsoleData) -> None:
+        self._data = data
         self._rows = self.rows(data)
         self._apply_filter()
         pending = self._pending_select
