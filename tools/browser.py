@@ -73,7 +73,7 @@ class Serve:
 
     def wait_until_listening(self, timeout: float = 60.0) -> None:
         """The server says where it serves before its socket is open: wait for the socket."""
-        self.wait_for(r"deskconsole serve: http", timeout)
+        self.wait_for(r"deskconsole serve[:：] ?http", timeout)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -190,7 +190,8 @@ class Chromium:
         self._listeners.append((method, session, queue))
         return queue
 
-    async def open(self, url: str) -> "Tab":
+    async def open(self, url: str, headers: dict[str, str] | None = None) -> "Tab":
+        """A new tab at `url`; `headers` go with every request it makes (a proxy's password)."""
         width, height = self.size
         target = (await self.send("Target.createTarget", url="about:blank"))["targetId"]
         session = (await self.send("Target.attachToTarget", targetId=target, flatten=True))["sessionId"]
@@ -198,6 +199,8 @@ class Chromium:
         await self.send("Page.enable", session)
         await self.send("Runtime.enable", session)
         await self.send("Network.enable", session)
+        if headers:
+            await self.send("Network.setExtraHTTPHeaders", session, headers=headers)
         # A headless window never has the system's focus: without this the page gets no keys.
         await self.send("Emulation.setFocusEmulationEnabled", session, enabled=True)
         await self.send("Page.bringToFront", session)
