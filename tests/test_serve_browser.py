@@ -117,6 +117,22 @@ def test_the_page_fetches_nothing_from_outside_and_names_a_chinese_font(serve):
     assert 'href="static/css/xterm.css"' in page  # relative: the same page works behind a proxy's path
 
 
+import textual_serve  # noqa: E402
+
+A_FONT = Path(textual_serve.__file__).parent / "static" / "fonts" / "RobotoMono-VariableFont_wght.ttf"
+
+
+@pytest.mark.parametrize("serve", [f'[serve]\ncjk_font = "{A_FONT}"\n'], indirect=True)
+def test_the_site_files_chinese_font_is_offered_after_the_pcs_own(serve):
+    async def fetch():
+        async with aiohttp.ClientSession() as session, session.get(serve.url + "fonts/cjk") as response:
+            return response.status, response.content_type, await response.read()
+    status, page = asyncio.run(_get(serve.url))
+    assert status == 200
+    assert re.search(r'local\("Microsoft YaHei"\).*local\("Droid Sans Fallback"\), url\("fonts/cjk"\)', page, re.S)
+    assert asyncio.run(fetch()) == (200, "font/ttf", A_FONT.read_bytes())
+
+
 def test_a_page_of_another_site_gets_no_console(serve):
     async def connect():
         async with aiohttp.ClientSession() as session:
