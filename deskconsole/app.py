@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -147,6 +147,9 @@ class DeskApp(App):
     SIGN_ON_ACTIONS = frozenset({"staff.sign_on", "shift.open", "shift.take", "shift.join"})
 
     def signed_on(self, operator: Operator) -> None:
+        if self._idle_signed_off is not None:
+            self._signed_on_again(operator)
+            return
         from . import shifts
         now = self.clock.now()
         shifts.sign_on(operator, self.config, now)
@@ -161,6 +164,8 @@ class DeskApp(App):
         self.set_interval(1.0, self.tick, name="tick")
         # PRAGMA data_version costs ≈5 µs: twice a second, so a commit elsewhere shows within a second.
         self.set_interval(self.FEED_POLL, self.poll_feed, name="feed")
+        self._watch_idle()
+        self.tell_server("signed_on", code=operator.code)
 
     def _ahead_if_current(self, now: datetime):
         """The data read ahead during sign-on, if nothing but this sign-on was written since (with the
@@ -249,6 +254,12 @@ class DeskApp(App):
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
+        from .screens.form import FormScreen
+        if isinstance(screen, FormScreen):
+            # Where a key is the browser's (or the terminal's), the palette still reaches the action.
+            yield SystemCommand(_("Save the form"), _("The same as Ctrl+S"), screen.action_save)
+            yield SystemCommand(_("Close the form"), _("The same as Esc (asks first if anything was typed)"),
+                                screen.action_cancel)
         if isinstance(screen, _console_screen_class()):
             from .screens import actions  # loaded with the console screen
             # Every action of the action table this operator may do, by name, as its key would run it.
@@ -273,6 +284,65 @@ class DeskApp(App):
             self.feed.close()
         if self._terminal_fd is not None:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+
+    # --- signing off an idle console -----------------------------------------------------------
+    # A console left signed on is an open door (a browser tab stays open all day). After the site's
+    # idle_sign_off_minutes without a key or a mouse event, the sign-on screen covers the console;
+    # what lies under it (an open form with what was typed) is the same person's again if they sign
+    # on, and is dropped when someone else does.
+
+    _last_input = 0.0                       # time.monotonic() of the newest key or mouse event
+    _idle_signed_off: Operator | None = None  # who was signed off, while the sign-on screen covers
+    _idle_timer = None
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not event.is_forwarded:
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _watch_idle(self) -> None:
+        minutes = self.config.idle_sign_off_minutes
+        self._last_input = time.monotonic()
+        if minutes and self._idle_timer is None:
+            self._idle_timer = self.set_interval(min(30.0, minutes * 6.0), self.check_idle_sign_off, name="idle")
+
+    def check_idle_sign_off(self, now: float | None = None) -> None:
+        limit = self.config.idle_sign_off_minutes * 60
+        now = time.monotonic() if now is None else now
+        if limit and self.operator is not None and self._idle_signed_off is None \
+                and self.console_screen is not None and now - self._last_input >= limit:
+            self.sign_off_idle()
+
+    def sign_off_idle(self) -> None:
+        from .screens.form import FormScreen
+        operator = self._idle_signed_off = self.operator
+        notice = _("{code} was signed off after {n} minutes without a key.", code=operator.code,
+                   n=self.config.idle_sign_off_minutes)
+        if any(isinstance(s, FormScreen) and s.is_dirty() for s in self.screen_stack):
+            notice += " " + _("What they typed is kept for them until someone else signs on.")
+        self.push_screen(SignOnScreen(self.config.site_name, notice=notice))
+        self.tell_server("signed_off", code=operator.code)
+
+    def _signed_on_again(self, operator: Operator) -> None:
+        from . import shifts
+        shifts.sign_on(operator, self.config, self.clock.now())  # as every sign-on: joins the shift
+        before, self._idle_signed_off = self._idle_signed_off, None
+        self._last_input = time.monotonic()
+        console = self.console_screen
+        if operator.id == before.id:
+            self.pop_screen()  # back to where they were, forms and all
+        else:
+            # Someone else: what the last person left open is theirs, not the newcomer's.
+            with self.batch_update():
+                while self.screen is not console:
+                    self.pop_screen()
+            self.hand_over_to(operator)
+        self.tell_server("signed_on", code=operator.code)
+
+    def tell_server(self, event: str, **data) -> None:
+        """Under `deskconsole serve`, tell the server (for its log): ready, signed_on, signed_off."""
+        if self.is_web:
+            self._driver.write_meta({"type": "deskconsole", "event": event, **data})
 
     # --- the terminal going away (an SSH session dropping) ----------------------------------
 

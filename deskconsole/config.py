@@ -42,6 +42,11 @@ class Config:
     shifts: tuple[ShiftDef, ...] = (ShiftDef("day", time(8, 0)), ShiftDef("night", time(20, 0)))
     sla: dict = field(default_factory=dict)
     keymap: dict[str, str] = field(default_factory=dict)   # binding id -> key(s), see keymap.py
+    # A signed-on console with no key or mouse for this long signs off (0: never).
+    idle_sign_off_minutes: int = 15
+    # `deskconsole serve`: consoles open at once, and a font file for Chinese (None: look for one).
+    serve_max_consoles: int = 10
+    serve_cjk_font: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -87,6 +92,12 @@ def _dates(values, key: str) -> frozenset[date]:
         return frozenset(v if isinstance(v, date) else date.fromisoformat(str(v)) for v in values)
     except (TypeError, ValueError):
         raise ConfigError(f"site file: {key} must be a list of dates like 2026-10-09") from None
+
+
+def _whole(value, key: str, minimum: int, meaning: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"site file: {key} must be {meaning}, not {value!r}")
+    return value
 
 
 def load(db: str | None = None, site: str | None = None, lang: str | None = None) -> Config:
@@ -147,3 +158,14 @@ def apply_site(config: Config, data: dict) -> None:
         config.keymap = keymap.check(data.get("keymap", {}))
     except ValueError as exc:
         raise ConfigError(f"site file {exc}") from None
+    config.idle_sign_off_minutes = _whole(data.get("idle_sign_off_minutes", config.idle_sign_off_minutes),
+                                          "idle_sign_off_minutes", 0, "a whole number of minutes (0: never)")
+    serve = data.get("serve", {})
+    if not isinstance(serve, dict):
+        raise ConfigError("site file: serve must be a table ([serve])")
+    config.serve_max_consoles = _whole(serve.get("max_consoles", config.serve_max_consoles),
+                                       "serve.max_consoles", 1, "a whole number from 1")
+    font = serve.get("cjk_font", config.serve_cjk_font)
+    if font is not None and (not isinstance(font, str) or not font.strip()):
+        raise ConfigError(f"site file: serve.cjk_font must be the path of a font file, not {font!r}")
+    config.serve_cjk_font = font

@@ -30,15 +30,18 @@ class SignOnScreen(Screen):
     DEFAULT_CSS = SIGNON_CSS
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True, id="signon.quit")]
 
-    def __init__(self, site_name: str, code: str = "") -> None:
+    def __init__(self, site_name: str, code: str = "", notice: str = "") -> None:
         super().__init__()
         translate_bindings(self)
         self.site_name = site_name
         self.initial_code = code
+        self.notice = notice  # why the sign-on screen is back (an idle console was signed off)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signon-box"):
             yield Static(self.site_name, id="signon-site", markup=False)
+            if self.notice:
+                yield Static(self.notice, id="signon-notice", classes="signon-hint", markup=False)
             yield Label(_("Staff code"))
             yield Input(value=self.initial_code, id="code", max_length=12)
             yield Label(_("PIN"))
@@ -48,6 +51,8 @@ class SignOnScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#pin" if self.initial_code else "#code", Input).focus()
+        if not self.notice:  # the console's first screen, not an idle sign-off
+            self.call_after_refresh(self.app.tell_server, "ready")
 
     def on_input_changed(self) -> None:
         # A key typed: the console's data read in the background may be due for a fresh read.
@@ -100,6 +105,7 @@ class FirstRunScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#code", Input).focus()
+        self.call_after_refresh(self.app.tell_server, "ready")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "pin2":
