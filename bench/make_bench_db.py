@@ -109,7 +109,7 @@ def generate(path: Path, scale: float, now: datetime, seed: int = 8) -> dict:
         code, name, _role = demo.DEMO_STAFF[0]
         staff = {code: people.create_first_supervisor(code, name, demo.DEMO_PIN, start)}
         for code, name, role in demo.DEMO_STAFF[1:]:
-            staff[code] = people.create_staff(staff["S1"], code, name, role, demo.DEMO_PIN, start)
+            staff[code] = people.create_staff(staff["S1"], start, code=code, name=name, role=role, pin=demo.DEMO_PIN)
     unit_ids = [u.id for u in Unit.select(Unit.id).order_by(Unit.id)]
     unit_code = {u.id: u.code for u in Unit.select(Unit.id, Unit.code)}
     desk_ids = [staff[c].id for c in ("R1", "R2", "G1", "G2")]

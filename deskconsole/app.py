@@ -141,7 +141,7 @@ class DeskApp(App):
             event.widget.cursor_blink = False
 
     # What signing on writes to the audit trail (people.verify, shifts.sign_on).
-    SIGN_ON_ACTIONS = frozenset({"staff.sign_on", "shift.open", "shift.take", "shift.join"})
+    SIGN_ON_ACTIONS = frozenset({"staff.sign_on", "staff.pin_change", "shift.open", "shift.take", "shift.join"})
 
     def signed_on(self, operator: Operator) -> None:
         from . import shifts
@@ -256,9 +256,25 @@ class DeskApp(App):
                                 screen.action_reports)
             yield SystemCommand(_("Reload"), _("Read everything from the database again"),
                                 lambda: self.reload(full=True))
+            yield SystemCommand(_("Change my PIN"), _("Your own PIN; the current one is asked first"),
+                                self.action_change_pin)
+            if self.operator is not None and people.may(self.operator, "staff.manage"):
+                yield SystemCommand(_("Staff"), _("Add people, change a role, disable, reset a PIN"),
+                                    lambda: self._open_screen("staff", "StaffScreen"))
+            if self.operator is not None and people.may(self.operator, "unit.manage"):
+                yield SystemCommand(_("Units"), _("Look up a unit; edit its owner and phones; mark it taken over"),
+                                    lambda: self._open_screen("units", "UnitsScreen"))
             for pane in screen.panes:
                 for name, help_text, callback in pane.commands():
                     yield SystemCommand(name, help_text, callback)
+
+    def action_change_pin(self) -> None:
+        from .screens.pin import ChangePinForm
+        self.push_screen(ChangePinForm())
+
+    def _open_screen(self, module: str, name: str) -> None:
+        """A screen of its own module, imported when first opened."""
+        self.push_screen(getattr(importlib.import_module(f"deskconsole.screens.{module}"), name)())
 
     async def action_quit(self) -> None:
         """Ctrl+Q: ask first if a form holds unsaved input."""

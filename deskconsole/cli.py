@@ -26,7 +26,8 @@ DEMO_MARK = "demo"
 # Modules that add sub-commands of their own concern, by the sub-command each adds. A module is
 # imported only when its sub-command (or --help) is on the command line: the console itself starts
 # without them (the report writers, for one, are not needed to paint a sign-on screen).
-SUBCOMMAND_MODULES = {"call": "cli_calls", "sla": "cli_orders", "handover": "cli_shifts", "report": "cli_reports"}
+SUBCOMMAND_MODULES = {"call": "cli_calls", "sla": "cli_orders", "handover": "cli_shifts", "report": "cli_reports",
+                      "units": "cli_units", "technicians": "cli_technicians", "keys": "cli_keys", "staff": "cli_staff"}
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

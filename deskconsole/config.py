@@ -41,6 +41,8 @@ class Config:
     extra_workdays: frozenset[date] = frozenset()
     shifts: tuple[ShiftDef, ...] = (ShiftDef("day", time(8, 0)), ShiftDef("night", time(20, 0)))
     sla: dict = field(default_factory=dict)
+    pin_min_length: int = 4            # [pins] min_length: 4 to 12 digits
+    unit_code: str = "{building}-{room}"  # [units] code: how a building and a room make a unit's code
 
     @property
     def tz(self) -> ZoneInfo:
@@ -142,3 +144,16 @@ def apply_site(config: Config, data: dict) -> None:
             raise ConfigError("site file: shifts must name at least one shift")
         config.shifts = tuple(sorted(shifts, key=lambda s: s.start))
     config.sla = dict(data.get("sla", {}))
+    pins = data.get("pins", {})
+    length = pins.get("min_length", config.pin_min_length)
+    if not isinstance(length, int) or isinstance(length, bool) or not 4 <= length <= 12:
+        raise ConfigError(f"site file: pins.min_length must be a whole number from 4 to 12, not {length!r}")
+    config.pin_min_length = length
+    unit_code = str(data.get("units", {}).get("code", config.unit_code))
+    try:
+        unit_code.format(building="1", room="1203")
+    except (KeyError, IndexError, ValueError):
+        unit_code = ""
+    if "{room}" not in unit_code:
+        raise ConfigError("site file: units.code must be a pattern like \"{building}-{room}\" with {room} in it")
+    config.unit_code = unit_code

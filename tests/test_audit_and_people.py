@@ -71,7 +71,7 @@ def test_permission_table(demo_site):
 
 def test_every_write_appends_a_chained_event_and_no_pin(demo_site, clock):
     before = db.AuditEvent.select().count()
-    people.create_staff(people.find("S1"), "G7", "周[b]伟", "guard", "4321", clock.now())
+    people.create_staff(people.find("S1"), clock.now(), code="G7", name="周[b]伟", role="guard", pin="4321")
     events = list(db.AuditEvent.select().order_by(db.AuditEvent.id.desc()).limit(1))
     assert db.AuditEvent.select().count() == before + 1
     assert events[0].action == "staff.create" and "4321" not in events[0].data

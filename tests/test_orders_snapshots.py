@@ -25,8 +25,8 @@ async def sign_on(pilot, code: str) -> None:
 def band_site(empty_site):
     """A small site of its own (not the demo): one order per countdown band, and each kind of reminder."""
     s1 = people.create_first_supervisor("S1", "陈静 Chen Jing", "0000", NOW - timedelta(days=1))
-    r1 = people.create_staff(s1, "R1", "李娜 Li Na", "receptionist", "0000", NOW - timedelta(days=1))
-    g1 = people.create_staff(s1, "G1", "王强 Wang Qiang", "guard", "0000", NOW - timedelta(days=1))
+    r1 = people.create_staff(s1, NOW - timedelta(days=1), code="R1", name="李娜 Li Na", role="receptionist", pin="0000")
+    g1 = people.create_staff(s1, NOW - timedelta(days=1), code="G1", name="王强 Wang Qiang", role="guard", pin="0000")
     for code in ("1-101", "1-1203", "2-502", "2-1501", "1-808", "2-303", "1-1105", "2-1702", "1-606"):
         db.Unit.create(code=code, building=code[0], floor=int(code[2:-2]), handed_over=True)
     engine = empty_site.sla_engine()

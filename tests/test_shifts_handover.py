@@ -30,8 +30,8 @@ def seed_small(config, now):
     for tag, label in (("PR-01", "水泵房 Pump room"), ("OF-01", "Office")):
         Key.create(tag=tag, label=label, opens=label, kind="plant_room" if tag == "PR-01" else "office")
     s1 = people.create_first_supervisor("S1", "陈静 Chen Jing", "0000", start)
-    r1 = people.create_staff(s1, "R1", "李娜 Li Na", "receptionist", "0000", start)
-    g1 = people.create_staff(s1, "G1", "王[b]强", "guard", "0000", start)
+    r1 = people.create_staff(s1, start, code="R1", name="李娜 Li Na", role="receptionist", pin="0000")
+    g1 = people.create_staff(s1, start, code="G1", name="王[b]强", role="guard", pin="0000")
     engine = config.sla_engine()
     # The day shift (earlier today): R1 leaves an instruction, an incident that was dealt with, a note.
     day = now - timedelta(hours=6)    # 16:00
