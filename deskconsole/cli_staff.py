@@ -72,11 +72,12 @@ def run_add(config, args) -> int:
     def body(now) -> int:
         policy = people.pin_policy(config)
         if not people.has_staff():
+            # The PIN first, whatever follows: a script's next command reads the next line.
+            pin = read_pin(_("PIN for {code}", code=args.code.upper()), confirm=True)
             if args.by:
                 raise Refusal(_("There are no staff yet: the first supervisor is added without --by."))
             if args.role != "supervisor":
                 raise Refusal(_("There are no staff yet: the first one is a supervisor (--role supervisor)."))
-            pin = read_pin(_("PIN for {code}", code=args.code.upper()), confirm=True)
             operator = people.create_first_supervisor(args.code, args.name, pin, now, policy=policy)
             print(_("{code} added: the first supervisor, with the PIN given.", code=operator.code))
             return 0
