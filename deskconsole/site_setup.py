@@ -11,6 +11,7 @@ through exactly the same steps and then rolls them back.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -224,9 +225,15 @@ def _columns(table: Table, kind: str) -> _Columns:
 
 # --- values the files spell in English or Chinese ------------------------------------------------
 
+@functools.cache
+def _zh() -> dict[str, str]:
+    """The Chinese catalogue, whatever the console's language: a file may be in either."""
+    return i18n.load_catalogue("zh")
+
+
 def _words(ids, extra: dict[str, tuple[str, ...]]) -> dict[str, str]:
     """Every spelling of each id -> the id: the id, its English label, its Chinese label, and more."""
-    zh = i18n.load_catalogue("zh")
+    zh = _zh()
     words = {}
     for ident in ids:
         english = ident.replace("_", " ")
@@ -274,7 +281,7 @@ def _yes_no(text: str, field_name: str, default: bool | None) -> bool | None:
 def _pick(words: dict[str, str], text: str, field_name: str, choices) -> str:
     found = words.get(_norm(text))
     if found is None:
-        zh = i18n.load_catalogue("zh")
+        zh = _zh()
         named = (f"{i.replace('_', ' ')} ({zh.get(i.replace('_', ' '), '')})" for i in choices)
         raise InvalidInput(field_name, _("{value} is not one of: {choices}.", value=text or "—",
                                          choices=", ".join(named)))
