@@ -213,7 +213,7 @@ def test_a_typed_name_is_dispatched_and_another_department_offers_its_own(demo_s
     assert (order.department, order.assignee) == ("cleaning", "外包 [/x] 王")
 
 
-def test_units_imported_while_a_console_is_open_complete_in_its_forms(demo_site, tmp_path):
+def test_units_imported_while_a_console_is_open_fill_and_complete_its_forms(demo_site, tmp_path):
     path = tmp_path / "new.csv"
     path.write_text("building,unit,owner,phone\n3,3-0101,周敏,13812340000\n", "utf-8")
 
@@ -225,7 +225,14 @@ def test_units_imported_while_a_console_is_open_complete_in_its_forms(demo_site,
             site_setup.import_units(people.system_operator(NOW), NOW, demo_site, table=site_setup.read_table(path))
             await pilot.press("n")
             await wait_for(pilot, CallFormScreen)
-            await pilot.press(*"13812340000", "tab", *"周敏", "tab", *"3-01")
+            await pilot.press(*"13812340000")
+            await pilot.pause()
+            form = app.screen
+            # A first call from the owner's number: the unit list fills in the owner and the unit.
+            assert (form.query_one("#caller").value, form.query_one("#unit").value) == ("周敏", "3-0101")
+            assert str(form.query_one("#phone-note").render()) == \
+                "The owner of 3-0101 on the unit list: 周敏. Filled in; change it if it is someone else."
+            await pilot.press("tab", "tab", *"3-01")
             await settle(pilot)
             await pilot.press("right")       # takes the unit's completion
             assert app.screen.query_one("#unit").value == "3-0101"

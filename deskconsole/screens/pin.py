@@ -45,7 +45,8 @@ class ChoosePinScreen(Screen):
             yield Static(self.site_name, id="signon-site", markup=False)
             yield Static(_("{name}, you signed on with a one-time PIN. Choose your own PIN now.",
                            name=self.operator.name), classes="signon-hint", markup=False)
-            yield Label(_("New PIN ({hint})", hint=_policy_hint(policy)), markup=False)
+            yield Static(_policy_hint(policy), classes="signon-hint", markup=False)
+            yield Label(_("New PIN"))
             yield Input(password=True, id="new_pin", max_length=12)
             yield Label(_("New PIN again"))
             yield Input(password=True, id="new_pin2", max_length=12)
@@ -80,9 +81,9 @@ class ChangePinForm(FormScreen):
     def form_fields(self) -> ComposeResult:
         policy = people.pin_policy(self.app.config)
         yield from self.labelled(_("Current PIN"), Input(password=True, id="old_pin", max_length=12))
-        yield from self.labelled(_("New PIN ({hint})", hint=_policy_hint(policy)),
-                                 Input(password=True, id="new_pin", max_length=12))
+        yield from self.labelled(_("New PIN"), Input(password=True, id="new_pin", max_length=12))
         yield from self.labelled(_("New PIN again"), Input(password=True, id="new_pin2", max_length=12))
+        yield Static(_policy_hint(policy), classes="form-hint", markup=False)
 
     def save(self, values: dict):
         app = self.app
