@@ -109,9 +109,13 @@ def read_pin(prompt: str, *, confirm: bool = False) -> str:
     """A PIN: asked without echo at a terminal (twice when it is a new one), else the first line of
     standard input."""
     if sys.stdin is not None and sys.stdin.isatty():
-        pin = getpass.getpass(prompt + ": ", stream=sys.stderr)
-        if confirm and getpass.getpass(prompt + " (again): ", stream=sys.stderr) != pin:
-            raise Refusal(_("The two PINs differ: nothing was written."))
+        try:
+            pin = getpass.getpass(prompt + ": ", stream=sys.stderr)
+            if confirm and getpass.getpass(prompt + " (again): ", stream=sys.stderr) != pin:
+                raise Refusal(_("The two PINs differ: nothing was written."))
+        except (EOFError, KeyboardInterrupt):   # Ctrl+D or Ctrl+C at the prompt
+            print(file=sys.stderr)
+            raise Refusal(_("No PIN given: nothing was written.")) from None
         return pin.strip()
     pin = read_line()
     if not pin:

@@ -221,3 +221,33 @@ def test_pins_through_one_pipe_are_each_read_by_their_own_command(tmp_path):
     config = config_mod.load(str(tmp_path / "desk.db"))
     db.connect(config.db_url)
     assert people.verify("G1", pins[1], NOW).role == "guard"
+
+
+def test_at_a_terminal_the_pin_is_asked_twice_and_ctrl_d_or_ctrl_c_refuses_without_a_traceback(empty_site, capsys,
+                                                                                           monkeypatch):
+    """Found running the README at a real terminal: getpass raised EOFError through to a traceback."""
+    answers: list = []
+
+    def getpass(prompt, stream=None):
+        stream.write(prompt)
+        answer = answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr(cli_setup.getpass, "getpass", getpass)
+    for answer in (EOFError(), KeyboardInterrupt()):
+        answers[:] = [answer]
+        code, out, err = _run(empty_site, capsys, "staff", "add", "S1", "--name", "陈静", "--role", "supervisor")
+        assert code == 1 and "No PIN given: nothing was written." in err and "Traceback" not in err
+    answers[:] = ["482913", "482931"]
+    code, out, err = _run(empty_site, capsys, "staff", "add", "S1", "--name", "陈静", "--role", "supervisor")
+    assert code == 1 and "PIN for S1: PIN for S1 (again): " in err and "differ" in err and not people.has_staff()
+    answers[:] = ["482913", "482913"]
+    assert _run(empty_site, capsys, "staff", "add", "S1", "--name", "陈静", "--role", "supervisor")[0] == 0
+    assert people.verify("S1", "482913", NOW).code == "S1"
