@@ -107,7 +107,7 @@ def generate(path: Path, scale: float, now: datetime, seed: int = 8) -> dict:
     with conn.atomic():
         demo._units(start)
         code, name, _role = demo.DEMO_STAFF[0]
-        staff = {code: people.create_first_supervisor(code, name, demo.DEMO_PIN, start)}
+        staff = {code: people.create_first_supervisor(start, code=code, name=name, pin=demo.DEMO_PIN)}
         for code, name, role in demo.DEMO_STAFF[1:]:
             staff[code] = people.create_staff(staff["S1"], start, code=code, name=name, role=role, pin=demo.DEMO_PIN)
     unit_ids = [u.id for u in Unit.select(Unit.id).order_by(Unit.id)]

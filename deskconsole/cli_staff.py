@@ -78,7 +78,7 @@ def run_add(config, args) -> int:
                 raise Refusal(_("There are no staff yet: the first supervisor is added without --by."))
             if args.role != "supervisor":
                 raise Refusal(_("There are no staff yet: the first one is a supervisor (--role supervisor)."))
-            operator = people.create_first_supervisor(args.code, args.name, pin, now, policy=policy)
+            operator = people.create_first_supervisor(now, code=args.code, name=args.name, pin=pin, policy=policy)
             print(_("{code} added: the first supervisor, with the PIN given.", code=operator.code))
             return 0
         if not args.by:

@@ -91,7 +91,7 @@ def seed(config: Config, now: datetime, *, seed: int = 2026, days: int = 30, cal
     start = now - timedelta(days=days)
     _units(start)
     code, name, _role = DEMO_STAFF[0]
-    staff = {code: people.create_first_supervisor(code, name, DEMO_PIN, start)}
+    staff = {code: people.create_first_supervisor(start, code=code, name=name, pin=DEMO_PIN)}
     for code, name, role in DEMO_STAFF[1:]:
         staff[code] = people.create_staff(staff["S1"], start, code=code, name=name, role=role, pin=DEMO_PIN)
     unit_codes = [u.code for u in Unit.select(Unit.code).order_by(Unit.id)]

@@ -183,7 +183,7 @@ def _role(role: str) -> str:
     return role
 
 
-def _create(code: str, name: str, role: str, pin: str, now: datetime, actor: Operator | None,
+def _create(actor: Operator | None, now: datetime, *, code: str, name: str, role: str, pin: str,
             one_time: bool = False) -> Operator:
     code = check_code_format(code)
     name = _name(name)
@@ -199,7 +199,7 @@ def _create(code: str, name: str, role: str, pin: str, now: datetime, actor: Ope
 
 
 @db.writes
-def create_first_supervisor(code: str, name: str, pin: str, now: datetime, *,
+def create_first_supervisor(now: datetime, *, code: str, name: str, pin: str,
                             policy: PinPolicy | None = None) -> Operator:
     """Only on a database with no staff yet: the person who sets the desk up. `policy`: the site's,
     when a person chooses the PIN (the demo passes none: its PINs are 0000)."""
@@ -209,14 +209,14 @@ def create_first_supervisor(code: str, name: str, pin: str, now: datetime, *,
         check_code_format(code)
         _name(name)
         check_pin_policy(pin, policy)
-    return _create(code, name, "supervisor", pin, now, None)
+    return _create(None, now, code=code, name=name, role="supervisor", pin=pin)
 
 
 @db.writes
 def create_staff(actor: Operator, now: datetime, *, code: str, name: str, role: str, pin: str,
                  one_time: bool = False) -> Operator:
     require(actor, "staff.manage")
-    return _create(code, name, role, pin, now, actor, one_time)
+    return _create(actor, now, code=code, name=name, role=role, pin=pin, one_time=one_time)
 
 
 @dataclass(frozen=True)
@@ -359,7 +359,7 @@ def list_staff() -> list[Operator]:
 # --- sign-on -----------------------------------------------------------------------------
 
 @db.writes
-def _note_attempt(staff_id: int, ok: bool, now: datetime, action: str = "staff.sign_on") -> tuple[int, datetime | None]:
+def _note_attempt(now: datetime, staff_id: int, *, ok: bool, action: str = "staff.sign_on") -> tuple[int, datetime | None]:
     """Count a PIN attempt in the database, so a lock holds across every console."""
     staff = Staff.get_by_id(staff_id)
     if ok:
@@ -395,7 +395,7 @@ def verify(code: str, pin: str, now: datetime, local_time=lambda t: t.strftime("
         raise SignOnError(_("{code} is locked after {n} wrong PINs until {time}.",
                             code=code, n=MAX_TRIES, time=local_time(staff.locked_until)))
     ok = bool(pin) and pin_matches(pin, staff.pin_hash)
-    tries, locked_until = _note_attempt(staff.id, ok, now, action)
+    tries, locked_until = _note_attempt(now, staff.id, ok=ok, action=action)
     if ok:
         return Operator.of(staff)
     if locked_until is not None:

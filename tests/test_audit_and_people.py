@@ -10,7 +10,7 @@ from deskconsole.people import InvalidInput, PermissionDenied, SignOnError
 
 
 def test_pins_are_salted_hashes(empty_site, clock):
-    people.create_first_supervisor("S1", "陈静", "0000", clock.now())
+    people.create_first_supervisor(clock.now(), code="S1", name="陈静", pin="0000")
     staff = db.Staff.get(db.Staff.code == "S1")
     assert "0000" not in staff.pin_hash
     assert staff.pin_hash.startswith("scrypt$")
@@ -21,15 +21,15 @@ def test_pins_are_salted_hashes(empty_site, clock):
 
 def test_first_supervisor_only_on_an_empty_database(demo_site, clock):
     with pytest.raises(SignOnError, match="has staff already"):
-        people.create_first_supervisor("S9", "Someone", "1234", clock.now())
+        people.create_first_supervisor(clock.now(), code="S9", name="Someone", pin="1234")
 
 
 def test_first_supervisor_input_is_checked(empty_site, clock):
     with pytest.raises(InvalidInput) as err:
-        people.create_first_supervisor("S1", "Chen", "12", clock.now())
+        people.create_first_supervisor(clock.now(), code="S1", name="Chen", pin="12")
     assert err.value.field == "pin"
     with pytest.raises(InvalidInput) as err:
-        people.create_first_supervisor("S 1!", "Chen", "1234", clock.now())
+        people.create_first_supervisor(clock.now(), code="S 1!", name="Chen", pin="1234")
     assert err.value.field == "code"
     assert not people.has_staff()  # nothing written by a refusal
 

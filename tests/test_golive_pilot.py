@@ -41,7 +41,7 @@ def command_names(app) -> list[str]:
 
 
 def test_a_one_time_pin_signs_on_only_to_choose_ones_own_pin(empty_site):
-    s1 = people.create_first_supervisor("S1", "陈静", "482913", NOW, policy=POLICY)
+    s1 = people.create_first_supervisor(NOW, code="S1", name="陈静", pin="482913", policy=POLICY)
     new = people.add_staff(s1, NOW, POLICY, code="R1", name="李娜", role="receptionist")
 
     async def go():
@@ -243,3 +243,24 @@ def test_units_imported_while_a_console_is_open_fill_and_complete_its_forms(demo
     call = Call.select().order_by(Call.id.desc()).first()
     assert (call.unit.code, call.caller, call.category) == ("3-0101", "周敏", "repair")
     assert calls.detail(call.id).unit_code == "3-0101"
+
+
+def test_the_first_supervisor_at_the_console_keeps_to_the_pin_policy(empty_site):
+    empty_site.pin_min_length = 6
+
+    async def go():
+        app = make_app(empty_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press(*"S1", "enter", *"陈静", "enter", *"123456", "enter", *"123456", "enter")
+            await pilot.pause()
+            assert "Too easy to guess" in str(app.screen.query_one("#message").render())
+            await pilot.press("ctrl+a", "ctrl+k", *"48291", "enter")   # the PIN field has the focus again
+            await pilot.press(*"48291", "enter")
+            await pilot.pause()
+            assert "at least 6 digits" in str(app.screen.query_one("#message").render())
+            await pilot.press("ctrl+a", "ctrl+k", *"482913", "enter", "ctrl+a", "ctrl+k", *"482913", "enter")
+            await settle(pilot)
+            await wait_for(pilot, ConsoleScreen)
+    run(go())
+    assert people.verify("S1", "482913", NOW).role == "supervisor"

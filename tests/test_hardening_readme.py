@@ -79,7 +79,7 @@ def test_database_wal_shm_and_backup_are_group_writable_under_a_strict_umask(tmp
     try:
         db.connect("sqlite:///" + str(shared / "desk.db"))
         from datetime import datetime, timezone
-        people.create_first_supervisor("S1", "陈静", "0000", datetime.now(timezone.utc))
+        people.create_first_supervisor(datetime.now(timezone.utc), code="S1", name="陈静", pin="0000")
         db.backup(shared / "backup" / "desk-03.db")
     finally:
         os.umask(old)

@@ -24,7 +24,7 @@ async def sign_on(pilot, code: str) -> None:
 @pytest.fixture
 def band_site(empty_site):
     """A small site of its own (not the demo): one order per countdown band, and each kind of reminder."""
-    s1 = people.create_first_supervisor("S1", "陈静 Chen Jing", "0000", NOW - timedelta(days=1))
+    s1 = people.create_first_supervisor(NOW - timedelta(days=1), code="S1", name="陈静 Chen Jing", pin="0000")
     r1 = people.create_staff(s1, NOW - timedelta(days=1), code="R1", name="李娜 Li Na", role="receptionist", pin="0000")
     g1 = people.create_staff(s1, NOW - timedelta(days=1), code="G1", name="王强 Wang Qiang", role="guard", pin="0000")
     for code in ("1-101", "1-1203", "2-502", "2-1501", "1-808", "2-303", "1-1105", "2-1702", "1-606"):

@@ -29,7 +29,7 @@ def seed_small(config, now):
     start = now - timedelta(days=2)
     for tag, label in (("PR-01", "水泵房 Pump room"), ("OF-01", "Office")):
         Key.create(tag=tag, label=label, opens=label, kind="plant_room" if tag == "PR-01" else "office")
-    s1 = people.create_first_supervisor("S1", "陈静 Chen Jing", "0000", start)
+    s1 = people.create_first_supervisor(start, code="S1", name="陈静 Chen Jing", pin="0000")
     r1 = people.create_staff(s1, start, code="R1", name="李娜 Li Na", role="receptionist", pin="0000")
     g1 = people.create_staff(s1, start, code="G1", name="王[b]强", role="guard", pin="0000")
     engine = config.sla_engine()

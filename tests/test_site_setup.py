@@ -15,7 +15,7 @@ from deskconsole.site_setup import ImportRefused, read_table
 
 @pytest.fixture
 def site(empty_site):
-    people.create_first_supervisor("S1", "陈静", "482913", NOW)
+    people.create_first_supervisor(NOW, code="S1", name="陈静", pin="482913")
     return empty_site
 
 

@@ -64,7 +64,7 @@ def test_the_site_file_sets_the_minimum_length_and_the_demo_allows_0000(tmp_path
 
 
 def test_one_time_pin_then_own_pin_disable_and_reset(empty_site):
-    s1 = people.create_first_supervisor("S1", "陈静", "482913", NOW, policy=POLICY)
+    s1 = people.create_first_supervisor(NOW, code="S1", name="陈静", pin="482913", policy=POLICY)
     new = people.add_staff(s1, NOW, POLICY, code="r1", name="李娜", role="receptionist")
     assert new.operator.code == "R1" and len(new.pin) == 6
     assert Staff.get(Staff.code == "R1").pin_hash != new.pin and new.pin not in _audit_text()

@@ -117,8 +117,9 @@ class FirstRunScreen(Screen):
             self.query_one("#pin2", Input).focus()
             return
         try:
-            operator = people.create_first_supervisor(values["code"], values["name"], values["pin"],
-                                                      self.app.clock.now(), policy=people.pin_policy(self.app.config))
+            operator = people.create_first_supervisor(self.app.clock.now(), code=values["code"],
+                                                      name=values["name"], pin=values["pin"],
+                                                      policy=people.pin_policy(self.app.config))
         except InvalidInput as exc:
             message.update(exc.message)
             self.query_one(f"#{exc.field}", Input).focus()
