@@ -144,7 +144,7 @@ class DeskApp(App):
             event.widget.cursor_blink = False
 
     # What signing on writes to the audit trail (people.verify, shifts.sign_on).
-    SIGN_ON_ACTIONS = frozenset({"staff.sign_on", "shift.open", "shift.take", "shift.join"})
+    SIGN_ON_ACTIONS = frozenset({"staff.sign_on", "staff.pin_change", "shift.open", "shift.take", "shift.join"})
 
     def signed_on(self, operator: Operator) -> None:
         if self._idle_signed_off is not None:

@@ -47,6 +47,8 @@ class Config:
     # `deskconsole serve`: consoles open at once, and a font file for Chinese (None: look for one).
     serve_max_consoles: int = 10
     serve_cjk_font: str | None = None
+    pin_min_length: int = 4            # [pins] min_length: 4 to 12 digits
+    unit_code: str = "{building}-{room}"  # [units] code: how a building and a room make a unit's code
 
     @property
     def tz(self) -> ZoneInfo:
@@ -169,3 +171,16 @@ def apply_site(config: Config, data: dict) -> None:
     if font is not None and (not isinstance(font, str) or not font.strip()):
         raise ConfigError(f"site file: serve.cjk_font must be the path of a font file, not {font!r}")
     config.serve_cjk_font = font
+    pins = data.get("pins", {})
+    length = pins.get("min_length", config.pin_min_length)
+    if not isinstance(length, int) or isinstance(length, bool) or not 4 <= length <= 12:
+        raise ConfigError(f"site file: pins.min_length must be a whole number from 4 to 12, not {length!r}")
+    config.pin_min_length = length
+    unit_code = str(data.get("units", {}).get("code", config.unit_code))
+    try:
+        unit_code.format(building="1", room="1203")
+    except (KeyError, IndexError, ValueError):
+        unit_code = ""
+    if "{room}" not in unit_code:
+        raise ConfigError("site file: units.code must be a pattern like \"{building}-{room}\" with {room} in it")
+    config.unit_code = unit_code

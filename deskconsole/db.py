@@ -21,9 +21,10 @@ from .i18n import _
 
 database = pw.DatabaseProxy()
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # version -> function(db) that brings a database from version-1 to version. Each later issue
 # that changes the schema adds a step here and a fixture of the previous version in tests/fixtures.
+# The steps are defined below the models.
 MIGRATIONS: dict[int, callable] = {}
 
 
@@ -68,8 +69,11 @@ class Unit(BaseModel):
     building = pw.CharField()
     floor = pw.IntegerField()
     owner_name = pw.CharField(default="")
-    owner_phone = pw.CharField(default="")
+    # One or more numbers, " / " between them. The column keeps its version-1 name: no data to move.
+    phones = pw.CharField(default="", column_name="owner_phone")
     handed_over = pw.BooleanField(default=True)  # False: not yet taken over (未入伙), spare keys at the desk
+    vacant = pw.BooleanField(default=False)      # taken over but nobody lives there (空置)
+    notes = pw.TextField(default="")
 
 
 class Staff(BaseModel):
@@ -77,10 +81,12 @@ class Staff(BaseModel):
     name = pw.CharField()
     role = pw.CharField()                      # guard | receptionist | supervisor | system
     pin_hash = pw.CharField(default="")        # scrypt$n$r$p$salt$hash; never exported
-    active = pw.BooleanField(default=True)
+    active = pw.BooleanField(default=True)     # False: disabled, cannot sign on; their records keep the name
     failed_attempts = pw.IntegerField(default=0)
     locked_until = UTCDateTimeField(null=True)
     created_at = UTCDateTimeField()
+    # Columns added by a migration go last, so a fresh and a migrated table have the same order.
+    pin_one_time = pw.BooleanField(default=False)  # given by a supervisor: the person chooses their own at sign-on
 
 
 class Call(BaseModel):
@@ -296,6 +302,19 @@ class KeyReport(BaseModel):
     note = pw.TextField(default="")
 
 
+class Technician(BaseModel):
+    """Someone a work order can be dispatched to, by department; the on-call ones are offered first."""
+    department = pw.CharField()                # an orders.DEPARTMENTS id
+    name = pw.CharField()
+    phone = pw.CharField(default="")
+    on_call = pw.BooleanField(default=False)
+    active = pw.BooleanField(default=True)     # False: no longer offered; never deleted
+    updated_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("department", "name"), True),)
+
+
 class AuditEvent(BaseModel):
     """Append-only: who did what, when, with the record before and after. Each event carries a
     hash of the previous one, so an edit behind the program's back breaks the chain."""
@@ -313,7 +332,28 @@ class AuditEvent(BaseModel):
 
 
 MODELS = [SchemaMeta, Unit, Staff, Call, WorkOrder, ReminderAck, Shift, ShiftLogEntry, Key, KeyLoan, KeyReport, AuditEvent,
-          Handover, HandoverAck, HandoverAddendum, DeskSignOff]
+          Handover, HandoverAck, HandoverAddendum, DeskSignOff, Technician]
+
+
+def _add_columns(db, table: str, columns: dict[str, tuple[pw.Field, str]]) -> None:
+    """ALTER TABLE ... ADD COLUMN ... NOT NULL DEFAULT ..., in one statement per column on SQLite and
+    PostgreSQL alike (peewee's own add_column would rebuild a SQLite table that others reference)."""
+    from playhouse.migrate import SchemaMigrator, migrate as run
+    migrator = SchemaMigrator.from_database(db)
+    for name, (field, default) in columns.items():
+        field = field.clone()
+        field.constraints = [pw.SQL(f"DEFAULT {default}")]
+        run(migrator.add_column(table, name, field, allow_not_null=True))
+
+
+def _step_2(db) -> None:
+    """Issue 14, going live: unit vacancy and notes, a one-time PIN flag, the technicians."""
+    _add_columns(db, "unit", {"vacant": (pw.BooleanField(), "FALSE"), "notes": (pw.TextField(), "''")})
+    _add_columns(db, "staff", {"pin_one_time": (pw.BooleanField(), "FALSE")})
+    db.create_tables([Technician])
+
+
+MIGRATIONS[2] = _step_2
 
 
 def is_sqlite(db=None) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from . import audit, calls, db, keys, orders, people, shifts
+from . import audit, calls, db, keys, orders, people, shifts, site_setup
 from .config import Config
 from .db import Call, Key, Unit
 
@@ -54,6 +54,13 @@ DEPT_OF = {"emergency": "engineering", "hazard": "engineering", "urgent_repair":
            "complaint_impact": "customer_service", "complaint_neighbour": "security",
            "complaint_staff": "customer_service", "complaint_other": "customer_service",
            "inquiry": "customer_service", "cleaning": "cleaning"}
+
+DEMO_TECHNICIANS = [
+    ("engineering", "张师傅", "13800138001", "yes"), ("engineering", "Li Gong", "13800138002", "no"),
+    ("engineering", "刘工", "13800138003", "no"), ("security", "王队长 Wang", "13800138004", "yes"),
+    ("cleaning", "刘阿姨", "13800138005", "yes"), ("landscaping", "老陈 Chen", "13800138006", "no"),
+    ("contractor", "[/x] Fix-It", "13800138007", "no"),
+]
 
 KEY_SET = [
     ("PR-01", "水泵房 Pump room", "plant_room", "B1"), ("PR-02", "配电房 Switch room", "plant_room", "B1"),
@@ -130,7 +137,12 @@ def seed(config: Config, now: datetime, *, seed: int = 2026, days: int = 30, cal
     ]):
         shifts.add_entry(staff["G1" if i % 2 else "R1"], config, now - timedelta(hours=6 - i), kind=kind, text=text)
     _finished_work(config, engine, staff, start, now - timedelta(days=1), unit_codes)
-    return {"units": len(unit_codes), "calls": call_count, "orders": open_orders, "keys": key_count}
+    # Last, so that everything above is as it was before the technicians existed.
+    site_setup.import_technicians(staff["S1"], now - timedelta(days=1), table=site_setup.Table(
+        "demo", ("department", "name", "phone", "on call"), 1,
+        tuple((i + 2, row) for i, row in enumerate(DEMO_TECHNICIANS))))
+    return {"units": len(unit_codes), "calls": call_count, "orders": open_orders, "keys": key_count,
+            "technicians": len(DEMO_TECHNICIANS)}
 
 
 def _finished_work(config: Config, engine, staff: dict, start: datetime, until: datetime, unit_codes: list[str],

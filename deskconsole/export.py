@@ -14,7 +14,7 @@ EXPORT_TABLES = {
     "shifts": db.Shift, "shift_log": db.ShiftLogEntry, "keys": db.Key, "key_loans": db.KeyLoan, "key_reports": db.KeyReport,
     "audit": db.AuditEvent,
     "handovers": db.Handover, "handover_acks": db.HandoverAck, "handover_addenda": db.HandoverAddendum,
-    "desk_sign_offs": db.DeskSignOff,
+    "desk_sign_offs": db.DeskSignOff, "technicians": db.Technician,
 }
 # Never leaves the database: not in the export, the audit or a log.
 SECRET_COLUMNS = {"pin_hash"}

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,7 +25,7 @@ _DESK = frozenset({"receptionist", "supervisor"})
 _SUPER = frozenset({"supervisor"})
 
 # Who may do what: the only place a role is checked. "system" is the phone system or a script
-# recording calls from the command line.
+# recording calls from the command line, and the set-up imports of the command line.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "call.add": _ALL | {"system"},
     "call.edit": _ALL,
@@ -52,8 +53,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "key.return": _ALL,
     "key.report": _ALL,
     "key.authorise": _SUPER,
-    "key.catalogue": _SUPER,
+    # The site's lists: a supervisor at the console, or the installer's imports from the command line
+    # (recorded as the system). Staff need a supervisor's code and PIN wherever they are managed.
+    "key.catalogue": _SUPER | {"system"},
     "staff.manage": _SUPER,
+    "unit.manage": _SUPER | {"system"},
+    "technician.manage": _SUPER | {"system"},
 }
 
 
@@ -113,42 +118,223 @@ def check_code_format(code: str, field: str = "code") -> str:
     return code
 
 
+@dataclass(frozen=True)
+class PinPolicy:
+    """What a PIN a person chooses must be: the site file's [pins] min_length, and never a trivial
+    one (0000, 1234, one digit repeated) except on the demo, whose people all have 0000."""
+    min_length: int = 4
+    allow_trivial: bool = False
+
+
+# The schema_meta key that marks a demo database (written by `deskconsole demo` and `init --demo-data`).
+DEMO_MARK = "demo"
+
+
+def is_demo() -> bool:
+    return db.SchemaMeta.get_or_none(db.SchemaMeta.key == DEMO_MARK) is not None
+
+
+def pin_policy(config) -> PinPolicy:
+    """The policy of this site and database."""
+    return PinPolicy(config.pin_min_length, allow_trivial=is_demo())
+
+
+def is_trivial(pin: str) -> bool:
+    """One digit repeated, or a run of digits up or down (1234, 4321, 345678)."""
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
+    return len(steps) <= 1 and steps <= {-1, 0, 1}
+
+
+def check_pin_policy(pin: str, policy: PinPolicy, field: str = "pin") -> None:
+    check_pin_format(pin, field)
+    if len(pin) < policy.min_length:
+        raise InvalidInput(field, _("A PIN on this site is at least {n} digits.", n=policy.min_length))
+    if not policy.allow_trivial and is_trivial(pin):
+        raise InvalidInput(field, _("Too easy to guess (like 0000 or 1234): choose another PIN."))
+
+
+def one_time_pin(policy: PinPolicy) -> str:
+    """A random PIN a supervisor hands over once; its owner replaces it at the first sign-on."""
+    length = max(6, policy.min_length)
+    while True:
+        pin = "".join(secrets.choice("0123456789") for _ in range(length))
+        if not is_trivial(pin):
+            return pin
+
+
 # --- staff -------------------------------------------------------------------------------
 
 def has_staff() -> bool:
     return Staff.select().where(Staff.role != "system").exists()
 
 
-def _create(actor: Operator | None, now: datetime, *, code: str, name: str, role: str, pin: str) -> Operator:
-    code = check_code_format(code)
+def _name(name: str) -> str:
     name = clean(name)
     if not name:
         raise InvalidInput("name", _("Enter the person's name."))
     if len(name) > 60:
         raise InvalidInput("name", _("A name is at most 60 characters."))
+    return name
+
+
+def _role(role: str) -> str:
     if role not in ROLES:
         raise InvalidInput("role", _("The role is guard, receptionist or supervisor."))
+    return role
+
+
+def _create(actor: Operator | None, now: datetime, *, code: str, name: str, role: str, pin: str,
+            one_time: bool = False) -> Operator:
+    code = check_code_format(code)
+    name = _name(name)
+    _role(role)
     check_pin_format(pin)
     if Staff.select().where(Staff.code == code).exists():
         raise InvalidInput("code", _("Code {code} is taken already.", code=code))
-    staff = Staff.create(code=code, name=name, role=role, pin_hash=hash_pin(pin), created_at=now)
+    staff = Staff.create(code=code, name=name, role=role, pin_hash=hash_pin(pin), created_at=now,
+                         pin_one_time=one_time)
     audit.record(actor or Operator.of(staff), "staff.create", "staff", staff.id, now,
-                 after={"code": code, "name": name, "role": role})
+                 after={"code": code, "name": name, "role": role, **({"pin_one_time": True} if one_time else {})})
     return Operator.of(staff)
 
 
 @db.writes
-def create_first_supervisor(now: datetime, *, code: str, name: str, pin: str) -> Operator:
-    """Only on a database with no staff yet: the person who sets the desk up (no one acts before)."""
+def create_first_supervisor(now: datetime, *, code: str, name: str, pin: str,
+                            policy: PinPolicy | None = None) -> Operator:
+    """Only on a database with no staff yet: the person who sets the desk up. `policy`: the site's,
+    when a person chooses the PIN (the demo passes none: its PINs are 0000)."""
     if has_staff():
         raise SignOnError(_("This database has staff already: sign on instead."))
+    if policy is not None:
+        check_code_format(code)
+        _name(name)
+        check_pin_policy(pin, policy)
     return _create(None, now, code=code, name=name, role="supervisor", pin=pin)
 
 
 @db.writes
-def create_staff(actor: Operator, now: datetime, *, code: str, name: str, role: str, pin: str) -> Operator:
+def create_staff(actor: Operator, now: datetime, *, code: str, name: str, role: str, pin: str,
+                 one_time: bool = False) -> Operator:
     require(actor, "staff.manage")
-    return _create(actor, now, code=code, name=name, role=role, pin=pin)
+    return _create(actor, now, code=code, name=name, role=role, pin=pin, one_time=one_time)
+
+
+@dataclass(frozen=True)
+class NewPin:
+    """A one-time PIN, to be shown once to the supervisor who hands it over; only its hash is kept."""
+    operator: Operator
+    pin: str
+
+
+@db.writes
+def add_staff(actor: Operator, now: datetime, policy: PinPolicy, *, code: str, name: str, role: str) -> NewPin:
+    """A new person with a one-time PIN, which they replace with their own at their first sign-on."""
+    pin = one_time_pin(policy)
+    return NewPin(create_staff(actor, now, code=code, name=name, role=role, pin=pin, one_time=True), pin)
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    """A staff member as the staff screen and `staff list` show them (never the PIN's hash)."""
+    id: int
+    code: str
+    name: str
+    role: str
+    active: bool
+    pin_one_time: bool
+    created_at: datetime
+    locked_until: datetime | None = None
+
+
+def _info(staff: Staff) -> StaffInfo:
+    return StaffInfo(staff.id, staff.code, staff.name, staff.role, staff.active, staff.pin_one_time,
+                     staff.created_at, staff.locked_until)
+
+
+def staff_records() -> list[StaffInfo]:
+    """Everyone who can or could sign on, disabled people too, by code."""
+    return [_info(s) for s in Staff.select().where(Staff.role != "system").order_by(Staff.code)]
+
+
+def staff_record(code: str) -> StaffInfo | None:
+    staff = Staff.get_or_none((Staff.code == clean(code).upper()) & (Staff.role != "system"))
+    return _info(staff) if staff else None
+
+
+def _staff_for_change(actor: Operator, staff_id: int, what: str) -> Staff:
+    require(actor, "staff.manage")
+    staff = Staff.get_or_none((Staff.id == staff_id) & (Staff.role != "system"))
+    if staff is None:
+        raise InvalidInput("code", _("There is no such staff member."))
+    if staff.id == actor.id:
+        raise InvalidInput("code", _("Another supervisor does this for you ({what}).", what=what))
+    return staff
+
+
+@db.writes
+def set_role(actor: Operator, now: datetime, staff_id: int, *, role: str) -> None:
+    staff = _staff_for_change(actor, staff_id, _("change of role"))
+    _role(role)
+    if staff.role == role:
+        return
+    Staff.update(role=role).where(Staff.id == staff_id).execute()
+    audit.record(actor, "staff.role", "staff", staff_id, now, before={"role": staff.role}, after={"role": role})
+
+
+@db.writes
+def set_active(actor: Operator, now: datetime, staff_id: int, *, active: bool) -> None:
+    """Disable (they cannot sign on; every record they made keeps their name) or enable again."""
+    staff = _staff_for_change(actor, staff_id, _("enable") if active else _("disable"))
+    if staff.active == active:
+        return
+    Staff.update(active=active).where(Staff.id == staff_id).execute()
+    audit.record(actor, "staff.enable" if active else "staff.disable", "staff", staff_id, now,
+                 before={"active": staff.active}, after={"active": active})
+
+
+@db.writes
+def reset_pin(actor: Operator, now: datetime, policy: PinPolicy, staff_id: int) -> str:
+    """A new one-time PIN (returned, to be shown once), and the code unlocked."""
+    _staff_for_change(actor, staff_id, _("PIN reset"))
+    pin = one_time_pin(policy)
+    Staff.update(pin_hash=hash_pin(pin), pin_one_time=True, failed_attempts=0, locked_until=None).where(
+        Staff.id == staff_id).execute()
+    audit.record(actor, "staff.reset_pin", "staff", staff_id, now)
+    return pin
+
+
+def needs_own_pin(operator: Operator) -> bool:
+    """Signed on with a one-time PIN: the person chooses their own before the console opens."""
+    return Staff.select().where((Staff.id == operator.id) & (Staff.pin_one_time == True)).exists()  # noqa: E712
+
+
+@db.writes
+def _save_own_pin(actor: Operator, now: datetime, policy: PinPolicy, new_pin: str, one_time_only: bool) -> None:
+    check_pin_policy(new_pin, policy, "new_pin")
+    staff = Staff.get_by_id(actor.id)
+    if one_time_only and not staff.pin_one_time:
+        raise InvalidInput("old_pin", _("Enter your current PIN."))
+    if pin_matches(new_pin, staff.pin_hash):
+        raise InvalidInput("new_pin", _("That is the PIN you have now: choose another."))
+    Staff.update(pin_hash=hash_pin(new_pin), pin_one_time=False).where(Staff.id == actor.id).execute()
+    audit.record(actor, "staff.pin_change", "staff", actor.id, now)
+
+
+def choose_pin(actor: Operator, now: datetime, policy: PinPolicy, *, new_pin: str) -> None:
+    """Right after signing on with a one-time PIN (which proved who this is): their own PIN."""
+    _save_own_pin(actor, now, policy, new_pin, True)
+
+
+def change_pin(actor: Operator, now: datetime, policy: PinPolicy, *, old_pin: str, new_pin: str,
+               local_time=lambda t: t.strftime("%H:%M:%S")) -> None:
+    """Anyone's own PIN, the old one asked first. A wrong old PIN counts toward the lockout like a
+    sign-on, so it is checked in a transaction of its own before the new PIN is saved."""
+    check_pin_policy(new_pin, policy, "new_pin")
+    try:
+        verify(actor.code, old_pin, now, local_time, action="staff.pin_checked")
+    except SignOnError as exc:
+        raise InvalidInput("old_pin", str(exc)) from None
+    _save_own_pin(actor, now, policy, new_pin, False)
 
 
 @db.writes
@@ -173,13 +359,13 @@ def list_staff() -> list[Operator]:
 # --- sign-on -----------------------------------------------------------------------------
 
 @db.writes
-def _note_attempt(now: datetime, staff_id: int, *, ok: bool) -> tuple[int, datetime | None]:
+def _note_attempt(now: datetime, staff_id: int, *, ok: bool, action: str = "staff.sign_on") -> tuple[int, datetime | None]:
     """Count a PIN attempt in the database, so a lock holds across every console."""
     staff = Staff.get_by_id(staff_id)
     if ok:
         if staff.failed_attempts:
             Staff.update(failed_attempts=0).where(Staff.id == staff_id).execute()
-        audit.record(Operator.of(staff), "staff.sign_on", "staff", staff_id, now)
+        audit.record(Operator.of(staff), action, "staff", staff_id, now)
         return 0, None
     tries = staff.failed_attempts + 1
     locked_until = None
@@ -193,19 +379,23 @@ def _note_attempt(now: datetime, staff_id: int, *, ok: bool) -> tuple[int, datet
     return tries, locked_until
 
 
-def verify(code: str, pin: str, now: datetime, local_time=lambda t: t.strftime("%H:%M:%S")) -> Operator:
-    """The operator whose code and PIN these are, or SignOnError saying what is wrong."""
+def verify(code: str, pin: str, now: datetime, local_time=lambda t: t.strftime("%H:%M:%S"), *,
+           action: str = "staff.sign_on") -> Operator:
+    """The operator whose code and PIN these are, or SignOnError saying what is wrong. `action`: the
+    audit event of a right PIN (a sign-on, or a PIN checked to authorise something)."""
     code = clean(code).upper()
     if not code:
         raise SignOnError(_("Enter your staff code."))
-    staff = Staff.get_or_none((Staff.code == code) & (Staff.active == True))  # noqa: E712
+    staff = Staff.get_or_none(Staff.code == code)
     if staff is None or staff.role == "system":
         raise SignOnError(_("No staff member has the code {code}.", code=code))
+    if not staff.active:
+        raise SignOnError(_("{code} is disabled: a supervisor can enable it again.", code=code))
     if staff.locked_until is not None and staff.locked_until > now:
         raise SignOnError(_("{code} is locked after {n} wrong PINs until {time}.",
                             code=code, n=MAX_TRIES, time=local_time(staff.locked_until)))
     ok = bool(pin) and pin_matches(pin, staff.pin_hash)
-    tries, locked_until = _note_attempt(now, staff.id, ok=ok)
+    tries, locked_until = _note_attempt(now, staff.id, ok=ok, action=action)
     if ok:
         return Operator.of(staff)
     if locked_until is not None:

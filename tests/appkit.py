@@ -22,3 +22,12 @@ async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()
+
+
+async def wait_for(pilot, cls, tries: int = 20) -> None:
+    """Until the screen on top is a `cls` (a form or screen opening takes a few message rounds)."""
+    for _ in range(tries):
+        if isinstance(pilot.app.screen, cls):
+            return
+        await pilot.pause()
+    assert isinstance(pilot.app.screen, cls), pilot.app.screen

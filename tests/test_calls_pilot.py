@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from appkit import make_app, settle, sign_on
+from appkit import make_app, settle, sign_on, wait_for
 
 from deskconsole import calls, people
 from deskconsole.db import Call, WorkOrder
@@ -22,14 +22,6 @@ def run(coro):
 
 def newest_call() -> Call:
     return Call.select().order_by(Call.id.desc()).first()
-
-
-async def wait_for(pilot, cls):
-    for _ in range(20):
-        if isinstance(pilot.app.screen, cls):
-            return
-        await pilot.pause()
-    assert isinstance(pilot.app.screen, cls), pilot.app.screen
 
 
 def test_a_routine_call_from_the_keyboard_is_saved_and_selected(demo_site):

@@ -55,10 +55,26 @@ def test_new_database_is_latest_version_and_group_only(empty_site):
     assert mode & 0o060 == 0o060, oct(mode)   # the desk's group reads and writes
 
 
-def test_previous_version_fixture_migrates_to_the_same_schema_as_a_fresh_one(tmp_path):
+def _shape(path: Path) -> dict:
+    """Each table's columns (name, type, not null, primary key) and each index's columns: what the
+    program relies on (a migrated table's DDL text also carries the DEFAULTs its ALTERs needed)."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        shape = {t: [(c[1], c[2], c[3], c[5]) for c in conn.execute(f'PRAGMA table_info("{t}")')] for t in tables}
+        for name, table in conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"):
+            unique = [r[2] for r in conn.execute(f'PRAGMA index_list("{table}")') if r[1] == name][0]
+            shape[f"index {name}"] = (table, unique, [r[2] for r in conn.execute(f'PRAGMA index_info("{name}")')])
+        return shape
+    finally:
+        conn.close()
+
+
+def _fixture_and_fresh(tmp_path: Path, version: int) -> tuple[Path, Path]:
+    """schema_v{version}.sql opened by this program (so migrated), and a database it made fresh."""
     old = tmp_path / "old.db"
     conn = sqlite3.connect(old)
-    conn.executescript((FIXTURES / f"schema_v{db.SCHEMA_VERSION}.sql").read_text())
+    conn.executescript((FIXTURES / f"schema_v{version}.sql").read_text())
     conn.close()
     db.connect("sqlite:///" + str(old))
     assert db.schema_version() == db.SCHEMA_VERSION
@@ -66,24 +82,37 @@ def test_previous_version_fixture_migrates_to_the_same_schema_as_a_fresh_one(tmp
     fresh = tmp_path / "fresh.db"
     db.connect("sqlite:///" + str(fresh))
     db.close()
+    return old, fresh
+
+
+def test_the_current_version_fixture_is_the_schema_a_fresh_database_gets(tmp_path):
+    old, fresh = _fixture_and_fresh(tmp_path, db.SCHEMA_VERSION)
     assert _schema(old) == _schema(fresh)
+
+
+@pytest.mark.parametrize("version", range(1, db.SCHEMA_VERSION))
+def test_each_earlier_version_migrates_to_the_schema_of_a_fresh_database(tmp_path, version):
+    old, fresh = _fixture_and_fresh(tmp_path, version)
+    assert _shape(old) == _shape(fresh)
+    assert (tmp_path / f"old.db.v{version}.bak").exists()
 
 
 def test_a_migration_step_runs_once_after_a_backup(empty_site, monkeypatch):
     ran = []
+    current, step = db.SCHEMA_VERSION, db.SCHEMA_VERSION + 1
 
-    def step_2(database):
+    def next_step(database):
         database.execute_sql('ALTER TABLE "unit" ADD COLUMN "note" TEXT DEFAULT \'\'')
-        ran.append(2)
+        ran.append(step)
 
-    monkeypatch.setitem(db.MIGRATIONS, 2, step_2)
-    assert db.migrate(db.database.obj, empty_site.db_url, target=2) == [2]
-    assert db.schema_version() == 2
-    assert db.migrate(db.database.obj, empty_site.db_url, target=2) == []
-    assert ran == [2]
-    backup = db.sqlite_path(empty_site.db_url).with_name("desk.db.v1.bak")
+    monkeypatch.setitem(db.MIGRATIONS, step, next_step)
+    assert db.migrate(db.database.obj, empty_site.db_url, target=step) == [step]
+    assert db.schema_version() == step
+    assert db.migrate(db.database.obj, empty_site.db_url, target=step) == []
+    assert ran == [step]
+    backup = db.sqlite_path(empty_site.db_url).with_name(f"desk.db.v{current}.bak")
     assert backup.exists()
-    assert "note" not in _schema(backup)["unit"]
+    assert '"note"' not in _schema(backup)["unit"]
 
 
 def test_a_database_newer_than_the_program_is_refused(empty_site):

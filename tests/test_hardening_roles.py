@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from deskconsole import calls, cli, db, keys, orders, people, shifts
+from deskconsole import calls, cli, db, keys, orders, people, shifts, site_setup, units
 from deskconsole.db import AuditEvent, Call, Key, WorkOrder
 from deskconsole.errors import Conflict, InvalidInput, PermissionDenied
 
 ROLES = {"guard": "G1", "receptionist": "R1", "supervisor": "S1"}
 TABLES = [db.Call, db.WorkOrder, db.ReminderAck, db.Shift, db.ShiftLogEntry, db.Key, db.KeyLoan, db.KeyReport,
-          db.Staff, db.Handover, db.HandoverAck, db.HandoverAddendum, db.DeskSignOff, db.AuditEvent]
+          db.Staff, db.Handover, db.HandoverAck, db.HandoverAddendum, db.DeskSignOff, db.AuditEvent, db.Unit,
+          db.Technician]
 
 
 class Desk:
@@ -93,6 +94,10 @@ def actions(d: Desk) -> dict:
                                                                   kind="office")),
         "staff.manage": (lambda: None, lambda a, _: people.create_staff(a, now, code=f"N{a.code}", name="新人",
                                                                        role="guard", pin="1234")),
+        "unit.manage": (lambda: units.find("1-1203").id, lambda a, u: units.update_unit(
+            a, now, u, owner=f"业主 {a.code}", phones="13800001111", status="occupied", notes="")),
+        "technician.manage": (lambda: None, lambda a, _: site_setup.import_technicians(a, now, table=site_setup.Table(
+            "t.csv", ("department", "name"), 1, ((2, ("engineering", f"师傅 {a.code}")),)))),
     }
 
 
@@ -102,6 +107,7 @@ def snapshot() -> dict:
         "orders": list(WorkOrder.select(WorkOrder.id, WorkOrder.status, WorkOrder.pending).tuples()),
         "calls": Call.select(Call.status).where(Call.id > 1990).tuples()[:],
         "keys": list(Key.select(Key.tag, Key.status).tuples()),
+        "units": list(db.Unit.select(db.Unit.code, db.Unit.owner_name, db.Unit.phones).tuples()),
     }
 
 

@@ -31,6 +31,9 @@ from .key_forms import CatalogueForm, ReportKeyForm, ReturnKeyForm
 from .log_entry import LogEntryForm, LogEntryScreen
 from .order_detail import OrderDetailScreen
 from .order_forms import CallbackForm, CompleteForm, DispatchForm, NewOrderForm
+from .pin import ChangePinForm
+from .staff import StaffScreen
+from .units import UnitsScreen
 
 def N_(text: str) -> str:
     """A text of the table, translated where it is shown (the language is chosen after import)."""
@@ -164,6 +167,12 @@ TABLE: tuple[Action, ...] = (
     Action("console.reports", lambda job: job.host.action_reports(), title=N_("Monthly figures"), help=N_(
         "Monthly figures ({reports.previous} {reports.next} month, {reports.range} range, {reports.chart} chart)")),
     Action("console.help", lambda job: job.host.action_help(), title=N_("Keys and help"), help=N_("This help")),
+    Action("console.change_pin", lambda job: job.app.push_screen(ChangePinForm()), title=N_("Change my PIN"),
+           help=N_("Your own PIN; the current one is asked first")),
+    Action("console.staff", lambda job: job.app.push_screen(StaffScreen()), "staff.manage", title=N_("Staff"),
+           help=N_("Add people, change a role, disable, reset a PIN")),
+    Action("console.units", lambda job: job.app.push_screen(UnitsScreen()), "unit.manage", title=N_("Units"),
+           help=N_("Look up a unit; edit its owner and phones; mark it taken over")),
     Action("console.quit", lambda job: job.app.call_later(job.app.action_quit), help=N_("Quit")),
 
     Action("calls.new", call_actions.new_call, "call.add", title=N_("New call"),

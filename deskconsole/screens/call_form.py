@@ -13,7 +13,7 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from .. import calls
+from .. import calls, units
 from ..i18n import _
 from .form import FormScreen
 
@@ -137,7 +137,13 @@ class CallFormScreen(CallLayout, FormScreen):
     def _phone_changed(self, event: Input.Changed) -> None:
         if self.call is not None:
             return
-        found = calls.caller_for_phone(event.value) if len(event.value.strip()) >= 5 else None
+        typed = len(event.value.strip()) >= 5
+        found = calls.caller_for_phone(event.value) if typed else None
+        before = found is not None
+        if found is None and typed:
+            # A first call: the number may be an owner's on the unit list.
+            owner = units.for_phone(event.value)
+            found = (owner.owner, owner.code) if owner is not None else None
         if found is None:
             self.show_note("phone", "")
             return
@@ -148,7 +154,9 @@ class CallFormScreen(CallLayout, FormScreen):
                 widget.value = value
                 self._filled[field] = value
         self.show_note("phone", _("Called before: {caller} {unit}. Filled in; change it if it is someone else.",
-                                  caller=caller, unit=unit))
+                                  caller=caller, unit=unit) if before else
+                       _("The owner of {unit} on the unit list: {caller}. Filled in; change it if it is someone else.",
+                         caller=caller, unit=unit))
 
     # --- save ------------------------------------------------------------------------------
 

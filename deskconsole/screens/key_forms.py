@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Select, Static
 
-from .. import keys, people
+from .. import keys, people, units
 from ..errors import InvalidInput
 from ..i18n import _, label
 from ..timefmt import local
@@ -51,7 +51,8 @@ class IssueKeyForm(FormScreen):
             id="holder_name", suggester=SuggestFromList(staff, case_sensitive=False)))
         yield from self.labelled(_("Company"), Input(id="holder_company"))
         yield from self.labelled(_("ID document number"), Input(id="holder_document"))
-        yield from self.labelled(_("Unit of the owner or tenant"), Input(id="holder_unit", placeholder="1-1203"))
+        yield from self.labelled(_("Unit of the owner or tenant"), Input(
+            id="holder_unit", placeholder="1-1203", suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
         yield from self.labelled(_("Purpose"), Input(id="purpose"))
         yield from self.labelled(_("Work order (optional)"), Input(id="order", placeholder="WO00012"))
         yield from self.labelled(_("Due back (empty: the key type's default)"), Input(
@@ -207,7 +208,8 @@ class CatalogueForm(FormScreen):
         yield from self.labelled(_("What it opens"), Input(value=k.opens if k else "", id="opens"))
         yield from self.labelled(_("Type"), Select(_options(keys.KINDS), value=k.kind if k else "plant_room",
                                                    allow_blank=False, id="kind"))
-        yield from self.labelled(_("Unit (a unit's spare key)"), Input(value=k.unit_code if k else "", id="unit"))
+        yield from self.labelled(_("Unit (a unit's spare key)"), Input(
+            value=k.unit_code if k else "", id="unit", suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
         yield from self.labelled(_("Hook"), Input(value=k.hook if k else "", id="hook"))
         yield from self.labelled(_("Copies"), Input(value=str(k.copies) if k else "1", id="copies"))
         yield from self.labelled(_("State"), Select(self._states(k), value=self._state(k), allow_blank=False,

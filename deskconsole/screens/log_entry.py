@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Select, Static, TextArea
 
-from .. import shifts
+from .. import shifts, units
 from ..i18n import _, label
 from ..text import clean
 from ..timefmt import local
@@ -44,7 +45,8 @@ class LogEntryForm(FormScreen):
         yield from self.labelled(_("What happened, what was done, what the next shift must do"),
                                  TextArea(original.text if original else "", id="text"))
         yield from self.labelled(_("Unit (optional)"), Input(original.unit_code if original else "", id="unit",
-                                                             placeholder="1-1203"))
+                                                             placeholder="1-1203", suggester=SuggestFromList(
+                                                                 units.unit_codes(), case_sensitive=False)))
         yield from self.labelled(_("Link (optional): work order, call or key tag"),
                                  Input(original.link if original else "", id="link",
                                        placeholder="WO00012 · C123 · PR-01"))

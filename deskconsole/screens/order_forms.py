@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import ComposeResult
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Select, Static, TextArea
 
-from .. import orders, people
+from .. import orders, people, technicians, units
 from ..errors import InvalidInput
 from ..i18n import _, label
 from ..timefmt import local
@@ -46,7 +48,8 @@ class NewOrderForm(_OrderForm):
 
     def form_fields(self) -> ComposeResult:
         engine = self.app.engine
-        yield from self.labelled(_("Unit (e.g. 1-1203)"), Input(id="unit"))
+        yield from self.labelled(_("Unit (e.g. 1-1203)"), Input(
+            id="unit", suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
         yield from self.labelled(_("Or where, for common areas"), Input(id="location"))
         yield from self.labelled(_("Kind of work"), Select([(label(c), c) for c in engine.catalogue],
                                                           prompt=_("Choose"), id="sla_class"))
@@ -66,6 +69,8 @@ class NewOrderForm(_OrderForm):
 
 
 class DispatchForm(_OrderForm):
+    """The department's technicians are offered, read when the department is chosen: the first one on
+    call is filled in, the others complete as a name is typed, and any other name may be typed."""
     form_title = "Dispatch"
 
     def form_fields(self) -> ComposeResult:
@@ -75,6 +80,25 @@ class DispatchForm(_OrderForm):
                                                          prompt=_("Choose"), value=dept, id="department"))
         yield from self.labelled(_("Person sent"), Input(value=self.row.assignee, id="assignee"))
         yield from self.labelled(_("Visit booked with the owner (14:30 or 11-25 14:30)"), Input(id="booked"))
+
+    _offered = ""   # the name this form filled in (replaced when the department changes; a typed one is not)
+
+    def on_mount(self) -> None:
+        self._offer(self.query_one("#department", Select).value)   # before the form notes what it holds
+        super().on_mount()
+
+    @on(Select.Changed, "#department")
+    def _department_changed(self, event: Select.Changed) -> None:
+        self._offer(event.value)
+
+    def _offer(self, department) -> None:
+        people = technicians.for_department(department) if isinstance(department, str) else []
+        assignee = self.query_one("#assignee", Input)
+        assignee.suggester = SuggestFromList([t.name for t in people], case_sensitive=False) if people else None
+        on_call = [t for t in people if t.on_call]
+        if (not assignee.value or assignee.value == self._offered) and on_call:
+            assignee.value = self._offered = on_call[0].name
+        self.show_note("assignee", technicians.offer_text(people))
 
     def save(self, values: dict):
         actor, now, tz = self.ctx

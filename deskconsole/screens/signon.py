@@ -75,6 +75,10 @@ class SignOnScreen(Screen):
             pin_input.value = ""
             (pin_input if code.strip() else self.query_one("#code", Input)).focus()
             return
+        if people.needs_own_pin(operator):
+            from .pin import ChoosePinScreen
+            self.app.switch_screen(ChoosePinScreen(self.site_name, operator))
+            return
         self.app.signed_on(operator)
 
 
@@ -97,7 +101,7 @@ class FirstRunScreen(Screen):
             yield Input(id="code", max_length=12, placeholder="S1")
             yield Label(_("Name"))
             yield Input(id="name", max_length=60)
-            yield Label(_("PIN (4 to 12 digits)"))
+            yield Label(_("PIN ({n} to 12 digits)", n=people.pin_policy(self.app.config).min_length))
             yield Input(password=True, id="pin", max_length=12)
             yield Label(_("PIN again"))
             yield Input(password=True, id="pin2", max_length=12)
@@ -120,7 +124,8 @@ class FirstRunScreen(Screen):
             return
         try:
             operator = people.create_first_supervisor(self.app.clock.now(), code=values["code"],
-                                                      name=values["name"], pin=values["pin"])
+                                                      name=values["name"], pin=values["pin"],
+                                                      policy=people.pin_policy(self.app.config))
         except InvalidInput as exc:
             message.update(exc.message)
             self.query_one(f"#{exc.field}", Input).focus()
