@@ -62,6 +62,11 @@ GROUPS: dict[str, dict[str, str]] = {
     "HelpScreen": {"help.close": "escape", "help.close_again": "question_mark", "help.quit": "q"},
     "SignOnScreen": {"signon.quit": "ctrl+q"},
     "FirstRunScreen": {"signon.quit": "ctrl+q"},
+    "ChoosePinScreen": {"signon.quit": "ctrl+q"},
+    "ListScreen": {"list.back": "escape", "list.look_up": "slash"},
+    "StaffScreen": {"staff.add": "a", "staff.role": "r", "staff.disable": "x", "staff.reset_pin": "p"},
+    "UnitsScreen": {"units.edit": "e", "units.take_over": "t"},
+    "OneTimePinScreen": {"staff.pin_done": "enter", "staff.pin_close": "escape"},
 }
 
 # The groups whose keys are live at the same moment: a key given twice there would hide one of them.
@@ -70,6 +75,7 @@ _WITH_TABLE = ("HandoverScreen", "HandoverHistoryScreen", "ReportsScreen", "Reco
 LIVE: tuple[tuple[str, ...], ...] = (
     *(("ConsoleScreen", "RecordTable", pane) for pane in PANES),
     *((group, "RecordTable") for group in _WITH_TABLE),
+    *(("ListScreen", group, "RecordTable") for group in ("StaffScreen", "UnitsScreen")),
     *((group,) for group in GROUPS if group not in (*PANES, *_WITH_TABLE, "ConsoleScreen", "RecordTable")),
 )
 

@@ -11,7 +11,7 @@ from ..i18n import _
 from ..widgets.footer import DeskFooter
 from ..widgets.header import Line
 from ..widgets.record_table import Column, RecordTable, Row
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 
 class ListScreen(Screen):

@@ -14,7 +14,7 @@ from ..i18n import _
 from ..people import Operator
 from .form import FormScreen
 from .signon import SIGNON_CSS
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 
 def _policy_hint(policy: people.PinPolicy) -> str:
@@ -31,7 +31,7 @@ class ChoosePinScreen(Screen):
     """Signed on with the one-time PIN a supervisor handed over: the person's own PIN first."""
 
     DEFAULT_CSS = SIGNON_CSS.replace("SignOnScreen, FirstRunScreen", "ChoosePinScreen")
-    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True)]
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True, id="signon.quit")]
 
     def __init__(self, site_name: str, operator: Operator) -> None:
         super().__init__()

@@ -15,7 +15,7 @@ from ..i18n import _
 from ..widgets.record_table import Column, Row
 from .form import ConfirmScreen, FormScreen
 from .list_screen import ListScreen
-from .translated import translate_bindings
+from ..widgets.bindings import translate_bindings
 
 
 def _roles() -> list[tuple[str, str]]:
