@@ -13,7 +13,7 @@ from ..errors import InvalidInput
 from ..i18n import _
 from ..people import Operator
 from .form import FormScreen
-from .signon import SIGNON_CSS
+from .signon_css import SIGNON_CSS
 from ..widgets.bindings import translate_bindings
 
 
