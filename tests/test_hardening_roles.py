@@ -36,7 +36,7 @@ class Desk:
         if status == "done":
             orders.complete(self.s1, self.now, order_id, work_done="换了合页")
         if status == "extension":
-            orders.request_extension(self.s1, self.now, order_id, until=self.now + timedelta(days=5),
+            orders.request_extension(self.s1, self.now, self.engine, order_id, until=self.now + timedelta(days=5),
                                      reason="等配件")
         if status == "return":
             orders.return_order(self.r1, self.now, order_id, reason="业主不让进门")
@@ -76,7 +76,7 @@ def actions(d: Desk) -> dict:
         "order.cancel": (d.order, lambda a, o: orders.cancel(a, now, o, reason="业主撤回")),
         "order.return.request": (d.order, lambda a, o: orders.return_order(a, now, o, reason="不能修")),
         "order.extend.request": (d.order, lambda a, o: orders.request_extension(
-            a, now, o, until=now + timedelta(days=5), reason="等配件")),
+            a, now, d.engine, o, until=now + timedelta(days=5), reason="等配件")),
         "order.extend.approve": (lambda: d.order("extension"), lambda a, o: orders.approve_extension(a, now, o)),
         "order.return.approve": (lambda: d.order("return"), lambda a, o: orders.approve_return(a, now, o)),
         "reminder.ack": (d.order, lambda a, o: orders.acknowledge(a, now, o, keys=["chase:1"])),

@@ -131,7 +131,7 @@ class ExtendForm(_OrderForm):
     def save(self, values: dict):
         actor, now, tz = self.ctx
         until = orders.parse_local(values["until"], tz, now, "until", day_end=self.app.engine.office_hours.end)
-        orders.request_extension(actor, now, self.row.id, until=until, reason=values["reason"],
+        orders.request_extension(actor, now, self.app.engine, self.row.id, until=until, reason=values["reason"],
                                  owner_caused=_value(values, "owner_caused") == "yes",
                                  owner_consent=_value(values, "owner_consent") == "yes")
         return self.row.id

@@ -1,0 +1,213 @@
+"""The desk rules as the source documents say them (issue 18; domain.md "Who sits at the desk", §2, §5):
+extensions, reopening, escalation, chasing, sign-off, and the monthly figures. Each test is built from
+a concrete case; the months used (August-September 2026) are empty in the demo database."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import NOW
+
+from deskconsole import audit, calls, db, orders, people, reports
+from deskconsole.errors import InvalidInput, PermissionDenied
+
+# The work-order helpers and fixtures of test_orders: the same demo site, staff and shapes.
+from test_orders import engine, kinds, new, row_of, sh, staff, stored  # noqa: E402,F401  (fixtures)
+
+
+def work(staff, order_id, dispatched, arrived, done, **complete):
+    orders.dispatch(staff["R1"], dispatched, order_id, department="engineering")
+    orders.arrive(staff["G1"], arrived, order_id)
+    orders.complete(staff["R1"], done, order_id, work_done="修好了", **complete)
+
+
+def month(site, engine, y, mo, now=NOW):
+    start, end = reports.month_range(f"{y}-{mo:02d}")
+    return reports.compute(site, engine, start, end, now)
+
+
+def ids_of(figure) -> set[int]:
+    return {r.id for r in figure.records}
+
+
+# --- extensions [003 §3 5.2.4-5.2.5] ----------------------------------------------------------
+
+def test_chained_extensions_reach_the_director_two_weeks_after_the_order_was_logged(engine, staff):
+    """Three extensions, each under two weeks beyond the deadline before it, took an order to 37 days
+    with one supervisor's signature each. The two weeks count from when the order was logged."""
+    logged = sh(2026, 9, 7, 10)                    # Monday; 3 working days: due Thursday 10:00
+    order_id = new(engine, staff, logged)
+    steps = [(sh(2026, 9, 18, 17), "approved"),      # 11 days after logging: the supervisor signs
+             (sh(2026, 9, 29, 17), "needs_director"),  # 22 days: beyond two weeks from logging
+             (sh(2026, 10, 14, 17), "needs_director")]  # 37 days
+    at = logged + timedelta(days=1)
+    for until, first_answer in steps:
+        orders.request_extension(staff["R1"], at, engine, order_id, until=until, reason="等配件")
+        assert orders.approve_extension(staff["S1"], at, order_id) == first_answer
+        if first_answer == "needs_director":
+            assert orders.approve_extension(staff["S2"], at, order_id) == "approved"
+            assert audit.history("work_order", order_id)[-1]["data"]["signed_as"] == "director"
+        assert stored(order_id).resolve_due_at == until
+        at += timedelta(days=1)
+
+
+def test_a_24_hour_item_extended_needs_the_owners_consent_whatever_the_cause(engine, staff):
+    logged = sh(2026, 9, 7, 10)
+    order_id = new(engine, staff, logged, "urgent_repair")      # blocked drain: done within 24 h
+    with pytest.raises(InvalidInput) as refused:
+        orders.request_extension(staff["R1"], logged + timedelta(hours=2), engine, order_id,
+                                 until=sh(2026, 9, 9, 17), reason="等配件")   # not the owner's doing
+    assert refused.value.field == "owner_consent"
+    assert stored(order_id).pending == ""
+    orders.request_extension(staff["R1"], logged + timedelta(hours=2), engine, order_id, until=sh(2026, 9, 9, 17),
+                             reason="等配件", owner_consent=True)
+    assert orders.approve_extension(staff["S1"], logged + timedelta(hours=3), order_id) == "approved"
+    # A 3-working-day job extended for a cause of the company's own needs no consent.
+    other = new(engine, staff, logged)
+    orders.request_extension(staff["R1"], logged, engine, other, until=sh(2026, 9, 14, 17), reason="等配件")
+
+
+def test_an_extension_asked_after_the_deadline_does_not_erase_the_breach(demo_site, engine, staff):
+    logged = sh(2026, 9, 7, 10)                    # due Thursday 09-10 10:00
+    order_id = new(engine, staff, logged)
+    late = sh(2026, 9, 11, 9)                      # the deadline passed yesterday
+    orders.request_extension(staff["R1"], late, engine, order_id, until=sh(2026, 9, 18, 17), reason="忘了申请")
+    assert audit.history("work_order", order_id)[-1]["data"]["retroactive"] is True
+    assert orders.approve_extension(staff["S1"], late + timedelta(hours=1), order_id) == "approved"
+    assert stored(order_id).resolve_due_at == sh(2026, 9, 18, 17)   # the countdown runs to the new date
+    work(staff, order_id, sh(2026, 9, 14, 9), sh(2026, 9, 14, 10), sh(2026, 9, 15, 10))
+    report = month(demo_site, engine, 2026, 9)
+    timely = report.figure("timeliness.rate")
+    assert order_id not in ids_of(timely) and (timely.count, timely.total) == (0, 1)
+    assert order_id in ids_of(report.figure("timeliness.overdue"))
+
+
+# --- reopening ---------------------------------------------------------------------------------
+
+def test_a_job_done_late_reopened_and_redone_in_time_stays_late(demo_site, engine, staff):
+    logged = sh(2026, 9, 7, 10)
+    order_id = new(engine, staff, logged, "urgent_repair")      # done within 24 h: by 09-08 10:00
+    work(staff, order_id, logged + timedelta(minutes=5), logged + timedelta(minutes=20), sh(2026, 9, 9, 10))
+    orders.callback(staff["R1"], sh(2026, 9, 9, 14), engine, order_id, satisfied=False, note="还在漏")
+    work(staff, order_id, sh(2026, 9, 9, 14, 5), sh(2026, 9, 9, 14, 20), sh(2026, 9, 9, 16))
+    orders.callback(staff["R1"], sh(2026, 9, 9, 17), engine, order_id, satisfied=True)
+    report = month(demo_site, engine, 2026, 9)
+    for figure_id in ("timeliness.rate", "timeliness.original", "timeliness.resolve"):
+        figure = report.figure(figure_id)
+        assert (figure.count, figure.total) == (0, 1), figure_id
+    line = next(o for o in report.orders if o.id == order_id)
+    assert line.timely is False and line.done_at == sh(2026, 9, 9, 10)   # the first completion
+
+
+def test_a_reopened_emergency_gets_a_new_ten_minute_on_site_clock(engine, staff):
+    logged = sh(2026, 9, 7, 22)
+    order_id = new(engine, staff, logged, "emergency")
+    work(staff, order_id, logged, logged + timedelta(minutes=8), logged + timedelta(hours=1))
+    reopened = logged + timedelta(hours=3)
+    orders.callback(staff["R1"], reopened, engine, order_id, satisfied=False, note="又漏水了")
+    row = row_of(engine, order_id)
+    assert [(c.kind, c.due) for c in row.clocks] == [("respond", reopened + timedelta(minutes=10)),
+                                                     ("resolve", reopened + timedelta(hours=24))]
+    assert "respond.over" in kinds(engine, order_id, reopened + timedelta(minutes=11))
+    orders.dispatch(staff["R1"], reopened + timedelta(minutes=1), order_id, department="engineering")
+    orders.arrive(staff["G1"], reopened + timedelta(minutes=9), order_id)
+    assert stored(order_id).responded_at == reopened + timedelta(minutes=9)
+    # The first round's arrival is kept: it is what the timeliness figure judges.
+    assert stored(order_id).first_responded_at == logged + timedelta(minutes=8)
+
+
+# --- complaint escalation [002 投诉 4] ----------------------------------------------------------
+
+def test_a_complaint_escalates_to_the_department_manager_past_its_limit_then_the_project_manager(
+        engine, staff):
+    logged = sh(2026, 9, 8, 16, 58)               # complaint_impact: solved within 2 h
+    order_id = new(engine, staff, logged, "complaint_impact")
+    two_minutes_old = kinds(engine, order_id, sh(2026, 9, 8, 17, 0))
+    assert "escalate" not in two_minutes_old and "manager" not in two_minutes_old
+    at_limit = kinds(engine, order_id, sh(2026, 9, 8, 18, 58))
+    assert "manager" in at_limit and "escalate" not in at_limit
+    assert "escalate" in kinds(engine, order_id, sh(2026, 9, 9, 0, 0))   # not solved that calendar day
+    # Never before its own limit: a complaint with three working days escalates at the limit.
+    slow = new(engine, staff, sh(2026, 9, 8, 10), "complaint_other")
+    assert "escalate" not in kinds(engine, slow, sh(2026, 9, 9, 0, 0))
+    due = stored(slow).resolve_due_at
+    assert {"manager", "escalate"} <= set(kinds(engine, slow, due))
+
+
+# --- the figures (domain.md §5) -----------------------------------------------------------------
+
+@pytest.fixture
+def september(demo_site, engine, staff):
+    """Orders of September 2026, each on time, of each kind of work."""
+    ids = {}
+    for name, sla_class in (("repair", "urgent_repair"), ("complaint", "complaint_other"),
+                            ("inquiry", "inquiry"), ("cleaning", "cleaning")):
+        at = sh(2026, 9, 7, 10)
+        ids[name] = new(engine, staff, at, sla_class)
+        work(staff, ids[name], at + timedelta(minutes=1), at + timedelta(minutes=10), at + timedelta(hours=2))
+    return demo_site, engine, ids
+
+
+def test_timeliness_is_a_repair_figure_with_its_own_lines_for_the_rest(september):
+    site, engine, ids = september
+    report = month(site, engine, 2026, 9)
+    assert ids_of(report.figure("timeliness.rate")) == {ids["repair"]}
+    assert report.figure("timeliness.rate").total == 1
+    for line in ("complaints", "inquiries", "cleaning"):
+        figure = report.figure(f"timeliness.{line}")
+        assert (figure.count, figure.total) == (1, 1), line
+    assert ids_of(report.figure("timeliness.complaints")) == {ids["complaint"]}
+
+
+def test_first_time_quality_counts_only_the_jobs_called_back(september, staff):
+    site, engine, ids = september
+    orders.callback(staff["R1"], sh(2026, 9, 8, 10), engine, ids["repair"], satisfied=True)
+    quality = month(site, engine, 2026, 9).figure("quality.first_time")
+    assert (quality.count, quality.total) == (1, 1)          # three jobs were never called back
+    assert ids_of(quality) == {ids["repair"]}
+
+
+def test_satisfaction_counts_the_call_backs_made_in_the_month(september, staff):
+    """A closed month's figure does not change when the report is run again later."""
+    site, engine, ids = september
+    orders.callback(staff["R1"], sh(2026, 9, 8, 10), engine, ids["repair"], satisfied=True)
+    before = month(site, engine, 2026, 9, now=sh(2026, 10, 1, 9)).figure("quality.satisfaction")
+    october_before = month(site, engine, 2026, 10, now=sh(2026, 10, 3, 9)).figure("quality.satisfaction")
+    orders.callback(staff["R1"], sh(2026, 10, 2, 10), engine, ids["cleaning"], satisfied=False, note="不干净")
+    after = month(site, engine, 2026, 9, now=sh(2026, 10, 3, 9)).figure("quality.satisfaction")
+    assert (before.count, before.total) == (after.count, after.total) == (1, 1)
+    # The call-back counts in October, when it was made.
+    october = month(site, engine, 2026, 10, now=sh(2026, 10, 3, 9)).figure("quality.satisfaction")
+    assert (october.count, october.total) == (october_before.count, october_before.total + 1)
+
+
+def test_effective_complaints_are_verified_by_a_supervisor_and_counted_in_the_month_received(
+        demo_site, engine, staff):
+    noise_call = calls.add_call(staff["R1"], sh(2026, 9, 10, 22), unit_code="1-101", category="complaint",
+                                channel="phone", text="楼上装修噪音")
+    noise = calls.convert_to_order(staff["R1"], sh(2026, 9, 10, 22, 5), engine, noise_call,
+                                   sla_class="complaint_neighbour")
+    late_call = calls.add_call(staff["R1"], sh(2026, 10, 31, 23, 50), unit_code="1-101", category="complaint",
+                               channel="phone", text="保安态度恶劣")
+    late = calls.convert_to_order(staff["R1"], sh(2026, 11, 1, 0, 5), engine, late_call,
+                                  sla_class="complaint_staff")
+    with pytest.raises(PermissionDenied):
+        orders.verify_complaint(staff["R1"], sh(2026, 11, 2, 9), late, effective=True, note="")
+    orders.verify_complaint(staff["S1"], sh(2026, 11, 2, 9), noise, effective=False, note="邻里纠纷")
+    orders.verify_complaint(staff["S1"], sh(2026, 11, 2, 9), late, effective=True, note="员工态度问题")
+    september = month(demo_site, engine, 2026, 9).figure("complaints.effective")
+    assert noise_call not in ids_of(september) and noise not in ids_of(september)
+    october = month(demo_site, engine, 2026, 10).figure("complaints.effective")
+    november = month(demo_site, engine, 2026, 11).figure("complaints.effective")
+    counted = lambda figure: {(r.kind, r.id) for r in figure.records}  # noqa: E731
+    assert ("call", late_call) in counted(october)
+    assert ("call", late_call) not in counted(november) and ("order", late) not in counted(november)
+
+
+def test_unverified_complaints_are_not_effective(demo_site, engine, staff):
+    call_id = calls.add_call(staff["R1"], sh(2026, 9, 10, 10), unit_code="1-101", category="complaint",
+                             channel="phone", text="维修师傅迟到")
+    calls.convert_to_order(staff["R1"], sh(2026, 9, 10, 10, 5), engine, call_id, sla_class="complaint_staff")
+    report = month(demo_site, engine, 2026, 9)
+    assert report.figure("complaints.effective").count == 0
+    assert call_id in ids_of(report.figure("complaints.unverified"))
