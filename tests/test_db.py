@@ -69,19 +69,54 @@ def test_previous_version_fixture_migrates_to_the_same_schema_as_a_fresh_one(tmp
     assert _schema(old) == _schema(fresh)
 
 
+def _columns_and_indexes(path: Path) -> dict:
+    """Each table's columns (name, type, not null, primary key) and each index's SQL. A column added
+    by ALTER TABLE lands at the end of the table's stored SQL text, after its constraints, and needs
+    a DEFAULT where it is NOT NULL: the text differs from a fresh table's, what it holds does not."""
+    conn = sqlite3.connect(path)
+    try:
+        found = {}
+        for name, kind, sql in conn.execute("SELECT name, type, sql FROM sqlite_master WHERE sql IS NOT NULL"):
+            if kind == "index":
+                found[name] = sql
+            else:
+                found[name] = [(c[1], c[2], c[3], c[5]) for c in conn.execute(f'PRAGMA table_info("{name}")')]
+                found[name + " foreign keys"] = sorted(
+                    (f[2], f[3], f[4]) for f in conn.execute(f'PRAGMA foreign_key_list("{name}")'))
+        return found
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("version", range(1, db.SCHEMA_VERSION))
+def test_every_earlier_released_schema_migrates_to_what_a_fresh_one_holds(tmp_path, version):
+    old = tmp_path / "old.db"
+    conn = sqlite3.connect(old)
+    conn.executescript((FIXTURES / f"schema_v{version}.sql").read_text())
+    conn.close()
+    db.connect("sqlite:///" + str(old))
+    assert db.schema_version() == db.SCHEMA_VERSION
+    db.close()
+    fresh = tmp_path / "fresh.db"
+    db.connect("sqlite:///" + str(fresh))
+    db.close()
+    assert _columns_and_indexes(old) == _columns_and_indexes(fresh)
+
+
 def test_a_migration_step_runs_once_after_a_backup(empty_site, monkeypatch):
     ran = []
+    nxt = db.SCHEMA_VERSION + 1
 
-    def step_2(database):
+    def step(database):
         database.execute_sql('ALTER TABLE "unit" ADD COLUMN "note" TEXT DEFAULT \'\'')
-        ran.append(2)
+        ran.append(nxt)
 
-    monkeypatch.setitem(db.MIGRATIONS, 2, step_2)
-    assert db.migrate(db.database.obj, empty_site.db_url, target=2) == [2]
-    assert db.schema_version() == 2
-    assert db.migrate(db.database.obj, empty_site.db_url, target=2) == []
-    assert ran == [2]
-    backup = db.sqlite_path(empty_site.db_url).with_name("desk.db.v1.bak")
+    monkeypatch.setitem(db.MIGRATIONS, nxt, step)
+    assert db.migrate(db.database.obj, empty_site.db_url, target=nxt) == [nxt]
+    assert db.schema_version() == nxt
+    assert db.migrate(db.database.obj, empty_site.db_url, target=nxt) == []
+    assert ran == [nxt]
+    backup = db.sqlite_path(empty_site.db_url).with_name(f"desk.db.v{db.SCHEMA_VERSION}.bak")
     assert backup.exists()
     assert "note" not in _schema(backup)["unit"]
 
