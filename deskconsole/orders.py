@@ -209,6 +209,19 @@ def open_orders(engine) -> list[OrderRow]:
     return rows
 
 
+def guessed_years(rows: list[OrderRow]) -> list[int]:
+    """The years without an official holiday calendar that any of these orders' working-day
+    deadlines rest on: the console says those deadlines are a guess."""
+    return sorted({year for row in rows for year in row.calendar_guess})
+
+
+def calendar_warning(years) -> str:
+    """One sentence for people: which working-day deadlines are a guess, and why."""
+    listed = ", ".join(str(y) for y in years)
+    return _("No official holiday calendar for {years} yet: working-day deadlines there are a guess.",
+             years=listed)
+
+
 def overdue_count(rows: list[OrderRow], now: datetime) -> int:
     return sum(1 for o in rows if o.next_due is not None and o.next_due <= now)
 
@@ -240,6 +253,12 @@ class OrderDetail:
     pending_reason: str
     end_reason: str
     history: list[HistoryItem] = field(default_factory=list)
+    booked_by_owner: bool = False
+    owner_signoff: str = ""            # "" | slip | phone
+    owner_signoff_by: str = ""
+    complaint_verdict: str = ""        # "" | effective | not_effective
+    major: bool = False
+    fee_collected: Decimal | None = None
 
 
 def detail(engine, order_id: int) -> OrderDetail:
@@ -261,7 +280,9 @@ def detail(engine, order_id: int) -> OrderDetail:
         booked_visit_at=r["booked_visit_at"], work_done=r["work_done"], materials=r["materials"],
         hours=r["hours"], fee=r["fee"], satisfied=r["satisfied"], pending=r["pending"],
         pending_until=r["pending_until"], pending_reason=r["pending_reason"], end_reason=r["end_reason"],
-        history=history,
+        history=history, booked_by_owner=bool(r["booked_by_owner"]), owner_signoff=r["owner_signoff"],
+        owner_signoff_by=r["owner_signoff_by"], complaint_verdict=r["complaint_verdict"], major=bool(r["major"]),
+        fee_collected=r["fee_collected"],
     )
 
 
@@ -735,8 +756,7 @@ def request_extension(actor: Operator, now: datetime, engine, order_id: int, *, 
     if owner_caused and not owner_consent:
         raise InvalidInput("owner_consent", _("The owner caused the delay: record the owner's consent first."))
     if needs_owner_consent(engine, order.sla_class) and not owner_consent:
-        raise InvalidInput("owner_consent", _("A job due within 24 hours is extended only with the owner's "
-                                              "consent: record it first."))
+        raise InvalidInput("owner_consent", _("A job due within 24 hours is extended only with the owner's consent: record it first."))
     retroactive = current is not None and now > current
     _set_pending(actor, now, order_id, "order.extend.request", "extension",
                  {"until": until, "current_due_at": current, "reason": reason, "retroactive": retroactive,

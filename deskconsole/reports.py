@@ -445,9 +445,7 @@ def _timeliness_figures(counted, verdicts: _Verdicts, records) -> list[Figure]:
         _rate_figure(
             "timeliness.rate", "timeliness", _("Repairs on time (及时率)"), repairs(verdicts.timely), records,
             TIMELINESS_TARGET,
-            _("Repair orders (零修/急修) logged in the range whose deadlines have passed or that are done, "
-              "judged on the first completion: a reopened job keeps its first result. An extension approved "
-              "before the deadline counts as the deadline; one asked after it does not erase the breach.")),
+            _("Repair orders (零修/急修) logged in the range whose deadlines have passed or that are done, judged on the first completion: a reopened job keeps its first result. An extension approved before the deadline counts as the deadline; one asked after it does not erase the breach.")),
         _rate_figure("timeliness.respond", "timeliness", _("Repairs: on site on time"), repairs(verdicts.respond),
                      records),
         _rate_figure("timeliness.resolve", "timeliness", _("Repairs: done on time"), repairs(verdicts.resolve),
@@ -478,8 +476,7 @@ def _other_timeliness_figures(counted, verdicts: _Verdicts, records, lo, hi, now
                                       " · ".join((label("inquiry"), _short(r["text"]))))
     figures += [
         _rate_figure("timeliness.inquiries", "timeliness", _("Inquiries answered on time"), inquiry,
-                     inquiry_records, note=_("Inquiry calls not answered at once (their reply clock), and "
-                                             "inquiry orders.")),
+                     inquiry_records, note=_("Inquiry calls not answered at once (their reply clock), and inquiry orders.")),
         _rate_figure("timeliness.cleaning", "timeliness", _("Cleaning done on time"),
                      verdicts.of(verdicts.timely, "cleaning"), records),
         _rate_figure("timeliness.other", "timeliness", _("Other work on time"),
@@ -563,20 +560,17 @@ def _quality_figures(counted, lo: datetime, hi: datetime) -> list[Figure]:
     return [
         Figure("quality.first_time", "quality", _("Done right the first time (合格率)"),
                sum(1 for ok in first.values() if ok), total=len(first),
-               note=_("Jobs first called back in the range: those the owner accepted at the first call-back "
-                      "(not reopened). A job never called back is not counted either way."),
+               note=_("Jobs first called back in the range: those the owner accepted at the first call-back (not reopened). A job never called back is not counted either way."),
                records=tuple(recs[oid] for oid, ok in first.items() if ok)),
         Figure("quality.callback", "quality", _("Called back (回访率)"), len(called), total=len(completed),
                target=CALLBACK_TARGET,
-               note=_("Of the orders logged in the range and completed; the rule is at least half of them, "
-                      "and every major complaint."), records=called),
+               note=_("Of the orders logged in the range and completed; the rule is at least half of them, and every major complaint."), records=called),
         Figure("quality.callback.major", "quality", _("Major complaints called back"), len(major_called),
                total=len(major), target=MAJOR_CALLBACK_TARGET,
                note=_("Complaints a supervisor marked major: every one is called back."), records=major_called),
         Figure("quality.satisfaction", "quality", _("Owner satisfied (满意率)"), len(satisfied_ids),
                total=len(callbacks), target=SATISFACTION_TARGET,
-               note=_("Satisfied call-backs of the call-backs made in the range, whichever month the order "
-                      "is of: a closed month does not change."),
+               note=_("Satisfied call-backs of the call-backs made in the range, whichever month the order is of: a closed month does not change."),
                records=tuple(recs[oid] for oid in dict.fromkeys(satisfied_ids))),
         Figure("quality.handled", "quality", _("Call-back findings handled (回访处理率)"),
                sum(1 for _oid, done in unhappy if done is not None), total=len(unhappy),
@@ -636,13 +630,10 @@ def _complaint_figures(lo: datetime, hi: datetime) -> list[Figure]:
     households = Unit.select().where(Unit.handed_over == True).count()
     return [
         Figure("complaints.total", "complaints", _("Complaints received"), len(complaints),
-               note=_("Each once: a complaint call when it was received, a complaint order logged without "
-                      "one when it was logged."), records=tuple(rec for rec, _os in complaints)),
+               note=_("Each once: a complaint call when it was received, a complaint order logged without one when it was logged."), records=tuple(rec for rec, _os in complaints)),
         Figure("complaints.effective", "complaints", _("Effective complaints (有效投诉率)"), len(effective),
                total=households, target=EFFECTIVE_COMPLAINTS_TARGET,
-               note=_("Complaints received in the range that a supervisor verified as the company's own "
-                      "service failure (not a neighbour dispute, a developer's defect or an unreasonable "
-                      "demand), per occupied unit."), records=effective),
+               note=_("Complaints received in the range that a supervisor verified as the company's own service failure (not a neighbour dispute, a developer's defect or an unreasonable demand), per occupied unit."), records=effective),
         Figure("complaints.unverified", "complaints", _("Complaints waiting for a supervisor's verdict"),
                len(waiting), note=_("Not counted as effective until verified."), records=waiting),
         Figure("complaints.major", "complaints", _("Major complaints"), len(major),

@@ -3,12 +3,15 @@ extensions, reopening, escalation, chasing, sign-off, and the monthly figures. E
 a concrete case; the months used (August-September 2026) are empty in the demo database."""
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import date, datetime, timedelta, timezone
 
+import holidays as holidays_package
 import pytest
-from conftest import NOW
+from conftest import NOW, make_config
 
-from deskconsole import audit, calls, db, orders, people, reports
+from deskconsole import audit, calls, cli, orders, report_files, reports
+from deskconsole import config as config_mod
 from deskconsole.errors import InvalidInput, PermissionDenied
 
 # The work-order helpers and fixtures of test_orders: the same demo site, staff and shapes.
@@ -211,3 +214,83 @@ def test_unverified_complaints_are_not_effective(demo_site, engine, staff):
     report = month(demo_site, engine, 2026, 9)
     assert report.figure("complaints.effective").count == 0
     assert call_id in ids_of(report.figure("complaints.unverified"))
+
+
+# --- the calendar says when it is guessing ------------------------------------------------------
+
+def _guessed_year() -> int:
+    """The first year the installed holidays package has no official notice for (2027 with 0.109)."""
+    from deskconsole import sla
+    return sla.WorkCalendar("CN").last_official_year + 1
+
+
+def test_the_holidays_package_knows_2026s_adjusted_working_days():
+    """pyproject.toml asks for holidays>=0.85, the first with 2026's 调休 (with 0.84 one deadline in
+    three of 2026 was wrong, silently)."""
+    from deskconsole import sla
+    calendar = sla.WorkCalendar("CN")
+    assert calendar.is_official(2026)
+    assert calendar.is_working_day(date(2026, 10, 10))        # an adjusted working Saturday
+    assert not calendar.is_working_day(date(2026, 10, 7))     # a day off given for it
+
+
+def test_sla_says_a_deadline_in_a_year_without_an_official_calendar_is_a_guess(tmp_path, capsys):
+    args = ["sla", "general_repair", "--from", "2030-02-01T16:00", "--db", str(tmp_path / "d.db"), "--lang", "en"]
+    assert cli.main(args) == 0
+    out, err = capsys.readouterr()
+    assert "resolve by: 2030-02-12" in out          # the package's guess of the Spring Festival
+    assert "2030" in err and "guess" in err
+    assert cli.main(args + ["--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["calendar_guess"] == [2030]
+    assert cli.main(["sla", "general_repair", "--from", "2026-02-01T16:00", "--json",
+                     "--db", str(tmp_path / "d.db")]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["calendar_guess"] == [] and err == ""
+    # Round-the-clock deadlines rest on no calendar.
+    assert cli.main(["sla", "emergency", "--from", "2030-02-01T16:00", "--json", "--db", str(tmp_path / "d.db")]) == 0
+    assert json.loads(capsys.readouterr().out)["calendar_guess"] == []
+
+
+def test_a_site_enters_the_official_notice_of_a_year_the_package_does_not_know(tmp_path):
+    year = _guessed_year()
+    site = tmp_path / "site.toml"
+    # A made-up notice: Monday 01-04 off, Saturday 01-09 a working day.
+    monday = next(date(year, 1, d) for d in range(4, 11) if date(year, 1, d).isoweekday() == 1)
+    saturday = monday + timedelta(days=5)
+    site.write_text(f'[calendar.notice.{year}]\nholidays = ["{year}-01-01", "{monday}"]\nworkdays = ["{saturday}"]\n')
+    config = config_mod.load(str(tmp_path / "d.db"), str(site), "en")
+    calendar = config.sla_engine().calendar
+    assert calendar.is_official(year)
+    assert not calendar.is_working_day(monday) and calendar.is_working_day(saturday)
+    # The notice replaces the package's guess for that year: a day the package invented is worked.
+    invented = [d for d in holidays_package.country_holidays("CN", years=year)
+                if d.isoweekday() <= 5 and d not in (date(year, 1, 1), monday)]
+    assert invented and calendar.is_working_day(invented[0])
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'[calendar.notice.{year}]\nholidays = ["{year + 1}-01-01"]\n')
+    with pytest.raises(config_mod.ConfigError, match="another year"):
+        config_mod.load(str(tmp_path / "d.db"), str(bad), "en")
+
+
+def test_an_order_whose_deadline_rests_on_a_guessed_year_says_so(demo_site, engine, staff):
+    year = _guessed_year()
+    at = datetime(year, 3, 2, 10, tzinfo=timezone.utc)
+    order_id = new(engine, staff, at)
+    assert row_of(engine, order_id).calendar_guess == (year,)
+    assert orders.guessed_years(orders.open_orders(engine)) == [year]
+    emergency = new(engine, staff, at, "hazard")           # respond 10 min: 24/7; resolve 3 working days
+    assert row_of(engine, emergency).calendar_guess == (year,)
+    report = month(demo_site, engine, year, 3, now=at + timedelta(days=40))
+    assert report.calendar_guess == [year]
+    text = report_files.render_text(report)
+    assert str(year) in text and "guess" in text
+    assert month(demo_site, engine, 2026, 9).calendar_guess == []
+
+
+def test_check_warns_of_a_year_without_an_official_calendar_ahead(tmp_path):
+    from deskconsole.cli import check
+    year = _guessed_year()
+    config = make_config(tmp_path / "d.db")
+    assert check.calendar_warnings(config, datetime(year - 1, 3, 1, tzinfo=timezone.utc)) == []
+    warnings = check.calendar_warnings(config, datetime(year - 1, 12, 1, tzinfo=timezone.utc))
+    assert len(warnings) == 1 and str(year) in warnings[0] and "calendar.notice" in warnings[0]

@@ -24,7 +24,10 @@ def action_text(action: str) -> str:
         "order.extend.approve": _("extension signed"), "order.extension.refuse": _("extension refused"),
         "order.return.request": _("return asked"), "order.return.approve": _("returned, signed"),
         "order.return.refuse": _("return refused"), "order.note": _("note"),
-        "order.reminder.ack": _("reminder acknowledged"),
+        "order.reminder.ack": _("reminder acknowledged"), "order.signoff": _("owner signed off"),
+        "order.area_check": _("area manager looked"), "order.written_reply": _("written reply sent"),
+        "order.complaint.verify": _("complaint verified"), "order.complaint.major": _("major mark"),
+        "order.fee.collect": _("fee collected"),
     }
     return texts.get(action, action)
 
@@ -49,6 +52,7 @@ class OrderDetailScreen(ModalScreen):
     BINDINGS = [
         Binding("escape", "close", "Close", id="order_detail.close"),
         Binding("k", "acknowledge", "Acknowledge reminders", id="order_detail.ack"),
+        Binding("f", "follow_up", "Follow-up", id="order_detail.follow_up"),
     ]
 
     def __init__(self, order_id: int) -> None:
@@ -60,7 +64,7 @@ class OrderDetailScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="order-detail"):
             yield Static("", id="order-body", markup=False)
-            yield Static(_("k acknowledges the reminders · Esc closes"), id="order-keys")
+            yield Static(_("k acknowledges the reminders · f records a follow-up · Esc closes"), id="order-keys")
 
     def on_mount(self) -> None:
         self.refresh_body()
@@ -78,12 +82,21 @@ class OrderDetailScreen(ModalScreen):
             (_("Dept/person"), " ".join(p for p in (label(r.department) if r.department else "", r.assignee) if p)),
             (_("Logged"), f"{t(r.created_at)} {d.created_by}"),
             (_("Respond by"), t(d.respond_due_at)), (_("Resolve by"), t(d.resolve_due_at)),
-            (_("Visit booked"), t(d.booked_visit_at)),
+            (_("Visit booked"), t(d.booked_visit_at) + (" " + _("(chosen by the owner)") if d.booked_by_owner else "")),
             (_("Chargeable"), (_("yes, fee {fee}", fee=d.fee_agreed) if d.chargeable else _("no"))),
         ]
         if d.work_done:
             facts += [(_("Work done"), d.work_done), (_("Materials used"), d.materials),
                       (_("Hours"), str(d.hours or "")), (_("Fee charged"), str(d.fee or ""))]
+        if r.calendar_guess:
+            facts.append((_("Calendar"), orders.calendar_warning(r.calendar_guess)))
+        if d.owner_signoff:
+            facts.append((_("Owner's sign-off"), f"{label(d.owner_signoff)} {d.owner_signoff_by}"))
+        if d.complaint_verdict or d.major:
+            facts.append((_("Complaint"), " ".join(p for p in (label(d.complaint_verdict) if d.complaint_verdict
+                                                                  else "", _("major") if d.major else "") if p)))
+        if d.fee_collected is not None:
+            facts.append((_("Fee collected"), str(d.fee_collected)))
         if d.pending:
             facts.append((_("Waiting for a supervisor"), f"{label(d.pending)} {t(d.pending_until) if d.pending_until else ''} "
                           f"{d.pending_reason}"))
@@ -107,13 +120,24 @@ class OrderDetailScreen(ModalScreen):
     def action_close(self) -> None:
         self.dismiss(self.order_id if self.changed else None)
 
+    def action_follow_up(self) -> None:
+        from .order_forms import FollowUpForm
+        row = orders.detail(self.app.engine, self.order_id).row
+
+        def done(result) -> None:
+            if result is not None:
+                self.changed = True
+                self.refresh_body()
+        self.app.push_screen(FollowUpForm(row), done)
+
     def action_acknowledge(self) -> None:
         if not self.due:
             self.app.notify(_("No reminders to acknowledge."))
             return
         app = self.app
         try:
-            orders.acknowledge(app.operator, app.clock.now(), self.order_id, keys=[r.key for r in self.due])
+            orders.acknowledge(app.operator, app.clock.now(), self.order_id,
+                               keys=[r.key for r in self.due if not r.sticky])   # follow-ups stay until done
         except Refusal as exc:
             self.app.notify(explain(exc, app.config.tz), severity="error")
             return

@@ -81,7 +81,8 @@ class OrdersPane(Pane):
         return Row(
             key=o.id,
             cells={"remind": "", "number": o.number, "unit": o.unit_code or line(o.location),
-                   "class": label(o.sla_class), "status": status, "who": who, "what": line(o.description),
+                   "class": label(o.sla_class) + (" ≈" if o.calendar_guess else ""),   # ≈: calendar guessed
+                   "status": status, "who": who, "what": line(o.description),
                    "due": "" if o.clocks else "—", "then": ""},
             style="alarm" if o.sla_class == "emergency" else "",
             dynamic=dynamic,
