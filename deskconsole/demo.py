@@ -98,7 +98,7 @@ def seed(config: Config, now: datetime, *, seed: int = 2026, days: int = 30, cal
         phone = phones.setdefault(unit, f"13{rng.randrange(10**9):09d}")
         caller = HOSTILE_CALLERS[i % len(HOSTILE_CALLERS)] if i % 97 == 0 else _name(rng)
         operator = staff[rng.choice(["R1", "R2", "G1", "G2"] if at.hour < 12 else ["R1", "G1"])]
-        calls.add_call(operator, at, phone=phone, caller=caller, unit_code=unit, category=category,
+        calls.add_call(operator, at, engine, phone=phone, caller=caller, unit_code=unit, category=category,
                        channel=_weighted(rng, CHANNEL_WEIGHTS), text=rng.choice(CALL_TEXTS[category]),
                        answered=rng.random() < 0.9)
     # What came in before the last twelve hours has been dealt with.

@@ -10,9 +10,9 @@ import holidays as holidays_package
 import pytest
 from conftest import NOW, make_config
 
-from deskconsole import audit, calls, cli, orders, report_files, reports
+from deskconsole import audit, calls, cli, db, orders, people, report_files, reports
 from deskconsole import config as config_mod
-from deskconsole.errors import InvalidInput, PermissionDenied
+from deskconsole.errors import Conflict, InvalidInput, PermissionDenied
 
 # The work-order helpers and fixtures of test_orders: the same demo site, staff and shapes.
 from test_orders import engine, kinds, new, row_of, sh, staff, stored  # noqa: E402,F401  (fixtures)
@@ -294,3 +294,145 @@ def test_check_warns_of_a_year_without_an_official_calendar_ahead(tmp_path):
     assert check.calendar_warnings(config, datetime(year - 1, 3, 1, tzinfo=timezone.utc)) == []
     warnings = check.calendar_warnings(config, datetime(year - 1, 12, 1, tzinfo=timezone.utc))
     assert len(warnings) == 1 and str(year) in warnings[0] and "calendar.notice" in warnings[0]
+
+
+# --- what was missing: chasing, visits, sign-off, follow-ups, marks ------------------------------
+
+def test_an_undispatched_order_is_a_reminder_at_once_and_the_chase_repeats_every_five_minutes(engine, staff):
+    logged = sh(2026, 9, 7, 22)
+    order_id = new(engine, staff, logged, "urgent_repair")
+    assert "dispatch" in kinds(engine, order_id, logged)              # at once [003 §8 1.1.4c]
+    dispatched = logged + timedelta(minutes=1)
+    orders.dispatch(staff["R1"], dispatched, order_id, department="engineering")
+    assert "chase" not in kinds(engine, order_id, dispatched + timedelta(minutes=4))
+    first = [r for r in orders.reminders(row_of(engine, order_id), dispatched + timedelta(minutes=5))
+             if r.kind == "chase"]
+    assert len(first) == 1
+    orders.acknowledge(staff["G1"], dispatched + timedelta(minutes=6), order_id, keys=[first[0].key])
+    assert "chase" not in kinds(engine, order_id, dispatched + timedelta(minutes=9))
+    again = [r for r in orders.reminders(row_of(engine, order_id), dispatched + timedelta(minutes=10))
+             if r.kind == "chase"]
+    assert len(again) == 1 and again[0].at == dispatched + timedelta(minutes=10)   # and again
+    assert orders.next_change([row_of(engine, order_id)], dispatched + timedelta(minutes=10)) \
+        <= dispatched + timedelta(minutes=15)
+    orders.arrive(staff["G1"], dispatched + timedelta(minutes=12), order_id)
+    assert "chase" not in kinds(engine, order_id, dispatched + timedelta(minutes=30))
+
+
+def test_booked_visit_lateness_is_recorded_and_counted(demo_site, engine, staff):
+    logged = sh(2026, 9, 14, 9)
+    late, kept = new(engine, staff, logged), new(engine, staff, logged)
+    for order_id, arrival in ((late, 75), (kept, 68)):
+        orders.dispatch(staff["R1"], logged, order_id, department="engineering",
+                        booked_visit_at=logged + timedelta(hours=1))
+        orders.arrive(staff["G1"], logged + timedelta(minutes=arrival), order_id)
+    assert (stored(late).visit_late_minutes, stored(kept).visit_late_minutes) == (15, 8)
+    visits = month(demo_site, engine, 2026, 9).figure("timeliness.visits")
+    assert (visits.count, visits.total) == (1, 2) and visits.missed and ids_of(visits) == {kept}
+
+
+def test_a_visit_time_the_owner_chose_moves_the_respond_clock_to_it(demo_site, engine, staff):
+    logged = sh(2026, 9, 14, 9)
+    order_id = new(engine, staff, logged, "urgent_repair")        # on site within 30 minutes
+    with pytest.raises(InvalidInput) as refused:
+        orders.dispatch(staff["R1"], logged, order_id, department="engineering", owner_chose=True)
+    assert refused.value.field == "booked"
+    chosen = logged + timedelta(hours=3)                          # the owner is home at noon
+    orders.dispatch(staff["R1"], logged + timedelta(minutes=2), order_id, department="engineering",
+                    booked_visit_at=chosen, owner_chose=True)
+    assert stored(order_id).respond_due_at == chosen
+    orders.arrive(staff["G1"], chosen, order_id)
+    orders.complete(staff["R1"], chosen + timedelta(hours=1), order_id, work_done="通了")
+    respond = month(demo_site, engine, 2026, 9).figure("timeliness.respond")
+    assert order_id in ids_of(respond)                            # not a miss
+
+
+def test_completion_is_signed_off_by_the_owner(engine, staff):
+    at = sh(2026, 9, 14, 9)
+    order_id = new(engine, staff, at)
+    orders.dispatch(staff["R1"], at, order_id, department="engineering")
+    orders.arrive(staff["G1"], at, order_id)
+    for fields, field in ((dict(signoff="phone"), "signed_by"), (dict(signoff="email", signed_by="x"), "signoff")):
+        with pytest.raises(InvalidInput) as refused:
+            orders.complete(staff["R1"], at, order_id, work_done="修好了", **fields)
+        assert refused.value.field == field
+    orders.complete(staff["R1"], at, order_id, work_done="修好了", signoff="slip", signed_by="王[b]小明")
+    order = stored(order_id)
+    assert (order.owner_signoff, order.owner_signoff_by) == ("slip", "王[b]小明")
+    assert "signoff" not in kinds(engine, order_id, at)
+    # Done without it: a reminder until the slip comes back or the owner confirms by phone.
+    other = new(engine, staff, at)
+    orders.dispatch(staff["R1"], at, other, department="engineering")
+    orders.arrive(staff["G1"], at, other)
+    orders.complete(staff["R1"], at, other, work_done="修好了")
+    assert "signoff" in kinds(engine, other, at)
+    orders.sign_off(staff["R2"], at + timedelta(hours=1), other, how="phone", by="R2 与业主王先生")
+    assert "signoff" not in kinds(engine, other, at + timedelta(hours=1))
+    with pytest.raises(Conflict, match="signed off already"):
+        orders.sign_off(staff["R1"], at + timedelta(hours=2), other, how="slip", by="王")
+
+
+def test_an_unsatisfied_call_back_sends_the_area_manager_until_it_is_recorded(demo_site, engine, staff):
+    at = sh(2026, 9, 14, 9)
+    order_id = new(engine, staff, at)
+    work(staff, order_id, at, at, at + timedelta(hours=2))
+    orders.callback(staff["R1"], at + timedelta(hours=3), engine, order_id, satisfied=False, note="门还是关不上")
+    due = orders.reminders(row_of(engine, order_id), at + timedelta(hours=3))
+    assert "area_check" in {r.kind for r in due}
+    orders.acknowledge(staff["R1"], at + timedelta(hours=3), order_id, keys=[r.key for r in due])
+    assert "area_check" in kinds(engine, order_id, at + timedelta(hours=4))   # acknowledging does not do it
+    with pytest.raises(InvalidInput) as refused:
+        orders.finish_followup(staff["R1"], at + timedelta(hours=5), order_id, kind="area_check", person="", note="x")
+    assert refused.value.field == "person"
+    orders.finish_followup(staff["R1"], at + timedelta(hours=5), order_id, kind="area_check", person="赵经理",
+                           note="合页变形，需更换")
+    assert "area_check" not in kinds(engine, order_id, at + timedelta(hours=5))
+    handled = month(demo_site, engine, 2026, 9).figure("quality.handled")
+    assert (handled.count, handled.total) == (1, 1)
+
+
+def test_a_handled_complaint_waits_for_its_written_reply_even_once_closed(engine, staff):
+    at = sh(2026, 9, 14, 9)
+    order_id = new(engine, staff, at, "complaint_staff")
+    work(staff, order_id, at, at, at + timedelta(hours=1))
+    orders.callback(staff["R1"], at + timedelta(hours=2), engine, order_id, satisfied=True)
+    assert stored(order_id).status == "closed"
+    assert "written_reply" in kinds(engine, order_id, at + timedelta(hours=2))   # still in the pane
+    orders.finish_followup(staff["R1"], at + timedelta(days=1), order_id, kind="written_reply", person="王[b]小明",
+                           note="书面回复已送达 [/x]")
+    assert order_id not in {o.id for o in orders.open_orders(engine)}
+    with pytest.raises(InvalidInput):
+        orders.finish_followup(staff["R1"], at + timedelta(days=1), order_id, kind="written_reply", person="王",
+                               note="again")
+
+
+def test_every_major_complaint_is_called_back(demo_site, engine, staff):
+    at = sh(2026, 9, 14, 9)
+    repair, complaint = new(engine, staff, at), new(engine, staff, at, "complaint_other")
+    with pytest.raises(InvalidInput):
+        orders.mark_major(staff["S1"], at, repair, major=True)
+    with pytest.raises(PermissionDenied):
+        orders.mark_major(staff["R1"], at, complaint, major=True)
+    orders.mark_major(staff["S1"], at, complaint, major=True)
+    work(staff, complaint, at, at, at + timedelta(hours=1))
+    major = month(demo_site, engine, 2026, 9).figure("quality.callback.major")
+    assert (major.count, major.total) == (0, 1) and major.missed
+    orders.callback(staff["R1"], at + timedelta(hours=2), engine, complaint, satisfied=True)
+    major = month(demo_site, engine, 2026, 9).figure("quality.callback.major")
+    assert (major.count, major.total) == (1, 1) and not major.missed
+    assert ids_of(month(demo_site, engine, 2026, 9).figure("complaints.major")) == {complaint}
+
+
+def test_the_inquiry_reply_clock_follows_the_site_catalogue(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text('[sla.inquiry]\nrespond = "1h"\n')
+    config = config_mod.load(str(tmp_path / "d.db"), str(site), "en")
+    db.connect(config.db_url)
+    s1 = people.create_first_supervisor(NOW, code="S1", name="陈静", pin="0000")
+    call_id = calls.add_call(s1, NOW, config.sla_engine(), category="inquiry", channel="phone", text="停水到几点",
+                             answered=False)
+    assert db.Call.get_by_id(call_id).reply_due_at == NOW + timedelta(hours=1)
+    assert cli.main(["call", "add", "--db", config.db_url, "--site", str(site), "--category", "inquiry",
+                     "--channel", "phone", "--text", "电梯几点修好"]) == 0
+    newest = db.Call.select().order_by(db.Call.id.desc()).first()
+    assert newest.reply_due_at - newest.received_at == timedelta(hours=1)
