@@ -78,7 +78,8 @@ def test_the_command_line_agrees_with_create_order(demo_site, engine, staff, cap
     assert cli.main(["sla", sla_class, "--from", start, "--json", "--db", demo_site.db_url]) == 0
     answer = json.loads(capsys.readouterr().out)
     iso = lambda dt: dt.astimezone(SH).isoformat() if dt else None  # noqa: E731
-    assert answer == {"class": sla_class, "respond": iso(order.respond_due_at), "resolve": iso(order.resolve_due_at)}
+    assert answer == {"class": sla_class, "respond": iso(order.respond_due_at), "resolve": iso(order.resolve_due_at),
+                      "calendar_guess": []}
     assert answer["resolve"].endswith("+08:00")
 
 
@@ -97,7 +98,8 @@ def test_sla_from_with_an_offset(tmp_path, capsys):
     assert cli.main(["sla", "emergency", "--from", "2026-10-01T00:00:00+00:00", "--json",
                      "--db", str(tmp_path / "d.db")]) == 0
     assert json.loads(capsys.readouterr().out) == {
-        "class": "emergency", "respond": "2026-10-01T08:10:00+08:00", "resolve": "2026-10-02T08:00:00+08:00"}
+        "class": "emergency", "respond": "2026-10-01T08:10:00+08:00", "resolve": "2026-10-02T08:00:00+08:00",
+        "calendar_guess": []}
 
 
 # --- creation --------------------------------------------------------------------------
