@@ -31,7 +31,6 @@ STATUSES = ("open", "ordered", "answered", "delivered", "closed", "void")
 # Categories a work order can come from.
 ORDER_CATEGORIES = ("repair", "complaint", "emergency", "inquiry")
 MAX_NAME = 60
-INQUIRY_REPLY = timedelta(minutes=30)
 _PHONE = re.compile(r"\+?[0-9][0-9 \-]{2,19}")
 
 
@@ -158,10 +157,12 @@ def validate_message(category: str, message_for: str | None, message_from: str, 
 # --- writes ------------------------------------------------------------------------------
 
 @db.writes
-def add_call(actor: Operator, now: datetime, *, phone: str = "", caller: str = "", unit_code: str = "",
-             category: str, channel: str, text: str, answered: bool = True,
+def add_call(actor: Operator, now: datetime, engine=None, *, phone: str = "", caller: str = "",
+             unit_code: str = "", category: str, channel: str, text: str, answered: bool = True,
              message_for: str | None = None, message_from: str = "", callback_number: str = "") -> int:
-    """Record a call; returns its id. An inquiry not answered on the spot gets a reply deadline."""
+    """Record a call; returns its id. An inquiry not answered on the spot gets a reply deadline: the
+    respond clock of the site's `inquiry` class (`engine`, the SLA engine; without one, the shipped
+    default of 30 minutes)."""
     require(actor, "call.add")
     fields = validate(phone=phone, caller=caller, unit_code=unit_code, category=category,
                       channel=channel, text=text)
@@ -174,7 +175,7 @@ def add_call(actor: Operator, now: datetime, *, phone: str = "", caller: str = "
             extra = {"answered_at": now, "answered_by": actor.id}
         else:
             status = "open"
-            extra = {"reply_due_at": now + INQUIRY_REPLY}
+            extra = {"reply_due_at": reply_due(engine, now)}
     elif category in ("emergency", "repair", "complaint", "message"):
         status = "open"
     else:
@@ -184,8 +185,18 @@ def add_call(actor: Operator, now: datetime, *, phone: str = "", caller: str = "
     return call.id
 
 
+def reply_due(engine, now: datetime) -> datetime | None:
+    """When an inquiry not answered on the spot must be answered: [sla.inquiry] respond."""
+    if engine is None:
+        from .sla import DEFAULT_CATALOGUE as catalogue
+        spec = catalogue["inquiry"].respond
+        return now + timedelta(minutes=spec.minutes)
+    cls = engine.catalogue.get("inquiry")
+    return engine.add(now, cls.respond) if cls is not None and cls.respond is not None else None
+
+
 @db.writes
-def add_call_from_script(operator_code: str, now: datetime, **fields) -> int:
+def add_call_from_script(operator_code: str, now: datetime, engine=None, **fields) -> int:
     """`deskconsole call add`: the same validation as the form, as the operator with this code or, for
     "", the system (the code stands where the actor does). One transaction: a refusal writes
     nothing, not even the system operator's record."""
@@ -196,7 +207,7 @@ def add_call_from_script(operator_code: str, now: datetime, **fields) -> int:
             raise InvalidInput("operator", _("No staff member has the code {code}.", code=clean(operator_code)))
     else:
         actor = people.system_operator(now)
-    return add_call(actor, now, **fields)
+    return add_call(actor, now, engine, **fields)
 
 
 def _public(call: Call) -> dict:

@@ -39,6 +39,8 @@ class Config:
     holiday_country: str | None = "CN"
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
+    # year -> (days off, adjusted working days) of the official notice, entered until the package has it
+    calendar_notices: dict = field(default_factory=dict)
     shifts: tuple[ShiftDef, ...] = (ShiftDef("day", time(8, 0)), ShiftDef("night", time(20, 0)))
     sla: dict = field(default_factory=dict)
     keymap: dict[str, str] = field(default_factory=dict)   # binding id -> key(s), see keymap.py
@@ -62,6 +64,7 @@ class Config:
             weekdays=self.office_weekdays,
             extra_holidays=self.extra_holidays,
             extra_workdays=self.extra_workdays,
+            notices=self.calendar_notices,
         )
         try:
             catalogue = sla.catalogue_from_config(self.sla, hours)
@@ -100,6 +103,24 @@ def _whole(value, key: str, minimum: int, meaning: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"site file: {key} must be {meaning}, not {value!r}")
     return value
+
+
+def _notices(table) -> dict[int, tuple[frozenset[date], frozenset[date]]]:
+    """[calendar.notice.2027] holidays = [...], workdays = [...]: the official notice of a year."""
+    if not isinstance(table, dict):
+        raise ConfigError("site file: calendar.notice must be tables like [calendar.notice.2027]")
+    notices = {}
+    for year, notice in table.items():
+        key = f"calendar.notice.{year}"
+        if not str(year).isdigit() or not isinstance(notice, dict) or set(notice) - {"holidays", "workdays"}:
+            raise ConfigError(f"site file: {key} must be a year with the lists holidays and workdays")
+        off = _dates(notice.get("holidays", []), f"{key}.holidays")
+        on = _dates(notice.get("workdays", []), f"{key}.workdays")
+        stray = sorted(d for d in off | on if d.year != int(year))
+        if stray:
+            raise ConfigError(f"site file: {key} lists {stray[0].isoformat()}, a day of another year")
+        notices[int(year)] = (off, on)
+    return notices
 
 
 def load(db: str | None = None, site: str | None = None, lang: str | None = None) -> Config:
@@ -147,6 +168,7 @@ def apply_site(config: Config, data: dict) -> None:
     config.holiday_country = calendar.get("country", "CN") or None
     config.extra_holidays = _dates(calendar.get("extra_holidays", []), "calendar.extra_holidays")
     config.extra_workdays = _dates(calendar.get("extra_workdays", []), "calendar.extra_workdays")
+    config.calendar_notices = _notices(calendar.get("notice", {}))
     if "shifts" in data:
         shifts = tuple(
             ShiftDef(str(s["id"]), _time(s["start"], f"shifts.{s.get('id')}.start"))

@@ -21,10 +21,10 @@ from .i18n import _
 
 database = pw.DatabaseProxy()
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # version -> function(db) that brings a database from version-1 to version. Each later issue
 # that changes the schema adds a step here and a fixture of the previous version in tests/fixtures.
-# The steps are defined below the models.
+# The steps themselves are in migrations.py (defined after the models they read).
 MIGRATIONS: dict[int, callable] = {}
 
 
@@ -164,9 +164,42 @@ class WorkOrder(BaseModel):
     extension_count = pw.IntegerField(default=0)
     end_reason = pw.TextField(default="")            # why it was returned or cancelled
     signed_off_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    # Schema 2 (issue 18). The first round, kept when an unsatisfied call-back reopens the order:
+    # timeliness judges it; the rework counts against first-time quality.
+    first_respond_due_at = UTCDateTimeField(null=True)
+    first_responded_at = UTCDateTimeField(null=True)
+    first_resolve_due_at = UTCDateTimeField(null=True)
+    first_done_at = UTCDateTimeField(null=True)
+    # A deadline that had passed when an extension was asked for: the extension does not erase it.
+    breached_due_at = UTCDateTimeField(null=True)
+    booked_by_owner = pw.BooleanField(default=False)   # the owner chose the visit time: respond runs to it
+    visit_late_minutes = pw.IntegerField(null=True)    # the first arrival after a booked visit time
+    owner_signoff = pw.CharField(default="")           # "" | slip | phone: the owner accepted the work
+    owner_signoff_by = pw.CharField(default="")        # who signed, or who confirmed on the phone
+    major = pw.BooleanField(default=False)             # a supervisor marked the complaint major
+    complaint_verdict = pw.CharField(default="")       # "" | effective | not_effective (a supervisor's)
+    verdict_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    verdict_at = UTCDateTimeField(null=True)
+    fee_collected = pw.DecimalField(max_digits=10, decimal_places=2, null=True)
+    fee_collected_at = UTCDateTimeField(null=True)
 
     class Meta:
         indexes = ((("status", "resolve_due_at"), False),)
+
+
+class FollowUp(BaseModel):
+    """Something the desk must see done about an order, shown as a reminder until it is: the area
+    manager's look after an unsatisfied call-back, the written reply to a handled complaint."""
+    order = pw.ForeignKeyField(WorkOrder, backref="followups")
+    kind = pw.CharField()                      # area_check | written_reply
+    asked_at = UTCDateTimeField()
+    done_at = UTCDateTimeField(null=True)
+    done_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    person = pw.CharField(default="")          # the area manager who went; to whom the reply went
+    note = pw.TextField(default="")            # what the area manager found; how the reply was sent
+
+    class Meta:
+        indexes = ((("order", "kind"), False), (("done_at",), False))
 
 
 class ReminderAck(BaseModel):
@@ -328,32 +361,12 @@ class AuditEvent(BaseModel):
     hash = pw.CharField(default="")
 
     class Meta:
-        indexes = ((("entity", "entity_id"), False),)
+        # (action, at): the monthly figures read the call-backs made in a month.
+        indexes = ((("entity", "entity_id"), False), (("action", "at"), False))
 
 
 MODELS = [SchemaMeta, Unit, Staff, Call, WorkOrder, ReminderAck, Shift, ShiftLogEntry, Key, KeyLoan, KeyReport, AuditEvent,
-          Handover, HandoverAck, HandoverAddendum, DeskSignOff, Technician]
-
-
-def _add_columns(db, table: str, columns: dict[str, tuple[pw.Field, str]]) -> None:
-    """ALTER TABLE ... ADD COLUMN ... NOT NULL DEFAULT ..., in one statement per column on SQLite and
-    PostgreSQL alike (peewee's own add_column would rebuild a SQLite table that others reference)."""
-    from playhouse.migrate import SchemaMigrator, migrate as run
-    migrator = SchemaMigrator.from_database(db)
-    for name, (field, default) in columns.items():
-        field = field.clone()
-        field.constraints = [pw.SQL(f"DEFAULT {default}")]
-        run(migrator.add_column(table, name, field, allow_not_null=True))
-
-
-def _step_2(db) -> None:
-    """Issue 14, going live: unit vacancy and notes, a one-time PIN flag, the technicians."""
-    _add_columns(db, "unit", {"vacant": (pw.BooleanField(), "FALSE"), "notes": (pw.TextField(), "''")})
-    _add_columns(db, "staff", {"pin_one_time": (pw.BooleanField(), "FALSE")})
-    db.create_tables([Technician])
-
-
-MIGRATIONS[2] = _step_2
+          Handover, HandoverAck, HandoverAddendum, DeskSignOff, Technician, FollowUp]
 
 
 def is_sqlite(db=None) -> bool:
@@ -532,3 +545,7 @@ def integrity_problems() -> list[str]:
     if version != SCHEMA_VERSION:
         problems.append(f"schema version is {version}, expected {SCHEMA_VERSION}")
     return problems
+
+
+# The steps of MIGRATIONS, defined where they can read the models above.
+from . import migrations  # noqa: E402,F401

@@ -105,7 +105,7 @@ def seed(config: Config, now: datetime, *, seed: int = 2026, days: int = 30, cal
         phone = phones.setdefault(unit, f"13{rng.randrange(10**9):09d}")
         caller = HOSTILE_CALLERS[i % len(HOSTILE_CALLERS)] if i % 97 == 0 else _name(rng)
         operator = staff[rng.choice(["R1", "R2", "G1", "G2"] if at.hour < 12 else ["R1", "G1"])]
-        calls.add_call(operator, at, phone=phone, caller=caller, unit_code=unit, category=category,
+        calls.add_call(operator, at, engine, phone=phone, caller=caller, unit_code=unit, category=category,
                        channel=_weighted(rng, CHANNEL_WEIGHTS), text=rng.choice(CALL_TEXTS[category]),
                        answered=rng.random() < 0.9)
     # What came in before the last twelve hours has been dealt with.
@@ -171,8 +171,8 @@ def _finished_work(config: Config, engine, staff: dict, start: datetime, until: 
             continue
         if 0.06 <= fate < 0.1:
             new_due = resolve_due + timedelta(days=rng.choice([2, 5]))
-            orders.request_extension(staff["R1"], at + timedelta(minutes=30), order_id, until=new_due,
-                                     reason="等配件 waiting for parts")
+            orders.request_extension(staff["R1"], at + timedelta(minutes=30), engine, order_id, until=new_due,
+                                     reason="等配件 waiting for parts", owner_consent=True)
             orders.approve_extension(staff["S1"], at + timedelta(minutes=40), order_id)
             resolve_due = new_due
         dispatched = at + timedelta(minutes=rng.choice([1, 2, 4]))
@@ -185,17 +185,24 @@ def _finished_work(config: Config, engine, staff: dict, start: datetime, until: 
         orders.dispatch(staff["R1"], dispatched, order_id, department=DEPT_OF[sla_class],
                         assignee=rng.choice(["张师傅", "Li Gong", "刘工"]))
         orders.arrive(staff["G1"], arrived, order_id)
-        orders.complete(staff["R1"], done, order_id, work_done="已处理 done", hours="1.5")
+        orders.complete(staff["R1"], done, order_id, work_done="已处理 done", hours="1.5", signoff="slip",
+                        signed_by="业主 owner")
         # Every one is called back: a done order waiting for its call-back is open work (in the pane).
         back = done + timedelta(hours=rng.choice([4, 20, 26]))
         if rng.random() < 0.08:
             orders.callback(staff["R1"], back, engine, order_id, satisfied=False, note="还没修好 still broken")
             redo = back + timedelta(hours=1)
+            orders.finish_followup(staff["R1"], redo, order_id, kind="area_check", person="区域经理 area manager",
+                                   note="确实没修好 indeed not fixed")
             orders.dispatch(staff["R1"], redo, order_id, department=DEPT_OF[sla_class])
             orders.arrive(staff["G1"], redo + timedelta(minutes=30), order_id)
-            orders.complete(staff["R1"], redo + timedelta(hours=2), order_id, work_done="返修 redone")
+            orders.complete(staff["R1"], redo + timedelta(hours=2), order_id, work_done="返修 redone",
+                            signoff="phone", signed_by="R1")
             back = redo + timedelta(hours=20)
         orders.callback(staff["R1"], back, engine, order_id, satisfied=True)
+        if orders.is_complaint(sla_class):   # handled: the written reply went out
+            orders.finish_followup(staff["R1"], back, order_id, kind="written_reply", person="业主 owner",
+                                   note="书面回复 letter")
 
 
 def _units(at: datetime) -> None:

@@ -43,7 +43,7 @@ GROUPS: dict[str, dict[str, str]] = {
         "calls.void": "v",
     },
     "OrderSummaryScreen": {"call.order_close": "escape"},
-    "OrderDetailScreen": {"order_detail.close": "escape", "orders.acknowledge": "k"},
+    "OrderDetailScreen": {"order_detail.close": "escape", "orders.acknowledge": "k", "orders.follow_up": "f"},
     "LogEntryScreen": {"log.done": "d", "log.correct": "c", "log.close": "escape"},
     "KeyDetailScreen": {"key_detail.close": "escape", "key_detail.quit": "q"},
     "HandoverScreen": {

@@ -20,7 +20,7 @@ import peewee as pw
 
 from . import audit, db, fields
 from .countdown import Deadline, wall_deadline
-from .db import ReminderAck, Staff, Unit, WorkOrder
+from .db import Call, FollowUp, ReminderAck, Staff, Unit, WorkOrder
 from .errors import Conflict
 from .i18n import _, label
 from .people import InvalidInput, Operator, may, require
@@ -30,16 +30,30 @@ DEPARTMENTS = ("engineering", "security", "cleaning", "landscaping", "customer_s
 OPEN_STATUSES = ("logged", "dispatched", "on_site", "done", "reopened")
 STATUSES = OPEN_STATUSES + ("closed", "returned", "cancelled")
 # Before anyone is on site the respond clock runs; the resolve clock runs until the work is done.
-_RESPONDING = ("logged", "dispatched")
+# A reopened order's respond clock runs only where the reopening started a new one (emergencies).
+_RESPONDING = ("logged", "dispatched", "reopened")
 _RESOLVING = ("logged", "dispatched", "on_site", "reopened")
 # How far along the lifecycle a status is: a refusal says "already" when the order is at or past
 # the status the action would give it, and "still" when it has not got there yet.
 _RANK = {"logged": 0, "reopened": 0, "dispatched": 1, "on_site": 2, "done": 3,
          "closed": 4, "returned": 4, "cancelled": 4}
-# ux/domain: supervisor signs extensions up to two weeks; beyond that the director (here: the
-# sign-off of a second supervisor, recorded as the director's).
+# 003 §3 5.2.4: the service-centre head signs extensions up to two weeks from when the order was
+# logged, across all its extensions; beyond that the director (here: the sign-off of a second
+# supervisor, recorded as the director's).
 SUPERVISOR_EXTENSION_LIMIT = timedelta(days=14)
+# 003 §3 5.2.5: an item due within 24 hours (a working day for the working-day items) is extended only
+# with the owner's consent, whatever the cause.
+OWNER_CONSENT_WITHIN = timedelta(hours=24)
+# 003 §8 1.1.4e: 5 minutes after dispatch the desk checks the technician has left, and again every 5
+# minutes until someone is on site.
 CHASE_AFTER = timedelta(minutes=5)
+# 003 §7 3.2: the technician is never more than 10 minutes late for a booked visit.
+VISIT_LATE_AFTER = 10
+# domain.md §2: a reopened emergency or hazard gets a new on-site clock.
+NEW_RESPOND_CLOCK_ON_REOPEN = ("emergency", "hazard")
+COMPLAINT_PREFIX = "complaint"
+SIGNOFF_WAYS = ("slip", "phone")
+FOLLOW_UP_KINDS = ("area_check", "written_reply")
 MAX_FEE = Decimal("99999999.99")
 MAX_HOURS = Decimal("9999.99")
 
@@ -60,10 +74,15 @@ class OrderRow:
     responded_at: datetime | None = None
     booked_visit_at: datetime | None = None
     done_at: datetime | None = None
-    escalate_at: datetime | None = None   # complaints: end of the day they were logged
+    escalate_at: datetime | None = None   # complaints: to the project manager (see escalation_at)
     pending: str = ""                     # "" | extension | return: waiting for a supervisor
     chargeable: bool = False
     acked: frozenset[str] = frozenset()   # reminders someone acknowledged
+    manager_at: datetime | None = None    # complaints: past their own limit, to the department manager
+    round_at: datetime | None = None      # when this round began: logged, or reopened
+    signed_off: bool = True               # the owner signed the completion (or confirmed by phone)
+    followups: tuple[tuple[str, datetime], ...] = ()   # (kind, asked at) not yet done
+    calendar_guess: tuple[int, ...] = ()  # years a working-day clock rests on with no official calendar
 
     @property
     def number(self) -> str:
@@ -105,14 +124,22 @@ def running_clocks(engine, row: dict) -> tuple[Deadline, ...]:
 
 
 def end_of_day(engine, at: datetime) -> datetime:
-    """When a complaint logged at `at` counts as "not solved the same day": the office's closing
-    time that day, or midnight when it was logged after closing."""
+    """The end of the calendar day (local midnight) of `at`."""
     tz = engine.tz
     day = at.astimezone(tz).date()
-    closes = datetime.combine(day, engine.office_hours.end, tzinfo=tz).astimezone(timezone.utc)
-    if at < closes:
-        return closes
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc)
+
+
+def escalation_at(engine, created_at: datetime, resolve_due: datetime | None) -> datetime:
+    """When an unsolved complaint goes to the project manager [002 投诉 4]: not solved by the end of
+    the calendar day it came in, and never before its own limit."""
+    end = end_of_day(engine, created_at)
+    return max(end, resolve_due) if resolve_due is not None else end
+
+
+def is_complaint(sla_class: str, call_category: str | None = None) -> bool:
+    """A complaint: a complaint class, or an order raised from a complaint call."""
+    return sla_class.startswith(COMPLAINT_PREFIX) or call_category == "complaint"
 
 
 def _tzinfo(tz):
@@ -124,37 +151,75 @@ def _tzinfo(tz):
 # --- reading ---------------------------------------------------------------------------
 
 def _base_query():
-    return (WorkOrder.select(WorkOrder, Unit.code.alias("unit_code"))
-            .join(Unit, on=(WorkOrder.unit == Unit.id), join_type=pw.JOIN.LEFT_OUTER))
+    return (WorkOrder.select(WorkOrder, Unit.code.alias("unit_code"), Call.category.alias("call_category"))
+            .join(Unit, on=(WorkOrder.unit == Unit.id), join_type=pw.JOIN.LEFT_OUTER).switch(WorkOrder)
+            .join(Call, on=(WorkOrder.call == Call.id), join_type=pw.JOIN.LEFT_OUTER))
 
 
-def _row(engine, r: dict, acked: frozenset[str]) -> OrderRow:
-    complaint = r["sla_class"].startswith("complaint")
+def _row(engine, r: dict, acked: frozenset[str], followups=()) -> OrderRow:
+    complaint = is_complaint(r["sla_class"], r.get("call_category"))
     return OrderRow(
         id=r["id"], unit_code=r["unit_code"] or "", location=r["location"], sla_class=r["sla_class"],
         description=r["description"], department=r["department"], assignee=r["assignee"],
         status=r["status"], created_at=r["created_at"], clocks=running_clocks(engine, r),
         dispatched_at=r["dispatched_at"], responded_at=r["responded_at"],
         booked_visit_at=r["booked_visit_at"], done_at=r["done_at"],
-        escalate_at=end_of_day(engine, r["created_at"]) if complaint else None,
+        escalate_at=escalation_at(engine, r["created_at"], r["resolve_due_at"]) if complaint else None,
         pending=r["pending"], chargeable=bool(r["chargeable"]), acked=acked,
+        manager_at=r["resolve_due_at"] if complaint else None,
+        round_at=r["resolve_started_at"] or r["created_at"],
+        signed_off=bool(r["owner_signoff"]), followups=tuple(followups),
+        calendar_guess=calendar_guess(engine, r),
     )
 
 
+def calendar_guess(engine, r: dict) -> tuple[int, ...]:
+    """The years without an official holiday calendar that this order's running working-day
+    clocks rest on: those deadlines are the calendar's guess."""
+    years: set[int] = set()
+    for kind, start_key in (("respond", "clock_started_at"), ("resolve", "resolve_started_at")):
+        due = r[f"{kind}_due_at"]
+        cls = engine.catalogue.get(r["sla_class"])
+        spec = getattr(cls, kind, None) if cls else None
+        if due is None or spec is None or not spec.working:
+            continue
+        years |= set(engine.unofficial_years(r[start_key] or r["clock_started_at"], due))
+    return tuple(sorted(years))
+
+
 def open_orders(engine) -> list[OrderRow]:
-    """Every open order, what breaches first at the top (orders with no running clock last)."""
-    query = _base_query().where(WorkOrder.status.in_(OPEN_STATUSES)).dicts()
-    records = list(query)
+    """Every open order, and every order with a follow-up not yet done (a complaint's written reply
+    after it closed), what breaches first at the top (orders with no running clock last)."""
+    waiting = FollowUp.select(FollowUp.order).where(FollowUp.done_at.is_null())
+    shown = WorkOrder.status.in_(OPEN_STATUSES) | WorkOrder.id.in_(waiting)
+    records = list(_base_query().where(shown).dicts())
     acks: dict[int, set[str]] = {}
+    followups: dict[int, list[tuple[str, datetime]]] = {}
     if records:
-        open_ids = WorkOrder.select(WorkOrder.id).where(WorkOrder.status.in_(OPEN_STATUSES))
+        open_ids = WorkOrder.select(WorkOrder.id).where(shown)
         for order_id, reminder in (ReminderAck.select(ReminderAck.order, ReminderAck.reminder)
                                    .where(ReminderAck.order.in_(open_ids)).tuples()):
             acks.setdefault(order_id, set()).add(reminder)
-    rows = [_row(engine, r, frozenset(acks.get(r["id"], ()))) for r in records]
+        for order_id, kind, asked_at in (FollowUp.select(FollowUp.order, FollowUp.kind, FollowUp.asked_at)
+                                         .where(FollowUp.done_at.is_null()).order_by(FollowUp.id).tuples()):
+            followups.setdefault(order_id, []).append((kind, asked_at))
+    rows = [_row(engine, r, frozenset(acks.get(r["id"], ())), followups.get(r["id"], ())) for r in records]
     far = datetime.max.replace(tzinfo=timezone.utc)
     rows.sort(key=lambda o: (o.next_due or far, o.id))
     return rows
+
+
+def guessed_years(rows: list[OrderRow]) -> list[int]:
+    """The years without an official holiday calendar that any of these orders' working-day
+    deadlines rest on: the console says those deadlines are a guess."""
+    return sorted({year for row in rows for year in row.calendar_guess})
+
+
+def calendar_warning(years) -> str:
+    """One sentence for people: which working-day deadlines are a guess, and why."""
+    listed = ", ".join(str(y) for y in years)
+    return _("No official holiday calendar for {years} yet: working-day deadlines there are a guess.",
+             years=listed)
 
 
 def overdue_count(rows: list[OrderRow], now: datetime) -> int:
@@ -188,6 +253,12 @@ class OrderDetail:
     pending_reason: str
     end_reason: str
     history: list[HistoryItem] = field(default_factory=list)
+    booked_by_owner: bool = False
+    owner_signoff: str = ""            # "" | slip | phone
+    owner_signoff_by: str = ""
+    complaint_verdict: str = ""        # "" | effective | not_effective
+    major: bool = False
+    fee_collected: Decimal | None = None
 
 
 def detail(engine, order_id: int) -> OrderDetail:
@@ -197,17 +268,21 @@ def detail(engine, order_id: int) -> OrderDetail:
         raise InvalidInput("order", _("There is no order {number}.", number=number(order_id)))
     acked = frozenset(a for (a,) in ReminderAck.select(ReminderAck.reminder)
                       .where(ReminderAck.order == order_id).tuples())
+    followups = [(k, at) for k, at in FollowUp.select(FollowUp.kind, FollowUp.asked_at)
+                 .where((FollowUp.order == order_id) & FollowUp.done_at.is_null()).order_by(FollowUp.id).tuples()]
     codes = dict(Staff.select(Staff.id, Staff.code).tuples())
     history = [HistoryItem(e["at"], codes.get(e["actor_id"], ""), e["action"], e["data"])
                for e in audit.history("work_order", order_id)]
     return OrderDetail(
-        row=_row(engine, r, acked), created_by=codes.get(r["created_by"], ""),
+        row=_row(engine, r, acked, followups), created_by=codes.get(r["created_by"], ""),
         chargeable=bool(r["chargeable"]), fee_agreed=r["fee_agreed"],
         respond_due_at=r["respond_due_at"], resolve_due_at=r["resolve_due_at"],
         booked_visit_at=r["booked_visit_at"], work_done=r["work_done"], materials=r["materials"],
         hours=r["hours"], fee=r["fee"], satisfied=r["satisfied"], pending=r["pending"],
         pending_until=r["pending_until"], pending_reason=r["pending_reason"], end_reason=r["end_reason"],
-        history=history,
+        history=history, booked_by_owner=bool(r["booked_by_owner"]), owner_signoff=r["owner_signoff"],
+        owner_signoff_by=r["owner_signoff_by"], complaint_verdict=r["complaint_verdict"], major=bool(r["major"]),
+        fee_collected=r["fee_collected"],
     )
 
 
@@ -216,20 +291,36 @@ def detail(engine, order_id: int) -> OrderDetail:
 @dataclass(frozen=True)
 class Reminder:
     key: str       # stable id, what an acknowledgement records
-    kind: str      # chase | visit | respond | resolve | callback | escalate
+    kind: str      # dispatch | chase | visit | respond | resolve | callback | signoff | manager | escalate
+    #                | area_check | written_reply
     band: str      # for clocks: band50 | band75 | band90 | over
     at: datetime   # since when it is due
     due: datetime | None = None   # for clocks: the deadline itself
 
+    @property
+    def sticky(self) -> bool:
+        """A follow-up shows until it is done: acknowledging does not hide it."""
+        return self.kind in FOLLOW_UP_KINDS
+
     def text(self) -> str:
+        if self.kind == "dispatch":
+            return _("Not dispatched: call the department now.")
         if self.kind == "chase":
-            return _("Dispatched 5 minutes ago and nobody on site: chase.")
+            return _("Dispatched and nobody on site yet: chase.")
         if self.kind == "visit":
             return _("The booked visit time has passed.")
         if self.kind == "callback":
             return _("Done: call the owner back.")
+        if self.kind == "signoff":
+            return _("Done without the owner's sign-off: get it signed or confirmed by phone.")
+        if self.kind == "manager":
+            return _("Complaint past its limit: tell the department manager.")
         if self.kind == "escalate":
             return _("Complaint not solved today: tell the project manager.")
+        if self.kind == "area_check":
+            return _("Not satisfied at the call-back: the area manager goes to look.")
+        if self.kind == "written_reply":
+            return _("Complaint handled: send the owner a written reply.")
         clock = _("respond") if self.kind == "respond" else _("resolve")
         if self.band == "over":
             return _("The {clock} deadline has passed.", clock=clock)
@@ -245,10 +336,13 @@ def reminders(row: OrderRow, now: datetime) -> list[Reminder]:
     """What the desk must follow up on this order now, not yet acknowledged. No database: the
     1 s tick calls this for every visible row."""
     found = []
-    if row.status == "dispatched" and row.dispatched_at and not row.responded_at:
-        at = row.dispatched_at + CHASE_AFTER
-        if now >= at:
-            found.append(Reminder(f"chase:{_stamp(row.dispatched_at)}", "chase", "", at))
+    if row.status in ("logged", "reopened") and row.round_at:
+        found.append(Reminder(f"dispatch:{_stamp(row.round_at)}", "dispatch", "", row.round_at))
+    if row.status == "dispatched" and row.dispatched_at:
+        rounds = int((now - row.dispatched_at) / CHASE_AFTER)
+        if rounds >= 1:   # the n-th chase: acknowledging it hides it until the next one is due
+            found.append(Reminder(f"chase:{_stamp(row.dispatched_at)}:{rounds}", "chase", "",
+                                  row.dispatched_at + rounds * CHASE_AFTER))
         if row.booked_visit_at and now >= row.booked_visit_at:
             found.append(Reminder(f"visit:{_stamp(row.booked_visit_at)}", "visit", "", row.booked_visit_at))
     for clock in row.clocks:
@@ -258,9 +352,16 @@ def reminders(row: OrderRow, now: datetime) -> list[Reminder]:
             found.append(Reminder(f"{clock.kind}.{band}:{_stamp(clock.due)}", clock.kind, band, at, clock.due))
     if row.status == "done" and row.done_at:
         found.append(Reminder(f"callback:{_stamp(row.done_at)}", "callback", "", row.done_at))
-    if row.escalate_at and row.status in _RESOLVING and now >= row.escalate_at:
-        found.append(Reminder(f"escalate:{_stamp(row.escalate_at)}", "escalate", "", row.escalate_at))
-    return [r for r in found if r.key not in row.acked]
+        if not row.signed_off:
+            found.append(Reminder(f"signoff:{_stamp(row.done_at)}", "signoff", "", row.done_at))
+    if row.status in _RESOLVING:
+        if row.manager_at and now >= row.manager_at:
+            found.append(Reminder(f"manager:{_stamp(row.manager_at)}", "manager", "", row.manager_at))
+        if row.escalate_at and now >= row.escalate_at:
+            found.append(Reminder(f"escalate:{_stamp(row.escalate_at)}", "escalate", "", row.escalate_at))
+    for kind, asked_at in row.followups:
+        found.append(Reminder(f"{kind}:{_stamp(asked_at)}", kind, "", asked_at))
+    return [r for r in found if r.sticky or r.key not in row.acked]
 
 
 def open_reminders(engine, now: datetime) -> list[dict]:
@@ -283,9 +384,10 @@ def next_change(rows: list[OrderRow], now: datetime) -> datetime | None:
     for row in rows:
         for clock in row.clocks:
             moments += [clock.at50, clock.at75, clock.at90, clock.due]
-        if row.dispatched_at:
-            moments.append(row.dispatched_at + CHASE_AFTER)
-        moments += [row.booked_visit_at, row.escalate_at]
+        if row.status == "dispatched" and row.dispatched_at:
+            rounds = max(0, int((now - row.dispatched_at) / CHASE_AFTER))
+            moments.append(row.dispatched_at + (rounds + 1) * CHASE_AFTER)
+        moments += [row.booked_visit_at, row.escalate_at, row.manager_at]
     return min((m for m in moments if m is not None and m > now), default=None)
 
 
@@ -458,8 +560,9 @@ def _transition(actor: Operator, now: datetime, order_id: int, action: str, from
 
 
 def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, assignee: str = "",
-             booked_visit_at: datetime | None = None) -> None:
-    """Send the order to a department (and a person), with the visit time booked with the owner."""
+             booked_visit_at: datetime | None = None, owner_chose: bool = False) -> None:
+    """Send the order to a department (and a person), with the visit time booked with the owner. When
+    the owner chose a later time, the respond clock runs to it: arriving then is not a miss."""
     require(actor, "order.dispatch")
     if department not in DEPARTMENTS:
         raise InvalidInput("department", _("Choose a department from the list."))
@@ -468,41 +571,100 @@ def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, 
         raise InvalidInput("assignee", _("A name is at most {n} characters.", n=60))
     if booked_visit_at is not None and booked_visit_at < now - timedelta(minutes=1):
         raise InvalidInput("booked", _("The visit time has passed: book a time to come."))
-    _transition(actor, now, order_id, "order.dispatch", ("logged", "reopened"), "dispatched",
+    if owner_chose and booked_visit_at is None:
+        raise InvalidInput("booked", _("Give the visit time the owner chose."))
+    changes: dict = {}
+    note = None
+    order = _get(order_id)
+    if owner_chose and order.respond_due_at is not None and booked_visit_at > order.respond_due_at:
+        changes["respond_due_at"] = booked_visit_at
+        note = {"owner_chose": True, "respond_due_at_before": order.respond_due_at}
+    _transition(actor, now, order_id, "order.dispatch", ("logged", "reopened"), "dispatched", note=note,
                 department=department, assignee=assignee, dispatched_at=now, dispatched_by=actor.id,
-                booked_visit_at=booked_visit_at)
+                booked_visit_at=booked_visit_at, booked_by_owner=bool(owner_chose), **changes)
 
 
 def arrive(actor: Operator, now: datetime, order_id: int) -> None:
-    """Someone is on site: the respond clock stops (the first arrival counts)."""
+    """Someone is on site: the respond clock stops (the first arrival of the round counts). After a
+    booked visit, how late the arrival was is recorded (more than 10 minutes counts as late)."""
+    order = _get(order_id)
     stamp = WorkOrder.responded_at.db_value(now)
+    note: dict = {"arrived_at": now}
+    changes: dict = {}
+    if order.booked_visit_at is not None and order.status == "dispatched":
+        late = max(0, int((now - order.booked_visit_at).total_seconds() // 60))
+        note["late_minutes"] = late
+        changes["visit_late_minutes"] = pw.fn.COALESCE(WorkOrder.visit_late_minutes, late)
     _transition(actor, now, order_id, "order.arrive", ("logged", "dispatched", "reopened"), "on_site",
-                note={"arrived_at": now},
-                responded_at=pw.fn.COALESCE(WorkOrder.responded_at, stamp))
+                note=note, responded_at=pw.fn.COALESCE(WorkOrder.responded_at, stamp), **changes)
+
+
+def _signoff(how: str, by: str) -> tuple[str, str]:
+    """The owner's sign-off as given: how (slip, phone, or "" for not yet) and by whom."""
+    how = clean(how or "")
+    if how not in ("",) + SIGNOFF_WAYS:
+        raise InvalidInput("signoff", _("The owner signs the slip, or confirms by phone."))
+    by = clean(by or "")
+    if len(by) > 60:
+        raise InvalidInput("signed_by", _("A name is at most {n} characters.", n=60))
+    if how and not by:
+        raise InvalidInput("signed_by", _("Say who signed, or who confirmed on the phone."))
+    return how, by if how else ""
 
 
 def complete(actor: Operator, now: datetime, order_id: int, *, work_done: str, materials: str = "",
-             hours=None, fee=None) -> None:
-    """The work is done: what was done, with what, how long, and the fee of chargeable work."""
+             hours=None, fee=None, signoff: str = "", signed_by: str = "") -> None:
+    """The work is done: what was done, with what, how long, the fee of chargeable work, and the
+    owner's sign-off (a signed slip, or confirmed by phone: by whom). Without the sign-off the order
+    carries a reminder until it is recorded (sign_off). A complaint then needs a written reply."""
     require(actor, "order.complete")
     order = _get(order_id)
     work_done = fields.text(work_done, "work_done", _("Say what was done."))
     materials = fields.text(materials, "materials")
     hours_value = parse_hours(hours)
     fee_value = parse_money(fee, "fee")
+    how, by = _signoff(signoff, signed_by)
     if order.chargeable:
         if fee_value is None:
             fee_value = order.fee_agreed
     elif fee_value:
         raise InvalidInput("fee", _("This order is free of charge: leave the fee empty."))
-    _transition(actor, now, order_id, "order.complete", ("on_site",), "done",
-                work_done=work_done, materials=materials, hours=hours_value, fee=fee_value, done_at=now,
-                pending="", pending_until=None, pending_first_approval=None)
+    _complete(actor, now, order, work_done=work_done, materials=materials, hours=hours_value, fee=fee_value,
+              done_at=now, owner_signoff=how, owner_signoff_by=by,
+              pending="", pending_until=None, pending_first_approval=None)
+
+
+@db.writes
+def _complete(actor: Operator, now: datetime, order: WorkOrder, **changes) -> None:
+    _transition(actor, now, order.id, "order.complete", ("on_site",), "done", **changes)
+    category = Call.get_by_id(order.call_id).category if order.call_id else None
+    if is_complaint(order.sla_class, category) and not FollowUp.select().where(
+            (FollowUp.order == order.id) & (FollowUp.kind == "written_reply")).exists():
+        FollowUp.create(order=order.id, kind="written_reply", asked_at=now)
+
+
+@db.writes
+def sign_off(actor: Operator, now: datetime, order_id: int, *, how: str, by: str) -> None:
+    """The owner's sign-off recorded after the completion (the slip came back, or a phone call)."""
+    require(actor, "order.complete")
+    how, by = _signoff(how, by)
+    if not how:
+        raise InvalidInput("signoff", _("The owner signs the slip, or confirms by phone."))
+    updated = (WorkOrder.update(owner_signoff=how, owner_signoff_by=by, updated_at=now, updated_by=actor.id)
+               .where((WorkOrder.id == order_id) & WorkOrder.status.in_(("done", "closed"))
+                      & (WorkOrder.owner_signoff == "")).execute())
+    if not updated:
+        current = _get(order_id)
+        if current.owner_signoff:
+            raise _changed_first(_("{number} is signed off already (by {who} at {time})."), order_id)
+        raise _refusal(order_id, "done")
+    audit.record(actor, "order.signoff", "work_order", order_id, now, how=how, by=by)
 
 
 def callback(actor: Operator, now: datetime, engine, order_id: int, *, satisfied: bool, note: str = "") -> str:
     """The call-back (回访): satisfied closes the order; not satisfied reopens it with a new resolve
-    clock. Returns the new status."""
+    clock (and, for an emergency or hazard, a new on-site clock), keeps the first round for the
+    timeliness figure, and sends the area manager to look. Returns the new status."""
     require(actor, "order.callback")
     order = _get(order_id)
     note = fields.text(note, "note", None if satisfied else _("Write down what the owner said."))
@@ -513,11 +675,26 @@ def callback(actor: Operator, now: datetime, engine, order_id: int, *, satisfied
         return "closed"
     cls = engine.catalogue.get(order.sla_class)
     resolve_due = engine.add(now, cls.resolve) if cls and cls.resolve else None
-    _transition(actor, now, order_id, "order.callback", ("done",), "reopened",
-                note={"satisfied": False, "note": note, "old_resolve_due_at": order.resolve_due_at},
-                resolve_started_at=now, resolve_due_at=resolve_due, reopen_count=WorkOrder.reopen_count + 1,
-                **common)
+    W = WorkOrder
+    first_round = dict(first_respond_due_at=pw.fn.COALESCE(W.first_respond_due_at, W.respond_due_at),
+                       first_responded_at=pw.fn.COALESCE(W.first_responded_at, W.responded_at),
+                       first_resolve_due_at=pw.fn.COALESCE(W.first_resolve_due_at, W.resolve_due_at),
+                       first_done_at=pw.fn.COALESCE(W.first_done_at, W.done_at))
+    new_respond = {}
+    if order.sla_class in NEW_RESPOND_CLOCK_ON_REOPEN and cls and cls.respond:
+        new_respond = dict(respond_due_at=engine.add(now, cls.respond), responded_at=None, clock_started_at=now)
+    _reopen(actor, now, order_id, note={"satisfied": False, "note": note, "old_resolve_due_at": order.resolve_due_at},
+            resolve_started_at=now, resolve_due_at=resolve_due, reopen_count=W.reopen_count + 1, done_at=None,
+            **first_round, **new_respond, **common)
     return "reopened"
+
+
+@db.writes
+def _reopen(actor: Operator, now: datetime, order_id: int, *, note: dict, **changes) -> None:
+    # Every SET expression reads the row as it was before the update: the first round is copied from
+    # the values this update replaces.
+    _transition(actor, now, order_id, "order.callback", ("done",), "reopened", note=note, **changes)
+    FollowUp.create(order=order_id, kind="area_check", asked_at=now)
 
 
 def cancel(actor: Operator, now: datetime, order_id: int, *, reason: str) -> None:
@@ -550,9 +727,23 @@ def _set_pending(actor: Operator, now: datetime, order_id: int, action: str, kin
     audit.record(actor, action, "work_order", order_id, now, before={"status": before.status}, **data)
 
 
-def request_extension(actor: Operator, now: datetime, order_id: int, *, until: datetime | None, reason: str,
-                      owner_caused: bool = False, owner_consent: bool = False) -> None:
-    """Ask for more time. A supervisor approves; an extension the owner caused needs the owner's consent."""
+def needs_owner_consent(engine, sla_class: str) -> bool:
+    """A 24-hour item (003 §3 5.2.5: done within 24 hours, or within a working day for the working-day
+    items): extending it needs the owner's consent as well as the head's signature, whatever the cause."""
+    cls = engine.catalogue.get(sla_class)
+    spec = cls.resolve if cls else None
+    if spec is None:
+        return False
+    if spec.working:
+        return spec.minutes <= engine.office_hours.day_minutes
+    return timedelta(minutes=spec.minutes) <= OWNER_CONSENT_WITHIN
+
+
+def request_extension(actor: Operator, now: datetime, engine, order_id: int, *, until: datetime | None,
+                      reason: str, owner_caused: bool = False, owner_consent: bool = False) -> None:
+    """Ask for more time, before the deadline. A supervisor approves; an extension the owner caused, or
+    of a 24-hour item, needs the owner's consent. One asked after the deadline passed is recorded as
+    retroactive: approved, it moves the countdown, but the breach stays in the timeliness figure."""
     require(actor, "order.extend.request")
     order = _get(order_id)
     if until is None:
@@ -564,8 +755,11 @@ def request_extension(actor: Operator, now: datetime, order_id: int, *, until: d
     reason = fields.text(reason, "reason", _("Say why more time is needed."))
     if owner_caused and not owner_consent:
         raise InvalidInput("owner_consent", _("The owner caused the delay: record the owner's consent first."))
+    if needs_owner_consent(engine, order.sla_class) and not owner_consent:
+        raise InvalidInput("owner_consent", _("A job due within 24 hours is extended only with the owner's consent: record it first."))
+    retroactive = current is not None and now > current
     _set_pending(actor, now, order_id, "order.extend.request", "extension",
-                 {"until": until, "current_due_at": current, "reason": reason,
+                 {"until": until, "current_due_at": current, "reason": reason, "retroactive": retroactive,
                   "owner_caused": bool(owner_caused), "owner_consent": bool(owner_consent)},
                  pending_until=until, pending_reason=reason, pending_owner_caused=bool(owner_caused),
                  pending_owner_consent=bool(owner_consent))
@@ -582,7 +776,9 @@ def approve_extension(actor: Operator, now: datetime, order_id: int) -> str:
         raise _conflict(_("{number} has no extension waiting (last change by {who} at {time})."),
                         order, order.updated_by_id, order.updated_at)
     old_due = order.resolve_due_at or order.respond_due_at
-    long = old_due is not None and order.pending_until - old_due > SUPERVISOR_EXTENSION_LIMIT
+    # Two weeks from when the order was logged, whatever extensions it had before.
+    long = order.pending_until - order.created_at > SUPERVISOR_EXTENSION_LIMIT
+    retroactive = old_due is not None and order.pending_at is not None and order.pending_at > old_due
     same = (WorkOrder.id == order_id) & (WorkOrder.pending == "extension") & WorkOrder.status.in_(_RESOLVING)
     if long and order.pending_first_approval_id is None:
         updated = (WorkOrder.update(pending_first_approval=actor.id, updated_at=now, updated_by=actor.id)
@@ -596,6 +792,8 @@ def approve_extension(actor: Operator, now: datetime, order_id: int) -> str:
         raise InvalidInput("order", _("Beyond two weeks a second supervisor signs for the director."))
     changes = dict(pending="", pending_until=None, pending_first_approval=None,
                    extension_count=WorkOrder.extension_count + 1, updated_at=now, updated_by=actor.id)
+    if retroactive:   # the deadline had passed when the extension was asked: the breach stays
+        changes["breached_due_at"] = pw.fn.COALESCE(WorkOrder.breached_due_at, WorkOrder.resolve_due_at.db_value(old_due))
     if order.resolve_due_at is not None:
         changes["resolve_due_at"] = order.pending_until
     else:
@@ -605,7 +803,7 @@ def approve_extension(actor: Operator, now: datetime, order_id: int) -> str:
     if not WorkOrder.update(**changes).where(condition).execute():
         raise _changed_first(_("{number} was signed at another console just now: look again."), order_id)
     audit.record(actor, "order.extend.approve", "work_order", order_id, now,
-                 signed_as="director" if long else "supervisor", complete=True,
+                 signed_as="director" if long else "supervisor", complete=True, retroactive=retroactive,
                  before={"resolve_due_at": old_due}, after={"resolve_due_at": order.pending_until},
                  reason=order.pending_reason, owner_caused=order.pending_owner_caused,
                  owner_consent=order.pending_owner_consent,
@@ -674,3 +872,83 @@ def add_note(actor: Operator, now: datetime, order_id: int, *, text: str) -> Non
     _get(order_id)
     text = fields.text(text, "note", _("Write the note."))
     audit.record(actor, "order.note", "work_order", order_id, now, note=text)
+
+
+# --- what follows the work: follow-ups, the supervisor's marks, the fee -------------------------
+
+@db.writes
+def finish_followup(actor: Operator, now: datetime, order_id: int, *, kind: str, person: str,
+                    note: str = "") -> None:
+    """A follow-up done: the area manager went to look (who, what they found), or the written reply
+    went to the owner (to whom, how). Its reminder stops."""
+    require(actor, "order.followup")
+    if kind not in FOLLOW_UP_KINDS:
+        raise InvalidInput("kind", _("Choose what was done."))
+    person = clean(person)
+    if not person or len(person) > 60:
+        raise InvalidInput("person", _("Say who: a name of at most {n} characters.", n=60))
+    note = fields.text(note, "note", _("Write down what was found.") if kind == "area_check"
+                       else _("Write down how the reply was sent."))
+    waiting = (FollowUp.select().where((FollowUp.order == order_id) & (FollowUp.kind == kind)
+                                       & FollowUp.done_at.is_null()).order_by(FollowUp.id).first())
+    if waiting is None:
+        _get(order_id)
+        raise InvalidInput("kind", _("{number} has nothing of this kind waiting.", number=number(order_id)))
+    updated = (FollowUp.update(done_at=now, done_by=actor.id, person=person, note=note)
+               .where((FollowUp.id == waiting.id) & FollowUp.done_at.is_null()).execute())
+    if not updated:
+        raise _changed_first(_("{number} was changed at another console just now: look again."), order_id)
+    WorkOrder.update(updated_at=now, updated_by=actor.id).where(WorkOrder.id == order_id).execute()
+    audit.record(actor, f"order.{kind}", "work_order", order_id, now, person=person, note=note)
+
+
+def _complaint(order: WorkOrder) -> None:
+    category = Call.get_by_id(order.call_id).category if order.call_id else None
+    if not is_complaint(order.sla_class, category):
+        raise InvalidInput("order", _("{number} is not a complaint.", number=number(order.id)))
+
+
+@db.writes
+def verify_complaint(actor: Operator, now: datetime, order_id: int, *, effective: bool, note: str = "") -> None:
+    """A supervisor's verdict on a complaint (有效投诉): the company's own service failure, or not
+    (a neighbour dispute, a developer's defect, an unreasonable demand). Only verified ones count."""
+    require(actor, "complaint.verify")
+    order = _get(order_id)
+    _complaint(order)
+    note = fields.text(note, "note", None if effective else _("Say why it is not the company's failure."))
+    verdict = "effective" if effective else "not_effective"
+    WorkOrder.update(complaint_verdict=verdict, verdict_by=actor.id, verdict_at=now,
+                     updated_at=now, updated_by=actor.id).where(WorkOrder.id == order_id).execute()
+    audit.record(actor, "order.complaint.verify", "work_order", order_id, now,
+                 before={"verdict": order.complaint_verdict}, after={"verdict": verdict}, note=note)
+
+
+@db.writes
+def mark_major(actor: Operator, now: datetime, order_id: int, *, major: bool) -> None:
+    """A supervisor marks a complaint major (重大投诉): every major complaint is called back."""
+    require(actor, "complaint.major")
+    order = _get(order_id)
+    _complaint(order)
+    WorkOrder.update(major=bool(major), updated_at=now, updated_by=actor.id).where(WorkOrder.id == order_id).execute()
+    audit.record(actor, "order.complaint.major", "work_order", order_id, now,
+                 before={"major": order.major}, after={"major": bool(major)})
+
+
+@db.writes
+def collect_fee(actor: Operator, now: datetime, order_id: int, *, amount) -> None:
+    """The fee of chargeable work collected (usually at the call-back visit, 003 §3 6.5)."""
+    require(actor, "order.fee.collect")
+    order = _get(order_id)
+    if not order.chargeable:
+        raise InvalidInput("amount", _("This order is free of charge: there is no fee to collect."))
+    value = parse_money(amount, "amount")
+    if value is None:
+        raise InvalidInput("amount", _("An amount is a number like 80 or 35.50."))
+    updated = (WorkOrder.update(fee_collected=value, fee_collected_at=now, updated_at=now, updated_by=actor.id)
+               .where((WorkOrder.id == order_id) & WorkOrder.status.in_(("done", "closed"))
+                      & WorkOrder.fee_collected.is_null()).execute())
+    if not updated:
+        if _get(order_id).fee_collected is not None:
+            raise _changed_first(_("{number}: the fee is collected already (by {who} at {time})."), order_id)
+        raise _refusal(order_id, "done")
+    audit.record(actor, "order.fee.collect", "work_order", order_id, now, amount=value, charged=order.fee)

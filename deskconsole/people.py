@@ -44,6 +44,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "order.extend.request": _DESK,
     "order.extend.approve": _SUPER,
     "order.return.approve": _SUPER,
+    "order.followup": _DESK,             # the area manager's look, the written reply to a complaint
+    "order.fee.collect": _DESK,
+    "complaint.verify": _SUPER,          # 有效投诉: the company's own failure, or not
+    "complaint.major": _SUPER,
     "reminder.ack": _ALL,
     "log.add": _ALL,
     "log.done": _ALL,

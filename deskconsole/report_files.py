@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from rich.cells import cell_len
 
 from .i18n import _, label
-from . import reports
+from . import orders, reports
 from .reports import Figure, Record, Report
 from .text import clean, one_line
 
@@ -104,7 +104,7 @@ def header(report: Report) -> list[tuple[str, str]]:
         (_("Range"), range_text(report)),
         (_("Time zone"), report.tz),
         (_("Generated at"), local_time(report.generated_at, report)),
-    ]
+    ] + ([(_("Calendar"), orders.calendar_warning(report.calendar_guess))] if report.calendar_guess else [])
 
 
 def title(report: Report) -> str:

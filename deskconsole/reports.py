@@ -21,7 +21,7 @@ from decimal import Decimal
 from peewee import JOIN
 
 from . import calls, orders
-from .db import AuditEvent, Call, Key, KeyLoan, KeyReport, Unit, UTCDateTimeField, WorkOrder
+from .db import AuditEvent, Call, FollowUp, Key, KeyLoan, KeyReport, Unit, UTCDateTimeField, WorkOrder
 from .errors import InvalidInput
 from .i18n import _, label
 from .text import one_line
@@ -114,6 +114,7 @@ class Report:
     figures: list[Figure] = field(default_factory=list)
     days: list[Day] = field(default_factory=list)
     orders: list[OrderLine] = field(default_factory=list)
+    calendar_guess: list[int] = field(default_factory=list)   # years whose working days are a guess
 
     def figure(self, figure_id: str) -> Figure:
         for f in self.figures:
@@ -148,7 +149,12 @@ def check_range(start: date, end: date, field_name: str = "end") -> None:
 
 # The targets the documents name (domain.md §5; 003 §3 8, §6).
 TIMELINESS_TARGET = Target(Decimal(1), "at_least")
-CALLBACK_TARGET = Target(Decimal(1), "at_least")
+CALLBACK_TARGET = Target(Decimal("0.5"), "at_least")          # the sampling rule, 003 §6 (三)2
+MAJOR_CALLBACK_TARGET = Target(Decimal(1), "at_least")        # ... and every major complaint
+HANDLED_TARGET = Target(Decimal(1), "at_least")               # 回访处理率 100 %, 003 §3 8
+VISIT_TARGET = Target(Decimal(1), "at_least")                 # never more than 10 min late, 003 §7 3.2
+REPLY_TARGET = Target(Decimal(1), "at_least")                 # a written reply to each, 003 §3 8(一)6
+COLLECTION_TARGET = Target(Decimal("0.9"), "at_least")        # fee collection, 003 §10
 SATISFACTION_TARGET = Target(Decimal("0.9"), "at_least")
 EFFECTIVE_COMPLAINTS_TARGET = Target(Decimal("0.02"), "below")
 
@@ -195,15 +201,9 @@ def _judge(met_at: datetime | None, due: datetime | None, now: datetime) -> bool
 
 
 def _overall(r: dict, resolve_due: datetime | None, now: datetime) -> bool | None:
-    """Both clocks an order has, judged together: missed if either was missed, running while either
-    runs; None too for an order without any clock."""
-    verdicts = [_judge(met, due, now) for met, due in ((r["responded_at"], r["respond_due_at"]),
-                                                       (r["done_at"], resolve_due)) if due is not None]
-    if False in verdicts:
-        return False
-    if not verdicts or None in verdicts:
-        return None
-    return True
+    """Both clocks an order has, judged together (see _combine)."""
+    return _combine([_judge(met, due, now) for met, due in ((r["responded_at"], r["respond_due_at"]),
+                                                            (r["done_at"], resolve_due)) if due is not None])
 
 
 def _first_extension_deadlines(order_ids) -> dict[int, datetime]:
@@ -219,7 +219,10 @@ def _first_extension_deadlines(order_ids) -> dict[int, datetime]:
         for entity_id, data in events:
             if entity_id in found:
                 continue
-            before = json.loads(data).get("before") or {}
+            event = json.loads(data)
+            if not event.get("complete", True):
+                continue   # the first of a director's two signatures: nothing moved yet
+            before = event.get("before") or {}
             if before.get("resolve_due_at"):
                 found[entity_id] = parse(before["resolve_due_at"])
     return found
@@ -245,13 +248,24 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
         figures=[*_call_figures(live_calls, void_calls),
                  *_order_figures(engine, counted, cancelled),
                  *_timeliness_figures(counted, verdicts, records),
+                 *_other_timeliness_figures(counted, verdicts, records, lo, hi, now),
                  *_overdue_figures(counted, verdicts, records),
-                 *_quality_figures(counted),
-                 *_complaint_figures(live_calls, counted),
+                 *_quality_figures(counted, lo, hi),
+                 *_complaint_figures(lo, hi),
                  *_key_figures(lo, hi, now),
                  *_fee_figures(lo, hi)],
         days=_days(start, end, live_calls, lo, hi, now, config.tz),
-        orders=lines)
+        orders=lines,
+        calendar_guess=_calendar_guess(engine, counted))
+
+
+def _calendar_guess(engine, counted) -> list[int]:
+    """The years without an official holiday calendar that the working-day deadlines judged here
+    rest on: those deadlines, and the verdicts on them, are a guess."""
+    years: set[int] = set()
+    for r, _rec in counted:
+        years |= set(orders.calendar_guess(engine, r))
+    return sorted(years)
 
 
 def _calls_in(lo: datetime, hi: datetime) -> tuple[list[tuple[dict, Record]], list[Record]]:
@@ -300,13 +314,9 @@ def _order_record(r: dict) -> Record:
 def _orders_in(lo: datetime, hi: datetime) -> tuple[list[tuple[dict, Record]], list[Record]]:
     """The work orders logged in [lo, hi): those counted (every one but the cancelled) and the cancelled."""
     order_rows = (
-        WorkOrder.select(WorkOrder.id, WorkOrder.created_at, WorkOrder.sla_class, WorkOrder.department,
-                         WorkOrder.status, WorkOrder.description, WorkOrder.location, WorkOrder.call,
-                         WorkOrder.respond_due_at, WorkOrder.responded_at, WorkOrder.resolve_due_at,
-                         WorkOrder.done_at, WorkOrder.extension_count, WorkOrder.reopen_count,
-                         WorkOrder.callback_at, WorkOrder.satisfied, WorkOrder.chargeable, WorkOrder.fee,
-                         Unit.code.alias("unit_code"))
-        .join(Unit, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id))
+        WorkOrder.select(WorkOrder, Unit.code.alias("unit_code"), Call.category.alias("call_category"))
+        .join(Unit, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id)).switch(WorkOrder)
+        .join(Call, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.call == Call.id))
         .where((WorkOrder.created_at >= lo) & (WorkOrder.created_at < hi))
         .order_by(WorkOrder.created_at).dicts())
     counted: list[tuple[dict, Record]] = []
@@ -338,42 +348,91 @@ def _order_figures(engine, counted, cancelled) -> list[Figure]:
     return figures
 
 
+# Which timeliness line an order's class belongs to (domain.md §5): 及时率 is a repair figure
+# (零修/急修); complaints, inquiries and cleaning have their own lines; a site's own classes another.
+REPAIR_CLASSES = ("emergency", "hazard", "urgent_repair", "simple_repair", "general_repair", "common_area")
+
+
+def timeliness_group(sla_class: str) -> str:
+    if sla_class in REPAIR_CLASSES:
+        return "repairs"
+    if sla_class.startswith(COMPLAINT_CLASSES_PREFIX):
+        return "complaints"
+    if sla_class == "inquiry":
+        return "inquiries"
+    if sla_class == "cleaning":
+        return "cleaning"
+    return "other"
+
+
 @dataclass
 class _Verdicts:
-    """Each judged order's verdicts by id (True met, False missed, None running); returned orders are not judged."""
+    """Each judged order's verdicts by id (True met, False missed, None running), on its first round;
+    returned orders are not judged."""
     respond: dict[int, bool | None] = field(default_factory=dict)
     resolve: dict[int, bool | None] = field(default_factory=dict)
     timely: dict[int, bool | None] = field(default_factory=dict)      # both clocks, extensions counted
     original: dict[int, bool | None] = field(default_factory=dict)    # both clocks, by the original deadline
+    group: dict[int, str] = field(default_factory=dict)               # repairs | complaints | ...
+
+    def of(self, verdicts: dict[int, bool | None], group: str) -> dict[int, bool | None]:
+        return {oid: v for oid, v in verdicts.items() if self.group[oid] == group}
+
+
+def first_round(r: dict) -> dict:
+    """The order as its first round left it: a reopened order is judged on the work the owner later
+    refused (domain.md §2: the rework counts against first-time quality, not timeliness)."""
+    if r["first_done_at"] is None:
+        return r
+    return {**r, "respond_due_at": r["first_respond_due_at"], "responded_at": r["first_responded_at"],
+            "resolve_due_at": r["first_resolve_due_at"], "done_at": r["first_done_at"]}
 
 
 def _judge_orders(counted, now: datetime) -> tuple[list[OrderLine], _Verdicts]:
-    """Every counted order judged against its deadlines, as the sheet's lines and the rates' verdicts."""
+    """Every counted order judged against its deadlines on its first round, as the sheet's lines and
+    the rates' verdicts. An extension asked after the deadline passed keeps the breach."""
     original_due = _first_extension_deadlines(r["id"] for r, _rec in counted if r["extension_count"])
     lines: list[OrderLine] = []
     verdicts = _Verdicts()
     for r, rec in counted:
-        # A reopened order keeps the done_at of the work the owner refused: it is not done now.
-        judged = {**r, "done_at": None} if r["status"] == "reopened" else r
-        respond = _judge(r["responded_at"], r["respond_due_at"], now)
-        resolve = _judge(judged["done_at"], r["resolve_due_at"], now)
-        before_extension = (original_due.get(r["id"], r["resolve_due_at"]) if r["resolve_due_at"] is not None
-                            else None)
-        timely = _overall(judged, r["resolve_due_at"], now)
+        judged = first_round(r)
+        respond = _judge(judged["responded_at"], judged["respond_due_at"], now)
+        resolve = _judge(judged["done_at"], judged["resolve_due_at"], now)
+        breached = r["breached_due_at"]
+        if breached is not None and (judged["done_at"] is None or breached < judged["done_at"]):
+            if judged["resolve_due_at"] is not None:   # the clock the extension moved
+                resolve = False
+            else:
+                respond = False
+        before_extension = (original_due.get(r["id"], judged["resolve_due_at"])
+                            if judged["resolve_due_at"] is not None else None)
+        timely = _combine([v for v, due in ((respond, judged["respond_due_at"]), (resolve, judged["resolve_due_at"]))
+                           if due is not None])
         timely_original = _overall(judged, before_extension, now)
         if r["status"] != "returned":   # returned orders (退单) are judged apart
             verdicts.respond[r["id"]], verdicts.resolve[r["id"]] = respond, resolve
             verdicts.timely[r["id"]], verdicts.original[r["id"]] = timely, timely_original
+            verdicts.group[r["id"]] = timeliness_group(r["sla_class"])
         lines.append(OrderLine(
             id=r["id"], number=rec.number, created_at=r["created_at"], sla_class=r["sla_class"],
             department=r["department"], unit=r["unit_code"] or one_line(r["location"]), status=r["status"],
-            respond_due_at=r["respond_due_at"], responded_at=r["responded_at"],
-            resolve_due_at=r["resolve_due_at"], original_resolve_due_at=before_extension,
-            done_at=r["done_at"], extensions=r["extension_count"], reopened=r["reopen_count"],
+            respond_due_at=judged["respond_due_at"], responded_at=judged["responded_at"],
+            resolve_due_at=judged["resolve_due_at"], original_resolve_due_at=before_extension,
+            done_at=judged["done_at"], extensions=r["extension_count"], reopened=r["reopen_count"],
             callback_at=r["callback_at"], satisfied=r["satisfied"], chargeable=bool(r["chargeable"]),
             fee=r["fee"], timely=timely if r["status"] != "returned" else None,
             description=one_line(r["description"])))
     return lines, verdicts
+
+
+def _combine(verdicts: list[bool | None]) -> bool | None:
+    """The verdicts of an order's clocks together: missed if one was missed, running while one runs;
+    None too for an order without any clock."""
+    if False in verdicts:
+        return False
+    if None in verdicts:
+        return None
+    return True if verdicts else None
 
 
 def _rate_figure(figure_id: str, section: str, name: str, verdicts: dict, records: dict[int, Record],
@@ -385,88 +444,209 @@ def _rate_figure(figure_id: str, section: str, name: str, verdicts: dict, record
 
 
 def _timeliness_figures(counted, verdicts: _Verdicts, records) -> list[Figure]:
-    """Timeliness (及时率): both clocks, each clock, extensions, and the rate by the original deadlines."""
-    extended = tuple(rec for r, rec in counted if r["extension_count"] and r["status"] != "returned")
+    """及时率: repair orders only, on their first round; each clock, extensions, the original deadlines."""
+    repairs = lambda v: verdicts.of(v, "repairs")  # noqa: E731
+    extended = tuple(rec for r, rec in counted if r["extension_count"] and r["status"] != "returned"
+                     and timeliness_group(r["sla_class"]) == "repairs")
     return [
         _rate_figure(
-            "timeliness.rate", "timeliness", _("On time (respond and resolve)"), verdicts.timely, records,
+            "timeliness.rate", "timeliness", _("Repairs on time (及时率)"), repairs(verdicts.timely), records,
             TIMELINESS_TARGET,
-            _("Orders whose deadlines have passed or that are done; an approved extension counts as the deadline.")),
-        _rate_figure("timeliness.respond", "timeliness", _("On site / first reply on time"), verdicts.respond,
+            _("Repair orders (零修/急修) logged in the range whose deadlines have passed or that are done, judged on the first completion: a reopened job keeps its first result. An extension approved before the deadline counts as the deadline; one asked after it does not erase the breach.")),
+        _rate_figure("timeliness.respond", "timeliness", _("Repairs: on site on time"), repairs(verdicts.respond),
                      records),
-        _rate_figure("timeliness.resolve", "timeliness", _("Done on time"), verdicts.resolve, records),
-        Figure("timeliness.extended", "timeliness", _("Orders given an extension"), len(extended),
+        _rate_figure("timeliness.resolve", "timeliness", _("Repairs: done on time"), repairs(verdicts.resolve),
+                     records),
+        Figure("timeliness.extended", "timeliness", _("Repairs given an extension"), len(extended),
                note=_("Approved extensions; their new deadline is the one judged above."), records=extended),
-        _rate_figure("timeliness.original", "timeliness", _("On time by the original deadlines"),
-                     verdicts.original, records, note=_("Extensions not counted.")),
+        _rate_figure("timeliness.original", "timeliness", _("Repairs on time by the original deadlines"),
+                     repairs(verdicts.original), records, note=_("Extensions not counted.")),
     ]
 
 
+def _other_timeliness_figures(counted, verdicts: _Verdicts, records, lo, hi, now) -> list[Figure]:
+    """The timeliness lines of the work that is not repair: complaints, inquiries (orders, and the
+    inquiry calls not answered at once), cleaning, and a site's own classes."""
+    figures = [
+        _rate_figure("timeliness.complaints", "timeliness", _("Complaints solved on time"),
+                     verdicts.of(verdicts.timely, "complaints"), records,
+                     note=_("Complaint orders, each against its own limit, on the first round.")),
+    ]
+    inquiry = dict(verdicts.of(verdicts.timely, "inquiries"))
+    inquiry_records = dict(records)
+    for r in (Call.select(Call.id, Call.received_at, Call.reply_due_at, Call.answered_at, Call.text)
+              .where((Call.received_at >= lo) & (Call.received_at < hi) & (Call.category == "inquiry")
+                     & Call.reply_due_at.is_null(False) & (Call.status != "void")).dicts()):
+        key = -r["id"]   # calls and orders in one table of verdicts: a call's key is negative
+        inquiry[key] = _judge(r["answered_at"], r["reply_due_at"], now)
+        inquiry_records[key] = Record("call", r["id"], f"#{r['id']}", r["received_at"],
+                                      " · ".join((label("inquiry"), _short(r["text"]))))
+    figures += [
+        _rate_figure("timeliness.inquiries", "timeliness", _("Inquiries answered on time"), inquiry,
+                     inquiry_records, note=_("Inquiry calls not answered at once (their reply clock), and inquiry orders.")),
+        _rate_figure("timeliness.cleaning", "timeliness", _("Cleaning done on time"),
+                     verdicts.of(verdicts.timely, "cleaning"), records),
+        _rate_figure("timeliness.other", "timeliness", _("Other work on time"),
+                     verdicts.of(verdicts.timely, "other"), records,
+                     note=_("The site's own kinds of work.")),
+    ]
+    booked = [(r, rec) for r, rec in counted if r["visit_late_minutes"] is not None]
+    punctual = tuple(rec for r, rec in booked if r["visit_late_minutes"] <= orders.VISIT_LATE_AFTER)
+    figures.append(Figure(
+        "timeliness.visits", "timeliness", _("Booked visits kept (at most 10 min late)"), len(punctual),
+        total=len(booked), target=VISIT_TARGET,
+        note=_("Orders with a visit booked with the owner, by the first arrival."), records=punctual))
+    return figures
+
+
 def _overdue_figures(counted, verdicts: _Verdicts, records) -> list[Figure]:
-    """The orders not judged on time: still running, overdue, and returned (退单, judged apart)."""
+    """The orders of every kind not judged on time: still running, overdue, and returned (退单, apart)."""
     running = tuple(records[oid] for oid, v in verdicts.timely.items() if v is None)
     overdue = tuple(records[oid] for oid, v in verdicts.timely.items() if v is False)
     returned = tuple(rec for r, rec in counted if r["status"] == "returned")
     return [
         Figure("timeliness.running", "timeliness", _("Still running (not judged yet)"), len(running),
                records=running),
-        Figure("timeliness.overdue", "timeliness", _("Overdue (missed a deadline)"), len(overdue), records=overdue),
+        Figure("timeliness.overdue", "timeliness", _("Overdue (missed a deadline)"), len(overdue),
+               note=_("Orders of every kind that missed a deadline on their first round."), records=overdue),
         Figure("timeliness.returned", "timeliness", _("Returned (退单)"), len(returned),
                note=_("Could not be done; signed off by a supervisor. Not judged for timeliness."),
                records=returned),
     ]
 
 
-def _quality_figures(counted) -> list[Figure]:
-    """First-time quality (合格率), call-backs (回访率), complaints called back, satisfaction (满意率)."""
-    completed = [(r, rec) for r, rec in counted if r["done_at"] is not None]
-    first_time = tuple(rec for r, rec in completed if not r["reopen_count"])
+def _callbacks_in(lo: datetime, hi: datetime) -> list[tuple[int, datetime, bool]]:
+    """Every call-back made in [lo, hi): (order id, when, satisfied), oldest first, from the audit trail."""
+    found = []
+    for entity_id, at, data in (AuditEvent.select(AuditEvent.entity_id, AuditEvent.at, AuditEvent.data)
+                                .where((AuditEvent.action == "order.callback") & (AuditEvent.at >= lo)
+                                       & (AuditEvent.at < hi) & (AuditEvent.entity == "work_order"))
+                                .order_by(AuditEvent.id).tuples()):
+        found.append((entity_id, at, bool(json.loads(data).get("satisfied"))))
+    return found
+
+
+def _called_back_before(order_ids, lo: datetime) -> set[int]:
+    ids, found = list(order_ids), set()
+    for chunk in range(0, len(ids), 500):
+        found |= {oid for (oid,) in AuditEvent.select(AuditEvent.entity_id).where(
+            (AuditEvent.action == "order.callback") & (AuditEvent.at < lo) & (AuditEvent.entity == "work_order")
+            & AuditEvent.entity_id.in_(ids[chunk:chunk + 500])).tuples()}
+    return found
+
+
+def _order_records(order_ids) -> dict[int, Record]:
+    ids, found = list(order_ids), {}
+    for chunk in range(0, len(ids), 500):
+        for r in (WorkOrder.select(WorkOrder.id, WorkOrder.created_at, WorkOrder.sla_class, WorkOrder.description,
+                                   WorkOrder.location, Unit.code.alias("unit_code"))
+                  .join(Unit, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id))
+                  .where(WorkOrder.id.in_(ids[chunk:chunk + 500])).dicts()):
+            found[r["id"]] = _order_record(r)
+    return found
+
+
+def _quality_figures(counted, lo: datetime, hi: datetime) -> list[Figure]:
+    """合格率, 回访率 against the sampling rule, 满意率, and what the call-backs found handled."""
+    callbacks = _callbacks_in(lo, hi)
+    earlier = _called_back_before({oid for oid, _at, _ok in callbacks}, lo)
+    first: dict[int, bool] = {}
+    for oid, _at, ok in callbacks:
+        if oid not in earlier:
+            first.setdefault(oid, ok)
+    satisfied_ids = [oid for oid, _at, ok in callbacks if ok]
+    recs = _order_records(set(first) | set(satisfied_ids))
+    completed = [(r, rec) for r, rec in counted if first_round(r)["done_at"] is not None]
     called = tuple(rec for r, rec in completed if r["callback_at"] is not None)
-    complaint_done = [(r, rec) for r, rec in completed if r["sla_class"].startswith(COMPLAINT_CLASSES_PREFIX)]
-    complaint_called = tuple(rec for r, rec in complaint_done if r["callback_at"] is not None)
-    # Every unsatisfied call-back reopens the order (orders.callback), so an order has had
-    # reopen_count unsatisfied call-backs plus one satisfied one if it is now satisfied.
-    satisfied = tuple(rec for r, rec in completed if r["satisfied"] is True)
-    callbacks = sum(r["reopen_count"] + (1 if r["satisfied"] is True else 0) for r, _rec in completed
-                    if r["callback_at"] is not None)
+    major = [(r, rec) for r, rec in completed if r["major"]]
+    major_called = tuple(rec for r, rec in major if r["callback_at"] is not None)
+    unhappy = list(FollowUp.select(FollowUp.order, FollowUp.done_at)
+                   .where((FollowUp.kind == "area_check") & (FollowUp.asked_at >= lo) & (FollowUp.asked_at < hi))
+                   .tuples())
+    handled_recs = _order_records({oid for oid, done in unhappy if done is not None})
     return [
-        Figure("quality.first_time", "quality", _("Done right the first time (合格率)"), len(first_time),
-               total=len(completed), note=_("Completed orders never reopened after a call-back."),
-               records=first_time),
+        Figure("quality.first_time", "quality", _("Done right the first time (合格率)"),
+               sum(1 for ok in first.values() if ok), total=len(first),
+               note=_("Jobs first called back in the range: those the owner accepted at the first call-back (not reopened). A job never called back is not counted either way."),
+               records=tuple(recs[oid] for oid, ok in first.items() if ok)),
         Figure("quality.callback", "quality", _("Called back (回访率)"), len(called), total=len(completed),
-               target=CALLBACK_TARGET, note=_("Of the completed orders."), records=called),
-        Figure("quality.callback.complaints", "quality", _("Complaints called back"), len(complaint_called),
-               total=len(complaint_done), target=CALLBACK_TARGET, note=_("Every complaint is called back."),
-               records=complaint_called),
-        Figure("quality.satisfaction", "quality", _("Owner satisfied (满意率)"), len(satisfied), total=callbacks,
-               target=SATISFACTION_TARGET, note=_("Of all call-backs made; the sample is the number of call-backs."),
-               records=satisfied),
+               target=CALLBACK_TARGET,
+               note=_("Of the orders logged in the range and completed; the rule is at least half of them, and every major complaint."), records=called),
+        Figure("quality.callback.major", "quality", _("Major complaints called back"), len(major_called),
+               total=len(major), target=MAJOR_CALLBACK_TARGET,
+               note=_("Complaints a supervisor marked major: every one is called back."), records=major_called),
+        Figure("quality.satisfaction", "quality", _("Owner satisfied (满意率)"), len(satisfied_ids),
+               total=len(callbacks), target=SATISFACTION_TARGET,
+               note=_("Satisfied call-backs of the call-backs made in the range, whichever month the order is of: a closed month does not change."),
+               records=tuple(recs[oid] for oid in dict.fromkeys(satisfied_ids))),
+        Figure("quality.handled", "quality", _("Call-back findings handled (回访处理率)"),
+               sum(1 for _oid, done in unhappy if done is not None), total=len(unhappy),
+               target=HANDLED_TARGET,
+               note=_("Unsatisfied call-backs made in the range that the area manager has gone to look at."),
+               records=tuple(handled_recs.values())),
     ]
 
 
-def _complaint_figures(live_calls, counted) -> list[Figure]:
-    """Complaints received, and the effective ones (有效投诉率) per occupied unit."""
-    complaint_calls = [(r, rec) for r, rec in live_calls if r["category"] == "complaint"]
-    live_order_of_call: dict[int, int] = {}
-    if complaint_calls:
-        ids = [r["id"] for r, _rec in complaint_calls]
-        for chunk in range(0, len(ids), 500):
-            for order_id, call_id in (WorkOrder.select(WorkOrder.id, WorkOrder.call)
-                                      .where(WorkOrder.call.in_(ids[chunk:chunk + 500])
-                                             & (WorkOrder.status != "cancelled")).tuples()):
-                live_order_of_call.setdefault(call_id, order_id)
-    effective = [rec for r, rec in complaint_calls if r["id"] in live_order_of_call]
-    complaint_call_ids = {r["id"] for r, _rec in complaint_calls}
-    effective += [rec for r, rec in counted if r["sla_class"].startswith(COMPLAINT_CLASSES_PREFIX)
-                  and r["call"] not in complaint_call_ids]
+def _complaints_in(lo: datetime, hi: datetime) -> list[tuple[Record, list[dict]]]:
+    """Each complaint received in [lo, hi) once, with its orders (not cancelled): a complaint call by
+    when it was received, a complaint order logged without a complaint call by when it was logged."""
+    found: list[tuple[Record, list[dict]]] = []
+    complaint_calls = list(Call.select(Call.id, Call.received_at, Call.text, Call.caller, Unit.code.alias("unit_code"))
+                           .join(Unit, join_type=JOIN.LEFT_OUTER, on=(Call.unit == Unit.id))
+                           .where((Call.category == "complaint") & (Call.status != "void")
+                                  & (Call.received_at >= lo) & (Call.received_at < hi))
+                           .order_by(Call.received_at).dicts())
+    by_call: dict[int, list[dict]] = {}
+    ids = [c["id"] for c in complaint_calls]
+    for chunk in range(0, len(ids), 500):
+        for o in (WorkOrder.select(WorkOrder.id, WorkOrder.call, WorkOrder.complaint_verdict, WorkOrder.major,
+                                   WorkOrder.status)
+                  .where(WorkOrder.call.in_(ids[chunk:chunk + 500]) & (WorkOrder.status != "cancelled")).dicts()):
+            by_call.setdefault(o["call"], []).append(o)
+    for c in complaint_calls:
+        words = " · ".join(x for x in (label("complaint"), c["unit_code"] or "", one_line(c["caller"]),
+                                       _short(c["text"])) if x)
+        found.append((Record("call", c["id"], f"#{c['id']}", c["received_at"], words), by_call.get(c["id"], [])))
+    alone = (WorkOrder.select(WorkOrder, Unit.code.alias("unit_code"))
+             .join(Unit, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id)).switch(WorkOrder)
+             .join(Call, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.call == Call.id))
+             .where(WorkOrder.sla_class.startswith(COMPLAINT_CLASSES_PREFIX) & (WorkOrder.status != "cancelled")
+                    & (WorkOrder.created_at >= lo) & (WorkOrder.created_at < hi)
+                    & (WorkOrder.call.is_null() | (Call.category != "complaint")))
+             .order_by(WorkOrder.created_at).dicts())
+    found += [(_order_record(o), [o]) for o in alone]
+    return found
+
+
+def _complaint_figures(lo: datetime, hi: datetime) -> list[Figure]:
+    """Complaints received; the effective ones (有效投诉率) a supervisor verified, per occupied unit;
+    those waiting for the verdict; the major ones; and the written replies sent."""
+    complaints = _complaints_in(lo, hi)
+    effective = tuple(rec for rec, os_ in complaints if any(o["complaint_verdict"] == "effective" for o in os_))
+    waiting = tuple(rec for rec, os_ in complaints if os_ and not any(o["complaint_verdict"] for o in os_))
+    major = tuple(rec for rec, os_ in complaints if any(o["major"] for o in os_))
+    order_ids = [o["id"] for _rec, os_ in complaints for o in os_]
+    replies: dict[int, bool] = {}
+    for chunk in range(0, len(order_ids), 500):
+        for oid, done in (FollowUp.select(FollowUp.order, FollowUp.done_at)
+                          .where((FollowUp.kind == "written_reply") & FollowUp.order.in_(order_ids[chunk:chunk + 500]))
+                          .tuples()):
+            replies[oid] = replies.get(oid, False) or done is not None
+    handled = [(rec, os_) for rec, os_ in complaints if any(o["id"] in replies for o in os_)]
+    sent = tuple(rec for rec, os_ in handled if any(replies.get(o["id"]) for o in os_))
     households = Unit.select().where(Unit.handed_over == True).count()
     return [
-        Figure("complaints.total", "complaints", _("Complaints received"), len(complaint_calls),
-               records=tuple(rec for _r, rec in complaint_calls)),
+        Figure("complaints.total", "complaints", _("Complaints received"), len(complaints),
+               note=_("Each once: a complaint call when it was received, a complaint order logged without one when it was logged."), records=tuple(rec for rec, _os in complaints)),
         Figure("complaints.effective", "complaints", _("Effective complaints (有效投诉率)"), len(effective),
                total=households, target=EFFECTIVE_COMPLAINTS_TARGET,
-               note=_("Complaints that became a work order (not cancelled), per occupied unit."),
-               records=tuple(effective)),
+               note=_("Complaints received in the range that a supervisor verified as the company's own service failure (not a neighbour dispute, a developer's defect or an unreasonable demand), per occupied unit."), records=effective),
+        Figure("complaints.unverified", "complaints", _("Complaints waiting for a supervisor's verdict"),
+               len(waiting), note=_("Not counted as effective until verified."), records=waiting),
+        Figure("complaints.major", "complaints", _("Major complaints"), len(major),
+               note=_("Marked major by a supervisor."), records=major),
+        Figure("complaints.replied", "complaints", _("Written replies sent"), len(sent), total=len(handled),
+               target=REPLY_TARGET, note=_("Of the complaints handled: a written reply to each."), records=sent),
     ]
 
 
@@ -496,18 +676,30 @@ def _key_figures(lo: datetime, hi: datetime, now: datetime) -> list[Figure]:
 
 
 def _fee_figures(lo: datetime, hi: datetime) -> list[Figure]:
-    """What chargeable work completed in the range brought in."""
+    """Chargeable work completed in the range: the fees agreed before work, charged at completion,
+    and collected (collection ≥ 90 % a month, 003 §10)."""
     paid = list(
-        WorkOrder.select(WorkOrder.id, WorkOrder.done_at, WorkOrder.fee, WorkOrder.sla_class,
-                         WorkOrder.description, WorkOrder.location, Unit.code.alias("unit_code"))
+        WorkOrder.select(WorkOrder.id, WorkOrder.done_at, WorkOrder.fee, WorkOrder.fee_agreed, WorkOrder.fee_collected,
+                         WorkOrder.sla_class, WorkOrder.description, WorkOrder.location, Unit.code.alias("unit_code"))
         .join(Unit, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id))
         .where(WorkOrder.chargeable & (WorkOrder.done_at >= lo) & (WorkOrder.done_at < hi)
                & (WorkOrder.status != "cancelled"))
         .order_by(WorkOrder.done_at).dicts())
-    amount = sum((r["fee"] or Decimal(0) for r in paid), Decimal(0))
-    return [Figure("fees.total", "fees", _("Fees of chargeable work"), len(paid), amount=amount,
-                   note=_("Chargeable orders completed in the range."),
-                   records=tuple(_order_record({**r, "created_at": r["done_at"]}) for r in paid))]
+    total = lambda key, rows: sum((r[key] or Decimal(0) for r in rows), Decimal(0))  # noqa: E731
+    record = lambda r: _order_record({**r, "created_at": r["done_at"]})  # noqa: E731
+    collected = [r for r in paid if r["fee_collected"] is not None]
+    return [
+        Figure("fees.total", "fees", _("Fees charged"), len(paid), amount=total("fee", paid),
+               note=_("Chargeable orders completed in the range, at the fee charged on completion."),
+               records=tuple(record(r) for r in paid)),
+        Figure("fees.agreed", "fees", _("Fees agreed before work"), len(paid), amount=total("fee_agreed", paid),
+               note=_("The same orders, at the fee told and agreed before work started."),
+               records=tuple(record(r) for r in paid)),
+        Figure("fees.collected", "fees", _("Fees collected"), len(collected), total=len(paid),
+               amount=total("fee_collected", collected), target=COLLECTION_TARGET,
+               note=_("Of the same orders, those whose fee was collected."),
+               records=tuple(record(r) for r in collected)),
+    ]
 
 
 def _days(start, end, live_calls, lo, hi, now, tz) -> list[Day]:
@@ -517,23 +709,24 @@ def _days(start, end, live_calls, lo, hi, now, tz) -> list[Day]:
     for _r, rec in live_calls:
         calls_by_day.setdefault(rec.at.astimezone(tz).date(), []).append(rec)
     overdue_by_day: dict[date, list[Record]] = {}
+    in_range = lambda column: (column >= lo) & (column < hi)  # noqa: E731
     candidates = (
-        WorkOrder.select(WorkOrder.id, WorkOrder.created_at, WorkOrder.sla_class, WorkOrder.description,
-                         WorkOrder.location, WorkOrder.status, WorkOrder.respond_due_at, WorkOrder.responded_at,
-                         WorkOrder.resolve_due_at, WorkOrder.done_at, Unit.code.alias("unit_code"))
+        WorkOrder.select(WorkOrder, Unit.code.alias("unit_code"))
         .join(Unit, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id))
-        .where((((WorkOrder.respond_due_at >= lo) & (WorkOrder.respond_due_at < hi))
-                | ((WorkOrder.resolve_due_at >= lo) & (WorkOrder.resolve_due_at < hi)))
+        .where((in_range(WorkOrder.respond_due_at) | in_range(WorkOrder.resolve_due_at)
+                | in_range(WorkOrder.first_respond_due_at) | in_range(WorkOrder.first_resolve_due_at)
+                | in_range(WorkOrder.breached_due_at))
                & WorkOrder.status.not_in(("cancelled", "returned")))
         .dicts())
     for r in candidates:
-        if r["status"] == "reopened":
-            r = {**r, "done_at": None}
+        judged = first_round(r)   # the round the timeliness figure judges
         breach = None
-        if _judge(r["responded_at"], r["respond_due_at"], now) is False:
-            breach = r["respond_due_at"]
-        elif _judge(r["done_at"], r["resolve_due_at"], now) is False:
-            breach = r["resolve_due_at"]
+        if r["breached_due_at"] is not None and (judged["done_at"] is None or r["breached_due_at"] < judged["done_at"]):
+            breach = r["breached_due_at"]
+        elif _judge(judged["responded_at"], judged["respond_due_at"], now) is False:
+            breach = judged["respond_due_at"]
+        elif _judge(judged["done_at"], judged["resolve_due_at"], now) is False:
+            breach = judged["resolve_due_at"]
         if breach is not None and lo <= breach < hi:
             overdue_by_day.setdefault(breach.astimezone(tz).date(), []).append(_order_record(r))
     days = []

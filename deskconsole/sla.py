@@ -105,6 +105,14 @@ class WorkCalendar:
     The package calendar is loaded one year at a time and cached.  For a year the
     package cannot produce (too far out, or it raises) the calendar falls back to
     the weekdays rule, so a due time is never a crash.
+
+    The calendar is only as good as its data: the State Council publishes next year's
+    holidays and 调休 each November or December and the package learns them later.
+    For a year it has no official data for, the package's days are a guess (it invents
+    "observed" days and knows no 调休), and ``is_official(year)`` says so.  A site can
+    enter the official notice of such a year (``notices``: year -> (days off, adjusted
+    working days)); the notice then replaces the package's data for that year and the
+    year counts as official.
     """
 
     def __init__(
@@ -113,6 +121,7 @@ class WorkCalendar:
         weekdays: Iterable[int] = frozenset({1, 2, 3, 4, 5}),
         extra_holidays: Iterable[date] = (),
         extra_workdays: Iterable[date] = (),
+        notices: Mapping[int, tuple[Iterable[date], Iterable[date]]] | None = None,
     ) -> None:
         self.country = country
         self.weekdays = frozenset(weekdays)
@@ -124,12 +133,26 @@ class WorkCalendar:
         if both:
             listed = ", ".join(d.isoformat() for d in sorted(both))
             raise ValueError(f"dates listed both as extra holiday and extra workday: {listed}")
+        self.notices: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
+        for year, (off, on) in (notices or {}).items():
+            off, on = frozenset(off), frozenset(on)
+            stray = sorted(d for d in off | on if d.year != year)
+            if stray:
+                raise ValueError(f"the notice for {year} lists dates of another year: {stray[0].isoformat()}")
+            if off & on:
+                raise ValueError(f"the notice for {year} lists {min(off & on).isoformat()} as both off and working")
+            self.notices[year] = (off, on)
+        # The last year the package has the official notice for; None: the country has no notices
+        # (its calendar is rules only, never a guess).
+        self.last_official_year: int | None = None
         if country is not None:
             # Fail at start-up on a typo in the site file, not at the first due time.
             try:
-                holidays.country_holidays(country)
+                package = holidays.country_holidays(country)
             except NotImplementedError:
                 raise ValueError(f"unknown holiday country {country!r}") from None
+            special = getattr(package, "special_public_holidays", None) or {}
+            self.last_official_year = max(special) if special else None
         # year -> (public holidays, adjusted working days) from the package
         self._years: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
         self.fallback_years: set[int] = set()  # years where the package failed
@@ -140,7 +163,9 @@ class WorkCalendar:
             return cached
         off: frozenset[date] = frozenset()
         on: frozenset[date] = frozenset()
-        if self.country is not None:
+        if year in self.notices:
+            off, on = self.notices[year]
+        elif self.country is not None:
             try:
                 cal = holidays.country_holidays(self.country, years=year)
                 off = frozenset(d for d in cal.keys() if d.year == year)
@@ -153,6 +178,17 @@ class WorkCalendar:
                 self.fallback_years.add(year)
         self._years[year] = (off, on)
         return off, on
+
+    def is_official(self, year: int) -> bool:
+        """True when the working days of `year` come from official data (the package's, or a notice in
+        the site file); False when they are a guess."""
+        if year in self.notices or self.country is None or self.last_official_year is None:
+            return True
+        return year <= self.last_official_year
+
+    def unofficial_years(self, first: date, last: date) -> list[int]:
+        """The years from `first` to `last` (local dates) whose working days are a guess."""
+        return [y for y in range(first.year, last.year + 1) if not self.is_official(y)]
 
     def is_working_day(self, d: date) -> bool:
         if d in self.extra_workdays:
@@ -434,6 +470,21 @@ class SlaEngine:
             raise ValueError(f"fraction must be between 0 and 1, got {fraction!r}")
         amount = timedelta(minutes=spec.minutes * fraction)
         return self._add(self._utc(start, "start"), amount, spec)
+
+    def unofficial_years(self, start: datetime, due: datetime) -> list[int]:
+        """The years a working-day clock from `start` to `due` rests on without an official calendar."""
+        return self.calendar.unofficial_years(self._local_date(self._utc(start, "start")),
+                                              self._local_date(self._utc(due, "due")))
+
+    def deadline_guess(self, class_id: str, start: datetime) -> list[int]:
+        """The years without an official calendar that the working-day deadlines of an order of
+        `class_id` logged at `start` rest on (empty: the deadlines are not a guess)."""
+        cls = self.catalogue[class_id]
+        years: set[int] = set()
+        for spec in (cls.respond, cls.resolve):
+            if spec is not None and spec.working:
+                years |= set(self.unofficial_years(start, self.add(start, spec)))
+        return sorted(years)
 
     def working_minutes_between(self, a: datetime, b: datetime) -> int:
         """Whole minutes of office time in [a, b); 0 if b is not after a."""

@@ -71,9 +71,9 @@ def refusals(demo_site) -> dict[str, Refusal]:
     catch("refuse", lambda: orders.refuse_request(s1, NOW, o))
     catch("approve_ret", lambda: orders.approve_return(s1, NOW, o))
     due = orders.detail(engine, o).resolve_due_at
-    catch("until", lambda: orders.request_extension(r1, NOW, o, until=due - timedelta(hours=1), reason="r"))
-    orders.request_extension(r1, EARLY, o, until=due + timedelta(days=1), reason="r")
-    catch("waiting", lambda: orders.request_extension(r2, NOW, o, until=due + timedelta(days=2), reason="r"))
+    catch("until", lambda: orders.request_extension(r1, NOW, engine, o, until=due - timedelta(hours=1), reason="r"))
+    orders.request_extension(r1, EARLY, engine, o, until=due + timedelta(days=1), reason="r")
+    catch("waiting", lambda: orders.request_extension(r2, NOW, engine, o, until=due + timedelta(days=2), reason="r"))
     catch("denied", lambda: orders.dispatch(g1, NOW, new(), department="engineering"))
     c = calls.add_call(r1, EARLY, category="inquiry", channel="phone", text="q", answered=False)
     calls.answer_inquiry(r1, EARLY, c, answer="a")

@@ -14,7 +14,7 @@ from deskconsole.errors import Conflict, InvalidInput, PermissionDenied
 ROLES = {"guard": "G1", "receptionist": "R1", "supervisor": "S1"}
 TABLES = [db.Call, db.WorkOrder, db.ReminderAck, db.Shift, db.ShiftLogEntry, db.Key, db.KeyLoan, db.KeyReport,
           db.Staff, db.Handover, db.HandoverAck, db.HandoverAddendum, db.DeskSignOff, db.AuditEvent, db.Unit,
-          db.Technician]
+          db.Technician, db.FollowUp]
 
 
 class Desk:
@@ -37,10 +37,19 @@ class Desk:
         if status == "done":
             orders.complete(self.s1, self.now, order_id, work_done="换了合页")
         if status == "extension":
-            orders.request_extension(self.s1, self.now, order_id, until=self.now + timedelta(days=5),
+            orders.request_extension(self.s1, self.now, self.engine, order_id, until=self.now + timedelta(days=5),
                                      reason="等配件")
         if status == "return":
             orders.return_order(self.r1, self.now, order_id, reason="业主不让进门")
+        return order_id
+
+    def done(self, sla_class="complaint_other", **fields) -> int:
+        """An order of this class done (a complaint done waits for its written reply)."""
+        order_id = orders.create_order(self.s1, self.now, self.engine, sla_class=sla_class, description="投诉 test",
+                                       unit_code="1-1203", **fields)
+        orders.dispatch(self.s1, self.now, order_id, department="engineering")
+        orders.arrive(self.s1, self.now, order_id)
+        orders.complete(self.s1, self.now, order_id, work_done="已处理")
         return order_id
 
     def key_out(self, tag="PR-02") -> int:
@@ -77,10 +86,16 @@ def actions(d: Desk) -> dict:
         "order.cancel": (d.order, lambda a, o: orders.cancel(a, now, o, reason="业主撤回")),
         "order.return.request": (d.order, lambda a, o: orders.return_order(a, now, o, reason="不能修")),
         "order.extend.request": (d.order, lambda a, o: orders.request_extension(
-            a, now, o, until=now + timedelta(days=5), reason="等配件")),
+            a, now, d.engine, o, until=now + timedelta(days=5), reason="等配件")),
         "order.extend.approve": (lambda: d.order("extension"), lambda a, o: orders.approve_extension(a, now, o)),
         "order.return.approve": (lambda: d.order("return"), lambda a, o: orders.approve_return(a, now, o)),
         "reminder.ack": (d.order, lambda a, o: orders.acknowledge(a, now, o, keys=["chase:1"])),
+        "order.followup": (d.done, lambda a, o: orders.finish_followup(a, now, o, kind="written_reply",
+                                                                       person="业主", note="信件")),
+        "order.fee.collect": (lambda: d.done("general_repair", chargeable=True, fee_agreed="80"),
+                              lambda a, o: orders.collect_fee(a, now, o, amount="80")),
+        "complaint.verify": (d.done, lambda a, o: orders.verify_complaint(a, now, o, effective=True)),
+        "complaint.major": (d.done, lambda a, o: orders.mark_major(a, now, o, major=True)),
         "log.add": (lambda: None, lambda a, _: shifts.add_entry(a, d.config, now, kind="note", text="巡逻正常")),
         "log.done": (lambda: shifts.add_entry(d.s1, d.config, now, kind="instruction", text="明早联系电梯公司"),
                      lambda a, e: shifts.mark_done(a, now, e)),

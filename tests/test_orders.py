@@ -78,7 +78,8 @@ def test_the_command_line_agrees_with_create_order(demo_site, engine, staff, cap
     assert cli.main(["sla", sla_class, "--from", start, "--json", "--db", demo_site.db_url]) == 0
     answer = json.loads(capsys.readouterr().out)
     iso = lambda dt: dt.astimezone(SH).isoformat() if dt else None  # noqa: E731
-    assert answer == {"class": sla_class, "respond": iso(order.respond_due_at), "resolve": iso(order.resolve_due_at)}
+    assert answer == {"class": sla_class, "respond": iso(order.respond_due_at), "resolve": iso(order.resolve_due_at),
+                      "calendar_guess": []}
     assert answer["resolve"].endswith("+08:00")
 
 
@@ -97,7 +98,8 @@ def test_sla_from_with_an_offset(tmp_path, capsys):
     assert cli.main(["sla", "emergency", "--from", "2026-10-01T00:00:00+00:00", "--json",
                      "--db", str(tmp_path / "d.db")]) == 0
     assert json.loads(capsys.readouterr().out) == {
-        "class": "emergency", "respond": "2026-10-01T08:10:00+08:00", "resolve": "2026-10-02T08:00:00+08:00"}
+        "class": "emergency", "respond": "2026-10-01T08:10:00+08:00", "resolve": "2026-10-02T08:00:00+08:00",
+        "calendar_guess": []}
 
 
 # --- creation --------------------------------------------------------------------------
@@ -172,10 +174,17 @@ def test_an_unsatisfied_call_back_reopens_with_a_new_resolve_clock(engine, staff
     order = stored(order_id)
     assert (order.status, order.resolve_due_at, order.reopen_count) == ("reopened", later + timedelta(hours=24), 1)
     row = next(o for o in orders.open_orders(engine) if o.id == order_id)
-    assert [c.kind for c in row.clocks] == ["resolve"]    # on site once already: respond does not restart
+    assert [c.kind for c in row.clocks] == ["respond", "resolve"]   # an emergency: a new on-site clock
     orders.dispatch(staff["R1"], later, order_id, department="engineering")
     orders.arrive(staff["G1"], later, order_id)
-    assert stored(order_id).responded_at == now
+    assert (stored(order_id).responded_at, stored(order_id).first_responded_at) == (later, now)
+    # Other work: on site once already, the respond clock does not restart.
+    repair = new(engine, staff, now, "urgent_repair")
+    orders.dispatch(staff["R1"], now, repair, department="engineering")
+    orders.arrive(staff["R1"], now, repair)
+    orders.complete(staff["R1"], now, repair, work_done="通了")
+    orders.callback(staff["R1"], later, engine, repair, satisfied=False, note="又堵了")
+    assert [c.kind for c in row_of(engine, repair).clocks] == ["resolve"]
 
 
 def test_one_set_of_open_order_statuses():
@@ -237,7 +246,7 @@ def test_roles(engine, staff, clock):
     guard = staff["G1"]
     for attempt in (lambda: orders.dispatch(guard, now, order_id, department="engineering"),
                     lambda: orders.cancel(guard, now, order_id, reason="x"),
-                    lambda: orders.request_extension(guard, now, order_id, until=now + timedelta(days=9), reason="x"),
+                    lambda: orders.request_extension(guard, now, engine, order_id, until=now + timedelta(days=9), reason="x"),
                     lambda: orders.return_order(guard, now, order_id, reason="x")):
         with pytest.raises(PermissionDenied):
             attempt()
@@ -245,7 +254,7 @@ def test_roles(engine, staff, clock):
     orders.arrive(guard, now, order_id)
     with pytest.raises(PermissionDenied):
         orders.complete(guard, now, order_id, work_done="x")
-    orders.request_extension(staff["R1"], now, order_id, until=now + timedelta(days=9), reason="parts")
+    orders.request_extension(staff["R1"], now, engine, order_id, until=now + timedelta(days=9), reason="parts")
     with pytest.raises(PermissionDenied):
         orders.approve_extension(staff["R2"], now, order_id)
 
@@ -308,13 +317,13 @@ def test_extension_up_to_two_weeks_one_supervisor(engine, staff, clock):
     order_id = new(engine, staff, now)
     old_due = stored(order_id).resolve_due_at
     with pytest.raises(InvalidInput) as err:
-        orders.request_extension(staff["R1"], now, order_id, until=old_due - timedelta(hours=1), reason="x")
+        orders.request_extension(staff["R1"], now, engine, order_id, until=old_due - timedelta(hours=1), reason="x")
     assert err.value.field == "until"
     with pytest.raises(InvalidInput) as err:
-        orders.request_extension(staff["R1"], now, order_id, until=old_due + timedelta(days=2), reason="owner away",
+        orders.request_extension(staff["R1"], now, engine, order_id, until=old_due + timedelta(days=2), reason="owner away",
                                  owner_caused=True)
     assert err.value.field == "owner_consent"
-    orders.request_extension(staff["R1"], now, order_id, until=old_due + timedelta(days=2), reason="owner away",
+    orders.request_extension(staff["R1"], now, engine, order_id, until=old_due + timedelta(days=2), reason="owner away",
                              owner_caused=True, owner_consent=True)
     assert stored(order_id).resolve_due_at == old_due      # nothing moves before approval
     assert orders.approve_extension(staff["S1"], now, order_id) == "approved"
@@ -333,7 +342,7 @@ def test_extension_beyond_two_weeks_needs_a_second_supervisor_for_the_director(e
     now = clock.now()
     order_id = new(engine, staff, now)
     old_due = stored(order_id).resolve_due_at
-    orders.request_extension(staff["R1"], now, order_id, until=old_due + timedelta(days=20), reason="parts from abroad")
+    orders.request_extension(staff["R1"], now, engine, order_id, until=old_due + timedelta(days=20), reason="parts from abroad")
     assert orders.approve_extension(staff["S1"], now, order_id) == "needs_director"
     assert stored(order_id).resolve_due_at == old_due
     with pytest.raises(InvalidInput, match="second supervisor"):
@@ -347,7 +356,7 @@ def test_extension_beyond_two_weeks_needs_a_second_supervisor_for_the_director(e
 def test_a_refused_request_leaves_the_order_as_it_was(engine, staff, clock):
     now = clock.now()
     order_id = new(engine, staff, now)
-    orders.request_extension(staff["R1"], now, order_id, until=now + timedelta(days=10), reason="x")
+    orders.request_extension(staff["R1"], now, engine, order_id, until=now + timedelta(days=10), reason="x")
     orders.refuse_request(staff["S1"], now, order_id, reason="do it this week")
     assert stored(order_id).pending == ""
     with pytest.raises(Conflict):
@@ -419,7 +428,7 @@ def kinds(engine, order_id, now):
 def test_reminders_chase_visit_clock_bands_and_callback(engine, staff, clock):
     now = clock.now()
     order_id = new(engine, staff, now, "emergency")   # respond 10 min, resolve 24 h
-    assert kinds(engine, order_id, now) == []
+    assert kinds(engine, order_id, now) == ["dispatch"]   # nobody dispatched: at once
     orders.dispatch(staff["R1"], now, order_id, department="engineering", booked_visit_at=now + timedelta(minutes=7))
     assert kinds(engine, order_id, now + timedelta(minutes=4)) == []
     assert kinds(engine, order_id, now + timedelta(minutes=5)) == ["chase", "respond.band50"]
@@ -429,7 +438,9 @@ def test_reminders_chase_visit_clock_bands_and_callback(engine, staff, clock):
     orders.arrive(staff["G1"], now + timedelta(minutes=11), order_id)
     assert kinds(engine, order_id, now + timedelta(hours=13)) == ["resolve.band50"]
     orders.complete(staff["R1"], now + timedelta(hours=13), order_id, work_done="ok")
-    assert kinds(engine, order_id, now + timedelta(hours=13)) == ["callback"]
+    assert kinds(engine, order_id, now + timedelta(hours=13)) == ["callback", "signoff"]
+    orders.sign_off(staff["R1"], now + timedelta(hours=14), order_id, how="phone", by="王[b]小明")
+    assert kinds(engine, order_id, now + timedelta(hours=14)) == ["callback"]
 
 
 def test_an_acknowledged_reminder_stops_until_the_next_band(engine, staff, clock):
@@ -437,7 +448,7 @@ def test_an_acknowledged_reminder_stops_until_the_next_band(engine, staff, clock
     order_id = new(engine, staff, now, "emergency")
     at = now + timedelta(minutes=6)
     due = orders.reminders(row_of(engine, order_id), at)
-    assert orders.acknowledge(staff["G1"], at, order_id, keys=[r.key for r in due]) == 1
+    assert orders.acknowledge(staff["G1"], at, order_id, keys=[r.key for r in due]) == 2   # dispatch, band50
     assert orders.acknowledge(staff["R1"], at, order_id, keys=[r.key for r in due]) == 0   # another console did it
     assert kinds(engine, order_id, at) == []
     assert kinds(engine, order_id, now + timedelta(minutes=8)) == ["respond.band75"]
@@ -446,9 +457,11 @@ def test_an_acknowledged_reminder_stops_until_the_next_band(engine, staff, clock
 
 def test_complaint_unsolved_at_end_of_day_escalates(engine, staff, clock):
     logged = sh(2026, 11, 24, 10, 0)
-    order_id = new(engine, staff, logged, "complaint_staff")
-    assert "escalate" not in kinds(engine, order_id, sh(2026, 11, 24, 16, 59))
-    assert "escalate" in kinds(engine, order_id, sh(2026, 11, 24, 17, 0))
+    order_id = new(engine, staff, logged, "complaint_staff")     # half a working day: 14:30
+    assert "manager" not in kinds(engine, order_id, sh(2026, 11, 24, 14, 29))
+    assert "manager" in kinds(engine, order_id, sh(2026, 11, 24, 14, 30))
+    assert "escalate" not in kinds(engine, order_id, sh(2026, 11, 24, 23, 59))
+    assert "escalate" in kinds(engine, order_id, sh(2026, 11, 25, 0, 0))
     late = new(engine, staff, sh(2026, 11, 24, 21, 0), "complaint_impact")
     assert "escalate" not in kinds(engine, late, sh(2026, 11, 24, 23, 59))
     assert "escalate" in kinds(engine, late, sh(2026, 11, 25, 0, 0))
@@ -459,15 +472,16 @@ def test_working_clock_bands_count_working_time(engine, staff, clock):
     order_id = new(engine, staff, logged, "general_repair")
     clock_ = row_of(engine, order_id).clocks[0]
     assert clock_.at50 == sh(2026, 12, 1, 11, 30)   # 13.5 working hours: 1 h Fri + 9 h Mon + 3.5 h Tue
-    assert kinds(engine, order_id, sh(2026, 11, 30, 23, 0)) == []
-    assert kinds(engine, order_id, sh(2026, 12, 1, 11, 30)) == ["resolve.band50"]
+    assert kinds(engine, order_id, sh(2026, 11, 30, 23, 0)) == ["dispatch"]
+    assert kinds(engine, order_id, sh(2026, 12, 1, 11, 30)) == ["dispatch", "resolve.band50"]
 
 
 def test_open_reminders_for_the_handover(engine, staff, clock):
     order_id = new(engine, staff, clock.now(), "emergency")
     items = [r for r in orders.open_reminders(engine, clock.now() + timedelta(minutes=11)) if r["order_id"] == order_id]
-    assert [(r["kind"], r["due_at"]) for r in items] == [("respond", clock.now() + timedelta(minutes=10))]
-    assert items[0]["unit_code"] == "1-101" and "passed" in items[0]["text"]
+    assert [(r["kind"], r["due_at"]) for r in items] == [("dispatch", clock.now()),
+                                                         ("respond", clock.now() + timedelta(minutes=10))]
+    assert items[1]["unit_code"] == "1-101" and "passed" in items[1]["text"]
 
 
 def test_counts_hold_until_the_next_change(demo_site, clock):

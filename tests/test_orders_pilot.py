@@ -164,3 +164,42 @@ def test_enter_shows_history_and_k_acknowledges_reminders(demo_site, clock):
             assert "⚑" not in pane.table.render_line(1).text
             assert db.ReminderAck.select().where(db.ReminderAck.order == order_id).count() == 2
     run(go())
+
+
+def test_the_owners_sign_off_in_the_complete_form_and_a_follow_up_from_the_detail(demo_site, clock):
+    """Issue 18: the complete form takes the owner's sign-off; f in an order's detail records what
+    follows the work (here: the written reply to a handled complaint, whose reminder then stops)."""
+    order_id = _order(demo_site, clock, sla_class="complaint_other")
+    r1 = people.find("R1")
+    orders.dispatch(r1, clock.now(), order_id, department="customer_service")
+    orders.arrive(r1, clock.now(), order_id)
+
+    async def go():
+        app = make_app(demo_site, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            await _pick(pilot, order_id)
+            await pilot.press("c")
+            assert isinstance(app.screen, CompleteForm)
+            # work done, materials, hours, fee, then the sign-off (p: phone) and who confirmed it
+            await pilot.press(*"已道歉并处理", "tab", "tab", "tab", "tab", "enter", "down", "down", "enter")
+            await pilot.pause()
+            await pilot.press("tab", *"王[b]小明", "ctrl+s")
+            await settle(pilot)
+            order = db.WorkOrder.get_by_id(order_id)
+            assert (order.status, order.owner_signoff, order.owner_signoff_by) == ("done", "phone", "王[b]小明")
+
+            await pilot.press("enter")
+            assert isinstance(app.screen, OrderDetailScreen)
+            assert "written reply" in str(app.screen.query_one("#order-body").render())
+            await pilot.press("f")
+            assert isinstance(app.screen, FormScreen)
+            await pilot.press("enter", *["down"] * 4, "enter")    # the written reply was sent
+            await pilot.pause()
+            await pilot.press("tab", *"王[b]小明", "tab", "tab", *"挂号信 [/x]", "ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, OrderDetailScreen)
+            body = str(app.screen.query_one("#order-body").render())
+            assert "written reply sent" in body and "[/x]" in body
+            assert db.FollowUp.get(db.FollowUp.order == order_id).done_at == clock.now()
+    run(go())

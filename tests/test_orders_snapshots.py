@@ -49,7 +49,7 @@ def band_site(empty_site):
     orders.dispatch(r1, NOW - timedelta(minutes=290), done, department="engineering", assignee="[/x]")
     orders.arrive(g1, NOW - timedelta(minutes=200), done)
     orders.complete(r1, NOW - timedelta(minutes=100), done, work_done="换灯泡")       # waiting for the call-back
-    orders.request_extension(r1, NOW, late, until=NOW + timedelta(days=5), reason="parts")
+    orders.request_extension(r1, NOW, engine, late, until=NOW + timedelta(days=5), reason="parts")
     return empty_site
 
 

@@ -27,7 +27,7 @@ def run_add(config, args, clock=None) -> int:
     now = (clock or SystemClock()).now()
     try:
         call_id = calls.add_call_from_script(
-            args.operator, now, phone=args.phone, caller=args.caller, unit_code=args.unit,
+            args.operator, now, config.sla_engine(), phone=args.phone, caller=args.caller, unit_code=args.unit,
             category=args.category, channel=args.channel, text=args.text, answered=False)
     except InvalidInput as exc:
         return fail("deskconsole call add", f"--{exc.field}: {explain(exc, config.tz)}", 1)

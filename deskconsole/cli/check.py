@@ -2,10 +2,17 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timedelta
 
 from .. import audit, db
+from ..clock import SystemClock
 from ..config import Config
+from ..i18n import _
 from .common import open_db
+
+# How far ahead `check` looks for a year whose working days are a guess: further than any
+# working-day deadline the desk sets, so the warning comes before the first such deadline does.
+CALENDAR_HORIZON = timedelta(days=60)
 
 
 def register(sub, common) -> None:
@@ -18,6 +25,8 @@ def run(config: Config, args) -> int:
     problems = db.integrity_problems()
     if db.schema_version() is not None:
         problems += audit.verify_chain()
+    for warning in calendar_warnings(config, SystemClock().now()):
+        print(warning)   # a warning, not a problem: the console starts all the same
     for problem in problems:
         print(problem)
     if problems:
@@ -25,3 +34,11 @@ def run(config: Config, args) -> int:
         return 1
     print("check: ok")
     return 0
+
+
+def calendar_warnings(config: Config, now: datetime) -> list[str]:
+    """A line for each year from now to CALENDAR_HORIZON ahead whose working days have no official
+    calendar (the holidays package lacks the State Council's notice, and the site file has none)."""
+    calendar = config.sla_engine().calendar
+    years = calendar.unofficial_years(now.astimezone(config.tz).date(), (now + CALENDAR_HORIZON).astimezone(config.tz).date())
+    return [_("warning: no official holiday calendar for {year} yet: working-day deadlines in {year} are a guess. Enter the State Council's notice in the site file ([calendar.notice.{year}]) or upgrade the holidays package.", year=year) for year in years]

@@ -39,7 +39,8 @@ def parse_start(text: str, tz) -> datetime:
 
 def deadlines_for(config: Config, engine, sla_class: str, start: datetime) -> dict:
     respond, resolve = engine.deadlines(sla_class, start)
-    return {"class": sla_class, "respond": iso(respond, config.tz), "resolve": iso(resolve, config.tz)}
+    return {"class": sla_class, "respond": iso(respond, config.tz), "resolve": iso(resolve, config.tz),
+            "calendar_guess": engine.deadline_guess(sla_class, start)}
 
 
 def run(config: Config, args) -> int:
@@ -71,10 +72,13 @@ def run(config: Config, args) -> int:
     except ValueError as exc:
         return fail("deskconsole sla", str(exc), 2)
     result = deadlines_for(config, engine, args.sla_class, start)
-    if args.json:
+    if args.json:   # "calendar_guess": the years a working-day deadline rests on without official data
         print(json.dumps(result, ensure_ascii=False))
         return 0
     print(_("{cls} logged {start}", cls=args.sla_class, start=iso(start, config.tz)))
     print(_("respond by: {time}", time=result["respond"] or _("no respond clock")))
     print(_("resolve by: {time}", time=result["resolve"] or _("no resolve clock")))
+    if result["calendar_guess"]:
+        from ..orders import calendar_warning
+        print(f"deskconsole sla: {calendar_warning(result['calendar_guess'])}", file=sys.stderr)
     return 0

@@ -200,6 +200,8 @@ TABLE: tuple[Action, ...] = (
            help=N_("The order with its reminders and whole history")),
     Action("orders.acknowledge", order_detail.acknowledge, "reminder.ack", True,
            help=N_("Acknowledge its reminders (in the order's detail)")),
+    Action("orders.follow_up", order_detail.follow_up, "order.followup", True,
+           help=N_("A follow-up: the owner's sign-off, the area manager's look, the written reply, the fee collected")),
     Action("orders.dispatch", form(DispatchForm), "order.dispatch", True, N_("Dispatch the selected order"),
            N_("Dispatch: department, person, booked visit time")),
     Action("orders.arrive", order_forms.arrive, "order.arrive", True, N_("Mark the selected order arrived"),

@@ -170,7 +170,8 @@ class CallFormScreen(CallLayout, FormScreen):
             callback_number=values["callback_number"],
         )
         if self.call is None:
-            call_id = calls.add_call(app.operator, now, answered=values.get("answered") != "no", **fields)
+            call_id = calls.add_call(app.operator, now, app.engine, answered=values.get("answered") != "no",
+                                     **fields)
         else:
             call_id = self.call.id
             calls.edit_call(app.operator, now, call_id, version=self.call.updated_at, **fields)

@@ -210,6 +210,10 @@ class ConsoleScreen(Screen):
         for count, text, colour in alarms:
             if count:
                 parts += [" ", (f" {text} ", f"bold reverse {colour}")]
+        guess = orders.guessed_years(data.orders) if data else []   # deadlines the calendar guesses
+        if guess:
+            years = ",".join(str(y) for y in guess)
+            parts += [" ", (_("≈ calendar {years} a guess", years=years) if wide else f"≈{years}", "$warning")]
         for header in self.query("#header"):  # absent while the screen is being torn down
             header.set_parts(*parts)
 

@@ -28,7 +28,10 @@ def action_text(action: str) -> str:
         "order.extend.approve": _("extension signed"), "order.extension.refuse": _("extension refused"),
         "order.return.request": _("return asked"), "order.return.approve": _("returned, signed"),
         "order.return.refuse": _("return refused"), "order.note": _("note"),
-        "order.reminder.ack": _("reminder acknowledged"),
+        "order.reminder.ack": _("reminder acknowledged"), "order.signoff": _("owner signed off"),
+        "order.area_check": _("area manager looked"), "order.written_reply": _("written reply sent"),
+        "order.complaint.verify": _("complaint verified"), "order.complaint.major": _("major mark"),
+        "order.fee.collect": _("fee collected"),
     }
     return texts.get(action, action)
 
@@ -53,6 +56,7 @@ class OrderDetailScreen(ModalScreen):
     BINDINGS = [
         Binding("escape", "close", "Close", id="order_detail.close"),
         request("k", "orders.acknowledge", "Acknowledge reminders"),
+        request("f", "orders.follow_up", "Follow-up"),
     ]
 
     def __init__(self, order_id: int, route: Callable[..., bool]) -> None:
@@ -65,7 +69,8 @@ class OrderDetailScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="order-detail"):
             yield Static("", id="order-body", markup=False)
-            hint = _("{orders.acknowledge} acknowledges the reminders · {order_detail.close} closes")
+            hint = _("{orders.acknowledge} acknowledges the reminders · {orders.follow_up} records a follow-up · "
+                     "{order_detail.close} closes")
             yield Static(keys_text(self.app, hint), id="order-keys")
 
     def on_mount(self) -> None:
@@ -84,12 +89,21 @@ class OrderDetailScreen(ModalScreen):
             (_("Dept/person"), " ".join(p for p in (label(r.department) if r.department else "", r.assignee) if p)),
             (_("Logged"), f"{t(r.created_at)} {d.created_by}"),
             (_("Respond by"), t(d.respond_due_at)), (_("Resolve by"), t(d.resolve_due_at)),
-            (_("Visit booked"), t(d.booked_visit_at)),
+            (_("Visit booked"), t(d.booked_visit_at) + (" " + _("(chosen by the owner)") if d.booked_by_owner else "")),
             (_("Chargeable"), (_("yes, fee {fee}", fee=d.fee_agreed) if d.chargeable else _("no"))),
         ]
         if d.work_done:
             facts += [(_("Work done"), d.work_done), (_("Materials used"), d.materials),
                       (_("Hours"), str(d.hours or "")), (_("Fee charged"), str(d.fee or ""))]
+        if r.calendar_guess:
+            facts.append((_("Calendar"), orders.calendar_warning(r.calendar_guess)))
+        if d.owner_signoff:
+            facts.append((_("Owner's sign-off"), f"{label(d.owner_signoff)} {d.owner_signoff_by}"))
+        if d.complaint_verdict or d.major:
+            facts.append((_("Complaint"), " ".join(p for p in (label(d.complaint_verdict) if d.complaint_verdict
+                                                                  else "", _("major") if d.major else "") if p)))
+        if d.fee_collected is not None:
+            facts.append((_("Fee collected"), str(d.fee_collected)))
         if d.pending:
             facts.append((_("Waiting for a supervisor"), f"{label(d.pending)} {t(d.pending_until) if d.pending_until else ''} "
                           f"{d.pending_reason}"))
@@ -129,5 +143,14 @@ def acknowledge(job: Job) -> None:
     if not due:
         app.notify(_("No reminders to acknowledge."))
         return
-    if job.attempt(lambda: orders.acknowledge(app.operator, app.clock.now(), row.id, keys=[r.key for r in due])):
+    # A follow-up (sign-off, area manager, written reply) stays until it is done, not acknowledged.
+    if job.attempt(lambda: orders.acknowledge(app.operator, app.clock.now(), row.id,
+                                              keys=[r.key for r in due if not r.sticky])):
         job.saved(row.id)
+
+
+def follow_up(job: Job) -> None:
+    """f in an order's screen: the owner's sign-off, the area manager's look, the written reply, the fee
+    collected, a supervisor's marks on a complaint (each desk function checks who may)."""
+    from .order_forms import FollowUpForm
+    job.open(FollowUpForm(job.record))

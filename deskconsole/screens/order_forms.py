@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .actions import Job
 
 YES_NO = lambda: [(_("no"), "no"), (_("yes"), "yes")]  # noqa: E731  (strings: Select treats False as blank)
+SIGNOFF = lambda: [(_("not yet"), "none"), (_("signed slip"), "slip"), (_("confirmed by phone"), "phone")]  # noqa: E731
 
 
 def _value(values: dict, key: str):
@@ -80,6 +81,8 @@ class DispatchForm(_OrderForm):
                                                          prompt=_("Choose"), value=dept, id="department"))
         yield from self.labelled(_("Person sent"), Input(value=self.row.assignee, id="assignee"))
         yield from self.labelled(_("Visit booked with the owner (14:30 or 11-25 14:30)"), Input(id="booked"))
+        yield from self.labelled(_("The owner chose this time"), Select(YES_NO(), allow_blank=False, value="no",
+                                                                        id="owner_chose"))
 
     _offered = ""   # the name this form filled in (replaced when the department changes; a typed one is not)
 
@@ -104,7 +107,8 @@ class DispatchForm(_OrderForm):
         actor, now, tz = self.ctx
         booked = orders.parse_local(values["booked"], tz, now, "booked")
         orders.dispatch(actor, now, self.row.id, department=_value(values, "department") or "",
-                        assignee=values["assignee"], booked_visit_at=booked)
+                        assignee=values["assignee"], booked_visit_at=booked,
+                        owner_chose=_value(values, "owner_chose") == "yes")
         return self.row.id
 
 
@@ -117,11 +121,16 @@ class CompleteForm(_OrderForm):
         yield from self.labelled(_("Materials used"), Input(id="materials"))
         yield from self.labelled(_("Hours"), Input(id="hours"))
         yield from self.labelled(_("Fee charged (yuan; chargeable work only)"), Input(id="fee"))
+        yield from self.labelled(_("Owner's sign-off"), Select(SIGNOFF(), allow_blank=False, value="none",
+                                                               id="signoff"))
+        yield from self.labelled(_("Signed by, or confirmed on the phone by"), Input(id="signed_by"))
 
     def save(self, values: dict):
         actor, now, tz = self.ctx
+        how = _value(values, "signoff")
         orders.complete(actor, now, self.row.id, work_done=values["work_done"], materials=values["materials"],
-                        hours=values["hours"], fee=values["fee"])
+                        hours=values["hours"], fee=values["fee"], signoff="" if how == "none" else how,
+                        signed_by=values["signed_by"])
         return self.row.id
 
 
@@ -161,7 +170,7 @@ class ExtendForm(_OrderForm):
     def save(self, values: dict):
         actor, now, tz = self.ctx
         until = orders.parse_local(values["until"], tz, now, "until", day_end=self.app.engine.office_hours.end)
-        orders.request_extension(actor, now, self.row.id, until=until, reason=values["reason"],
+        orders.request_extension(actor, now, self.app.engine, self.row.id, until=until, reason=values["reason"],
                                  owner_caused=_value(values, "owner_caused") == "yes",
                                  owner_consent=_value(values, "owner_consent") == "yes")
         return self.row.id
@@ -214,6 +223,43 @@ class DecideForm(_OrderForm):
         else:
             orders.approve_return(actor, now, self.row.id)
         return self.row.id
+
+
+class FollowUpForm(_OrderForm):
+    """What follows the work, recorded from the order's detail: the owner's sign-off, the area
+    manager's look, the written reply, the fee collected; a supervisor's marks on a complaint."""
+    form_title = "Follow-up"
+
+    def form_fields(self) -> ComposeResult:
+        yield from self.order_line()
+        yield from self.labelled(_("What"), Select([
+            (_("owner's sign-off: signed slip"), "slip"), (_("owner's sign-off: confirmed by phone"), "phone"),
+            (_("the area manager went to look"), "area_check"), (_("the written reply was sent"), "written_reply"),
+            (_("fee collected"), "fee"), (_("complaint verified: the company's failure"), "effective"),
+            (_("complaint verified: not the company's failure"), "not_effective"),
+            (_("complaint marked major"), "major"), (_("complaint not major"), "not_major")],
+            prompt=_("Choose"), id="what"))
+        yield from self.labelled(_("Who (signed, went, received the reply)"), Input(id="person"))
+        yield from self.labelled(_("Amount collected (yuan)"), Input(id="amount"))
+        yield from self.labelled(_("Note"), TextArea(id="note"))
+
+    def save(self, values: dict):
+        from ..errors import InvalidInput
+        actor, now, _tz = self.ctx
+        what, order_id = _value(values, "what"), self.row.id
+        if what in ("slip", "phone"):
+            orders.sign_off(actor, now, order_id, how=what, by=values["person"])
+        elif what in ("area_check", "written_reply"):
+            orders.finish_followup(actor, now, order_id, kind=what, person=values["person"], note=values["note"])
+        elif what == "fee":
+            orders.collect_fee(actor, now, order_id, amount=values["amount"])
+        elif what in ("effective", "not_effective"):
+            orders.verify_complaint(actor, now, order_id, effective=what == "effective", note=values["note"])
+        elif what in ("major", "not_major"):
+            orders.mark_major(actor, now, order_id, major=what == "major")
+        else:
+            raise InvalidInput("what", _("Choose what was done."))
+        return order_id
 
 
 # --- flows ---------------------------------------------------------------------------------

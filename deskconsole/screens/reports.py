@@ -214,6 +214,9 @@ class ReportsScreen(Screen):
             parts += [" ", _("(so far)")]
         if self.report is not None:
             parts += [" · ", _("as of {time}", time=app.local_time(self.report.generated_at, "MM-DD HH:mm"))]
+        if self.report is not None and self.report.calendar_guess:   # working-day deadlines guessed
+            years = ",".join(str(y) for y in self.report.calendar_guess)
+            parts += [" · ", (_("≈ calendar {years} a guess", years=years), "$warning")]
         self.query_one("#rp-title", Line).set_parts(*parts)
 
     # --- computing ------------------------------------------------------------------------

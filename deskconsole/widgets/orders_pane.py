@@ -37,7 +37,8 @@ def order_row(o: orders.OrderRow, tz=None) -> Row:
     return Row(
         key=o.id,
         cells={"remind": "", "number": o.number, "unit": o.unit_code or line(o.location),
-               "class": label(o.sla_class), "status": status, "who": who, "what": line(o.description),
+               "class": label(o.sla_class) + (" ≈" if o.calendar_guess else ""),   # ≈: calendar guessed
+                   "status": status, "who": who, "what": line(o.description),
                "due": "" if o.clocks else "—", "then": ""},
         style="alarm" if o.sla_class == "emergency" else "",
         dynamic=dynamic,
