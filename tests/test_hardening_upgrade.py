@@ -139,7 +139,8 @@ def test_a_failed_step_leaves_the_database_as_the_step_before_left_it(tmp_path, 
     # Each step is one transaction: the real ones before it stay, the failed one left nothing.
     assert conn.execute("SELECT value FROM schema_meta WHERE key = 'schema_version'").fetchone() == (str(current),)
     assert "language" not in [c[1] for c in conn.execute("PRAGMA table_info(call)")]
-    assert conn.execute("SELECT count(*) FROM audit_event").fetchone()[0] == rows["events"]
+    # ... and the real steps' own event (issue 18's step says what it recomputed) stays.
+    assert conn.execute("SELECT count(*) FROM audit_event").fetchone()[0] == rows["events"] + 1
     conn.close()
     assert (tmp_path / "desk.db.v1.bak").exists()
 

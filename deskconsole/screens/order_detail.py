@@ -69,8 +69,7 @@ class OrderDetailScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="order-detail"):
             yield Static("", id="order-body", markup=False)
-            hint = _("{orders.acknowledge} acknowledges the reminders · {orders.follow_up} records a follow-up · "
-                     "{order_detail.close} closes")
+            hint = _("{orders.acknowledge} acknowledges the reminders · {orders.follow_up} records a follow-up · {order_detail.close} closes")  # noqa: E501
             yield Static(keys_text(self.app, hint), id="order-keys")
 
     def on_mount(self) -> None:
