@@ -24,7 +24,7 @@ def _order(site, clock, pending: str = "") -> int:
     order_id = orders.create_order(people.find("R1"), clock.now(), site.sla_engine(), sla_class="general_repair",
                                    unit_code="1-101", description="窗户关不上 [b]window[/b]", department="engineering")
     if pending == "extension":
-        orders.request_extension(people.find("R1"), clock.now(), order_id, until=clock.now() + timedelta(days=5),
+        orders.request_extension(people.find("R1"), clock.now(), site.sla_engine(), order_id, until=clock.now() + timedelta(days=5),
                                  reason="等配件")
     elif pending == "return":
         orders.return_order(people.find("R1"), clock.now(), order_id, reason="业主不让进门")
