@@ -42,6 +42,7 @@ def _console_screen_class():
 
 class DeskApp(App):
     TITLE = "deskconsole"
+    CSS_PATH = "deskconsole.tcss"  # the screens' styles; reusable widgets keep their DEFAULT_CSS
     FEED_POLL = 0.5  # seconds between two looks at the change feed
     # Seconds after the sign-on screen is painted before the console is prepared in a thread (its
     # modules, the SLA engine, its data read ahead): after the screen's first frames, well before a PIN

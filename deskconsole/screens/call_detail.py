@@ -16,12 +16,6 @@ from ..text import strip_controls
 from . import call_actions
 from .translated import translate_bindings
 
-DETAIL_CSS = """
-#detail { width: 90; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-          background: $surface; padding: 0 1; }
-#detail-title { text-style: bold; }
-.detail-body { height: auto; }
-"""
 
 ACTION_NAMES = {
     "call.add": "logged", "call.edit": "edited", "call.answer": "answered", "call.deliver": "delivered",
@@ -71,7 +65,6 @@ def history_lines(app, events: list[dict]) -> Content:
 
 
 class CallDetailScreen(ModalScreen):
-    DEFAULT_CSS = "CallDetailScreen { align: center middle; }\n" + DETAIL_CSS
     BINDINGS = [
         Binding("escape", "close", "Close", id="call.close"),
         Binding("e", "act('edit')", "Edit", id="call.edit"),
@@ -139,7 +132,6 @@ class CallDetailScreen(ModalScreen):
 class OrderSummaryScreen(ModalScreen):
     """A work order raised from a call, read-only: its fields and its history."""
 
-    DEFAULT_CSS = "OrderSummaryScreen { align: center middle; }\n" + DETAIL_CSS
     BINDINGS = [Binding("escape", "close", "Close", id="call.order_close")]
 
     def __init__(self, order_id: int) -> None:

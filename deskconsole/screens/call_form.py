@@ -25,22 +25,6 @@ CHANNEL_KEYS = (("p", "phone"), ("w", "walk_in"), ("i", "intercom"), ("l", "lett
 
 CHANNEL_LABELS = {"walk_in": "walk-in", "patrol": "patrol finding"}
 
-CALL_FORM_CSS = """
-#form { width: 78; }
-.form-title { margin-bottom: 0; }
-.form-field { height: auto; }
-.field-line { height: auto; }
-.field-line > Label { width: 16; padding: 0 1 0 0; }
-.field-line > Input, .field-line > Select { width: 1fr; }
-.field-line > TextArea { width: 1fr; height: 4; }
-.form-field Input.-invalid, .form-field Select.-invalid, .form-field TextArea.-invalid {
-    border: none; background: $error 30%;
-}
-.field-error, .field-note { padding-left: 16; }
-.-hidden { display: none; }
-.call-context { color: $text-muted; height: auto; }
-"""
-
 
 class PickSelect(Select):
     """A compact Select that also picks by a letter typed while it is closed: the letter shown in
@@ -79,8 +63,6 @@ class CallLayout:
 
 class CallFormScreen(CallLayout, FormScreen):
     """`n` in the Calls pane (new), `e` on a call (edit). Dismisses with (call id, category)."""
-
-    DEFAULT_CSS = CALL_FORM_CSS
 
     def __init__(self, call: calls.CallDetail | None = None) -> None:
         self.call = call

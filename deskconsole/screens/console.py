@@ -28,17 +28,6 @@ GRID_MIN = (120, 36)
 
 
 class ConsoleScreen(Screen):
-    DEFAULT_CSS = """
-    ConsoleScreen { layout: vertical; }
-    #header { background: $panel; color: $foreground; }
-    #strip { background: $panel; color: $text-muted; display: none; }
-    #panes { grid-size: 1 1; height: 1fr; }
-    ConsoleScreen.-compact #strip { display: block; }
-    ConsoleScreen.-compact Pane { display: none; }
-    ConsoleScreen.-compact Pane.-active { display: block; }
-    ConsoleScreen.-grid #panes { grid-size: 2 2; }
-    """
-
     BINDINGS = [
         Binding("1", "show_pane(1)", "Calls", show=False, id="console.pane1"),
         Binding("2", "show_pane(2)", "Orders", show=False, id="console.pane2"),

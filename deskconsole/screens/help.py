@@ -37,11 +37,6 @@ KEYMAP = [
 
 
 class HelpScreen(ModalScreen):
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    #help Static { text-wrap: nowrap; }
-    #help { width: 76; max-height: 90%; height: auto; border: round $accent; padding: 0 1; background: $surface; }
-    """
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
         Binding("question_mark", "dismiss", "Close", show=False),

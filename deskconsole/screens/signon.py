@@ -13,21 +13,10 @@ from ..i18n import _
 from ..people import InvalidInput, SignOnError
 from .translated import translate_bindings
 
-SIGNON_CSS = """
-SignOnScreen, FirstRunScreen { align: center middle; }
-#signon-box { width: 48; height: auto; border: round $accent; padding: 0 1; }
-#signon-box Label { margin-top: 1; }
-#signon-box Input { width: 100%; }
-#signon-site { text-style: bold; width: 100%; content-align: center middle; }
-.signon-message { color: $error; text-style: bold; height: auto; min-height: 1; margin-top: 1; }
-.signon-hint { color: $text-muted; height: auto; margin-top: 1; }
-"""
-
 
 class SignOnScreen(Screen):
     """Code and PIN; Enter moves on and then signs on."""
 
-    DEFAULT_CSS = SIGNON_CSS
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True)]
 
     def __init__(self, site_name: str, code: str = "") -> None:
@@ -76,7 +65,6 @@ class SignOnScreen(Screen):
 class FirstRunScreen(Screen):
     """A database with no staff yet: create the first supervisor, who then adds the others."""
 
-    DEFAULT_CSS = SIGNON_CSS
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True)]
 
     def __init__(self, site_name: str) -> None:
