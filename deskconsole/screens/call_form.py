@@ -154,7 +154,7 @@ class CallFormScreen(CallLayout, FormScreen):
 
 def show_saved(app, call_id: int, *, new: bool) -> None:
     """The saved call in the Calls pane now, read back from the database (so what shows is what was
-    stored), without waiting for the reload that follows the save; that reload then replaces it."""
+    stored), without waiting for the load that follows the save; that load then replaces it."""
     screen = getattr(app, "console_screen", None)
     if screen is None or not hasattr(screen, "show_saved_call"):
         return
@@ -168,7 +168,6 @@ def show_saved(app, call_id: int, *, new: bool) -> None:
         unit_code=d.unit_code, phone=d.phone, text=d.text, status=d.status, taken_by=d.taken_by,
         reply_due_at=d.reply_due_at, order_id=d.order_id, message_for=d.message_for or "",
     )
-    app.reload_floor()
     screen.show_saved_call(row, new)
 
 
