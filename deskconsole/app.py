@@ -171,7 +171,7 @@ class DeskApp(App):
     def _start_load(self, load: Load | None) -> None:
         if load is None:
             return
-        worker = self.run_worker(partial(load.run, self._reader), name=f"load {load.number} ({load.kind})",
+        worker = self.run_worker(partial(load.run, self._reader), name=repr(load), description=repr(load),
                                  group="load", thread=True, exit_on_error=False)
         self._loads[worker] = load
 

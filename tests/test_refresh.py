@@ -246,3 +246,11 @@ def test_a_load_reuses_the_orders_only_through_console_data(demo_site, monkeypat
     change = seq.changed()
     change.run(reader)
     assert seen == [None, seq.latest]
+
+
+def test_a_load_describes_itself_in_a_few_characters():
+    """Textual describes a worker by repr(work): a load's must not print the data it carries."""
+    seq = Sequencer()
+    seq.done(seq.read_ahead(), data(*(call(i) for i in range(500))))
+    load = seq.signed_on(1)
+    assert repr(load) == f"Load({load.number}, first)"
