@@ -184,76 +184,105 @@ def keys(db, size=(80, 24), moves: int = 20):
         press(term, "\x1b", quiet=0.1)
         emit(figure="filter_key", size=f"{cols}x{rows}", n=len(typed), open_ms=ms(opened), p50_ms=ms(pct(typed, 50)),
              p95_ms=ms(pct(typed, 95)), max_ms=ms(max(v for v in typed if v is not None)))
-        # Save a call: n, fill the form, Ctrl+S -> the row shown (and selected) in the pane.
-        saves, shown = [], []
-        for k in range(3):
-            # The form takes its keys once it is painted (and its first field focused): keys typed
-            # before then reach the console behind it (digits switch panes). Wait for its last line.
-            opened = term.mark()
-            term.send("n")
-            try:
-                term.settle(term.wait_for("Ctrl+S saves", since=opened, timeout=10), quiet=0.2)
-            except TimeoutError:
-                saves.append(None)
-                shown.append(None)
-                term.send("\x1b")
-                time.sleep(0.5)
-                continue
-            text = f"BENCHSAVE-{random.randrange(10**6)}"
-            # The row's caller cell (12 wide) and text, as the pane paints them: the form's own
-            # inputs (which repaint on Ctrl+S) never show the two side by side.
-            caller = f"Saver {random.randrange(10**6):06d}"
-            for field in ("13900000001", caller, "1-101", "o", "p"):
-                term.send(field)
-                time.sleep(0.05)
-                term.send("\t")
-                time.sleep(0.05)
-            term.send(text)
-            term.settle(time.monotonic(), quiet=0.2)
-            mark = term.mark()
-            t0 = term.send("\x13")
-            try:
-                seen = term.wait_for(f"{caller} {text}", since=mark, timeout=10)
-                shown.append(seen - t0)
-                saves.append(term.settle(seen, quiet=0.05) - t0)
-            except TimeoutError:
-                saves.append(None)
-                shown.append(None)
-                term.send("\x1b")
-                time.sleep(0.5)
-                term.send("\x1b")
-            time.sleep(0.5)
+        saves, shown = save_calls(term)
         # median_ms: to the output settled (50 ms quiet) after the row appeared; shown_ms: to the row.
         return emit(figure="save_call", size=f"{cols}x{rows}", n=len(saves), median_ms=ms(median(saves)),
                     shown_median_ms=ms(median(shown)), all_ms=[ms(v) for v in saves],
                     all_shown_ms=[ms(v) for v in shown])
 
 
+def type_keys(term: Term, keys: str, timeout: float = 3.0) -> None:
+    """Type `keys` and wait for the program's answer (the first output after them, then 50 ms quiet)."""
+    t = term.send(keys)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not (term.chunks and term.chunks[-1][0] > t):
+        time.sleep(0.005)
+    term.settle(t, quiet=0.05, timeout=timeout)
+
+
+def save_calls(term: Term, n: int = 3) -> tuple[list, list]:
+    """Save a call `n` times: n, fill the form, Ctrl+S -> the row shown (and selected) in the pane.
+    Returns (Ctrl+S -> output settled after the row, Ctrl+S -> the row on the screen), in seconds."""
+    saves, shown = [], []
+    for k in range(n):
+        # The form takes its keys once it is painted (and its first field focused): keys typed
+        # before then reach the console behind it (digits switch panes). Wait for its last line.
+        opened = term.mark()
+        term.send("n")
+        try:
+            term.settle(term.wait_for("Ctrl+S saves", since=opened, timeout=10), quiet=0.2)
+        except TimeoutError:
+            saves.append(None)
+            shown.append(None)
+            term.send("\x1b")
+            time.sleep(0.5)
+            continue
+        text = f"BENCHSAVE-{random.randrange(10**6)}"
+        # The row's caller cell (12 wide) and text, as the pane paints them: the form's own
+        # inputs (which repaint on Ctrl+S) never show the two side by side.
+        caller = f"Saver {random.randrange(10**6):06d}"
+        # Each key's echo is awaited before the next: on a busy machine keys sent on a timer reached
+        # the wrong field (a refused form, then every later save lost).
+        for field in ("13900000001", caller, "1-101", "o", "p"):
+            type_keys(term, field)
+            type_keys(term, "\t")
+        term.send(text)
+        term.settle(time.monotonic(), quiet=0.2)
+        mark = term.mark()
+        t0 = term.send("\x13")
+        try:
+            seen = term.wait_for(f"{caller} {text}", since=mark, timeout=10)
+            shown.append(seen - t0)
+            saves.append(term.settle(seen, quiet=0.05) - t0)
+        except TimeoutError:
+            saves.append(None)
+            shown.append(None)
+            term.send("\x1b")
+            time.sleep(0.5)
+            term.send("y")  # "A form holds what you typed. Close it?": yes
+            time.sleep(0.5)
+        time.sleep(0.5)
+    return saves, shown
+
+
 # --- a commit elsewhere -> visible here ------------------------------------------------------
+
+def writer_process(db) -> subprocess.Popen:
+    """Another console's writes (bench/writer.py), ready to take lines."""
+    writer = subprocess.Popen([PYTHON, str(BENCH / "writer.py"), "--db", str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "ready"
+    return writer
+
+
+def commit_lags(term: Term, writer: subprocess.Popen, tries: int) -> list:
+    """Commit a call in the writer `tries` times, at random phases of the console's feed poll; each
+    time, the seconds from the commit until its text is on the console's terminal (None: not in 10 s)."""
+    lags = []
+    for i in range(tries):
+        time.sleep(random.uniform(0.3, 1.3))  # any phase of the console's poll
+        text = f"BENCHVIS-{i:03d}-{random.randrange(10**6)}"
+        mark = term.mark()
+        writer.stdin.write(text + "\n")
+        writer.stdin.flush()
+        committed = float(writer.stdout.readline())
+        try:
+            seen = term.wait_for(text, since=mark, timeout=10)
+            lags.append(seen - committed)
+        except TimeoutError:
+            lags.append(None)
+    return lags
+
 
 def commit(db, tries: int = 10, size=(80, 24)):
     cols, rows = size
-    writer = subprocess.Popen([PYTHON, str(BENCH / "writer.py"), "--db", str(db)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    writer = writer_process(db)
     try:
-        assert writer.stdout.readline().strip() == "ready"
         with console(db, cols, rows) as term:
             start_to_signon(term)
             sign_on(term)
             time.sleep(1)
-            lags = []
-            for i in range(tries):
-                time.sleep(random.uniform(0.3, 1.3))  # any phase of the console's 1 s poll
-                text = f"BENCHVIS-{i:03d}-{random.randrange(10**6)}"
-                mark = term.mark()
-                writer.stdin.write(text + "\n")
-                writer.stdin.flush()
-                committed = float(writer.stdout.readline())
-                try:
-                    seen = term.wait_for(text, since=mark, timeout=10)
-                    lags.append(seen - committed)
-                except TimeoutError:
-                    lags.append(None)
+            lags = commit_lags(term, writer, tries)
             hwm = term.status("VmHWM")
     finally:
         writer.stdin.close()

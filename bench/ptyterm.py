@@ -184,8 +184,9 @@ class Term:
         self.close()
 
 
-def console(db_path, cols=80, rows=24, operator="R1") -> Term:
-    return Term([DESKCONSOLE, "--db", str(db_path), "--operator", operator, "--lang", "en"], cols, rows)
+def console(db_path, cols=80, rows=24, operator="R1", program: str | None = None) -> Term:
+    """The console on `db_path`; `program`: another build's `deskconsole` (default: this checkout's)."""
+    return Term([program or DESKCONSOLE, "--db", str(db_path), "--operator", operator, "--lang", "en"], cols, rows)
 
 
 def bare_app(cols=80, rows=24) -> Term:

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import itertools
 import os
 import signal
 import sys
 import threading
 import time
-from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import events, work
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from . import db, people
 from .clock import SystemClock
@@ -23,6 +23,7 @@ from .config import Config
 from .feed import ChangeFeed
 from .i18n import _
 from .people import Operator
+from .refresh import Load, Reader, Sequencer
 from .screens.signon import FirstRunScreen, SignOnScreen
 from .timefmt import local
 
@@ -42,6 +43,7 @@ def _console_screen_class():
 
 class DeskApp(App):
     TITLE = "deskconsole"
+    CSS_PATH = "deskconsole.tcss"  # the screens' styles; reusable widgets keep their DEFAULT_CSS
     FEED_POLL = 0.5  # seconds between two looks at the change feed
     # Seconds after the sign-on screen is painted before the console is prepared in a thread (its
     # modules, the SLA engine, its data read ahead): after the screen's first frames, well before a PIN
@@ -59,6 +61,10 @@ class DeskApp(App):
         self.cursor_blink = cursor_blink
         self.operator: Operator | None = None
         self.feed: ChangeFeed | None = None
+        self.sequencer = Sequencer()
+        self._reader = Reader(config, lambda: self.engine, self.clock, prepare=self._prepare_console,
+                              warm=self._warm_panes)
+        self._loads: dict[Worker, Load] = {}
 
     # --- helpers the screens use ---------------------------------------------------------
 
@@ -104,47 +110,27 @@ class DeskApp(App):
             self.push_screen(FirstRunScreen(self.config.site_name))
         self.call_after_refresh(lambda: self.set_timer(self.PREPARE_CONSOLE_AFTER, self.prefetch))
 
-    # While the operator signs on, the costly part of the console's first load (the open orders) is read
-    # in the background; the first load after sign-on reuses it unless an order changed since (the
-    # audit trail says, see console_data.load). Everything else is read after sign-on as always.
-    PREFETCH_AGAIN_AFTER = 30.0  # seconds: a key typed at sign-on after this reads the orders again
-    _loaded = None               # the newest ConsoleData read (shown or not): the next load's `previous`
-    _prefetching = False
-    _prefetched: threading.Event | None = None   # set when the read under way ends
+    # While the operator signs on, the console's data is read ahead in the background (its modules
+    # imported, the panes' rows built); the first load after sign-on shows it if nothing but the sign-on
+    # was written since (refresh.Sequencer). A key typed at sign-on reads ahead again if the copy is old.
 
     def prefetch(self) -> None:
-        if self.operator is not None or self._prefetching or not isinstance(self.screen, SignOnScreen):
-            return
-        loaded = self._loaded
-        if loaded is not None and time.monotonic() - loaded.orders_read_at < self.PREFETCH_AGAIN_AFTER:
-            return
-        self._prefetching = True
-        self._prefetched = threading.Event()
-        self._prefetch(self._prefetched)
+        if self.operator is None and isinstance(self.screen, SignOnScreen):
+            self._start_load(self.sequencer.read_ahead())
 
-    @work(thread=True, exclusive=True, group="prefetch")
-    def _prefetch(self, done: threading.Event) -> None:
-        try:
-            for name in CONSOLE_MODULES:
-                importlib.import_module(name)
-            from . import console_data
-            with db.database.connection_context():
-                data = console_data.load(self.config, self.engine, self.clock.now())
-            from .widgets.panes import PANES
-            for pane in PANES:
-                pane.prebuild(data, self.config.tz)
-            self._loaded = data
-        finally:
-            self._prefetching = False
-            done.set()
+    def _prepare_console(self) -> None:
+        for name in CONSOLE_MODULES:
+            importlib.import_module(name)
+
+    def _warm_panes(self, data) -> None:
+        from .widgets.panes import PANES
+        for pane in PANES:
+            pane.prebuild(data, self.config.tz)
 
     def on_descendant_focus(self, event) -> None:
         # Snapshot tests turn the cursor blink off: a blinking cursor is a different picture each time.
         if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
             event.widget.cursor_blink = False
-
-    # What signing on writes to the audit trail (people.verify, shifts.sign_on).
-    SIGN_ON_ACTIONS = frozenset({"staff.sign_on", "staff.pin_change", "shift.open", "shift.take", "shift.join"})
 
     def signed_on(self, operator: Operator) -> None:
         if self._idle_signed_off is not None:
@@ -154,12 +140,9 @@ class DeskApp(App):
         now = self.clock.now()
         shifts.sign_on(operator, self.config, now)
         self.operator = operator
-        self.feed = ChangeFeed(self.config.db_url)
+        self.feed = ChangeFeed(self.config.db_url)  # from here on, only commits after the sign-on move it
         # The first load starts now, while the console screen is built, and shows once it is mounted.
-        # It waits for the read ahead if that is under way, and takes what it read if nothing but this
-        # sign-on was written since (then reads everything again once the console is painted).
-        self._take_ahead = True
-        self.reload()
+        self._start_load(self.sequencer.signed_on(operator.id))
         self.switch_screen(_console_screen_class()())
         self.set_interval(1.0, self.tick, name="tick")
         # PRAGMA data_version costs ≈5 µs: twice a second, so a commit elsewhere shows within a second.
@@ -167,83 +150,96 @@ class DeskApp(App):
         self._watch_idle()
         self.tell_server("signed_on", code=operator.code)
 
-    def _ahead_if_current(self, now: datetime):
-        """The data read ahead during sign-on, if nothing but this sign-on was written since (with the
-        shift as it is now), else None."""
-        from . import console_data, shifts
-        ahead, operator = self._loaded, self.operator
-        if ahead is None or ahead.shift is None or operator is None:
-            return None
-        shift = shifts.current(self.config, now)
-        if shift is None or shift.id != ahead.shift.id \
-                or not console_data.unchanged_but_for(ahead, operator.id, self.SIGN_ON_ACTIONS):
-            return None
-        return replace(ahead, shift=shift)
-
-    # --- the change feed and the tick ----------------------------------------------------
+    # --- the one refresh route: the change feed, a load in a worker, the screen --------------
 
     def poll_feed(self) -> None:
-        if self.feed is not None and self.feed.changed():
-            self.reload()
+        """Look at the change feed; a commit anywhere since the last look (this console's own too)
+        starts one load. After a failed read, every look reads again until one succeeds."""
+        if self.feed is None:
+            return
+        try:
+            moved = self.feed.changed()
+        except Exception as exc:  # noqa: BLE001 - said in one line; the next poll looks again
+            self._read_failed(self.sequencer.feed_failed(exc))
+            return
+        self._start_load(self.sequencer.poll(moved))
 
-    # Each load is numbered when its thread starts reading. What it read is shown only if no load that
-    # started later has been shown, and if it started after the last early-shown save (reload_floor).
-    _reload_numbers = itertools.count(1)
-    _shown_number = 0
-    _reload_floor = 0
-
-    def reload_floor(self) -> None:
-        """This console is about to show a record it just saved, before any reload has read it: a
-        load already under way may predate the save, so its data is dropped when it arrives (the
-        reload that follows the save, and the feed poll, bring the newer data)."""
-        self._reload_floor = next(self._reload_numbers)
-
-    @work(thread=True, exclusive=True, group="reload")
     def reload(self, full: bool = False) -> None:
-        """Re-read the panes in a thread of its own, then hand the rows to the screen. `full`: every
-        part from the database (else the open orders may be reused, see console_data.load)."""
-        from . import console_data
-        prefetched = self._prefetched
-        if prefetched is not None and not full:
-            prefetched.wait(timeout=5.0)  # a read of the orders under way: wait for it, not read them twice
-        take_ahead, self._take_ahead = self._take_ahead, False
-        number = next(self._reload_numbers)
-        now = self.clock.now()
-        with db.database.connection_context():
-            data = self._ahead_if_current(now) if take_ahead and not full else None
-            if data is None:
-                data = console_data.load(self.config, self.engine, now, None if full else self._loaded)
-            else:
-                take_ahead = "taken"
-        self._loaded = data
-        self.call_from_thread(self._show, data, number)
-        if take_ahead == "taken":  # then read everything once the console is painted, as above
-            self.call_from_thread(self.call_after_refresh, self.reload)
+        """A write was made here: have the change feed look now (the load it starts shows the write; a
+        write that did not commit starts none). `full`: read everything again, the open orders too,
+        whether or not anything changed (the palette's "Reload")."""
+        if not full:
+            self.poll_feed()
+            return
+        if self.feed is not None:
+            try:
+                self.feed.changed()  # this load reads whatever moved it: no second load for it
+            except Exception:  # noqa: BLE001 - the load below says what fails
+                pass
+        self._start_load(self.sequencer.changed(full=True))
 
-    _unshown = None  # (data, number) read before the console screen was mounted
-    _take_ahead = False  # the next reload may show the data read ahead (see signed_on)
+    def _start_load(self, load: Load | None) -> None:
+        if load is None:
+            return
+        worker = self.run_worker(partial(load.run, self._reader), name=repr(load), description=repr(load),
+                                 group="load", thread=True, exit_on_error=False)
+        self._loads[worker] = load
 
-    def _show(self, data, number: int = 0) -> None:
-        if number and (number <= self._reload_floor or number < self._shown_number):
-            return  # older than what is on the screen
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Where every worker of the app ends: a load's data goes to the screen, and a failure is said
+        in one line; no worker ever ends the console."""
+        worker, state = event.worker, event.state
+        if state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        load = self._loads.pop(worker, None)
+        if state == WorkerState.SUCCESS and load is not None:
+            done = self.sequencer.done(load, worker.result)
+            if done.recovered:
+                self._read_failed(None)
+            if done.show is not None:
+                self._show(done.show)
+            if done.next is not None:  # after this frame is painted
+                self.call_after_refresh(self._start_load, done.next)
+        elif state == WorkerState.ERROR:
+            error = worker.error
+            self.log.error(f"worker {worker.name!r} failed: {type(error).__name__}")
+            if load is None:
+                self.notify(_("A task in the background failed: {reason}", reason=type(error).__name__),
+                            severity="error", markup=False)
+                return
+            line, following = self.sequencer.failed(load, error)
+            if line is not None:
+                self._read_failed(line)
+            self._start_load(following)
+        elif load is not None:
+            self.sequencer.cancelled(load)
+
+    # The line said while reads fail (None: they do not); the console's header carries a mark meanwhile.
+    read_failure: str | None = None
+
+    def _read_failed(self, line: str | None) -> None:
+        if line == self.read_failure:
+            return
+        self.read_failure = line
+        if line is None:
+            self.clear_notifications()
+        else:
+            self.notify(line, severity="error", timeout=30, markup=False)
         screen = self.console_screen
         if screen is not None and screen.is_mounted:
-            self._shown_number = max(self._shown_number, number)
+            screen.update_header(self.clock.now())
+
+    def _show(self, data) -> None:
+        screen = self.console_screen
+        if screen is not None and screen.is_mounted:
             screen.show_data(data, self.clock.now())
-        elif self.operator is not None:
-            self._unshown = (data, number)
 
     def console_mounted(self) -> None:
         """The console screen exists: show what was read for it meanwhile, else read it now."""
-        unshown, self._unshown = self._unshown, None
-        screen = self.console_screen
-        if unshown is not None and screen is not None:
-            data, number = unshown
-            if not number or (number > self._reload_floor and number >= self._shown_number):
-                self._shown_number = max(self._shown_number, number)
-                screen.show_data(data, self.clock.now())
-        if unshown is None and not any(w.group == "reload" and not w.is_finished for w in self.workers):
-            self.reload()
+        data, load = self.sequencer.mounted()
+        if data is not None:
+            self._show(data)
+        self._start_load(load)
 
     def tick(self) -> None:
         screen = self.console_screen
@@ -388,4 +384,4 @@ class DeskApp(App):
     def hand_over_to(self, operator: Operator) -> None:
         """A handover was completed here: the console is now the incoming operator's."""
         self.operator = operator
-        self.reload()
+        self.reload()  # the handover's writes: the feed has moved

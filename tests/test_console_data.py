@@ -55,10 +55,10 @@ def test_a_change_made_while_the_pin_is_typed_is_on_the_console(demo_site):
             for _ in range(50):                                 # the read ahead starts after the first frame
                 await pilot.pause(0.05)
                 await app.workers.wait_for_complete()
-                if app._loaded is not None:
+                if app.sequencer.latest is not None:
                     break
             order_id = a_logged_order()
-            assert next(o for o in app._loaded.orders if o.id == order_id).status == "logged"
+            assert next(o for o in app.sequencer.latest.orders if o.id == order_id).status == "logged"
             orders.dispatch(people.find("S1"), NOW, order_id, department="engineering")
             await sign_on(pilot)
             assert isinstance(app.screen, ConsoleScreen)
@@ -74,9 +74,9 @@ def test_read_ahead_is_used_when_nothing_changed(demo_site):
             for _ in range(50):
                 await pilot.pause(0.05)
                 await app.workers.wait_for_complete()
-                if app._loaded is not None:
+                if app.sequencer.latest is not None:
                     break
-            ahead = app._loaded
+            ahead = app.sequencer.latest
             await sign_on(pilot)
             assert isinstance(app.screen, ConsoleScreen)
             assert app.screen.data.orders is ahead.orders         # taken, not read twice

@@ -55,6 +55,15 @@ def test_desk_modules_load_without_textual():
     assert out.strip() == "False"
 
 
+def test_screens_keep_their_styles_in_the_tcss_file():
+    """Screens' styles live in deskconsole.tcss (DeskApp.CSS_PATH); DEFAULT_CSS only in reusable widgets."""
+    offenders = [f"{path.name}: {target.id}" for path in (PACKAGE / "screens").glob("*.py")
+                 for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Assign)
+                 for target in node.targets if isinstance(target, ast.Name) and target.id.endswith("CSS")]
+    assert offenders == []
+    assert (PACKAGE / "deskconsole.tcss").is_file()
+
+
 @pytest.mark.parametrize("raw, stored", [
     ("王[b]小明", "王[b]小明"),
     ("[/x] \x1b[2J", "[/x]"),

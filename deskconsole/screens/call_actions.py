@@ -14,7 +14,7 @@ from ..errors import InvalidInput, Refusal, explain
 from ..i18n import _, label
 from ..text import one_line
 from .call_detail import OrderSummaryScreen
-from .call_form import CALL_FORM_CSS, CallFormScreen, CallLayout, choice
+from .call_form import CallFormScreen, CallLayout, choice
 from .form import ConfirmScreen, FormScreen
 
 if TYPE_CHECKING:
@@ -31,7 +31,6 @@ def call_context(call: calls.CallDetail, app) -> Static:
 class ConvertFormScreen(CallLayout, FormScreen):
     """`o`: the class (proposed from the category and the words), where, what; dismisses with the order id."""
 
-    DEFAULT_CSS = CALL_FORM_CSS
     form_title = "Work order from this call"
 
     def __init__(self, call: calls.CallDetail, proposed: str) -> None:
@@ -69,7 +68,6 @@ class ConvertFormScreen(CallLayout, FormScreen):
 
 
 class AnswerFormScreen(CallLayout, FormScreen):
-    DEFAULT_CSS = CALL_FORM_CSS
     form_title = "Answer the inquiry"
 
     def __init__(self, call: calls.CallDetail) -> None:
@@ -87,7 +85,6 @@ class AnswerFormScreen(CallLayout, FormScreen):
 
 
 class DeliverFormScreen(CallLayout, FormScreen):
-    DEFAULT_CSS = CALL_FORM_CSS
     form_title = "Message delivered"
 
     def __init__(self, call: calls.CallDetail) -> None:
@@ -108,7 +105,6 @@ class DeliverFormScreen(CallLayout, FormScreen):
 
 
 class VoidFormScreen(CallLayout, FormScreen):
-    DEFAULT_CSS = CALL_FORM_CSS
     form_title = "Void this call"
 
     def __init__(self, call: calls.CallDetail) -> None:

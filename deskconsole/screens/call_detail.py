@@ -18,12 +18,6 @@ from ..i18n import _, label
 from ..text import strip_controls
 from ..widgets.bindings import request, translate_bindings
 
-DETAIL_CSS = """
-#detail { width: 90; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-          background: $surface; padding: 0 1; }
-#detail-title { text-style: bold; }
-.detail-body { height: auto; }
-"""
 
 ACTION_NAMES = {
     "call.add": "logged", "call.edit": "edited", "call.answer": "answered", "call.deliver": "delivered",
@@ -73,7 +67,6 @@ def history_lines(app, events: list[dict]) -> Content:
 
 
 class CallDetailScreen(ModalScreen):
-    DEFAULT_CSS = "CallDetailScreen { align: center middle; }\n" + DETAIL_CSS
     BINDINGS = [
         Binding("escape", "close", "Close", id="call.close"),
         request("e", "calls.edit", "Edit"),
@@ -146,7 +139,6 @@ class CallDetailScreen(ModalScreen):
 class OrderSummaryScreen(ModalScreen):
     """A work order raised from a call, read-only: its fields and its history."""
 
-    DEFAULT_CSS = "OrderSummaryScreen { align: center middle; }\n" + DETAIL_CSS
     BINDINGS = [Binding("escape", "close", "Close", id="call.order_close")]
 
     def __init__(self, order_id: int) -> None:

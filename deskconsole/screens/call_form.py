@@ -25,22 +25,6 @@ CHANNEL_KEYS = (("p", "phone"), ("w", "walk_in"), ("i", "intercom"), ("l", "lett
 
 CHANNEL_LABELS = {"walk_in": "walk-in", "patrol": "patrol finding"}
 
-CALL_FORM_CSS = """
-#form { width: 78; }
-.form-title { margin-bottom: 0; }
-.form-field { height: auto; }
-.field-line { height: auto; }
-.field-line > Label { width: 16; padding: 0 1 0 0; }
-.field-line > Input, .field-line > Select { width: 1fr; }
-.field-line > TextArea { width: 1fr; height: 4; }
-.form-field Input.-invalid, .form-field Select.-invalid, .form-field TextArea.-invalid {
-    border: none; background: $error 30%;
-}
-.field-error, .field-note { padding-left: 16; }
-.-hidden { display: none; }
-.call-context { color: $text-muted; height: auto; }
-"""
-
 
 class PickSelect(Select):
     """A compact Select that also picks by a letter typed while it is closed: the letter shown in
@@ -79,8 +63,6 @@ class CallLayout:
 
 class CallFormScreen(CallLayout, FormScreen):
     """`n` in the Calls pane (new), `e` on a call (edit). Dismisses with (call id, category)."""
-
-    DEFAULT_CSS = CALL_FORM_CSS
 
     def __init__(self, call: calls.CallDetail | None = None) -> None:
         self.call = call
@@ -181,7 +163,7 @@ class CallFormScreen(CallLayout, FormScreen):
 
 def show_saved(app, call_id: int, *, new: bool) -> None:
     """The saved call in the Calls pane now, read back from the database (so what shows is what was
-    stored), without waiting for the reload that follows the save; that reload then replaces it."""
+    stored), without waiting for the load that follows the save; that load then replaces it."""
     screen = getattr(app, "console_screen", None)
     if screen is None or not hasattr(screen, "show_saved_call"):
         return
@@ -195,7 +177,6 @@ def show_saved(app, call_id: int, *, new: bool) -> None:
         unit_code=d.unit_code, phone=d.phone, text=d.text, status=d.status, taken_by=d.taken_by,
         reply_due_at=d.reply_due_at, order_id=d.order_id, message_for=d.message_for or "",
     )
-    app.reload_floor()
     screen.show_saved_call(row, new)
 
 

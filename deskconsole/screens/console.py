@@ -1,9 +1,7 @@
 """The console: header, the four panes (one at a time below 120x36), the strip of counts, footer."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
-from itertools import takewhile
 
 from rich.cells import set_cell_size
 from textual.app import ComposeResult
@@ -30,17 +28,6 @@ GRID_MIN = (120, 36)
 
 
 class ConsoleScreen(Screen):
-    DEFAULT_CSS = """
-    ConsoleScreen { layout: vertical; }
-    #header { background: $panel; color: $foreground; }
-    #strip { background: $panel; color: $text-muted; display: none; }
-    #panes { grid-size: 1 1; height: 1fr; }
-    ConsoleScreen.-compact #strip { display: block; }
-    ConsoleScreen.-compact Pane { display: none; }
-    ConsoleScreen.-compact Pane.-active { display: block; }
-    ConsoleScreen.-grid #panes { grid-size: 2 2; }
-    """
-
     BINDINGS = [
         Binding("1", "show_pane(1)", "Calls", show=False, id="console.pane1"),
         Binding("2", "show_pane(2)", "Orders", show=False, id="console.pane2"),
@@ -151,19 +138,13 @@ class ConsoleScreen(Screen):
 
     def show_saved_call(self, call, new: bool) -> None:
         """A call this console just saved (`call`: its CallRow as read back after the commit), shown
-        at once in the Calls pane instead of after the next reload, which then replaces it: a new call
-        goes on top (below the open emergencies, or first if it is one), an edited one replaces its row."""
-        data = self.data
+        at once in the Calls pane instead of after the load the save starts (refresh.Sequencer keeps
+        it there until a load has read it): a new call goes on top (below the open emergencies, or
+        first if it is one), an edited one replaces its row."""
+        data = self.app.sequencer.saved_call(call, new)
         if data is None:
             return
-        rest = [c for c in data.calls if c.id != call.id]
-        if new or len(rest) == len(data.calls):
-            top = 0 if call.is_open_emergency else sum(1 for _ in takewhile(lambda c: c.is_open_emergency, rest))
-            rows = rest[:top] + [call] + rest[top:]
-        else:
-            rows = [call if c.id == call.id else c for c in data.calls]
-        counted = new and data.shift is not None and call.received_at >= data.shift.starts_at
-        self.data = replace(data, calls=rows, calls_this_shift=data.calls_this_shift + (1 if counted else 0))
+        self.data = data
         now = self.app.clock.now()
         with self.app.batch_update():
             self.pane(1).show(self.data)
@@ -202,6 +183,7 @@ class ConsoleScreen(Screen):
         emergencies = data.open_emergencies if data else 0
         keys_over = keys.overdue_count(data.keys, now) if data else 0
         alarms = [
+            (app.read_failure is not None, "✖ " + (_("NOT UPDATED") if wide else _("STALE")), "$error"),
             (overdue, _("{n} OVERDUE", n=overdue) if wide else _("OVER {n}", n=overdue), "$error"),
             (emergencies, "‼ " + (_("{n} EMERGENCY", n=emergencies) if wide else _("EMERG {n}", n=emergencies)),
              "$warning"),

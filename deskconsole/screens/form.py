@@ -32,23 +32,6 @@ class FormScreen(ModalScreen):
     """Subclasses give `form_title`, compose their fields with `labelled()` in `form_fields()`,
     and `save(values)` calls the desk function and returns what the form dismisses with."""
 
-    DEFAULT_CSS = """
-    FormScreen { align: center middle; }
-    #form { width: 76; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-            background: $surface; padding: 0 1; }
-    .form-title { text-style: bold; margin-bottom: 1; }
-    .form-field { height: auto; }
-    .form-field > Label { color: $text-muted; }
-    .form-field Input, .form-field Select { width: 100%; }
-    .form-field TextArea { height: 5; }
-    .form-field .-invalid { border: tall $error; }
-    .field-error { color: $error; text-style: bold; height: auto; display: none; }
-    .field-error.-shown { display: block; }
-    .field-note { color: $text-muted; height: auto; display: none; }
-    .field-note.-shown { display: block; }
-    #form-message { color: $error; text-style: bold; height: auto; }
-    .form-hint { color: $text-muted; }
-    """
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="form.save"),
         Binding("escape", "cancel", "Close", id="form.cancel"),
@@ -158,11 +141,6 @@ class FormScreen(ModalScreen):
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question: y or Enter says yes, n or Esc says no."""
 
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    #confirm { width: 60; max-width: 100%; height: auto; border: round $warning; background: $surface; padding: 0 1; }
-    #confirm-keys { color: $text-muted; }
-    """
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("enter", "answer(True)", "Yes", show=False, id="confirm.yes_enter"),

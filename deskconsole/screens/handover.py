@@ -121,13 +121,6 @@ class SignOffForm(FormScreen):
 # --- the handover screen -------------------------------------------------------------------
 
 class HandoverScreen(Screen):
-    DEFAULT_CSS = """
-    HandoverScreen { layout: vertical; }
-    HandoverScreen #ho-title { background: $panel; text-style: bold; }
-    HandoverScreen #ho-people { background: $panel; }
-    HandoverScreen #ho-items { height: 1fr; }
-    HandoverScreen #ho-message { color: $error; text-style: bold; height: auto; }
-    """
     BINDINGS = [
         Binding("i", "receive", "Incoming signs on", id="handover.receive"),
         Binding("a", "ack", "Acknowledge", id="handover.ack"),
@@ -354,10 +347,6 @@ class HandoverScreen(Screen):
 class SheetScreen(Screen):
     """The handover sheet as it prints (`deskconsole handover`), and addenda once it is closed."""
 
-    DEFAULT_CSS = """
-    SheetScreen #sheet-scroll { height: 1fr; }
-    SheetScreen #sheet { width: auto; padding: 0; }
-    """
     BINDINGS = [
         Binding("plus", "addendum", "Addendum", id="sheet.addendum"),
         Binding("escape", "dismiss", "Close", id="sheet.close"),
@@ -389,10 +378,6 @@ class SheetScreen(Screen):
 
 
 class HandoverHistoryScreen(Screen):
-    DEFAULT_CSS = """
-    HandoverHistoryScreen #history-title { background: $panel; text-style: bold; }
-    HandoverHistoryScreen RecordTable { height: 1fr; }
-    """
     BINDINGS = [
         Binding("plus", "addendum", "Addendum", id="history.addendum"),
         Binding("escape", "dismiss", "Close", id="history.close"),

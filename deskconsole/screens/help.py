@@ -37,11 +37,6 @@ def help_lines(app) -> list[Text]:
 
 
 class HelpScreen(ModalScreen):
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    #help Static { text-wrap: nowrap; }
-    #help { width: 76; max-height: 90%; height: auto; border: round $accent; padding: 0 1; background: $surface; }
-    """
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="help.close"),
         Binding("question_mark", "dismiss", "Close", show=False, id="help.close_again"),

@@ -104,12 +104,6 @@ def history_lines(history: keys.KeyHistory, tz, now) -> list[Content]:
 
 
 class KeyDetailScreen(ModalScreen):
-    DEFAULT_CSS = """
-    KeyDetailScreen { align: center middle; }
-    #key-detail { width: 100; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-                  background: $surface; padding: 0 1; }
-    .form-hint { color: $text-muted; }
-    """
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="key_detail.close"),
         Binding("q", "dismiss", "Close", show=False, id="key_detail.quit"),

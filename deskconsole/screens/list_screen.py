@@ -15,14 +15,6 @@ from ..widgets.bindings import translate_bindings
 
 
 class ListScreen(Screen):
-    DEFAULT_CSS = """
-    ListScreen { layout: vertical; }
-    ListScreen > #ls-title { background: $panel; }
-    ListScreen > #ls-filter { display: none; height: 1; border: none; padding: 0 1; }
-    ListScreen.-filtering > #ls-filter { display: block; }
-    ListScreen > RecordTable { height: 1fr; }
-    ListScreen > #ls-status { height: auto; text-style: bold; }
-    """
     BINDINGS = [
         Binding("escape", "back", "Back", id="list.back"),
         Binding("slash", "look_up", "Look up", id="list.look_up"),

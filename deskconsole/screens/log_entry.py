@@ -67,14 +67,6 @@ class LogEntryForm(FormScreen):
 class LogEntryScreen(ModalScreen):
     """Enter on an entry: the entry as written, its corrections, and what can be done with it."""
 
-    DEFAULT_CSS = """
-    LogEntryScreen { align: center middle; }
-    #entry { width: 76; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-             background: $surface; padding: 0 1; }
-    #entry-title { text-style: bold; }
-    #entry-message { color: $error; text-style: bold; height: auto; }
-    .entry-hint { color: $text-muted; }
-    """
     BINDINGS = [
         request("d", "log.done", "Mark done"),
         request("c", "log.correct", "Correct"),

@@ -45,14 +45,6 @@ def _plain(value) -> str:
 
 
 class OrderDetailScreen(ModalScreen):
-    DEFAULT_CSS = """
-    OrderDetailScreen { align: center middle; }
-    #order-detail { width: 100; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-                    background: $surface; padding: 0 1; }
-    #order-detail .section { text-style: bold; margin-top: 1; }
-    #order-detail .reminder { color: $warning; }
-    #order-keys { color: $text-muted; }
-    """
     BINDINGS = [
         Binding("escape", "close", "Close", id="order_detail.close"),
         request("k", "orders.acknowledge", "Acknowledge reminders"),

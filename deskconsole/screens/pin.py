@@ -13,7 +13,6 @@ from ..errors import InvalidInput
 from ..i18n import _
 from ..people import Operator
 from .form import FormScreen
-from .signon_css import SIGNON_CSS
 from ..widgets.bindings import translate_bindings
 
 
@@ -30,7 +29,6 @@ def _same(values: dict, field: str = "new_pin2") -> None:
 class ChoosePinScreen(Screen):
     """Signed on with the one-time PIN a supervisor handed over: the person's own PIN first."""
 
-    DEFAULT_CSS = SIGNON_CSS.replace("SignOnScreen, FirstRunScreen", "ChoosePinScreen")
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True, id="signon.quit")]
 
     def __init__(self, site_name: str, operator: Operator) -> None:

@@ -86,20 +86,6 @@ def month_of(day: date) -> tuple[date, date]:
 # --- the screen ----------------------------------------------------------------------------
 
 class ReportsScreen(Screen):
-    DEFAULT_CSS = """
-    ReportsScreen { layout: vertical; }
-    ReportsScreen #rp-title { background: $panel; text-style: bold; }
-    ReportsScreen #rp-body { height: 1fr; }
-    ReportsScreen #rp-figures { width: 1fr; height: 1fr; }
-    ReportsScreen #rp-chart { display: none; height: 1fr; }
-    ReportsScreen PlotextPlot { height: 1fr; }
-    ReportsScreen #rp-note { height: 1; color: $text-muted; }
-    ReportsScreen #rp-status { height: auto; text-style: bold; }
-    ReportsScreen.-wide #rp-chart { display: block; width: 1fr; border-left: solid $foreground 40%; }
-    ReportsScreen.-wide.-toggled #rp-chart { display: none; }
-    ReportsScreen.-narrow.-toggled #rp-chart { display: block; width: 1fr; }
-    ReportsScreen.-narrow.-toggled #rp-figures { display: none; }
-    """
     BINDINGS = [
         Binding("escape", "close", "Back", id="reports.close"),
         Binding("q", "close", "Back", show=False, id="reports.quit"),
@@ -309,14 +295,6 @@ class ReportsScreen(Screen):
 class RecordsScreen(ModalScreen):
     """The records a figure counts: number, local time, summary. Enter opens a record's detail."""
 
-    DEFAULT_CSS = """
-    RecordsScreen { align: center middle; }
-    #rs-box { width: 110; max-width: 100%; height: 100%; border: round $accent; background: $surface;
-              padding: 0 1; }
-    #rs-title { text-style: bold; }
-    #rs-table { height: 1fr; }
-    #rs-hint { color: $text-muted; }
-    """
     BINDINGS = [
         Binding("escape", "dismiss", "Back", id="reports.records_close"),
         Binding("q", "dismiss", "Back", show=False, id="reports.records_quit"),

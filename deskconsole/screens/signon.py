@@ -10,7 +10,6 @@ from textual.widgets import Input, Label, Static
 
 from .. import people
 from ..i18n import _
-from .signon_css import SIGNON_CSS
 from ..people import InvalidInput, SignOnError
 from ..widgets.bindings import translate_bindings
 
@@ -19,7 +18,6 @@ from ..widgets.bindings import translate_bindings
 class SignOnScreen(Screen):
     """Code and PIN; Enter moves on and then signs on."""
 
-    DEFAULT_CSS = SIGNON_CSS
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True, id="signon.quit")]
 
     def __init__(self, site_name: str, code: str = "", notice: str = "") -> None:
@@ -77,7 +75,6 @@ class SignOnScreen(Screen):
 class FirstRunScreen(Screen):
     """A database with no staff yet: create the first supervisor, who then adds the others."""
 
-    DEFAULT_CSS = SIGNON_CSS
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True, id="signon.quit")]
 
     def __init__(self, site_name: str) -> None:

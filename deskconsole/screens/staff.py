@@ -23,9 +23,6 @@ def _roles() -> list[tuple[str, str]]:
 
 
 class StaffScreen(ListScreen):
-    DEFAULT_CSS = """
-    StaffScreen #ls-status { color: $warning; }
-    """
     BINDINGS = [
         Binding("a", "add", "Add", id="staff.add"),
         Binding("r", "role", "Role", id="staff.role"),
@@ -153,12 +150,6 @@ class RoleForm(FormScreen):
 class OneTimePinScreen(ModalScreen):
     """The one-time PIN, shown this once to the supervisor who hands it over (only its hash is kept)."""
 
-    DEFAULT_CSS = """
-    OneTimePinScreen { align: center middle; }
-    #otp-box { width: 60; max-width: 100%; height: auto; border: round $warning; background: $surface; padding: 0 1; }
-    #otp-pin { text-style: bold; content-align: center middle; width: 100%; margin: 1 0; }
-    #otp-hint { color: $text-muted; }
-    """
     BINDINGS = [Binding("enter", "dismiss", "Done", id="staff.pin_done"),
                 Binding("escape", "dismiss", "Done", show=False, id="staff.pin_close")]
 

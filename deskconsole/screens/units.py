@@ -17,9 +17,6 @@ from .list_screen import ListScreen
 
 
 class UnitsScreen(ListScreen):
-    DEFAULT_CSS = """
-    UnitsScreen #ls-status { color: $text-muted; }
-    """
     BINDINGS = [
         Binding("e", "edit", "Edit", id="units.edit"),
         Binding("t", "take_over", "Taken over", id="units.take_over"),
