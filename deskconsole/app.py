@@ -13,11 +13,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.segment import Segment, Segments
 from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from . import db, people
+from . import db, log, people
 from .clock import SystemClock
 from .config import Config
 from .feed import ChangeFeed
@@ -317,6 +318,23 @@ class DeskApp(App):
         timer.daemon = True
         timer.start()
         self.exit(return_code=128 + signal.SIGHUP)
+
+    # --- an unexpected error -------------------------------------------------------------------
+
+    _crash: BaseException | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's own crash report shows local variables (a PIN may be one) on the screen and in an
+        SSH session's log: the traceback goes to the support log without them, the person gets one line."""
+        error = self._crash or sys.exc_info()[1] or RuntimeError()
+        # As plain segments: one line however narrow the terminal, never read as markup.
+        self._exit_renderables.append(Segments([Segment(f"deskconsole: {log.crash(error)}"), Segment.line()]))
+        self.bell()
+        self._close_messages_no_wait()
 
     def hand_over_to(self, operator: Operator) -> None:
         """A handover was completed here: the console is now the incoming operator's."""

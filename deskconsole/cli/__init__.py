@@ -13,7 +13,7 @@ import argparse
 import importlib
 import sys
 
-from .. import db, i18n
+from .. import db, i18n, log
 from .common import STARTUP_ERRORS, fail, load_config
 
 # In the order --help lists them. Each module has register(sub, common), which adds its parser with
@@ -69,10 +69,16 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     for name in ("db", "site", "lang"):  # absent wherever it was not given (argparse.SUPPRESS)
         setattr(args, name, getattr(args, name, None))
+    log.setup()
     try:
         config = load_config(args)
         return handler(args)(config, args)
     except STARTUP_ERRORS as exc:
+        log.warning(f"refused: {exc}")
         return fail("deskconsole", str(exc), 2)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches a person: one line, the rest in the log
+        return fail("deskconsole", log.crash(exc), 1)
     finally:
         db.close()

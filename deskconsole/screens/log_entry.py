@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
 
-from .. import shifts
+from .. import db, shifts
 from ..errors import Conflict, InvalidInput, PermissionDenied
 from ..i18n import _, label
 from ..text import clean
@@ -109,7 +109,7 @@ class LogEntryScreen(ModalScreen):
         app = self.app
         try:
             shifts.mark_done(app.operator, app.clock.now(), self.entry_id)
-        except (InvalidInput, Conflict, PermissionDenied) as exc:
+        except (InvalidInput, Conflict, PermissionDenied, db.StoreError) as exc:
             self.query_one("#entry-message", Static).update(getattr(exc, "message", str(exc)))
             return
         app.reload()

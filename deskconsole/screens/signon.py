@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from .. import people
+from .. import db, people
 from ..i18n import _
 from ..people import InvalidInput, SignOnError
 from .translated import translate_bindings
@@ -65,12 +65,11 @@ class SignOnScreen(Screen):
         pin_input = self.query_one("#pin", Input)
         try:
             operator = people.verify(code, pin_input.value, self.app.clock.now(), self.app.local_time)
-        except SignOnError as exc:
+            self.app.signed_on(operator)  # joins the shift: a write too
+        except (SignOnError, db.StoreError) as exc:
             self.query_one("#message", Static).update(str(exc))
             pin_input.value = ""
             (pin_input if code.strip() else self.query_one("#code", Input)).focus()
-            return
-        self.app.signed_on(operator)
 
 
 class FirstRunScreen(Screen):
@@ -115,11 +114,9 @@ class FirstRunScreen(Screen):
         try:
             operator = people.create_first_supervisor(values["code"], values["name"], values["pin"],
                                                       self.app.clock.now())
+            self.app.signed_on(operator)
         except InvalidInput as exc:
             message.update(exc.message)
             self.query_one(f"#{exc.field}", Input).focus()
-            return
-        except SignOnError as exc:
+        except (SignOnError, db.StoreError) as exc:
             message.update(str(exc))
-            return
-        self.app.signed_on(operator)

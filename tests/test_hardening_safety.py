@@ -1,0 +1,141 @@
+"""Safety (issue 17): mistakes and attempts meet a plain message, never a crash, a leaked PIN or an
+unnoticed change. The command line's half is in test_hardening_cli.py."""
+from __future__ import annotations
+
+import asyncio
+
+from appkit import make_app, settle, sign_on
+
+from deskconsole import db, log, people
+from deskconsole.db import ShiftLogEntry
+from deskconsole.screens.log_entry import LogEntryScreen
+from deskconsole.screens.signon import FirstRunScreen, SignOnScreen
+
+READ_ONLY = "The database is read-only: nothing was saved. Tell the supervisor."
+SECRET_PIN = "48151623"
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def read_only(on: bool = True) -> None:
+    db.database.execute_sql(f"PRAGMA query_only = {int(on)}")
+
+
+# --- 1. a refusal at every screen that writes; a crash never shows a PIN --------------------
+
+def test_sign_on_on_a_read_only_database_says_so_and_stays(demo_site):
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            read_only()
+            try:
+                await pilot.press(*"R1", "enter", *"0000", "enter")
+                await pilot.pause()
+            finally:
+                read_only(False)
+            assert isinstance(app.screen, SignOnScreen) and app.operator is None
+            assert str(app.screen.query_one("#message").render()) == READ_ONLY
+            assert app.screen.query_one("#pin").value == ""
+            await pilot.press(*"0000", "enter")        # writable again: the same screen signs on
+            await settle(pilot)
+            assert app.operator is not None and app.operator.code == "R1"
+    run(go())
+
+
+def test_first_run_on_a_read_only_database_says_so_and_keeps_what_was_typed(empty_site):
+    async def go():
+        app = make_app(empty_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, FirstRunScreen)
+            read_only()
+            try:
+                await pilot.press(*"S1", "enter", *"王小明", "enter", *SECRET_PIN, "enter", *SECRET_PIN, "enter")
+                await pilot.pause()
+            finally:
+                read_only(False)
+            assert isinstance(app.screen, FirstRunScreen)
+            assert str(app.screen.query_one("#message").render()) == READ_ONLY
+            assert app.screen.query_one("#name").value == "王小明"
+            assert not people.has_staff()
+    run(go())
+
+
+def test_marking_a_log_entry_done_on_a_read_only_database_says_so(demo_site):
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            instruction = ShiftLogEntry.get(ShiftLogEntry.kind == "instruction")
+            await pilot.press("3")
+            app.screen.pane(3).select(instruction.id)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, LogEntryScreen)
+            read_only()
+            try:
+                await pilot.press("d")
+                await pilot.pause()
+            finally:
+                read_only(False)
+            assert isinstance(app.screen, LogEntryScreen)
+            assert str(app.screen.query_one("#entry-message").render()) == READ_ONLY
+            assert ShiftLogEntry.get_by_id(instruction.id).done_at is None
+    run(go())
+
+
+def test_joining_the_shift_on_a_read_only_database_says_so_at_sign_on(demo_site, monkeypatch):
+    """The PIN was right, but signing on also joins the shift: a refusal there is said at sign-on too."""
+    from deskconsole import shifts
+
+    def refuse(*args, **kwargs):
+        raise db.StoreError(READ_ONLY)
+    monkeypatch.setattr(shifts, "sign_on", refuse)
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press(*"R1", "enter", *"0000", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, SignOnScreen) and app.operator is None
+            assert str(app.screen.query_one("#message").render()) == READ_ONLY
+    run(go())
+
+
+def test_a_crash_shows_one_line_and_never_a_local_variable(demo_site, monkeypatch, capsys, tmp_path):
+    """Whatever goes wrong, the screen (and an SSH session's log) never shows the PIN typed; the
+    traceback goes to the log file, without local variables."""
+    def broken(code, pin, now, local_time):
+        secret = pin  # noqa: F841 - a local a crash report with locals would show
+        raise RuntimeError("something unforeseen")
+    monkeypatch.setattr(people, "verify", broken)
+    monkeypatch.setenv(log.ENV_LOG_DIR, str(tmp_path / "log"))
+    log.stop()
+    log.setup()
+
+    async def go():
+        app = make_app(demo_site)
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                await pilot.press(*"R1", "enter", *SECRET_PIN, "enter")
+                await pilot.pause()
+        except RuntimeError:
+            pass  # run_test raises the app's exception again for the test
+        return app
+    app = run(go())
+    out = capsys.readouterr()
+    shown = out.out + out.err
+    assert SECRET_PIN not in shown
+    assert "Traceback" not in shown and "secret" not in shown
+    lines = [line for line in out.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "unexpected error" in lines[0], out.err
+    assert app.return_code == 1
+    log.stop()
+    logged = (tmp_path / "log" / "deskconsole.log").read_text("utf-8")
+    assert "Traceback" in logged and "something unforeseen" in logged and "in broken" in logged
+    assert SECRET_PIN not in logged
