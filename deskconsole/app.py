@@ -13,14 +13,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rich.segment import Segment, Segments
 from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from . import db, log, people
 from .clock import SystemClock
-from .config import Config
+from .config import Config, ConfigError
 from .feed import ChangeFeed
 from .i18n import _
 from .people import Operator
@@ -100,7 +99,20 @@ class DeskApp(App):
             self.push_screen(SignOnScreen(self.config.site_name, self.operator_code))
         else:
             self.push_screen(FirstRunScreen(self.config.site_name))
-        self.call_after_refresh(lambda: self.set_timer(self.PREPARE_CONSOLE_AFTER, self.prefetch))
+        self.call_after_refresh(lambda: self.set_timer(self.PREPARE_CONSOLE_AFTER, self.prepare))
+
+    def prepare(self) -> None:
+        self._build_engine()
+        self.prefetch()
+
+    @work(thread=True, group="engine")
+    def _build_engine(self) -> None:
+        """The SLA engine from the site file, off the screen's thread (the holiday calendars take a
+        while); a site file it cannot use closes the console with one line (`check` says so first)."""
+        try:
+            self.engine  # noqa: B018
+        except ConfigError as exc:
+            self.call_from_thread(self.leave, str(exc), 2)
 
     # While the operator signs on, the costly part of the console's first load (the open orders) is read
     # in the background; the first load after sign-on reuses it unless an order changed since (the
@@ -132,6 +144,8 @@ class DeskApp(App):
             for pane in PANES:
                 pane.prebuild(data, self.config.tz)
             self._loaded = data
+        except ConfigError:
+            pass  # the site file: _build_engine says so and closes the console
         finally:
             self._prefetching = False
             done.set()
@@ -331,10 +345,19 @@ class DeskApp(App):
         """Textual's own crash report shows local variables (a PIN may be one) on the screen and in an
         SSH session's log: the traceback goes to the support log without them, the person gets one line."""
         error = self._crash or sys.exc_info()[1] or RuntimeError()
-        # As plain segments: one line however narrow the terminal, never read as markup.
-        self._exit_renderables.append(Segments([Segment(f"deskconsole: {log.crash(error)}"), Segment.line()]))
+        self.farewell = log.crash(error)
         self.bell()
         self._close_messages_no_wait()
+
+    # The one line the command line prints once the console has closed (Textual's exit message would
+    # be cut at the terminal's width).
+    farewell: str | None = None
+
+    def leave(self, message: str, return_code: int) -> None:
+        """Close the console with one line that says why (a site file it cannot use, ...)."""
+        log.warning(f"console closed: {message}")
+        self.farewell = message
+        self.exit(return_code=return_code)
 
     def hand_over_to(self, operator: Operator) -> None:
         """A handover was completed here: the console is now the incoming operator's."""

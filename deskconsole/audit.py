@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
+from . import db
 from .db import AuditEvent, UTCDateTimeField
 
 _TIME = UTCDateTimeField()
@@ -39,20 +40,44 @@ def record(actor, action: str, entity: str, entity_id: int | None, now: datetime
     )
 
 
+_CHAIN_COLUMNS = ("id", "at", "actor_id", "action", "entity", "entity_id", "data", "prev_hash", "hash")
+_TEXT_COLUMNS = frozenset({"at", "action", "entity", "data", "prev_hash", "hash"})
+
+
+def chain_rows():
+    """Every event as a tuple of _CHAIN_COLUMNS in order, read as stored. On SQLite the text comes as
+    bytes and is decoded here, so text that is not UTF-8 (written outside the program) is a finding for
+    that event (its text None), not an error that stops the check."""
+    sqlite = db.is_sqlite()
+    columns = ", ".join(f"CAST({c} AS BLOB)" if sqlite and c in _TEXT_COLUMNS else c for c in _CHAIN_COLUMNS)
+    cursor = db.database.execute_sql(f"SELECT {columns} FROM {AuditEvent._meta.table_name} ORDER BY id")
+    for row in cursor:
+        values, bad = [], False
+        for value in row:
+            if isinstance(value, bytes):
+                try:
+                    value = value.decode("utf-8")
+                except UnicodeDecodeError:
+                    value, bad = None, True
+            values.append(value)
+        yield tuple(values), bad
+
+
 def verify_chain() -> list[str]:
     """Every event whose hash or link does not match: edited or removed behind the program's back."""
     problems = []
     prev_hash = ""
-    query = AuditEvent.select().order_by(AuditEvent.id).tuples().iterator()
-    cols = [f.name for f in AuditEvent._meta.sorted_fields]
-    for row in query:
-        event = dict(zip(cols, row))
+    for row, undecodable in chain_rows():
+        event = dict(zip(_CHAIN_COLUMNS, row))
+        if undecodable:
+            problems.append(f"audit event {event['id']}: its text is not UTF-8: changed outside the program")
+            prev_hash = event["hash"] or ""
+            continue
         if event["prev_hash"] != prev_hash:
             problems.append(f"audit event {event['id']}: does not follow the event before it")
-        expected = _digest(
-            event["prev_hash"], _TIME.db_value(event["at"]), event["actor"], event["action"],
-            event["entity"], event["entity_id"], event["data"],
-        )
+        at = _TIME.db_value(event["at"]) if isinstance(event["at"], datetime) else event["at"]
+        expected = _digest(event["prev_hash"], at, event["actor_id"], event["action"],
+                           event["entity"], event["entity_id"], event["data"])
         if event["hash"] != expected:
             problems.append(f"audit event {event['id']}: its content was changed after it was written")
         prev_hash = event["hash"]

@@ -49,12 +49,16 @@ class Config:
     def sla_engine(self):
         from . import sla  # imported late: sla pulls in the holiday calendars
         hours = sla.OfficeHours(self.office_start, self.office_end, self.office_weekdays)
-        calendar = sla.WorkCalendar(
-            self.holiday_country,
-            weekdays=self.office_weekdays,
-            extra_holidays=self.extra_holidays,
-            extra_workdays=self.extra_workdays,
-        )
+        try:
+            calendar = sla.WorkCalendar(
+                self.holiday_country,
+                weekdays=self.office_weekdays,
+                extra_holidays=self.extra_holidays,
+                extra_workdays=self.extra_workdays,
+            )
+        except ValueError as exc:  # an unknown country, a date listed as holiday and workday
+            key = "calendar.country" if "country" in str(exc) else "calendar.extra_holidays and extra_workdays"
+            raise ConfigError(f"site file: {key}: {exc}") from None
         try:
             catalogue = sla.catalogue_from_config(self.sla, hours)
         except ValueError as exc:
@@ -101,6 +105,8 @@ def load(db: str | None = None, site: str | None = None, lang: str | None = None
             raise ConfigError(f"cannot read site file {site_path}: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"site file {site_path}: {exc}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"site file {site_path}: not UTF-8 text (save it as UTF-8)") from None
         apply_site(config, data)
     if lang:
         config.language = lang
@@ -111,34 +117,79 @@ def load(db: str | None = None, site: str | None = None, lang: str | None = None
     return config
 
 
+def _kind(value) -> str:
+    """How a TOML value is called in a message: a table, a list, a string ..."""
+    return {dict: "a table", list: "a list", str: "a string", bool: "true/false", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _table(data: dict, key: str, where: str = "") -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"site file: {where}{key} must be a table ([{where}{key}]), not {_kind(value)}")
+    return value
+
+
+def _text(data: dict, key: str, default, where: str = ""):
+    value = data.get(key, default)
+    if value is not default and not isinstance(value, str):
+        raise ConfigError(f"site file: {where}{key} must be a string in quotes, not {_kind(value)}")
+    return value
+
+
+def _list(data: dict, key: str, default, where: str = "") -> list:
+    value = data.get(key, default)
+    if not isinstance(value, list):
+        raise ConfigError(f"site file: {where}{key} must be a list [...], not {_kind(value)}")
+    return value
+
+
 def apply_site(config: Config, data: dict) -> None:
-    config.site_name = str(data.get("site_name", config.site_name))
-    config.timezone = str(data.get("timezone", config.timezone))
+    """The site file's values into `config`; a value of the wrong shape is a ConfigError naming its key."""
+    config.site_name = _text(data, "site_name", config.site_name)
+    config.timezone = _text(data, "timezone", config.timezone)
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"site file: unknown time zone {config.timezone!r}") from None
-    config.language = str(data.get("language", config.language))
-    config.theme = data.get("theme", config.theme)
-    hours = data.get("office_hours", {})
+    config.language = _text(data, "language", config.language)
+    config.theme = _text(data, "theme", config.theme)
+    hours = _table(data, "office_hours")
     config.office_start = _time(hours.get("start", "08:00"), "office_hours.start")
     config.office_end = _time(hours.get("end", "17:00"), "office_hours.end")
     if config.office_end <= config.office_start:
         raise ConfigError("site file: office_hours.end must be after office_hours.start")
     weekdays = hours.get("weekdays", [1, 2, 3, 4, 5])
-    if not weekdays or any(d not in range(1, 8) for d in weekdays):
+    if not isinstance(weekdays, list) or not weekdays or \
+            any(isinstance(d, bool) or d not in range(1, 8) for d in weekdays):
         raise ConfigError("site file: office_hours.weekdays must list ISO weekdays 1 (Monday) to 7")
     config.office_weekdays = frozenset(weekdays)
-    calendar = data.get("calendar", {})
-    config.holiday_country = calendar.get("country", "CN") or None
-    config.extra_holidays = _dates(calendar.get("extra_holidays", []), "calendar.extra_holidays")
-    config.extra_workdays = _dates(calendar.get("extra_workdays", []), "calendar.extra_workdays")
+    calendar = _table(data, "calendar")
+    country = calendar.get("country", "CN")
+    if country is not None and not isinstance(country, str):
+        raise ConfigError(f"site file: calendar.country must be a country code like \"CN\", not {_kind(country)}")
+    config.holiday_country = country or None
+    config.extra_holidays = _dates(_list(calendar, "extra_holidays", [], "calendar."), "calendar.extra_holidays")
+    config.extra_workdays = _dates(_list(calendar, "extra_workdays", [], "calendar."), "calendar.extra_workdays")
     if "shifts" in data:
-        shifts = tuple(
-            ShiftDef(str(s["id"]), _time(s["start"], f"shifts.{s.get('id')}.start"))
-            for s in data["shifts"]
-        )
-        if not shifts:
-            raise ConfigError("site file: shifts must name at least one shift")
-        config.shifts = tuple(sorted(shifts, key=lambda s: s.start))
-    config.sla = dict(data.get("sla", {}))
+        config.shifts = _shifts(data["shifts"])
+    config.sla = dict(_table(data, "sla"))
+
+
+def _shifts(value) -> tuple[ShiftDef, ...]:
+    """[[shifts]] tables, each with an id and a start, sorted by start."""
+    if not isinstance(value, list) or not all(isinstance(s, dict) for s in value):
+        raise ConfigError("site file: shifts must be [[shifts]] tables, each with an id and a start")
+    shifts = []
+    for number, table in enumerate(value, 1):
+        for key in ("id", "start"):
+            if key not in table:
+                raise ConfigError(f"site file: shift {number} in [[shifts]] has no {key}")
+        if not isinstance(table["id"], str) or not table["id"].strip():
+            raise ConfigError(f"site file: shifts.id of shift {number} must be a name in quotes, like \"night\"")
+        shifts.append(ShiftDef(table["id"], _time(table["start"], f"shifts.{table['id']}.start")))
+    if not shifts:
+        raise ConfigError("site file: shifts must name at least one shift")
+    if len({s.id for s in shifts}) != len(shifts) or len({s.start for s in shifts}) != len(shifts):
+        raise ConfigError("site file: shifts must have different ids and different starts")
+    return tuple(sorted(shifts, key=lambda s: s.start))

@@ -34,6 +34,11 @@ class StoreError(RuntimeError):
     """A write that could not be made (disk full, read-only, locked too long), said plainly."""
 
 
+# What reading a damaged database may raise (a torn page, text that is not UTF-8, a version that is
+# not a number): `check` reports these instead of stopping.
+READ_ERRORS = (pw.DatabaseError, sqlite3.Error, ValueError, UnicodeDecodeError)
+
+
 class UTCDateTimeField(pw.Field):
     field_type = "DATETIME"
     _FORMAT = "%Y-%m-%d %H:%M:%S.%f"
@@ -490,7 +495,13 @@ def integrity_problems() -> list[str]:
             problems += [f"integrity: {r}" for r in result]
         fk = db.execute_sql("PRAGMA foreign_key_check").fetchall()
         problems += [f"foreign key: table {r[0]} row {r[1]} points at a missing {r[2]}" for r in fk]
-    version = schema_version(db)
-    if version != SCHEMA_VERSION:
+    try:
+        version = schema_version(db)
+    except ValueError:
+        row = SchemaMeta.get(SchemaMeta.key == "schema_version")
+        return problems + [f"schema version is {row.value!r}, not a number"]
+    if version is None:
+        problems.append("not a deskconsole database: it has no schema version")
+    elif version != SCHEMA_VERSION:
         problems.append(f"schema version is {version}, expected {SCHEMA_VERSION}")
     return problems

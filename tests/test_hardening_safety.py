@@ -132,10 +132,32 @@ def test_a_crash_shows_one_line_and_never_a_local_variable(demo_site, monkeypatc
     shown = out.out + out.err
     assert SECRET_PIN not in shown
     assert "Traceback" not in shown and "secret" not in shown
-    lines = [line for line in out.err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "unexpected error" in lines[0], out.err
     assert app.return_code == 1
+    assert app.farewell.startswith("stopped on an unexpected error (RuntimeError: something unforeseen)")
+    assert "\n" not in app.farewell and SECRET_PIN not in app.farewell
     log.stop()
     logged = (tmp_path / "log" / "deskconsole.log").read_text("utf-8")
     assert "Traceback" in logged and "something unforeseen" in logged and "in broken" in logged
     assert SECRET_PIN not in logged
+
+
+# --- 4. a site file the console cannot use: one line, never a crash -----------------------------
+
+def test_a_console_on_a_site_file_it_cannot_use_closes_with_one_line(demo_site, capsys):
+    """The SLA engine is built in a thread once the sign-on screen is up (it takes a while): a bad
+    duration there closes the console with the line `check` would have printed."""
+    demo_site.sla = {"urgent_repair": {"respond": "3 parsecs"}}
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if app._exit:
+                    break
+        return app
+    app = run(go())
+    out = capsys.readouterr()
+    assert app.return_code == 2 and "Traceback" not in out.out + out.err
+    assert app.farewell == ("site file [sla]: [sla.urgent_repair] respond: bad duration '3 parsecs': use e.g. "
+                            "'10min', '2h', '1d' (24/7) or '4.5wh', '3wd' (working hours/days), or '-' for none")

@@ -1,4 +1,5 @@
-"""`deskconsole check`: integrity, schema version and the audit chain; exit 1 when something is wrong."""
+"""`deskconsole check`: what the console builds from the site file, the database's integrity, its schema
+version and the audit chain; exit 1 when something is wrong. A damaged database is reported, never a crash."""
 from __future__ import annotations
 
 import sys
@@ -9,15 +10,37 @@ from .common import open_db
 
 
 def register(sub, common) -> None:
-    check = sub.add_parser("check", parents=[common], help="integrity, schema version and audit chain")
+    check = sub.add_parser("check", parents=[common],
+                           help="site file, integrity, schema version and audit chain (exit 1 when something is wrong)")
     check.set_defaults(handler=run)
 
 
+def _guard(what: str, read) -> list[str]:
+    """The problems `read` finds, or one problem saying the database could not be read that far."""
+    try:
+        return read()
+    except db.READ_ERRORS as exc:
+        return [f"{what}: the database could not be read: {exc}"]
+
+
+def database_problems(config: Config) -> list[str]:
+    try:
+        open_db(config, migrate_schema=False)
+    except db.READ_ERRORS as exc:
+        return [f"database: cannot be opened: {exc}"]
+    problems = _guard("integrity", db.integrity_problems)
+    try:
+        has_schema = db.schema_version() is not None
+    except db.READ_ERRORS:
+        has_schema = False  # said by integrity_problems
+    if has_schema:
+        problems += _guard("audit", audit.verify_chain)
+    return problems
+
+
 def run(config: Config, args) -> int:
-    open_db(config, migrate_schema=False)
-    problems = db.integrity_problems()
-    if db.schema_version() is not None:
-        problems += audit.verify_chain()
+    from .console import start_problems
+    problems = start_problems(config) + database_problems(config)
     for problem in problems:
         print(problem)
     if problems:

@@ -1,0 +1,175 @@
+"""Safety at the command line (issue 17): every sub-command, given a site file or a --db it cannot use,
+answers with one line that names what is wrong, never a traceback; `check` builds everything the
+console builds, and reports a damaged database instead of stopping."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from deskconsole import cli
+
+ROOT = Path(__file__).parent.parent
+
+
+def deskconsole(*args, env=None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "deskconsole", *args], capture_output=True, timeout=120,
+                          cwd=ROOT, env=env, input=stdin.encode() if stdin is not None else None)
+
+
+def text(result: subprocess.CompletedProcess) -> tuple[str, str]:
+    return result.stdout.decode("utf-8", "replace"), result.stderr.decode("utf-8", "replace")
+
+
+# Every sub-command, as a script or a person would type it (DEST and the output file in the test's folder).
+def commands(tmp: Path) -> dict[str, list[str]]:
+    return {
+        "init": ["init"],
+        "export": ["export"],
+        "backup": ["backup", str(tmp / "backup.db")],
+        "check": ["check"],
+        "call add": ["call", "add", "--category", "repair", "--channel", "phone", "--text", "漏水"],
+        "sla": ["sla"],
+        "sla class": ["sla", "urgent_repair", "--from", "2026-11-24T22:00"],
+        "handover": ["handover"],
+        "report": ["report", "--month", "2026-11"],
+        "report xlsx": ["report", "--month", "2026-11", "--format", "xlsx", "--out", str(tmp / "r.xlsx")],
+        "demo": ["demo"],
+    }
+
+
+# Site files the console cannot use: (what is in it, a word the one-line answer must contain).
+BAD_SITES = {
+    "office_hours a string": ('office_hours = "08:00-17:00"\n', "office_hours"),
+    "calendar a number": ("calendar = 3\n", "calendar"),
+    "a shift without id": ("shifts = [{}]\n", "shift"),
+    "shifts a string": ('shifts = "day"\n', "shifts"),
+    "sla a list": ("sla = [1]\n", "sla"),
+    "a bad SLA duration": ('[sla.urgent_repair]\nrespond = "3 parsecs"\n', "sla.urgent_repair"),
+    "an unknown holiday country": ('[calendar]\ncountry = "XX"\n', "calendar.country"),
+    "an unknown theme": ('theme = "neon"\n', "theme"),
+    "a theme that is a number": ("theme = 3\n", "theme"),
+    "not TOML": ("site_name = 示范\n", "site file"),
+    "not UTF-8": (b'site_name = "\xca\xbe\xb7\xb6"\n', "UTF-8"),
+    "an unknown time zone": ('timezone = "Mars/Olympus"\n', "time zone"),
+    "extra_holidays a string": ('[calendar]\nextra_holidays = "2026-10-01"\n', "calendar.extra_holidays"),
+    "shift start not a time": ('[[shifts]]\nid = "day"\nstart = 8\n', "shifts.day.start"),
+}
+
+# What only the console (and so demo) and check build: the commands that build it must refuse; the
+# others, which do not use it, may do their work.
+ENGINE = {"check", "sla", "sla class", "report", "report xlsx", "demo"}
+BUILT_BY = {"a bad SLA duration": ENGINE, "an unknown holiday country": ENGINE, "an unknown theme": {"check", "demo"}}
+
+
+def _run_case(tmp_path: Path, seeded: Path, command: str, argv: list[str], site: str, body) -> tuple:
+    folder = tmp_path / f"{command}-{site}".replace(" ", "_")
+    folder.mkdir()
+    db_path = folder / "desk.db"
+    shutil.copy(seeded, db_path)
+    site_file = folder / "site.toml"
+    (site_file.write_bytes if isinstance(body, bytes) else site_file.write_text)(body)
+    argv = [a.replace(str(tmp_path), str(folder)) for a in argv]
+    return command, site, deskconsole(*argv, "--db", str(db_path), "--site", str(site_file), stdin="")
+
+
+def test_every_command_answers_a_bad_site_file_with_one_line_naming_the_key(tmp_path, seeded_file):
+    cases = [(command, argv, site, body) for command, argv in commands(tmp_path).items()
+             for site, (body, _word) in BAD_SITES.items()]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda c: _run_case(tmp_path, seeded_file, *c), cases))
+    wrong = []
+    for command, site, result in results:
+        out, err = text(result)
+        word = BAD_SITES[site][1]
+        if "Traceback" in out + err or "unexpected error" in err:
+            wrong.append(f"{command} / {site}: {err.strip()[-300:]}")
+        elif site in BUILT_BY and command not in BUILT_BY[site]:
+            continue  # a command that does not use what is wrong does its own work
+        elif result.returncode == 0:
+            wrong.append(f"{command} / {site}: exit 0, {out.strip()[-200:]!r}")
+        elif command == "check" and result.returncode == 1:  # check lists what it found, then counts
+            if not any(word in line for line in out.splitlines()):
+                wrong.append(f"check / {site}: {out!r}")
+        else:
+            lines = [line for line in err.splitlines() if line.strip()]
+            if len(lines) != 1 or word not in lines[0]:
+                wrong.append(f"{command} / {site}: exit {result.returncode}: {err.strip()!r}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("site", sorted(BUILT_BY))
+def test_check_builds_what_the_console_builds(tmp_path, seeded_file, site):
+    """An unknown theme, a bad SLA duration, an unknown holiday country: the console would not start,
+    so `check` says so (it said ok)."""
+    path = tmp_path / "desk.db"
+    shutil.copy(seeded_file, path)
+    (tmp_path / "site.toml").write_text(BAD_SITES[site][0])
+    result = deskconsole("check", "--db", str(path))
+    out, err = text(result)
+    assert result.returncode == 1 and "check: ok" not in out
+    assert BAD_SITES[site][1] in out and "Traceback" not in out + err
+
+
+# --- a damaged database -------------------------------------------------------------------------
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"this is not a database\n" * 200)
+
+
+def _truncated(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _torn_pages(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    for i in range(4096 * 3, 4096 * 3 + 3000):
+        data[i] = (i * 7919) % 256
+    path.write_bytes(bytes(data))
+
+
+def _sql(statement: str):
+    def corrupt(path: Path) -> None:
+        conn = sqlite3.connect(path)
+        conn.execute(statement)
+        conn.commit()
+        conn.close()
+    return corrupt
+
+
+def _header_zeroed(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[:100] = bytes(100)
+    path.write_bytes(bytes(data))
+
+
+CORRUPTIONS = {
+    "not a database": (_garbage, "cannot be opened"),
+    "cut in half": (_truncated, "database"),
+    "torn pages": (_torn_pages, "malformed"),
+    "audit text not UTF-8": (_sql("UPDATE audit_event SET data = CAST(X'FFFE7B7D' AS TEXT) WHERE id = 3"),
+                             "audit event 3"),
+    "schema version not a number": (_sql("UPDATE schema_meta SET value = 'x' WHERE key = 'schema_version'"),
+                                    "schema version"),
+    "header zeroed": (_header_zeroed, "cannot be opened"),
+    "empty file": (lambda path: path.write_bytes(b""), "no schema version"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORRUPTIONS))
+def test_check_reports_a_damaged_database(tmp_path, seeded_file, case, capsys):
+    path = tmp_path / "desk.db"
+    shutil.copy(seeded_file, path)
+    corrupt, word = CORRUPTIONS[case]
+    corrupt(path)
+    assert cli.main(["check", "--db", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert word in out, out + err
+    assert "Traceback" not in out + err and "unexpected error" not in err
+    assert err.strip().startswith("check: ") and err.strip().endswith("problem(s)")
