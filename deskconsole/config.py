@@ -72,10 +72,26 @@ def default_db_path() -> Path:
 
 def db_url_from(value: str | None) -> str:
     """A bare path means SQLite; a URL (sqlite:///..., postgresql://...) is used as given."""
+    if value is not None and not value.strip():
+        raise ConfigError("--db is empty: give the database file or URL")
     value = value or os.environ.get(ENV_DB) or str(default_db_path())
+    if not_utf8(value):
+        raise ConfigError(f"the database path is not UTF-8 text: {printable(value)}")
     if "://" in value:
+        if value.startswith("sqlite:") and not value.removeprefix("sqlite:").strip("/"):
+            raise ConfigError("the database URL names no file: give a path like /srv/desk/desk.db")
         return value
     return "sqlite:///" + str(Path(value).expanduser().resolve())
+
+
+def not_utf8(text: str) -> bool:
+    """Python reads bytes that are not UTF-8 in arguments and the environment as lone surrogates."""
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def printable(text: str) -> str:
+    """A value that is not UTF-8, shown with its odd bytes as \\xNN."""
+    return os.fsencode(text).decode("utf-8", "backslashreplace") if not_utf8(text) else text
 
 
 def _time(value, key: str) -> time:

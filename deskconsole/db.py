@@ -354,23 +354,60 @@ def _create_private_file(path: Path) -> None:
         os.chmod(path, 0o660)
 
 
-def open_database(url: str) -> pw.Database:
+# The engines deskconsole runs on: SQLite (a file) and PostgreSQL. Any other URL is refused plainly.
+SERVER_SCHEMES = ("postgres", "postgresql", "postgresext", "postgresqlext", "psycopg3")
+
+
+def _check_url(url: str) -> None:
+    scheme = url.split("://", 1)[0].lower() if "://" in url else "sqlite"
+    if scheme.removesuffix("+pool") not in SERVER_SCHEMES + ("sqlite",):
+        raise SchemaError(f"{scheme}:// is not a database deskconsole runs on: give a SQLite file path "
+                          "or a postgresql:// URL")
+
+
+def open_database(url: str, *, must_exist: bool = False) -> pw.Database:
+    """The database of `url`, not yet connected. A SQLite file is created (mode 0660) unless
+    `must_exist`: a command that only reads refuses a file that is not there instead of making one."""
+    _check_url(url)
     path = sqlite_path(url)
     if path is not None:
+        if path.is_dir():
+            raise SchemaError(f"{path} is a folder, not a database file")
+        if must_exist and not path.exists():
+            raise SchemaError(f"there is no database at {path}: check --db (deskconsole init makes a new one)")
         _create_private_file(path)
         # IMMEDIATE: a write transaction takes the write lock when it begins, so two consoles
         # never both read-then-write and deadlock on the upgrade from a read lock.
         return pw.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
-    return connect_url(url)
+    try:
+        return connect_url(url)
+    except pw.ImproperlyConfigured as exc:
+        raise SchemaError(f"{url.split('://', 1)[0]}:// needs its database driver installed ({exc})") from None
 
 
-def connect(url: str, *, migrate_schema: bool = True) -> pw.Database:
-    """Open the database of `url`, bind the models to it, and bring its schema up to date."""
-    db = open_database(url)
-    database.initialize(db)
-    db.connect(reuse_if_open=True)
-    if migrate_schema:
-        migrate(db, url)
+def connect(url: str, *, migrate_schema: bool = True, must_exist: bool = False) -> pw.Database:
+    """Open the database of `url`, bind the models to it, and bring its schema up to date. What stops
+    it (a file that is not a database, a folder, a read-only or full disk, a missing driver) is a
+    SchemaError or StoreError with a plain message."""
+    where = sqlite_path(url) or url.split("://", 1)[0] + "://"
+    try:
+        db = open_database(url, must_exist=must_exist)
+        database.initialize(db)
+        db.connect(reuse_if_open=True)
+        if migrate_schema:
+            migrate(db, url)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise StoreError(f"cannot make the database {where}: {exc.filename} is a file, not a folder") from None
+    except OSError as exc:
+        raise StoreError(f"cannot open the database {where}: {exc.strerror or exc}") from None
+    except pw.ImproperlyConfigured as exc:
+        raise SchemaError(f"{where} needs its database driver installed ({exc})") from None
+    except (pw.DatabaseError, sqlite3.Error) as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise SchemaError(f"{where} is not a deskconsole database ({exc})") from None
+        if "unable to open" in str(exc):
+            raise StoreError(f"cannot open the database {where}: {exc}") from None
+        raise _store_error(exc) from None
     return db
 
 

@@ -173,3 +173,123 @@ def test_check_reports_a_damaged_database(tmp_path, seeded_file, case, capsys):
     assert word in out, out + err
     assert "Traceback" not in out + err and "unexpected error" not in err
     assert err.strip().startswith("check: ") and err.strip().endswith("problem(s)")
+
+
+# --- 9. odd --db values and arguments that are not UTF-8 ------------------------------------------
+
+def _driver_installed() -> bool:
+    import importlib.util
+    return any(importlib.util.find_spec(name) for name in ("psycopg2", "psycopg"))
+
+
+def odd_dbs(tmp: Path) -> dict[str, tuple[str | bytes, str]]:
+    """--db values nobody means: (the value, a word the one-line answer must contain)."""
+    (tmp / "notes.txt").write_text("shopping list\n")
+    (tmp / "folder").mkdir()
+    odd = {
+        "a text file": (str(tmp / "notes.txt"), "not a deskconsole database"),
+        "a folder": (str(tmp / "folder"), "folder"),
+        "mysql://": ("mysql://desk@127.0.0.1/desk", "mysql://"),
+        "an unknown scheme": ("ftp://desk/desk.db", "ftp://"),
+        "a path through a file": (str(tmp / "notes.txt" / "desk.db"), "notes.txt"),
+        "empty": ("", "--db"),
+        "sqlite:/// with no file": ("sqlite:///", "no file"),
+        "not UTF-8": (str(tmp).encode() + b"/\xcd\xf5.db", "UTF-8"),
+    }
+    if not _driver_installed():  # with a driver, a server that is not there is the PostgreSQL work's
+        odd["postgresql:// without a driver"] = ("postgresql://desk@127.0.0.1:9/desk", "driver")
+    return odd
+
+
+def test_every_command_answers_an_odd_db_with_one_line(tmp_path):
+    odd = odd_dbs(tmp_path)
+    cases = [(command, argv, name) for command, argv in commands(tmp_path).items() for name in odd]
+
+    def run_case(case):
+        command, argv, name = case
+        return command, name, deskconsole(*argv, "--db", odd[name][0], stdin="")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(run_case, cases))
+    wrong = []
+    for command, name, result in results:
+        out, err = text(result)
+        word = odd[name][1]
+        if command == "demo" and "://" in str(odd[name][0]) and "sqlite" not in str(odd[name][0]):
+            word = "the demo makes a SQLite file"
+        if "Traceback" in out + err or "unexpected error" in err:
+            wrong.append(f"{command} / {name}: {err.strip()[-300:]}")
+        elif command.startswith("sla") and result.returncode == 0:
+            continue  # the SLA catalogue does not read the database
+        elif command == "check" and result.returncode == 1:
+            if "database: cannot be opened" not in out or word not in out:
+                wrong.append(f"check / {name}: {out!r}")
+        else:
+            lines = [line for line in err.splitlines() if line.strip()]
+            if result.returncode == 0 or len(lines) != 1 or word not in lines[0]:
+                wrong.append(f"{command} / {name}: exit {result.returncode}: {err.strip()!r}")
+    assert wrong == [], "\n".join(wrong)
+    assert not (tmp_path / "folder" / "desk.db").exists() and list((tmp_path / "folder").iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["export", "report", "check", "handover", "backup", "call add"])
+def test_a_command_that_only_reads_refuses_a_database_that_does_not_exist(tmp_path, command):
+    """A mistyped --db made folders and an empty database, and the command said nothing was wrong."""
+    mistyped = tmp_path / "srv" / "dsek" / "desk.db"
+    result = deskconsole(*commands(tmp_path)[command], "--db", str(mistyped))
+    out, err = text(result)
+    assert result.returncode != 0 and "there is no database at" in out + err and "Traceback" not in out + err
+    assert not (tmp_path / "srv").exists()
+
+
+GBK = "王小明 厨房漏水".encode("gbk")
+
+
+@pytest.mark.parametrize("option", ["--phone", "--caller", "--unit", "--category", "--channel", "--text",
+                                    "--operator"])
+def test_call_add_refuses_arguments_that_are_not_utf8_naming_the_option(tmp_path, seeded_file, option):
+    """A phone system sending GBK: one line naming the option, nothing written."""
+    path = tmp_path / "desk.db"
+    shutil.copy(seeded_file, path)
+    argv = ["call", "add", "--db", str(path), "--category", "repair", "--channel", "phone", "--text", "漏水"]
+    if option in argv:
+        argv[argv.index(option) + 1] = GBK
+    else:
+        argv += [option, GBK]
+    result = deskconsole(*argv)
+    out, err = text(result)
+    assert result.returncode == 2 and "Traceback" not in out + err
+    assert err.strip().startswith(f"deskconsole: {option} is not UTF-8 text") and "--encoding" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_call_add_reads_gbk_when_told(tmp_path, seeded_file):
+    path = tmp_path / "desk.db"
+    shutil.copy(seeded_file, path)
+    result = deskconsole("call", "add", "--db", str(path), "--category", "repair", "--channel", "phone",
+                         "--caller", "王小明".encode("gbk"), "--text", "厨房漏水".encode("gbk"), "--encoding", "gbk")
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT caller, text FROM call ORDER BY id DESC LIMIT 1").fetchone() == ("王小明", "厨房漏水")
+    conn.close()
+    result = deskconsole("call", "add", "--db", str(path), "--category", "repair", "--channel", "phone",
+                         "--text", "x", "--encoding", "klingon")
+    assert result.returncode == 2 and text(result)[1].strip() == \
+        "deskconsole: --encoding: there is no encoding 'klingon' (utf-8, gbk, gb18030 ...)"
+
+
+def test_a_full_or_read_only_disk_at_start_is_one_line(tmp_path, monkeypatch, capsys):
+    """The schema cannot be made: said plainly, as a save would say it."""
+    from deskconsole import db
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+    monkeypatch.setattr(db, "migrate", full)
+    assert cli.main(["init", "--db", str(tmp_path / "desk.db")]) == 2
+    assert capsys.readouterr().err == "deskconsole: The disk is full: nothing was saved. Tell the supervisor.\n"
+
+    def read_only(*args, **kwargs):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+    monkeypatch.setattr(db, "migrate", read_only)
+    assert cli.main(["init", "--db", str(tmp_path / "desk.db")]) == 2
+    assert capsys.readouterr().err == \
+        "deskconsole: The database is read-only: nothing was saved. Tell the supervisor.\n"

@@ -14,7 +14,7 @@ import importlib
 import sys
 
 from .. import db, i18n, log
-from .common import STARTUP_ERRORS, fail, load_config
+from .common import STARTUP_ERRORS, decode_arguments, fail, load_config
 
 # In the order --help lists them. Each module has register(sub, common), which adds its parser with
 # set_defaults(handler=function(config, args) -> exit status).
@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         setattr(args, name, getattr(args, name, None))
     log.setup()
     try:
+        decode_arguments(args)
         config = load_config(args)
         return handler(args)(config, args)
     except STARTUP_ERRORS as exc:

@@ -15,7 +15,7 @@ def register(sub, common) -> None:
 
 
 def run(config: Config, args) -> int:
-    open_db(config)
+    open_db(config, must_exist=True)
     db.backup(Path(args.dest))
     print(f"backup written: {args.dest}")
     return 0

@@ -19,11 +19,13 @@ def register(sub, common) -> None:
     add.add_argument("--channel", required=True, help=", ".join(calls.CHANNELS))
     add.add_argument("--text", required=True, help="what was said")
     add.add_argument("--operator", default="", help="staff code recorded as taking the call (default: the system)")
+    add.add_argument("--encoding", default="utf-8",
+                     help="the encoding of the values given (default utf-8; a phone system may send gbk)")
     add.set_defaults(handler=run_add)
 
 
 def run_add(config, args, clock=None) -> int:
-    open_db(config)
+    open_db(config, must_exist=True)  # a call into a mistyped --db would be lost
     now = (clock or SystemClock()).now()
     try:
         call_id = calls.add_call_from_script(

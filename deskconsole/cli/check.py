@@ -25,8 +25,8 @@ def _guard(what: str, read) -> list[str]:
 
 def database_problems(config: Config) -> list[str]:
     try:
-        open_db(config, migrate_schema=False)
-    except db.READ_ERRORS as exc:
+        open_db(config, migrate_schema=False, must_exist=True)
+    except (db.SchemaError, db.StoreError) as exc:
         return [f"database: cannot be opened: {exc}"]
     problems = _guard("integrity", db.integrity_problems)
     try:

@@ -20,7 +20,7 @@ def register(sub, common) -> None:
 
 
 def run(config: Config, args) -> int:
-    open_db(config)
+    open_db(config, must_exist=True)
     if args.shift is not None:
         if Shift.get_or_none(Shift.id == args.shift) is None:
             return fail("deskconsole", f"there is no shift {args.shift}", 1)
