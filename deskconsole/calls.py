@@ -186,16 +186,13 @@ def add_call(actor: Operator, now: datetime, *, phone: str = "", caller: str = "
 
 
 @db.writes
-def add_call_from_script(now: datetime, operator_code: str = "", **fields) -> int:
-    """`deskconsole call add`: the same validation as the form, as the named operator or the system.
-    One transaction: a refusal writes nothing, not even the system operator's record."""
+def add_call_from_script(now: datetime, operator: Operator | None = None,
+                         system: tuple[str, str] | None = None, **fields) -> int:
+    """`deskconsole call add`: the same validation as the form, as an operator whose PIN was checked
+    (people.verify), or else as the phone system the site file names (`system`: its code and name), or
+    else as the system. One transaction: a refusal writes nothing, not even the system's record."""
     from . import people
-    if clean(operator_code):
-        actor = people.find(operator_code)
-        if actor is None:
-            raise InvalidInput("operator", _("No staff member has the code {code}.", code=clean(operator_code)))
-    else:
-        actor = people.system_operator(now)
+    actor = operator or people.system_operator(now, *(system or ()))
     return add_call(actor, now, **fields)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -41,6 +42,9 @@ class Config:
     extra_workdays: frozenset[date] = frozenset()
     shifts: tuple[ShiftDef, ...] = (ShiftDef("day", time(8, 0)), ShiftDef("night", time(20, 0)))
     sla: dict = field(default_factory=dict)
+    # [integration]: the identity a phone system records calls as (`call add --operator CODE`, no PIN):
+    # (code, name), or None.
+    integration: tuple[str, str] | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -190,6 +194,16 @@ def apply_site(config: Config, data: dict) -> None:
     if "shifts" in data:
         config.shifts = _shifts(data["shifts"])
     config.sla = dict(_table(data, "sla"))
+    if "integration" in data:
+        config.integration = _integration(_table(data, "integration"))
+
+
+def _integration(table: dict) -> tuple[str, str]:
+    code = _text(table, "code", None, "integration.")
+    if code is None or not re.fullmatch(r"[A-Za-z0-9]{1,12}", code):
+        raise ConfigError("site file: integration.code must be 1 to 12 letters or digits, like \"PBX\"")
+    name = _text(table, "name", "Phone system", "integration.")
+    return code.upper(), name.strip()[:60] or "Phone system"
 
 
 def _shifts(value) -> tuple[ShiftDef, ...]:

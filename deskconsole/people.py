@@ -152,18 +152,28 @@ def create_staff(actor: Operator, code: str, name: str, role: str, pin: str, now
 
 
 @db.writes
-def system_operator(now: datetime) -> Operator:
-    """The operator recorded for calls from the phone system or a script. It cannot sign on."""
-    staff = Staff.get_or_none(Staff.code == SYSTEM_CODE)
+def system_operator(now: datetime, code: str = SYSTEM_CODE, name: str = "System") -> Operator:
+    """The operator recorded for calls from a script (SYSTEM), or from the phone system the site file
+    names (its [integration] code and name). It has the role "system" and cannot sign on."""
+    staff = Staff.get_or_none(Staff.code == code)
     if staff is None:
-        staff = Staff.create(code=SYSTEM_CODE, name="System", role="system", pin_hash="", created_at=now)
-        audit.record(None, "staff.create", "staff", staff.id, now, after={"code": SYSTEM_CODE, "role": "system"})
+        staff = Staff.create(code=code, name=name, role="system", pin_hash="", created_at=now)
+        audit.record(None, "staff.create", "staff", staff.id, now,
+                     after={"code": code, "name": name, "role": "system"})
+    elif staff.role != "system":
+        raise InvalidInput("operator", _(
+            "{code} is a person's staff code, not a phone system's: change integration.code in the site file.",
+            code=code))
     return Operator.of(staff)
 
 
 def find(code: str) -> Operator | None:
     staff = Staff.get_or_none((Staff.code == clean(code).upper()) & (Staff.active == True))  # noqa: E712
     return Operator.of(staff) if staff else None
+
+
+def no_such_staff(code: str) -> str:
+    return _("No staff member has the code {code}.", code=clean(code).upper())
 
 
 def list_staff() -> list[Operator]:
@@ -200,7 +210,7 @@ def verify(code: str, pin: str, now: datetime, local_time=lambda t: t.strftime("
         raise SignOnError(_("Enter your staff code."))
     staff = Staff.get_or_none((Staff.code == code) & (Staff.active == True))  # noqa: E712
     if staff is None or staff.role == "system":
-        raise SignOnError(_("No staff member has the code {code}.", code=code))
+        raise SignOnError(no_such_staff(code))
     if staff.locked_until is not None and staff.locked_until > now:
         raise SignOnError(_("{code} is locked after {n} wrong PINs until {time}.",
                             code=code, n=MAX_TRIES, time=local_time(staff.locked_until)))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from appkit import make_app, settle, sign_on
+from conftest import NOW
 
-from deskconsole import db, log, people
-from deskconsole.db import ShiftLogEntry
+from deskconsole import cli, db, log, people
+from deskconsole.db import AuditEvent, Call, ShiftLogEntry, Staff
+from deskconsole.errors import SignOnError
 from deskconsole.screens.log_entry import LogEntryScreen
 from deskconsole.screens.signon import FirstRunScreen, SignOnScreen
 
@@ -161,3 +164,60 @@ def test_a_console_on_a_site_file_it_cannot_use_closes_with_one_line(demo_site, 
     assert app.return_code == 2 and "Traceback" not in out.out + out.err
     assert app.farewell == ("site file [sla]: [sla.urgent_repair] respond: bad duration '3 parsecs': use e.g. "
                             "'10min', '2h', '1d' (24/7) or '4.5wh', '3wd' (working hours/days), or '-' for none")
+
+
+# --- 6. call add as a person needs that person's PIN ---------------------------------------------
+
+def _call_add(path, *extra, pin: str | None = None, monkeypatch=None) -> int:
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO("" if pin is None else pin + "\n"))
+    return cli.main(["call", "add", "--db", str(path), "--category", "repair", "--channel", "phone",
+                     "--text", "漏水", *extra])
+
+
+def test_call_add_as_a_person_needs_their_pin_on_standard_input(demo_site, capsys, monkeypatch):
+    path = db.sqlite_path(demo_site.db_url)
+    count = Call.select().count()
+    assert _call_add(path, "--operator", "S1", monkeypatch=monkeypatch) == 1
+    assert capsys.readouterr().err == ("deskconsole call add: --operator S1: give S1's PIN on standard input "
+                                       "(or leave --operator out to record the call as the system)\n")
+    assert _call_add(path, "--operator", "S1", pin="1234", monkeypatch=monkeypatch) == 1
+    assert "Wrong PIN for S1" in capsys.readouterr().err
+    db.connect(demo_site.db_url)
+    assert Call.select().count() == count
+    assert Staff.get(Staff.code == "S1").failed_attempts == 1        # a guess counts toward the lock
+    assert _call_add(path, "--operator", "S1", pin="0000", monkeypatch=monkeypatch) == 0
+    call_id = int(capsys.readouterr().out)
+    db.connect(demo_site.db_url)
+    assert Call.get_by_id(call_id).taken_by.code == "S1"
+
+
+def test_call_add_as_the_phone_system_the_site_file_names(demo_site, capsys, monkeypatch, tmp_path):
+    path = db.sqlite_path(demo_site.db_url)
+    site = tmp_path / "elsewhere.toml"  # not site.toml beside the database: that one is read by default
+    site.write_text('[integration]\ncode = "PBX"\nname = "Phone system 电话系统"\n')
+    # Without the site file, PBX is nobody.
+    assert _call_add(path, "--operator", "PBX", monkeypatch=monkeypatch) == 1
+    assert "No staff member has the code PBX" in capsys.readouterr().err
+    assert _call_add(path, "--operator", "pbx", "--site", str(site), monkeypatch=monkeypatch) == 0
+    call_id = int(capsys.readouterr().out)
+    db.connect(demo_site.db_url)
+    taken_by = Call.get_by_id(call_id).taken_by
+    assert (taken_by.code, taken_by.name, taken_by.role) == ("PBX", "Phone system 电话系统", "system")
+    created = AuditEvent.get((AuditEvent.entity == "staff") & (AuditEvent.entity_id == taken_by.id))
+    assert created.action == "staff.create" and '"role": "system"' in created.data
+    assert not people.has_staff() or people.find("PBX") is None or people.find("PBX").role == "system"
+    # The phone system cannot sign on at a console.
+    with pytest.raises(SignOnError):
+        people.verify("PBX", "", NOW)
+
+
+def test_an_integration_code_that_is_a_persons_code_is_refused(demo_site, capsys, monkeypatch, tmp_path):
+    site = tmp_path / "elsewhere.toml"
+    site.write_text('[integration]\ncode = "R1"\n')
+    count = Call.select().count()
+    assert _call_add(db.sqlite_path(demo_site.db_url), "--operator", "R1", "--site", str(site),
+                     monkeypatch=monkeypatch) == 1
+    assert "R1 is a person's staff code" in capsys.readouterr().err
+    db.connect(demo_site.db_url)
+    assert Call.select().count() == count

@@ -1,10 +1,19 @@
-"""`deskconsole call add ...`: a call from the phone system or a script, through the form's own desk function."""
+"""`deskconsole call add ...`: a call from the phone system or a script, through the form's own desk function.
+
+Recorded as the system, as the phone system the site file names ([integration]), or as a person whose
+PIN comes on standard input: a staff code alone proves nothing."""
 from __future__ import annotations
 
-from .. import calls
+import getpass
+import sys
+
+from .. import calls, people
 from ..clock import SystemClock
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..errors import Conflict, InvalidInput, PermissionDenied, SignOnError
+from ..text import clean
 from .common import fail, open_db
+
+COMMAND = "deskconsole call add"
 
 
 def register(sub, common) -> None:
@@ -18,23 +27,45 @@ def register(sub, common) -> None:
     add.add_argument("--category", required=True, help=", ".join(calls.CATEGORIES))
     add.add_argument("--channel", required=True, help=", ".join(calls.CHANNELS))
     add.add_argument("--text", required=True, help="what was said")
-    add.add_argument("--operator", default="", help="staff code recorded as taking the call (default: the system)")
+    add.add_argument("--operator", default="",
+                     help="staff code recorded as taking the call, whose PIN is read from standard input; or "
+                          "the site file's integration.code (a phone system, no PIN) (default: the system)")
     add.add_argument("--encoding", default="utf-8",
                      help="the encoding of the values given (default utf-8; a phone system may send gbk)")
     add.set_defaults(handler=run_add)
 
 
+def read_pin(code: str) -> str:
+    """The operator's PIN: asked at a terminal, else the first line of standard input (never echoed,
+    never an argument: arguments show in `ps` and in shell histories)."""
+    try:
+        if sys.stdin is not None and sys.stdin.isatty():
+            return getpass.getpass(f"PIN for {code}: ")
+        return (sys.stdin.readline() if sys.stdin is not None else "").strip()
+    except (OSError, EOFError, UnicodeDecodeError):
+        return ""
+
+
 def run_add(config, args, clock=None) -> int:
     open_db(config, must_exist=True)  # a call into a mistyped --db would be lost
     now = (clock or SystemClock()).now()
+    code = clean(args.operator).upper()
+    operator = None
     try:
+        if code and not (config.integration and code == config.integration[0]):
+            if people.find(code) is None:
+                raise InvalidInput("operator", people.no_such_staff(code))
+            pin = read_pin(code)
+            if not pin:
+                return fail(COMMAND, f"--operator {code}: give {code}'s PIN on standard input "
+                                     "(or leave --operator out to record the call as the system)", 1)
+            operator = people.verify(code, pin, now)  # a wrong PIN counts toward the lock, as at sign-on
         call_id = calls.add_call_from_script(
-            now, args.operator, phone=args.phone, caller=args.caller, unit_code=args.unit,
-            category=args.category, channel=args.channel, text=args.text, answered=False)
+            now, operator, config.integration if code else None, phone=args.phone, caller=args.caller,
+            unit_code=args.unit, category=args.category, channel=args.channel, text=args.text, answered=False)
     except InvalidInput as exc:
-        return fail("deskconsole call add", f"--{exc.field}: {exc.message}", 1)
-    except (Conflict, PermissionDenied) as exc:
-        return fail("deskconsole call add", str(exc), 1)
+        return fail(COMMAND, f"--{exc.field}: {exc.message}", 1)
+    except (Conflict, PermissionDenied, SignOnError) as exc:
+        return fail(COMMAND, str(exc), 1)
     print(call_id)
     return 0
-
