@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import peewee as pw
+
 from . import audit, db
-from .db import Staff
+from .db import AuditEvent, Staff
 from .errors import InvalidInput, PermissionDenied, SignOnError  # noqa: F401 (re-exported)
 from .i18n import _
 from .text import clean
@@ -17,7 +20,6 @@ from .text import clean
 ROLES = ("guard", "receptionist", "supervisor")
 SYSTEM_CODE = "SYSTEM"
 MAX_TRIES = 5
-LOCK_FOR = timedelta(minutes=1)
 
 _ALL = frozenset({"guard", "receptionist", "supervisor"})
 _DESK = frozenset({"receptionist", "supervisor"})
@@ -182,25 +184,59 @@ def list_staff() -> list[Operator]:
 
 # --- sign-on -----------------------------------------------------------------------------
 
+# A code that takes MAX_TRIES wrong PINs in a row is locked; each lock since its last good sign-on lasts
+# longer than the one before: 1, 5, 15, then 60 minutes.
+LOCKS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=60))
+_NO_LOCK = json.dumps({"locked_until": None})  # the data of a failed attempt that did not lock
+
+
+def _next_lock(staff_id: int) -> timedelta:
+    """How long the next lock of this code lasts: by the locks since its last good sign-on (the audit
+    trail keeps them)."""
+    mine = (AuditEvent.entity == "staff") & (AuditEvent.entity_id == staff_id)
+    last_ok = AuditEvent.select(pw.fn.MAX(AuditEvent.id)).where(mine & (AuditEvent.action == "staff.sign_on")).scalar()
+    locks = AuditEvent.select().where(mine & (AuditEvent.action == "staff.sign_on_failed") &
+                                      (AuditEvent.id > (last_ok or 0)) & (AuditEvent.data != _NO_LOCK)).count()
+    return LOCKS[min(locks, len(LOCKS) - 1)]
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    outcome: str                     # ok | unknown | locked | wrong
+    staff: Staff | None = None
+    left: int = 0                    # wrong: tries before the code locks
+    locked_until: datetime | None = None
+    lock: timedelta = LOCKS[0]       # wrong: how long the lock it caused, or the next one, lasts
+
+
 @db.writes
-def _note_attempt(staff_id: int, ok: bool, now: datetime) -> tuple[int, datetime | None]:
-    """Count a PIN attempt in the database, so a lock holds across every console."""
-    staff = Staff.get_by_id(staff_id)
-    if ok:
+def _attempt(code: str, pin: str, now: datetime) -> _Attempt:
+    """One PIN attempt, whole inside one write transaction: the lock is read, the PIN checked and the
+    count written while this console holds the write lock, so consoles guessing at once get
+    MAX_TRIES guesses between them, not each. Returns what happened (a refusal raised here would roll
+    the count back)."""
+    staff = Staff.get_or_none((Staff.code == code) & (Staff.active == True))  # noqa: E712
+    if staff is None or staff.role == "system":
+        return _Attempt("unknown")
+    if staff.locked_until is not None and staff.locked_until > now:
+        return _Attempt("locked", staff, locked_until=staff.locked_until)
+    if bool(pin) and pin_matches(pin, staff.pin_hash):
         if staff.failed_attempts:
-            Staff.update(failed_attempts=0).where(Staff.id == staff_id).execute()
-        audit.record(Operator.of(staff), "staff.sign_on", "staff", staff_id, now)
-        return 0, None
-    tries = staff.failed_attempts + 1
-    locked_until = None
+            Staff.update(failed_attempts=0).where(Staff.id == staff.id).execute()
+        audit.record(Operator.of(staff), "staff.sign_on", "staff", staff.id, now)
+        return _Attempt("ok", staff)
+    tries, locked_until, lock = staff.failed_attempts + 1, None, _next_lock(staff.id)
     if tries >= MAX_TRIES:
-        locked_until = now + LOCK_FOR
-        tries = 0
+        locked_until, tries = now + lock, 0
     Staff.update(failed_attempts=tries, locked_until=locked_until or staff.locked_until).where(
-        Staff.id == staff_id).execute()
-    audit.record(None, "staff.sign_on_failed", "staff", staff_id, now,
-                 locked_until=locked_until)
-    return tries, locked_until
+        Staff.id == staff.id).execute()
+    audit.record(None, "staff.sign_on_failed", "staff", staff.id, now, locked_until=locked_until)
+    return _Attempt("wrong", staff, MAX_TRIES - tries, locked_until, lock)
+
+
+def _for(lock: timedelta) -> str:
+    minutes = int(lock.total_seconds() // 60)
+    return _("for a minute") if minutes == 1 else _("for {n} minutes", n=minutes)
 
 
 def verify(code: str, pin: str, now: datetime, local_time=lambda t: t.strftime("%H:%M:%S")) -> Operator:
@@ -208,18 +244,16 @@ def verify(code: str, pin: str, now: datetime, local_time=lambda t: t.strftime("
     code = clean(code).upper()
     if not code:
         raise SignOnError(_("Enter your staff code."))
-    staff = Staff.get_or_none((Staff.code == code) & (Staff.active == True))  # noqa: E712
-    if staff is None or staff.role == "system":
+    attempt = _attempt(code, pin, now)
+    if attempt.outcome == "unknown":
         raise SignOnError(no_such_staff(code))
-    if staff.locked_until is not None and staff.locked_until > now:
+    if attempt.outcome == "locked":
         raise SignOnError(_("{code} is locked after {n} wrong PINs until {time}.",
-                            code=code, n=MAX_TRIES, time=local_time(staff.locked_until)))
-    ok = bool(pin) and pin_matches(pin, staff.pin_hash)
-    tries, locked_until = _note_attempt(staff.id, ok, now)
-    if ok:
-        return Operator.of(staff)
-    if locked_until is not None:
-        raise SignOnError(_("Wrong PIN. {code} is now locked for a minute, until {time}.",
-                            code=code, time=local_time(locked_until)))
-    raise SignOnError(_("Wrong PIN for {code}: {left} more tries before it locks for a minute.",
-                        code=code, left=MAX_TRIES - tries))
+                            code=code, n=MAX_TRIES, time=local_time(attempt.locked_until)))
+    if attempt.outcome == "ok":
+        return Operator.of(attempt.staff)
+    if attempt.locked_until is not None:
+        raise SignOnError(_("Wrong PIN. {code} is now locked {duration}, until {time}.",
+                            code=code, duration=_for(attempt.lock), time=local_time(attempt.locked_until)))
+    raise SignOnError(_("Wrong PIN for {code}: {left} more tries before it locks {duration}.",
+                        code=code, left=attempt.left, duration=_for(attempt.lock)))

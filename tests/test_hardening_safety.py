@@ -221,3 +221,74 @@ def test_an_integration_code_that_is_a_persons_code_is_refused(demo_site, capsys
     assert "R1 is a person's staff code" in capsys.readouterr().err
     db.connect(demo_site.db_url)
     assert Call.select().count() == count
+
+
+# --- 7. PIN guessing: the lock is checked in the write, and repeated locks last longer -------------
+
+GUESSER = """
+import sys, time
+from deskconsole import db, people
+from deskconsole.errors import SignOnError
+from datetime import datetime, timezone
+url, start, n = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+db.connect(url, migrate_schema=False)
+while time.time() < start:
+    time.sleep(0.001)
+for i in range(n):
+    try:
+        people.verify("G1", "9999", datetime.now(timezone.utc))
+        print("in")
+    except SignOnError as exc:
+        print("evaluated" if str(exc).startswith("Wrong PIN") else "refused", flush=True)
+"""
+
+
+def test_ten_consoles_guessing_at_once_get_five_guesses(demo_site):
+    """The lock was read before the write: 10 consoles guessing together had 14 guesses evaluated
+    where 5 should be."""
+    import subprocess
+    import sys
+    import time
+    db.close()
+    start = str(time.time() + 2.0)
+    procs = [subprocess.Popen([sys.executable, "-c", GUESSER, demo_site.db_url, start, "3"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(10)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-500:] for o in outs]
+    answers = " ".join(o[0] for o in outs).split()
+    assert len(answers) == 30 and "in" not in answers
+    assert answers.count("evaluated") == people.MAX_TRIES
+    db.connect(demo_site.db_url)
+    failed = AuditEvent.select().where(AuditEvent.action == "staff.sign_on_failed").count()
+    assert failed == people.MAX_TRIES
+
+
+def _guess_until_locked(now) -> str:
+    for _ in range(people.MAX_TRIES - 1):
+        with pytest.raises(SignOnError, match="^Wrong PIN for G1"):
+            people.verify("G1", "1111", now)
+    with pytest.raises(SignOnError) as locked:
+        people.verify("G1", "1111", now)
+    return str(locked.value)
+
+
+def test_repeated_locks_last_1_5_15_then_60_minutes(demo_site, clock):
+    from datetime import timedelta
+    said = []
+    for minutes in (1, 5, 15, 60, 60):
+        message = _guess_until_locked(clock.now())
+        said.append(message.split(", until ")[0])
+        clock.advance(seconds=minutes * 60 - 1)
+        with pytest.raises(SignOnError, match="is locked after 5 wrong PINs"):
+            people.verify("G1", "0000", clock.now())      # even the right PIN waits
+        clock.advance(seconds=1)
+    assert said == ["Wrong PIN. G1 is now locked for a minute",
+                    "Wrong PIN. G1 is now locked for 5 minutes",
+                    "Wrong PIN. G1 is now locked for 15 minutes",
+                    "Wrong PIN. G1 is now locked for 60 minutes",
+                    "Wrong PIN. G1 is now locked for 60 minutes"]
+    with pytest.raises(SignOnError, match="4 more tries before it locks for 60 minutes"):
+        people.verify("G1", "1111", clock.now())
+    assert people.verify("G1", "0000", clock.now()).code == "G1"   # the right PIN starts again at a minute
+    assert _guess_until_locked(clock.now() + timedelta(seconds=1)).startswith(
+        "Wrong PIN. G1 is now locked for a minute")
