@@ -190,8 +190,21 @@ class DeskApp(App):
     # --- the change feed and the tick ----------------------------------------------------
 
     def poll_feed(self) -> None:
-        if self.feed is not None and self.feed.changed():
+        if self.feed is not None and self.feed.replaced():
+            self.database_replaced()
+        elif self.feed is not None and self.feed.changed():
             self.reload()
+
+    def database_replaced(self) -> None:
+        """The database file was moved, removed or replaced under this console: what it shows stays on
+        the screen, every save is refused (it would go to a file nobody reads), the panes stop re-reading,
+        and the person is told what to do."""
+        message = _("The database file was moved, replaced or removed while this console was open: nothing more can be saved here. Quit (Ctrl+Q) and start the console again.")  # noqa: E501
+        db.refuse_writes(message)
+        log.warning(f"database file replaced or removed under the console: {self.config.db_url}")
+        self.feed.close()
+        self.feed = None
+        self.notify(message, severity="error", timeout=24 * 3600)
 
     # Each load is numbered when its thread starts reading. What it read is shown only if no load that
     # started later has been shown, and if it started after the last early-shown save (reload_floor).

@@ -10,6 +10,7 @@ import os
 import random
 import sqlite3
 import time as _time
+import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -354,6 +355,35 @@ def _create_private_file(path: Path) -> None:
         os.chmod(path, 0o660)
 
 
+def rw_uri(path: Path) -> str:
+    """The SQLite URI that opens `path` for reading and writing but never creates it: a connection
+    opened after the file was removed (a worker thread's) fails instead of starting an empty database."""
+    return f"file:{urllib.parse.quote(str(path))}?mode=rw"
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file `path` names now, or None if it names none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+# The SQLite file this process opened, and its identity then: the change feed compares the path with
+# it, to notice the file moved, removed or replaced under a running console.
+opened_file: tuple[Path, tuple[int, int] | None] | None = None
+
+# Set when this process must not write any more (the file it opened is no longer the database):
+# every desk write is refused with this message.
+_refusal: str | None = None
+
+
+def refuse_writes(message: str | None) -> None:
+    global _refusal
+    _refusal = message
+
+
 # The engines deskconsole runs on: SQLite (a file) and PostgreSQL. Any other URL is refused plainly.
 SERVER_SCHEMES = ("postgres", "postgresql", "postgresext", "postgresqlext", "psycopg3")
 
@@ -376,13 +406,21 @@ def open_database(url: str, *, must_exist: bool = False) -> pw.Database:
         if must_exist and not path.exists():
             raise SchemaError(f"there is no database at {path}: check --db (deskconsole init makes a new one)")
         _create_private_file(path)
+        global opened_file
+        opened_file = (path, file_identity(path))
         # IMMEDIATE: a write transaction takes the write lock when it begins, so two consoles
         # never both read-then-write and deadlock on the upgrade from a read lock.
-        return pw.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
+        return pw.SqliteDatabase(rw_uri(path), uri=True, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
     try:
         return connect_url(url)
     except pw.ImproperlyConfigured as exc:
         raise SchemaError(f"{url.split('://', 1)[0]}:// needs its database driver installed ({exc})") from None
+
+
+def _os_error(exc: OSError, where) -> StoreError:
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return StoreError(f"cannot make the database {where}: {exc.filename} is a file, not a folder")
+    return StoreError(f"cannot open the database {where}: {exc.strerror or exc}")
 
 
 def connect(url: str, *, migrate_schema: bool = True, must_exist: bool = False) -> pw.Database:
@@ -390,16 +428,15 @@ def connect(url: str, *, migrate_schema: bool = True, must_exist: bool = False) 
     it (a file that is not a database, a folder, a read-only or full disk, a missing driver) is a
     SchemaError or StoreError with a plain message."""
     where = sqlite_path(url) or url.split("://", 1)[0] + "://"
+    refuse_writes(None)
     try:
         db = open_database(url, must_exist=must_exist)
         database.initialize(db)
         db.connect(reuse_if_open=True)
         if migrate_schema:
             migrate(db, url)
-    except (FileExistsError, NotADirectoryError) as exc:
-        raise StoreError(f"cannot make the database {where}: {exc.filename} is a file, not a folder") from None
     except OSError as exc:
-        raise StoreError(f"cannot open the database {where}: {exc.strerror or exc}") from None
+        raise _os_error(exc, where) from None
     except pw.ImproperlyConfigured as exc:
         raise SchemaError(f"{where} needs its database driver installed ({exc})") from None
     except (pw.DatabaseError, sqlite3.Error) as exc:
@@ -490,6 +527,8 @@ def writes(fn):
         db = database.obj
         if db.in_transaction():
             return fn(*args, **kwargs)
+        if _refusal:
+            raise StoreError(_refusal)
         for attempt in range(5):
             try:
                 with db.atomic():
@@ -522,8 +561,91 @@ def backup(dest: Path) -> None:
         target.close()
 
 
-def integrity_problems() -> list[str]:
-    """What is wrong with the database itself (the audit chain is checked by audit.verify_chain)."""
+def others_have_it_open(path: Path) -> bool:
+    """Whether another process has the SQLite database at `path` open. In WAL mode each process with a
+    connection holds a read lock on one byte of the -shm file (SQLite's "DMS" byte, offset 128) for as
+    long as the connection is open: a write lock on it is refused while anyone does. Call it before
+    this process opens the database (POSIX locks are per process: this one's own would not count, and
+    closing the file here would drop them). False where it cannot tell (no fcntl)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: the backup API still keeps the restore whole
+        return False
+    try:
+        fd = os.open(f"{path}-shm", os.O_RDWR)
+    except OSError:
+        return False  # no -shm: nobody has it open (the last connection to close removes it)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128, os.SEEK_SET)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, 128, os.SEEK_SET)
+        return False
+    finally:
+        os.close(fd)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def restore(source: Path, target: Path) -> Path | None:
+    """Put the database `source` in place as `target` through SQLite's backup API (all its pages, in one
+    write transaction, with `target`'s -wal and -shm kept right; a copy of the files would tear them).
+    What `target` held before is kept beside it first (returned; None when there was no file). A
+    damaged database is written over; a file that is not a SQLite database at all is refused."""
+    try:
+        return _restore(source, target)
+    except OSError as exc:
+        raise _os_error(exc, target) from None
+
+
+def _restore(source: Path, target: Path) -> Path | None:
+    if target.is_dir():
+        raise SchemaError(f"{target} is a folder, not a database file")
+    if target.exists() and target.stat().st_size:
+        with open(target, "rb") as f:
+            if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise SchemaError(f"{target} is not a deskconsole database: restore writes only over a "
+                                  "database; move the file away first")
+    kept = None
+    if target.exists() and target.stat().st_size:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        kept = target.with_name(f"{target.name}.before-restore-{stamp}.bak")
+        _create_private_file(kept)
+        try:
+            with _sqlite(target) as live, _sqlite(kept) as aside:
+                live.backup(aside)
+        except sqlite3.DatabaseError:
+            # Not a database at all (it is what is being repaired): its bytes go aside, it goes away.
+            import shutil
+            shutil.copyfile(target, kept)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+    _create_private_file(target)
+    with _sqlite(source, read_only=True) as backup_db, _sqlite(target) as live:
+        backup_db.backup(live)
+    return kept
+
+
+class _sqlite:
+    """A plain sqlite3 connection to a file, closed after the `with` (sqlite3's own context manager
+    only commits)."""
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode={'ro' if read_only else 'rw'}",
+                                    uri=True, timeout=10)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.conn
+
+    def __exit__(self, *exc) -> None:
+        self.conn.close()
+
+
+def integrity_problems(*, older_is_fine: bool = False) -> list[str]:
+    """What is wrong with the database itself (the audit chain is checked by audit.verify_chain).
+    `older_is_fine`: an older schema version is no problem (a backup to restore, migrated after)."""
     db = database.obj
     problems = []
     if is_sqlite(db):
@@ -539,6 +661,6 @@ def integrity_problems() -> list[str]:
         return problems + [f"schema version is {row.value!r}, not a number"]
     if version is None:
         problems.append("not a deskconsole database: it has no schema version")
-    elif version != SCHEMA_VERSION:
+    elif version > SCHEMA_VERSION or version < SCHEMA_VERSION and not older_is_fine:
         problems.append(f"schema version is {version}, expected {SCHEMA_VERSION}")
     return problems

@@ -15,10 +15,21 @@ class ChangeFeed:
     def __init__(self, url: str):
         path = db.sqlite_path(url)
         self._conn = None
+        self._path, self._identity = path, None
         if path is not None:
             # A connection of its own, in autocommit mode, used only for this pragma.
-            self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            self._conn = sqlite3.connect(db.rw_uri(path), uri=True, isolation_level=None, check_same_thread=False)
+            opened = db.opened_file
+            self._identity = opened[1] if opened and opened[0] == path else db.file_identity(path)
         self._last = self._read()
+
+    def replaced(self) -> bool:
+        """True when the path no longer names the file this console opened: it was moved or removed (its
+        saves would go to a file nobody reads any more), or another file was put in its place (a backup
+        copied over it). A stat of the path against the file's device and inode: a few microseconds."""
+        if self._identity is None:
+            return False
+        return db.file_identity(self._path) != self._identity
 
     def _read(self):
         if self._conn is not None:

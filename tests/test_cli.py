@@ -113,7 +113,7 @@ def test_a_mistake_on_the_line_names_every_sub_command(capsys):
         cli.main(["bogus"])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert "{demo,init,export,backup,check,call,sla,handover,report}" in err
+    assert "{demo,init,export,backup,restore,check,call,sla,handover,report}" in err
     assert "invalid choice: 'bogus'" in err and "'report')" in err
     with pytest.raises(SystemExit) as exit_:
         cli.main(["report", "--month"])

@@ -40,6 +40,7 @@ def commands(tmp: Path) -> dict[str, list[str]]:
         "report": ["report", "--month", "2026-11"],
         "report xlsx": ["report", "--month", "2026-11", "--format", "xlsx", "--out", str(tmp / "r.xlsx")],
         "demo": ["demo"],
+        "restore": ["restore", str(tmp / "backup-source.db")],
     }
 
 
@@ -201,8 +202,9 @@ def odd_dbs(tmp: Path) -> dict[str, tuple[str | bytes, str]]:
     return odd
 
 
-def test_every_command_answers_an_odd_db_with_one_line(tmp_path):
+def test_every_command_answers_an_odd_db_with_one_line(tmp_path, seeded_file):
     odd = odd_dbs(tmp_path)
+    shutil.copy(seeded_file, tmp_path / "backup-source.db")
     cases = [(command, argv, name) for command, argv in commands(tmp_path).items() for name in odd]
 
     def run_case(case):
@@ -214,8 +216,8 @@ def test_every_command_answers_an_odd_db_with_one_line(tmp_path):
     for command, name, result in results:
         out, err = text(result)
         word = odd[name][1]
-        if command == "demo" and "://" in str(odd[name][0]) and "sqlite" not in str(odd[name][0]):
-            word = "the demo makes a SQLite file"
+        if command in ("demo", "restore") and "://" in str(odd[name][0]) and "sqlite" not in str(odd[name][0]):
+            word = "SQLite file"
         if "Traceback" in out + err or "unexpected error" in err:
             wrong.append(f"{command} / {name}: {err.strip()[-300:]}")
         elif command.startswith("sla") and result.returncode == 0:
@@ -293,3 +295,92 @@ def test_a_full_or_read_only_disk_at_start_is_one_line(tmp_path, monkeypatch, ca
     assert cli.main(["init", "--db", str(tmp_path / "desk.db")]) == 2
     assert capsys.readouterr().err == \
         "deskconsole: The database is read-only: nothing was saved. Tell the supervisor.\n"
+
+
+# --- 2. deskconsole restore ------------------------------------------------------------------------
+
+def _calls(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM call").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _add_call(path: Path) -> None:
+    result = deskconsole("call", "add", "--db", str(path), "--category", "repair", "--channel", "phone",
+                         "--text", "after the backup")
+    assert result.returncode == 0, result.stderr
+
+
+def test_restore_puts_a_backup_back_and_checks_it(tmp_path, seeded_file):
+    path, backup = tmp_path / "desk.db", tmp_path / "backup" / "desk-03.db"
+    shutil.copy(seeded_file, path)
+    assert deskconsole("backup", "--db", str(path), str(backup)).returncode == 0
+    before = _calls(path)
+    _add_call(path)
+    result = deskconsole("restore", "--db", str(path), str(backup))
+    out, err = text(result)
+    assert result.returncode == 0, err
+    assert _calls(path) == before
+    assert out.strip().endswith("check: ok") and f"restored {path} from {backup}" in out
+    kept = next(tmp_path.glob("desk.db.before-restore-*.bak"))
+    assert _calls(kept) == before + 1                 # what it held is kept, not lost
+    assert (kept.stat().st_mode & 0o777) == 0o660 and (path.stat().st_mode & 0o777) == 0o660
+    assert deskconsole("check", "--db", str(path)).returncode == 0
+
+
+HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1])
+conn.execute("SELECT count(*) FROM call").fetchone()
+print("open", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_restore_refuses_while_a_console_has_the_database_open(tmp_path, seeded_file):
+    path, backup = tmp_path / "desk.db", tmp_path / "backup.db"
+    shutil.copy(seeded_file, path)
+    assert deskconsole("backup", "--db", str(path), str(backup)).returncode == 0
+    _add_call(path)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        count = _calls(path)
+        result = deskconsole("restore", "--db", str(path), str(backup))
+        out, err = text(result)
+        assert result.returncode == 1 and "is open in a console or another program" in err
+        assert len(err.strip().splitlines()) == 1 and _calls(path) == count
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert deskconsole("restore", "--db", str(path), str(backup)).returncode == 0   # everyone quit
+
+
+def test_restore_refuses_a_backup_that_does_not_check(tmp_path, seeded_file):
+    path, backup = tmp_path / "desk.db", tmp_path / "backup.db"
+    shutil.copy(seeded_file, path)
+    shutil.copy(seeded_file, backup)
+    conn = sqlite3.connect(backup)
+    conn.execute("UPDATE audit_event SET data = '{}' WHERE id = 5")
+    conn.commit()
+    conn.close()
+    result = deskconsole("restore", "--db", str(path), str(backup))
+    out, err = text(result)
+    assert result.returncode == 1 and "is not a sound backup, nothing was restored: audit event 5" in err
+    assert not list(tmp_path.glob("*.before-restore-*"))
+    for bad, says in ((tmp_path / "nothing.db", "there is no backup file"), (path, "is the database itself")):
+        result = deskconsole("restore", "--db", str(path), str(bad))
+        assert result.returncode == 2 and says in text(result)[1]
+
+
+def test_restore_over_a_torn_database(tmp_path, seeded_file):
+    path = tmp_path / "desk.db"
+    shutil.copy(seeded_file, path)
+    _truncated(path)
+    torn = path.read_bytes()
+    result = deskconsole("restore", "--db", str(path), str(seeded_file))
+    assert result.returncode == 0, text(result)[1]
+    assert _calls(path) == _calls(seeded_file)
+    assert next(tmp_path.glob("desk.db.before-restore-*.bak")).read_bytes() == torn

@@ -292,3 +292,62 @@ def test_repeated_locks_last_1_5_15_then_60_minutes(demo_site, clock):
     assert people.verify("G1", "0000", clock.now()).code == "G1"   # the right PIN starts again at a minute
     assert _guess_until_locked(clock.now() + timedelta(seconds=1)).startswith(
         "Wrong PIN. G1 is now locked for a minute")
+
+
+# --- 2. the database file moved, removed or replaced under a running console ---------------------
+
+@pytest.mark.parametrize("how", ["moved", "removed", "replaced by a copy"])
+def test_the_feed_notices_the_file_is_no_longer_the_database(demo_site, tmp_path, how):
+    import os
+    import shutil
+
+    from deskconsole.feed import ChangeFeed
+    path = db.sqlite_path(demo_site.db_url)
+    feed = ChangeFeed(demo_site.db_url)
+    try:
+        people.verify("R1", "0000", NOW)            # a commit: the file changed, it was not replaced
+        assert feed.changed() and not feed.replaced()
+        if how == "moved":
+            os.rename(path, tmp_path / "moved.db")
+        elif how == "removed":
+            os.unlink(path)
+        else:
+            shutil.copy(path, tmp_path / "copy.db")
+            os.replace(tmp_path / "copy.db", path)
+        assert feed.replaced()
+    finally:
+        feed.close()
+
+
+@pytest.mark.parametrize("how", ["moved", "removed"])
+def test_a_console_whose_file_went_away_refuses_to_save_and_says_so(demo_site, tmp_path, how):
+    """After `rm` or `mv`, 10 of 10 saves said they were saved, into a file nobody would read again."""
+    import os
+
+    from deskconsole.screens.log_entry import LogEntryForm
+    path = db.sqlite_path(demo_site.db_url)
+    moved = tmp_path / "moved.db"
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            count = ShiftLogEntry.select().count()
+            if how == "moved":
+                os.rename(path, moved)
+            else:
+                os.unlink(path)
+            await pilot.pause(app.FEED_POLL * 2 + 0.2)
+            assert app.feed is None                    # it stopped looking
+            await pilot.press("3", "n")
+            await pilot.pause()
+            assert isinstance(app.screen, LogEntryForm)
+            await pilot.press(*"后门未锁")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, LogEntryForm)   # kept, with what was typed
+            said = str(app.screen.query_one("#form-message").render())
+            assert said.startswith("The database file was moved, replaced or removed")
+            assert ShiftLogEntry.select().count() == count
+    run(go())
+    assert not path.exists()                            # nothing made an empty database in its place
