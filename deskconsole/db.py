@@ -5,6 +5,7 @@ Nothing is ever deleted: records are closed, voided, returned or retired instead
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import random
@@ -614,7 +615,7 @@ def _restore(source: Path, target: Path) -> Path | None:
         kept = target.with_name(f"{target.name}.before-restore-{stamp}.bak")
         _create_private_file(kept)
         try:
-            with _sqlite(target) as live, _sqlite(kept) as aside:
+            with sqlite_file(target) as live, sqlite_file(kept) as aside:
                 live.backup(aside)
         except sqlite3.DatabaseError:
             # Not a database at all (it is what is being repaired): its bytes go aside, it goes away.
@@ -623,12 +624,12 @@ def _restore(source: Path, target: Path) -> Path | None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
     _create_private_file(target)
-    with _sqlite(source, read_only=True) as backup_db, _sqlite(target) as live:
+    with sqlite_file(source, read_only=True) as backup_db, sqlite_file(target) as live:
         backup_db.backup(live)
     return kept
 
 
-class _sqlite:
+class sqlite_file:
     """A plain sqlite3 connection to a file, closed after the `with` (sqlite3's own context manager
     only commits)."""
 
@@ -641,6 +642,22 @@ class _sqlite:
 
     def __exit__(self, *exc) -> None:
         self.conn.close()
+
+
+@contextlib.contextmanager
+def tolerant_text():
+    """Within it, text that is not UTF-8 (written outside the program) reads with its odd bytes kept as
+    surrogates instead of stopping the read: `check` then reports the record or event it is in."""
+    conn = database.connection() if is_sqlite() else None
+    if conn is None:
+        yield
+        return
+    before = conn.text_factory
+    conn.text_factory = lambda raw: raw.decode("utf-8", "surrogateescape")
+    try:
+        yield
+    finally:
+        conn.text_factory = before
 
 
 def integrity_problems(*, older_is_fine: bool = False) -> list[str]:

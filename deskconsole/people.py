@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -187,7 +186,7 @@ def list_staff() -> list[Operator]:
 # A code that takes MAX_TRIES wrong PINs in a row is locked; each lock since its last good sign-on lasts
 # longer than the one before: 1, 5, 15, then 60 minutes.
 LOCKS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=60))
-_NO_LOCK = json.dumps({"locked_until": None})  # the data of a failed attempt that did not lock
+_LOCKED = '"locked_until": "'  # in the data of a failed attempt that locked the code (else it is null)
 
 
 def _next_lock(staff_id: int) -> timedelta:
@@ -196,7 +195,7 @@ def _next_lock(staff_id: int) -> timedelta:
     mine = (AuditEvent.entity == "staff") & (AuditEvent.entity_id == staff_id)
     last_ok = AuditEvent.select(pw.fn.MAX(AuditEvent.id)).where(mine & (AuditEvent.action == "staff.sign_on")).scalar()
     locks = AuditEvent.select().where(mine & (AuditEvent.action == "staff.sign_on_failed") &
-                                      (AuditEvent.id > (last_ok or 0)) & (AuditEvent.data != _NO_LOCK)).count()
+                                      (AuditEvent.id > (last_ok or 0)) & AuditEvent.data.contains(_LOCKED)).count()
     return LOCKS[min(locks, len(LOCKS) - 1)]
 
 
