@@ -29,6 +29,7 @@ def text(result: subprocess.CompletedProcess) -> tuple[str, str]:
 # Every sub-command, as a script or a person would type it (DEST and the output file in the test's folder).
 def commands(tmp: Path) -> dict[str, list[str]]:
     return {
+        "console": [],   # no terminal here: after what it checks first, it says it needs one
         "init": ["init"],
         "export": ["export"],
         "backup": ["backup", str(tmp / "backup.db")],
@@ -65,7 +66,10 @@ BAD_SITES = {
 # What only the console (and so demo) and check build: the commands that build it must refuse; the
 # others, which do not use it, may do their work.
 ENGINE = {"check", "sla", "sla class", "report", "report xlsx", "demo"}
-BUILT_BY = {"a bad SLA duration": ENGINE, "an unknown holiday country": ENGINE, "an unknown theme": {"check", "demo"}}
+BUILT_BY = {"a bad SLA duration": ENGINE, "an unknown holiday country": ENGINE,
+            "an unknown theme": {"check", "demo", "console"}}
+NEEDS_A_TERMINAL = "the console needs a terminal"
+TERMINAL_HINT = " (ssh -t, or a login session); the sub-commands work without one: deskconsole --help"
 
 
 def _run_case(tmp_path: Path, seeded: Path, command: str, argv: list[str], site: str, body) -> tuple:
@@ -220,6 +224,8 @@ def test_every_command_answers_an_odd_db_with_one_line(tmp_path, seeded_file):
             word = "SQLite file"
         if "Traceback" in out + err or "unexpected error" in err:
             wrong.append(f"{command} / {name}: {err.strip()[-300:]}")
+        elif command == "demo" and err.strip() == f"deskconsole: {NEEDS_A_TERMINAL}" + TERMINAL_HINT:
+            continue  # the demo database would be made where --db says: it is not made for nobody to see
         elif command.startswith("sla") and result.returncode == 0:
             continue  # the SLA catalogue does not read the database
         elif command == "check" and result.returncode == 1:
@@ -494,3 +500,18 @@ def test_the_sealed_columns_are_the_tables_of_schema_version_1():
                       if line.startswith(f'CREATE TABLE "{model._meta.table_name}" '))
         columns = set(re.findall(r'[(,] "(\w+)" [A-Z]', create)) - {"id"}
         assert set(audit.SEALED_COLUMNS[entity].split()) == columns, entity
+
+
+# --- 8. no terminal, no console --------------------------------------------------------------------
+
+def test_the_console_without_a_terminal_says_so_and_exits(tmp_path, seeded_file):
+    """`ssh host cmd`, scp and sftp against the ForceCommand left a console spinning after the client left."""
+    path = tmp_path / "desk.db"
+    shutil.copy(seeded_file, path)
+    for argv in ([], ["--operator", "G1"], ["demo", "--db", str(tmp_path / "demo.db")]):
+        result = subprocess.run([sys.executable, "-m", "deskconsole", "--db", str(path), *argv],
+                                stdin=subprocess.DEVNULL, capture_output=True, timeout=60, cwd=ROOT)
+        out, err = text(result)
+        assert result.returncode == 2 and out == ""
+        assert err == f"deskconsole: {NEEDS_A_TERMINAL}{TERMINAL_HINT}\n", err
+    assert not (tmp_path / "demo.db").exists()

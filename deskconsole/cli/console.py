@@ -30,11 +30,30 @@ def start_problems(config: Config) -> list[str]:
     return problems
 
 
+class NoTerminal(ConfigError):
+    """The console was started without a terminal (`ssh host cmd`, scp, sftp, a pipe)."""
+
+
+def need_terminal() -> None:
+    """The console draws on a terminal and reads keys from it: without one on standard input and output
+    (`ssh host cmd`, scp or sftp against the ForceCommand) it would wait for ever, spinning. Say so
+    in one line instead."""
+    for stream in (sys.stdin, sys.stdout):
+        try:
+            ok = stream is not None and stream.isatty()
+        except (ValueError, OSError):
+            ok = False
+        if not ok:
+            raise NoTerminal("the console needs a terminal (ssh -t, or a login session); "
+                             "the sub-commands work without one: deskconsole --help")
+
+
 def run(config: Config, args) -> int:
     problem = theme_problem(config)
     if problem:
         raise ConfigError(problem)
     open_db(config)
+    need_terminal()
     from ..app import DeskApp  # Textual only when a console is wanted
     app = DeskApp(config, operator_code=args.operator)
     app.run()

@@ -34,6 +34,8 @@ def run(config: Config, args) -> int:
         db.close()
         if not is_demo:
             raise ConfigError(f"{path} exists and is not a demo database: the demo will not replace it")
+    console.need_terminal()  # before the demo database is made for nobody to see
+    if path.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     create(config, demo_data=True)
