@@ -199,7 +199,7 @@ class DeskApp(App):
         """The database file was moved, removed or replaced under this console: what it shows stays on
         the screen, every save is refused (it would go to a file nobody reads), the panes stop re-reading,
         and the person is told what to do."""
-        message = _("The database file was moved, replaced or removed while this console was open: nothing more can be saved here. Quit (Ctrl+Q) and start the console again.")  # noqa: E501
+        message = _("A database file was moved, replaced or removed while this console was open: nothing more can be saved here. Quit (Ctrl+Q) and start the console again.")  # noqa: E501
         db.refuse_writes(message)
         log.warning(f"database file replaced or removed under the console: {self.config.db_url}")
         self.feed.close()

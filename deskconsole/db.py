@@ -39,6 +39,8 @@ class StoreError(RuntimeError):
 # What reading a damaged database may raise (a torn page, text that is not UTF-8, a version that is
 # not a number): `check` reports these instead of stopping.
 READ_ERRORS = (pw.DatabaseError, sqlite3.Error, ValueError, UnicodeDecodeError)
+# What the database itself raises (a disk I/O error after its -wal file was removed, a torn page).
+DATABASE_ERRORS = (pw.DatabaseError, sqlite3.Error)
 
 
 class UTCDateTimeField(pw.Field):
@@ -553,8 +555,19 @@ def backup(dest: Path) -> None:
     if not is_sqlite(db):
         raise StoreError("backup copies SQLite databases; use your PostgreSQL tools for a server database")
     dest = Path(dest)
+    live = Path(db.execute_sql("PRAGMA database_list").fetchone()[2])
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        part = Path(f"{live}{suffix}")
+        same = file_identity(dest) is not None and file_identity(dest) == file_identity(part)
+        if same or dest.resolve() == part.resolve():
+            raise StoreError(f"{dest} is the database{' ' + suffix + ' file' if suffix else ''} itself: "
+                             "a backup goes to a file of its own")
     dest.parent.mkdir(parents=True, exist_ok=True)
     _create_private_file(dest)
+    try:
+        os.chmod(dest, 0o660)  # an older file in its place keeps its own mode otherwise (0644: world-readable)
+    except PermissionError:
+        pass  # not ours: its owner's mode stands
     target = sqlite3.connect(str(dest))
     try:
         db.connection().backup(target)

@@ -296,7 +296,7 @@ def test_repeated_locks_last_1_5_15_then_60_minutes(demo_site, clock):
 
 # --- 2. the database file moved, removed or replaced under a running console ---------------------
 
-@pytest.mark.parametrize("how", ["moved", "removed", "replaced by a copy"])
+@pytest.mark.parametrize("how", ["moved", "removed", "replaced by a copy", "its -wal removed"])
 def test_the_feed_notices_the_file_is_no_longer_the_database(demo_site, tmp_path, how):
     import os
     import shutil
@@ -311,6 +311,8 @@ def test_the_feed_notices_the_file_is_no_longer_the_database(demo_site, tmp_path
             os.rename(path, tmp_path / "moved.db")
         elif how == "removed":
             os.unlink(path)
+        elif how == "its -wal removed":
+            os.unlink(f"{path}-wal")
         else:
             shutil.copy(path, tmp_path / "copy.db")
             os.replace(tmp_path / "copy.db", path)
@@ -347,7 +349,84 @@ def test_a_console_whose_file_went_away_refuses_to_save_and_says_so(demo_site, t
             await pilot.pause()
             assert isinstance(app.screen, LogEntryForm)   # kept, with what was typed
             said = str(app.screen.query_one("#form-message").render())
-            assert said.startswith("The database file was moved, replaced or removed")
+            assert said.startswith("A database file was moved, replaced or removed")
             assert ShiftLogEntry.select().count() == count
     run(go())
     assert not path.exists()                            # nothing made an empty database in its place
+
+
+# --- 10. smaller ones ----------------------------------------------------------------------------
+
+HOSTILE = ["👩\u200d🔧 ok", "👨\u200d👩\u200d👧 家", "❤\ufe0f", "[/x] \x1b[2J", "王[b]小明\x1b]0;t\x07", "\u202eevil",
+           "tab\there\nnew\r", "a\x00b\x9bc", "全角\u3000空格", "lone \udc80 surrogate", "\u2028line\u2029"]
+
+
+def test_one_cleaner_draws_every_text_the_same_width():
+    """The table's cleaner dropped the zero-width joiner while the rest of the console kept it: one
+    emoji was measured 2 cells in one place and 4 in another, and a pane border moved."""
+    from rich.cells import cell_len
+
+    from deskconsole.text import strip_controls
+    from deskconsole.widgets.record_table import clean_text
+    for raw in HOSTILE:
+        shown = strip_controls(raw)
+        assert clean_text(raw) == shown, raw
+        assert not any(ch in shown for ch in "\x1b\u202e\u200d\x00\x9b\t\n\r\u2028\udc80"), repr(shown)
+        # Measured character by character as every terminal draws it: no joining left to disagree on.
+        assert cell_len(shown) == sum(cell_len(ch) for ch in shown), repr(shown)
+    assert strip_controls("[/x] \x1b[2J") == "[/x] "            # the escape sequence goes whole
+    assert strip_controls("tab\there\nnew") == "tab here new"
+
+
+def test_a_backup_onto_the_database_itself_is_refused(demo_site, tmp_path, capsys):
+    """`backup` onto the live database or its -wal said "backup written"."""
+    import os
+    path = db.sqlite_path(demo_site.db_url)
+    db.close()
+    for dest in (path, f"{path}-wal", f"{path}-shm", tmp_path / "." / "desk.db"):
+        assert cli.main(["backup", "--db", str(path), str(dest)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"deskconsole: {dest} is the database") and err.count("\n") == 1, err
+    db.connect(demo_site.db_url)
+    assert db.integrity_problems() == []
+    # Over an older file of mode 0644: the copy is 0660 like the database.
+    old = tmp_path / "backup" / "desk-03.db"
+    old.parent.mkdir()
+    old.write_bytes(b"")
+    os.chmod(old, 0o644)
+    db.close()
+    assert cli.main(["backup", "--db", str(path), str(old)]) == 0
+    assert (old.stat().st_mode & 0o777) == 0o660
+
+
+WAL_WRITER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+conn.execute("PRAGMA wal_autocheckpoint = 0")
+for i in range(1, 6):
+    conn.execute("UPDATE call SET text = text || '!' WHERE id = ?", (i,))
+    conn.commit()
+print("ready", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_removed_wal_is_one_plain_line_in_other_commands(demo_site, capsys):
+    """A removed -wal made every other process print a traceback."""
+    import os
+    import subprocess
+    import sys
+    path = db.sqlite_path(demo_site.db_url)
+    db.close()
+    writer = subprocess.Popen([sys.executable, "-c", WAL_WRITER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        os.unlink(f"{path}-wal")
+        status = cli.main(["export", "--db", str(path)])
+        out, err = capsys.readouterr()
+        assert status == 1 and "Traceback" not in out + err and "unexpected error" not in err
+        assert err.startswith("deskconsole: the database could not be read or written (disk I/O error)")
+        assert err.count("\n") == 1
+    finally:
+        writer.communicate("\n", timeout=30)

@@ -79,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         return fail("deskconsole", str(exc), 2)
     except KeyboardInterrupt:
         return 130
+    except db.DATABASE_ERRORS as exc:
+        log.warning(f"store error: {exc}")
+        return fail("deskconsole", f"the database could not be read or written ({exc}): `deskconsole check` says "
+                                   "what is wrong, `deskconsole restore` puts a backup back", 1)
     except Exception as exc:  # noqa: BLE001 - no traceback reaches a person: one line, the rest in the log
         return fail("deskconsole", log.crash(exc), 1)
     finally:
