@@ -163,6 +163,8 @@ class DeskApp(App):
         now = self.clock.now()
         shifts.sign_on(operator, self.config, now)
         self.operator = operator
+        log.set_operator(operator.code)
+        log.info(f"signed on at the console ({db.describe(self.config.db_url)})")
         self.feed = ChangeFeed(self.config.db_url)
         # The first load starts now, while the console screen is built, and shows once it is mounted.
         # It waits for the read ahead if that is under way, and takes what it read if nothing but this
@@ -201,7 +203,7 @@ class DeskApp(App):
         and the person is told what to do."""
         message = _("A database file was moved, replaced or removed while this console was open: nothing more can be saved here. Quit (Ctrl+Q) and start the console again.")  # noqa: E501
         db.refuse_writes(message)
-        log.warning(f"database file replaced or removed under the console: {self.config.db_url}")
+        log.warning(f"database file replaced or removed under the console: {db.describe(self.config.db_url)}")
         self.feed.close()
         self.feed = None
         self.notify(message, severity="error", timeout=24 * 3600)
@@ -300,6 +302,8 @@ class DeskApp(App):
         self.exit()
 
     def on_unmount(self) -> None:
+        log.info(f"console closed (exit status {self.return_code or 0})")
+        log.set_operator(None)
         if self.feed is not None:
             self.feed.close()
         if self._terminal_fd is not None:
@@ -374,5 +378,7 @@ class DeskApp(App):
 
     def hand_over_to(self, operator: Operator) -> None:
         """A handover was completed here: the console is now the incoming operator's."""
+        log.info(f"handed the desk over to {operator.code}")
+        log.set_operator(operator.code)
         self.operator = operator
         self.reload()

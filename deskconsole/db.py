@@ -18,6 +18,8 @@ from pathlib import Path
 import peewee as pw
 from playhouse.db_url import connect as connect_url
 
+from . import log
+from .errors import Conflict, InvalidInput, PermissionDenied, SignOnError
 from .i18n import _
 
 database = pw.DatabaseProxy()
@@ -358,6 +360,19 @@ def _create_private_file(path: Path) -> None:
         os.chmod(path, 0o660)
 
 
+def describe(url: str | None) -> str:
+    """The database named for a person or the log: a SQLite file's path, a server's URL without its
+    user name and password."""
+    if not url:
+        return "-"
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit(parts._replace(netloc=host))
+
+
 def rw_uri(path: Path) -> str:
     """The SQLite URI that opens `path` for reading and writing but never creates it: a connection
     opened after the file was removed (a worker thread's) fails instead of starting an empty database."""
@@ -478,6 +493,7 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
         with db.atomic():
             db.create_tables(MODELS)
             SchemaMeta.create(key="schema_version", value=str(target))
+        log.info(f"database created with schema version {target}: {describe(url)}")
         return []
     if version > target:
         raise SchemaError(
@@ -485,11 +501,14 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
         )
     steps = list(range(version + 1, target + 1))
     if steps and url and sqlite_path(url):
-        backup(sqlite_path(url).with_name(f"{sqlite_path(url).name}.v{version}.bak"))
+        copy = sqlite_path(url).with_name(f"{sqlite_path(url).name}.v{version}.bak")
+        backup(copy)
+        log.info(f"migrating {describe(url)} from schema version {version} to {target}; as it was: {copy}")
     for step in steps:
         with db.atomic():
             MIGRATIONS[step](db)
             SchemaMeta.update(value=str(step)).where(SchemaMeta.key == "schema_version").execute()
+        log.info(f"migrated to schema version {step}")
     return steps
 
 
@@ -520,6 +539,15 @@ def _store_error(exc: Exception) -> StoreError:
     return StoreError(_("The database refused the write: {error}", error=exc))
 
 
+# What a desk function refuses with (the support log records each refusal).
+REFUSALS = (InvalidInput, PermissionDenied, Conflict, SignOnError)
+
+
+def _logged(error: StoreError, fn, cause: Exception) -> StoreError:
+    log.warning(f"store error in {fn.__name__}: {_root_cause(cause)}")
+    return error
+
+
 def writes(fn):
     """A desk function that writes: one IMMEDIATE transaction (the audit event inside it), retried
     when another console holds the lock past the busy timeout, and any storage failure turned into a
@@ -531,20 +559,24 @@ def writes(fn):
         if db.in_transaction():
             return fn(*args, **kwargs)
         if _refusal:
+            log.warning(f"refused {fn.__name__}: the database file is not the one this process opened")
             raise StoreError(_refusal)
         for attempt in range(5):
             try:
                 with db.atomic():
                     return fn(*args, **kwargs)
+            except REFUSALS as exc:
+                log.info(f"refused {fn.__name__}: {type(exc).__name__}: {exc}")
+                raise
             except (pw.OperationalError, sqlite3.OperationalError) as exc:
                 if _is_busy(exc) and attempt < 4:
                     _time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
                     continue
-                raise _store_error(exc) from exc
+                raise _logged(_store_error(exc), fn, exc) from exc
             except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
                 if isinstance(exc, pw.IntegrityError):
                     raise
-                raise _store_error(exc) from exc
+                raise _logged(_store_error(exc), fn, exc) from exc
 
     return wrapper
 

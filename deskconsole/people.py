@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from . import audit, db
+from . import audit, db, log
 from .db import AuditEvent, Staff
 from .errors import InvalidInput, PermissionDenied, SignOnError  # noqa: F401 (re-exported)
 from .i18n import _
@@ -244,6 +244,9 @@ def verify(code: str, pin: str, now: datetime, local_time=lambda t: t.strftime("
     if not code:
         raise SignOnError(_("Enter your staff code."))
     attempt = _attempt(code, pin, now)
+    log.info(f"PIN for {code}: {attempt.outcome}" + (f", {attempt.left} tries left" if attempt.outcome == "wrong"
+                                                     and attempt.locked_until is None else "")
+             + (f", locked until {attempt.locked_until:%Y-%m-%d %H:%M} UTC" if attempt.locked_until else ""))
     if attempt.outcome == "unknown":
         raise SignOnError(no_such_staff(code))
     if attempt.outcome == "locked":

@@ -430,3 +430,74 @@ def test_a_removed_wal_is_one_plain_line_in_other_commands(demo_site, capsys):
         assert err.count("\n") == 1
     finally:
         writer.communicate("\n", timeout=30)
+
+
+# --- 11. a log for a support person ----------------------------------------------------------------
+
+@pytest.fixture
+def support_log(tmp_path, monkeypatch):
+    """The support log in a folder of the test's own, read back as text."""
+    monkeypatch.setenv(log.ENV_LOG_DIR, str(tmp_path / "log"))
+    log.stop()
+    log.setup()
+    yield lambda: (tmp_path / "log" / log.FILE_NAME).read_text("utf-8")
+    log.stop()
+
+
+def test_the_log_tells_a_support_person_what_happened_and_never_a_pin(demo_site, clock, support_log, tmp_path):
+    from deskconsole import calls
+    s1 = people.find("S1")
+    people.create_staff(s1, "G7", "周伟", "guard", SECRET_PIN, clock.now())
+    with pytest.raises(SignOnError):
+        people.verify("G7", "99887766", clock.now())
+    people.verify("G7", SECRET_PIN, clock.now())
+    with pytest.raises(people.InvalidInput):
+        calls.add_call(s1, clock.now(), category="repair", channel="phone", text="漏水", unit_code="9-999")
+    read_only()
+    try:
+        with pytest.raises(db.StoreError):
+            calls.add_call(s1, clock.now(), category="repair", channel="phone", text="漏水")
+    finally:
+        read_only(False)
+    log.info("holder document 440301198805120031, phone 13811112222")
+    db.close()
+    db.connect("sqlite:///" + str(tmp_path / "new.db"))        # a new database: its schema is made
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+    db.close()
+    db.connect(demo_site.db_url)
+    run(go())
+    text = support_log()
+    lines = text.splitlines()
+    console = log.console_id()
+    assert all(f"[{console}]" in line for line in lines), lines[:3]
+    said = "\n".join(lines)
+    assert "PIN for G7: wrong, 4 tries left" in said and "PIN for G7: ok" in said
+    assert "refused add_call: InvalidInput: There is no unit 9-999" in said
+    assert "store error in add_call: attempt to write a readonly database" in said
+    assert f"database created with schema version {db.SCHEMA_VERSION}: {tmp_path / 'new.db'}" in said
+    assert any("[R1] signed on at the console" in line for line in lines)
+    assert any("[R1] console closed" in line for line in lines)
+    assert "holder document …0031, phone …2222" in said
+    for secret in (SECRET_PIN, "99887766", "440301198805120031", "13811112222"):
+        assert secret not in text
+
+
+def test_the_log_rotates_and_help_says_where_it_is(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(log.ENV_LOG_DIR, str(tmp_path / "log"))
+    monkeypatch.setattr(log, "MAX_BYTES", 4000)
+    log.stop()
+    try:
+        assert log.setup() == tmp_path / "log" / "deskconsole.log"
+        for n in range(200):
+            log.info(f"line {n} " + "x" * 40)
+    finally:
+        log.stop()
+    files = sorted(p.name for p in (tmp_path / "log").iterdir())
+    assert files[:2] == ["deskconsole.log", "deskconsole.log.1"] and len(files) <= 1 + log.BACKUPS
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert f"\n  {tmp_path / 'log' / 'deskconsole.log'}\n" in capsys.readouterr().out

@@ -43,7 +43,11 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     common.add_argument("--lang", choices=i18n.LANGUAGES, help="language of the console (default: site file, else locale)")
 
     parser = parser_class(prog="deskconsole", parents=[common],
-                          description="The duty-desk console of a property-management service centre.")
+                          description="The duty-desk console of a property-management service centre.",
+                          # Raw: the log's path stays on one line, whole, to be copied.
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          epilog=f"support log (sign-ons, refusals, store errors, migrations; never a PIN),\n"
+                                 f"rotated; ${log.ENV_LOG_DIR} puts it in another folder:\n  {log.log_path()}")
     parser.add_argument("--operator", default="", help="staff code to pre-fill at sign-on")
     sub = parser.add_subparsers(dest="command")
     for name in SUBCOMMANDS:
