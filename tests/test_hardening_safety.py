@@ -90,6 +90,36 @@ def test_marking_a_log_entry_done_on_a_read_only_database_says_so(demo_site):
     run(go())
 
 
+def test_a_supervisors_pin_at_the_key_form_on_a_read_only_database_is_a_message(demo_site):
+    """The key form checks a supervisor's PIN like a sign-on (a write): refused, said at the form."""
+    from deskconsole.db import KeyLoan
+    from deskconsole.screens.key_forms import IssueKeyForm
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "G1")
+            await pilot.press("4")
+            await settle(pilot)
+            await pilot.press("n", *"MK-02", "tab", "tab", *"G2")
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, IssueKeyForm)
+            form.query_one("#auth_code").value = "S1"
+            form.query_one("#auth_pin").value = "0000"
+            loans = KeyLoan.select().count()
+            read_only()
+            try:
+                await pilot.press("ctrl+s")
+                await pilot.pause()
+            finally:
+                read_only(False)
+            assert app.is_running and app.screen is form
+            assert str(form.query_one("#form-message").render()) == READ_ONLY
+            assert KeyLoan.select().count() == loans
+    run(go())
+
+
 def test_joining_the_shift_on_a_read_only_database_says_so_at_sign_on(demo_site, monkeypatch):
     """The PIN was right, but signing on also joins the shift: a refusal there is said at sign-on too."""
     from deskconsole import shifts
