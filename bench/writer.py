@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from deskconsole import calls, db  # noqa: E402
+from deskconsole import calls, db, people  # noqa: E402
 from deskconsole.config import db_url_from  # noqa: E402
 
 
@@ -23,12 +23,13 @@ def main() -> int:
     parser.add_argument("--db", required=True)
     args = parser.parse_args()
     db.connect(db_url_from(args.db))
+    writer = people.find("R1")  # the PIN is not asked here: the bench writes as R1 directly
     print("ready", flush=True)
     for line in sys.stdin:
         text = line.strip()
         if not text:
             continue
-        calls.add_call_from_script("R1", datetime.now(timezone.utc), phone="13900000000", caller="Writer",
+        calls.add_call_from_script(writer, datetime.now(timezone.utc), phone="13900000000", caller="Writer",
                                    unit_code="1-101", category="other", channel="phone", text=text)
         print(time.monotonic(), flush=True)
     db.close()

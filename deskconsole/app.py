@@ -12,14 +12,14 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from . import db, people
+from . import db, log, people
 from .clock import SystemClock
-from .config import Config
+from .config import Config, ConfigError
 from .feed import ChangeFeed
 from .i18n import _
 from .people import Operator
@@ -108,7 +108,20 @@ class DeskApp(App):
             self.push_screen(SignOnScreen(self.config.site_name, self.operator_code))
         else:
             self.push_screen(FirstRunScreen(self.config.site_name))
-        self.call_after_refresh(lambda: self.set_timer(self.PREPARE_CONSOLE_AFTER, self.prefetch))
+        self.call_after_refresh(lambda: self.set_timer(self.PREPARE_CONSOLE_AFTER, self.prepare))
+
+    def prepare(self) -> None:
+        self._build_engine()
+        self.prefetch()
+
+    @work(thread=True, group="engine")
+    def _build_engine(self) -> None:
+        """The SLA engine from the site file, off the screen's thread (the holiday calendars take a
+        while); a site file it cannot use closes the console with one line (`check` says so first)."""
+        try:
+            self.engine  # noqa: B018
+        except ConfigError as exc:
+            self.call_from_thread(self.leave, str(exc), 2)
 
     # While the operator signs on, the console's data is read ahead in the background (its modules
     # imported, the panes' rows built); the first load after sign-on shows it if nothing but the sign-on
@@ -140,6 +153,8 @@ class DeskApp(App):
         now = self.clock.now()
         shifts.sign_on(operator, self.config, now)
         self.operator = operator
+        log.set_operator(operator.code)
+        log.info(f"signed on at the console ({db.describe(self.config.db_url)})")
         self.feed = ChangeFeed(self.config.db_url)  # from here on, only commits after the sign-on move it
         # The first load starts now, while the console screen is built, and shows once it is mounted.
         self._start_load(self.sequencer.signed_on(operator.id))
@@ -154,15 +169,30 @@ class DeskApp(App):
 
     def poll_feed(self) -> None:
         """Look at the change feed; a commit anywhere since the last look (this console's own too)
-        starts one load. After a failed read, every look reads again until one succeeds."""
+        starts one load. After a failed read, every look reads again until one succeeds. A database
+        file replaced under the console stops it saving (database_replaced)."""
         if self.feed is None:
             return
         try:
+            if self.feed.replaced():
+                self.database_replaced()
+                return
             moved = self.feed.changed()
         except Exception as exc:  # noqa: BLE001 - said in one line; the next poll looks again
             self._read_failed(self.sequencer.feed_failed(exc))
             return
         self._start_load(self.sequencer.poll(moved))
+
+    def database_replaced(self) -> None:
+        """The database file was moved, removed or replaced under this console: what it shows stays on
+        the screen, every save is refused (it would go to a file nobody reads), the panes stop re-reading,
+        and the person is told what to do."""
+        message = _("A database file was moved, replaced or removed while this console was open: nothing more can be saved here. Quit (Ctrl+Q) and start the console again.")  # noqa: E501
+        db.refuse_writes(message)
+        log.warning(f"database file replaced or removed under the console: {db.describe(self.config.db_url)}")
+        self.feed.close()
+        self.feed = None
+        self.notify(message, severity="error", timeout=24 * 3600)
 
     def reload(self, full: bool = False) -> None:
         """A write was made here: have the change feed look now (the load it starts shows the write; a
@@ -276,6 +306,8 @@ class DeskApp(App):
         self.exit()
 
     def on_unmount(self) -> None:
+        log.info(f"console closed (exit status {self.return_code or 0})")
+        log.set_operator(None)
         if self.feed is not None:
             self.feed.close()
         if self._terminal_fd is not None:
@@ -317,6 +349,8 @@ class DeskApp(App):
         if any(isinstance(s, FormScreen) and s.is_dirty() for s in self.screen_stack):
             notice += " " + _("What they typed is kept for them until someone else signs on.")
         self.push_screen(SignOnScreen(self.config.site_name, notice=notice))
+        log.info(f"{operator.code} signed off: idle for {self.config.idle_sign_off_minutes} minutes")
+        log.set_operator(None)
         self.tell_server("signed_off", code=operator.code)
 
     def _signed_on_again(self, operator: Operator) -> None:
@@ -325,6 +359,8 @@ class DeskApp(App):
         before, self._idle_signed_off = self._idle_signed_off, None
         self._last_input = time.monotonic()
         console = self.console_screen
+        log.set_operator(operator.code)
+        log.info("signed on again after an idle sign-off")
         if operator.id == before.id:
             self.pop_screen()  # back to where they were, forms and all
         else:
@@ -381,7 +417,35 @@ class DeskApp(App):
         timer.start()
         self.exit(return_code=128 + signal.SIGHUP)
 
+    # --- an unexpected error -------------------------------------------------------------------
+
+    _crash: BaseException | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's own crash report shows local variables (a PIN may be one) on the screen and in an
+        SSH session's log: the traceback goes to the support log without them, the person gets one line."""
+        error = self._crash or sys.exc_info()[1] or RuntimeError()
+        self.farewell = log.crash(error)
+        self.bell()
+        self._close_messages_no_wait()
+
+    # The one line the command line prints once the console has closed (Textual's exit message would
+    # be cut at the terminal's width).
+    farewell: str | None = None
+
+    def leave(self, message: str, return_code: int) -> None:
+        """Close the console with one line that says why (a site file it cannot use, ...)."""
+        log.warning(f"console closed: {message}")
+        self.farewell = message
+        self.exit(return_code=return_code)
+
     def hand_over_to(self, operator: Operator) -> None:
         """A handover was completed here: the console is now the incoming operator's."""
+        log.info(f"handed the desk over to {operator.code}")
+        log.set_operator(operator.code)
         self.operator = operator
         self.reload()  # the handover's writes: the feed has moved

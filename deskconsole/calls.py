@@ -196,17 +196,14 @@ def reply_due(engine, now: datetime) -> datetime | None:
 
 
 @db.writes
-def add_call_from_script(operator_code: str, now: datetime, engine=None, **fields) -> int:
-    """`deskconsole call add`: the same validation as the form, as the operator with this code or, for
-    "", the system (the code stands where the actor does). One transaction: a refusal writes
-    nothing, not even the system operator's record."""
+def add_call_from_script(actor: Operator | None, now: datetime, engine=None, *,
+                         system: tuple[str, str] | None = None, **fields) -> int:
+    """`deskconsole call add`: the same validation as the form, as an operator whose PIN was checked
+    (people.verify), or else (None) as the phone system the site file names (`system`: its [integration]
+    code and name), or else as the system. `engine`: the site's, for an inquiry's reply clock. One
+    transaction: a refusal writes nothing, not even the system's record."""
     from . import people
-    if clean(operator_code):
-        actor = people.find(operator_code)
-        if actor is None:
-            raise InvalidInput("operator", _("No staff member has the code {code}.", code=clean(operator_code)))
-    else:
-        actor = people.system_operator(now)
+    actor = actor or people.system_operator(now, *(system or ()))
     return add_call(actor, now, engine, **fields)
 
 

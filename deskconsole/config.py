@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -51,6 +52,9 @@ class Config:
     serve_cjk_font: str | None = None
     pin_min_length: int = 4            # [pins] min_length: 4 to 12 digits
     unit_code: str = "{building}-{room}"  # [units] code: how a building and a room make a unit's code
+    # [integration]: the identity a phone system records calls as (`call add --operator CODE`, no PIN):
+    # (code, name), or None.
+    integration: tuple[str, str] | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -59,13 +63,17 @@ class Config:
     def sla_engine(self):
         from . import sla  # imported late: sla pulls in the holiday calendars
         hours = sla.OfficeHours(self.office_start, self.office_end, self.office_weekdays)
-        calendar = sla.WorkCalendar(
-            self.holiday_country,
-            weekdays=self.office_weekdays,
-            extra_holidays=self.extra_holidays,
-            extra_workdays=self.extra_workdays,
-            notices=self.calendar_notices,
-        )
+        try:
+            calendar = sla.WorkCalendar(
+                self.holiday_country,
+                weekdays=self.office_weekdays,
+                extra_holidays=self.extra_holidays,
+                extra_workdays=self.extra_workdays,
+                notices=self.calendar_notices,
+            )
+        except ValueError as exc:  # an unknown country, a date listed as holiday and workday
+            key = "calendar.country" if "country" in str(exc) else "calendar.extra_holidays and extra_workdays"
+            raise ConfigError(f"site file: {key}: {exc}") from None
         try:
             catalogue = sla.catalogue_from_config(self.sla, hours)
         except ValueError as exc:
@@ -79,10 +87,26 @@ def default_db_path() -> Path:
 
 def db_url_from(value: str | None) -> str:
     """A bare path means SQLite; a URL (sqlite:///..., postgresql://...) is used as given."""
+    if value is not None and not value.strip():
+        raise ConfigError("--db is empty: give the database file or URL")
     value = value or os.environ.get(ENV_DB) or str(default_db_path())
+    if not_utf8(value):
+        raise ConfigError(f"the database path is not UTF-8 text: {printable(value)}")
     if "://" in value:
+        if value.startswith("sqlite:") and not value.removeprefix("sqlite:").strip("/"):
+            raise ConfigError("the database URL names no file: give a path like /srv/desk/desk.db")
         return value
     return "sqlite:///" + str(Path(value).expanduser().resolve())
+
+
+def not_utf8(text: str) -> bool:
+    """Python reads bytes that are not UTF-8 in arguments and the environment as lone surrogates."""
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def printable(text: str) -> str:
+    """A value that is not UTF-8, shown with its odd bytes as \\xNN."""
+    return os.fsencode(text).decode("utf-8", "backslashreplace") if not_utf8(text) else text
 
 
 def _time(value, key: str) -> time:
@@ -136,6 +160,8 @@ def load(db: str | None = None, site: str | None = None, lang: str | None = None
             raise ConfigError(f"cannot read site file {site_path}: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"site file {site_path}: {exc}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"site file {site_path}: not UTF-8 text (save it as UTF-8)") from None
         apply_site(config, data)
     if lang:
         config.language = lang
@@ -146,38 +172,64 @@ def load(db: str | None = None, site: str | None = None, lang: str | None = None
     return config
 
 
+def _kind(value) -> str:
+    """How a TOML value is called in a message: a table, a list, a string ..."""
+    return {dict: "a table", list: "a list", str: "a string", bool: "true/false", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _table(data: dict, key: str, where: str = "") -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"site file: {where}{key} must be a table ([{where}{key}]), not {_kind(value)}")
+    return value
+
+
+def _text(data: dict, key: str, default, where: str = ""):
+    value = data.get(key, default)
+    if value is not default and not isinstance(value, str):
+        raise ConfigError(f"site file: {where}{key} must be a string in quotes, not {_kind(value)}")
+    return value
+
+
+def _list(data: dict, key: str, default, where: str = "") -> list:
+    value = data.get(key, default)
+    if not isinstance(value, list):
+        raise ConfigError(f"site file: {where}{key} must be a list [...], not {_kind(value)}")
+    return value
+
+
 def apply_site(config: Config, data: dict) -> None:
-    config.site_name = str(data.get("site_name", config.site_name))
-    config.timezone = str(data.get("timezone", config.timezone))
+    """The site file's values into `config`; a value of the wrong shape is a ConfigError naming its key."""
+    config.site_name = _text(data, "site_name", config.site_name)
+    config.timezone = _text(data, "timezone", config.timezone)
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"site file: unknown time zone {config.timezone!r}") from None
-    config.language = str(data.get("language", config.language))
-    config.theme = data.get("theme", config.theme)
-    hours = data.get("office_hours", {})
+    config.language = _text(data, "language", config.language)
+    config.theme = _text(data, "theme", config.theme)
+    hours = _table(data, "office_hours")
     config.office_start = _time(hours.get("start", "08:00"), "office_hours.start")
     config.office_end = _time(hours.get("end", "17:00"), "office_hours.end")
     if config.office_end <= config.office_start:
         raise ConfigError("site file: office_hours.end must be after office_hours.start")
     weekdays = hours.get("weekdays", [1, 2, 3, 4, 5])
-    if not weekdays or any(d not in range(1, 8) for d in weekdays):
+    if not isinstance(weekdays, list) or not weekdays or \
+            any(isinstance(d, bool) or d not in range(1, 8) for d in weekdays):
         raise ConfigError("site file: office_hours.weekdays must list ISO weekdays 1 (Monday) to 7")
     config.office_weekdays = frozenset(weekdays)
-    calendar = data.get("calendar", {})
-    config.holiday_country = calendar.get("country", "CN") or None
-    config.extra_holidays = _dates(calendar.get("extra_holidays", []), "calendar.extra_holidays")
-    config.extra_workdays = _dates(calendar.get("extra_workdays", []), "calendar.extra_workdays")
+    calendar = _table(data, "calendar")
+    country = calendar.get("country", "CN")
+    if country is not None and not isinstance(country, str):
+        raise ConfigError(f"site file: calendar.country must be a country code like \"CN\", not {_kind(country)}")
+    config.holiday_country = country or None
+    config.extra_holidays = _dates(_list(calendar, "extra_holidays", [], "calendar."), "calendar.extra_holidays")
+    config.extra_workdays = _dates(_list(calendar, "extra_workdays", [], "calendar."), "calendar.extra_workdays")
     config.calendar_notices = _notices(calendar.get("notice", {}))
     if "shifts" in data:
-        shifts = tuple(
-            ShiftDef(str(s["id"]), _time(s["start"], f"shifts.{s.get('id')}.start"))
-            for s in data["shifts"]
-        )
-        if not shifts:
-            raise ConfigError("site file: shifts must name at least one shift")
-        config.shifts = tuple(sorted(shifts, key=lambda s: s.start))
-    config.sla = dict(data.get("sla", {}))
+        config.shifts = _shifts(data["shifts"])
+    config.sla = dict(_table(data, "sla"))
     try:
         config.keymap = keymap.check(data.get("keymap", {}))
     except ValueError as exc:
@@ -193,12 +245,12 @@ def apply_site(config: Config, data: dict) -> None:
     if font is not None and (not isinstance(font, str) or not font.strip()):
         raise ConfigError(f"site file: serve.cjk_font must be the path of a font file, not {font!r}")
     config.serve_cjk_font = font
-    pins = data.get("pins", {})
+    pins = _table(data, "pins")
     length = pins.get("min_length", config.pin_min_length)
     if not isinstance(length, int) or isinstance(length, bool) or not 4 <= length <= 12:
         raise ConfigError(f"site file: pins.min_length must be a whole number from 4 to 12, not {length!r}")
     config.pin_min_length = length
-    unit_code = str(data.get("units", {}).get("code", config.unit_code))
+    unit_code = str(_table(data, "units").get("code", config.unit_code))
     try:
         unit_code.format(building="1", room="1203")
     except (KeyError, IndexError, ValueError):
@@ -206,3 +258,32 @@ def apply_site(config: Config, data: dict) -> None:
     if "{room}" not in unit_code:
         raise ConfigError("site file: units.code must be a pattern like \"{building}-{room}\" with {room} in it")
     config.unit_code = unit_code
+    if "integration" in data:
+        config.integration = _integration(_table(data, "integration"))
+
+
+def _integration(table: dict) -> tuple[str, str]:
+    code = _text(table, "code", None, "integration.")
+    if code is None or not re.fullmatch(r"[A-Za-z0-9]{1,12}", code):
+        raise ConfigError("site file: integration.code must be 1 to 12 letters or digits, like \"PBX\"")
+    name = _text(table, "name", "Phone system", "integration.")
+    return code.upper(), name.strip()[:60] or "Phone system"
+
+
+def _shifts(value) -> tuple[ShiftDef, ...]:
+    """[[shifts]] tables, each with an id and a start, sorted by start."""
+    if not isinstance(value, list) or not all(isinstance(s, dict) for s in value):
+        raise ConfigError("site file: shifts must be [[shifts]] tables, each with an id and a start")
+    shifts = []
+    for number, table in enumerate(value, 1):
+        for key in ("id", "start"):
+            if key not in table:
+                raise ConfigError(f"site file: shift {number} in [[shifts]] has no {key}")
+        if not isinstance(table["id"], str) or not table["id"].strip():
+            raise ConfigError(f"site file: shifts.id of shift {number} must be a name in quotes, like \"night\"")
+        shifts.append(ShiftDef(table["id"], _time(table["start"], f"shifts.{table['id']}.start")))
+    if not shifts:
+        raise ConfigError("site file: shifts must name at least one shift")
+    if len({s.id for s in shifts}) != len(shifts) or len({s.start for s in shifts}) != len(shifts):
+        raise ConfigError("site file: shifts must have different ids and different starts")
+    return tuple(sorted(shifts, key=lambda s: s.start))

@@ -5,17 +5,21 @@ Nothing is ever deleted: records are closed, voided, returned or retired instead
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import random
 import sqlite3
 import time as _time
+import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
 
 import peewee as pw
 from playhouse.db_url import connect as connect_url
 
+from . import log
+from .errors import Refusal, SignOnError
 from .errors import StoreError  # noqa: F401 (db.StoreError: it lives with the other refusals, for the screens)
 from .i18n import _
 
@@ -30,6 +34,13 @@ MIGRATIONS: dict[int, callable] = {}
 
 class SchemaError(RuntimeError):
     """The database cannot be used by this program (too new, or not a deskconsole database)."""
+
+
+# What reading a damaged database may raise (a torn page, text that is not UTF-8, a version that is
+# not a number): `check` reports these instead of stopping.
+READ_ERRORS = (pw.DatabaseError, sqlite3.Error, ValueError, UnicodeDecodeError)
+# What the database itself raises (a disk I/O error after its -wal file was removed, a torn page).
+DATABASE_ERRORS = (pw.DatabaseError, sqlite3.Error)
 
 
 class UTCDateTimeField(pw.Field):
@@ -399,23 +410,110 @@ def _create_private_file(path: Path) -> None:
         os.chmod(path, 0o660)
 
 
-def open_database(url: str) -> pw.Database:
+def describe(url: str | None) -> str:
+    """The database named for a person or the log: a SQLite file's path, a server's URL without its
+    user name and password."""
+    if not url:
+        return "-"
     path = sqlite_path(url)
     if path is not None:
+        return str(path)
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit(parts._replace(netloc=host))
+
+
+def rw_uri(path: Path) -> str:
+    """The SQLite URI that opens `path` for reading and writing but never creates it: a connection
+    opened after the file was removed (a worker thread's) fails instead of starting an empty database."""
+    return f"file:{urllib.parse.quote(str(path))}?mode=rw"
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file `path` names now, or None if it names none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+# The SQLite file this process opened, and its identity then: the change feed compares the path with
+# it, to notice the file moved, removed or replaced under a running console.
+opened_file: tuple[Path, tuple[int, int] | None] | None = None
+
+# Set when this process must not write any more (the file it opened is no longer the database):
+# every desk write is refused with this message.
+_refusal: str | None = None
+
+
+def refuse_writes(message: str | None) -> None:
+    global _refusal
+    _refusal = message
+
+
+# The engines deskconsole runs on: SQLite (a file) and PostgreSQL. Any other URL is refused plainly.
+SERVER_SCHEMES = ("postgres", "postgresql", "postgresext", "postgresqlext", "psycopg3")
+
+
+def _check_url(url: str) -> None:
+    scheme = url.split("://", 1)[0].lower() if "://" in url else "sqlite"
+    if scheme.removesuffix("+pool") not in SERVER_SCHEMES + ("sqlite",):
+        raise SchemaError(f"{scheme}:// is not a database deskconsole runs on: give a SQLite file path "
+                          "or a postgresql:// URL")
+
+
+def open_database(url: str, *, must_exist: bool = False) -> pw.Database:
+    """The database of `url`, not yet connected. A SQLite file is created (mode 0660) unless
+    `must_exist`: a command that only reads refuses a file that is not there instead of making one."""
+    _check_url(url)
+    path = sqlite_path(url)
+    if path is not None:
+        if path.is_dir():
+            raise SchemaError(f"{path} is a folder, not a database file")
+        if must_exist and not path.exists():
+            raise SchemaError(f"there is no database at {path}: check --db (deskconsole init makes a new one)")
         _create_private_file(path)
+        global opened_file
+        opened_file = (path, file_identity(path))
         # IMMEDIATE: a write transaction takes the write lock when it begins, so two consoles
         # never both read-then-write and deadlock on the upgrade from a read lock.
-        return pw.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
-    return connect_url(url)
+        return pw.SqliteDatabase(rw_uri(path), uri=True, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
+    try:
+        return connect_url(url)
+    except pw.ImproperlyConfigured as exc:
+        raise SchemaError(f"{url.split('://', 1)[0]}:// needs its database driver installed ({exc})") from None
 
 
-def connect(url: str, *, migrate_schema: bool = True) -> pw.Database:
-    """Open the database of `url`, bind the models to it, and bring its schema up to date."""
-    db = open_database(url)
-    database.initialize(db)
-    db.connect(reuse_if_open=True)
-    if migrate_schema:
-        migrate(db, url)
+def _os_error(exc: OSError, where) -> StoreError:
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return StoreError(f"cannot make the database {where}: {exc.filename} is a file, not a folder",
+                          kind="cannot_open")
+    return StoreError(f"cannot open the database {where}: {exc.strerror or exc}", kind="cannot_open")
+
+
+def connect(url: str, *, migrate_schema: bool = True, must_exist: bool = False) -> pw.Database:
+    """Open the database of `url`, bind the models to it, and bring its schema up to date. What stops
+    it (a file that is not a database, a folder, a read-only or full disk, a missing driver) is a
+    SchemaError or StoreError with a plain message."""
+    where = sqlite_path(url) or url.split("://", 1)[0] + "://"
+    refuse_writes(None)
+    try:
+        db = open_database(url, must_exist=must_exist)
+        database.initialize(db)
+        db.connect(reuse_if_open=True)
+        if migrate_schema:
+            migrate(db, url)
+    except OSError as exc:
+        raise _os_error(exc, where) from None
+    except pw.ImproperlyConfigured as exc:
+        raise SchemaError(f"{where} needs its database driver installed ({exc})") from None
+    except (pw.DatabaseError, sqlite3.Error) as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise SchemaError(f"{where} is not a deskconsole database ({exc})") from None
+        if "unable to open" in str(exc):
+            raise StoreError(f"cannot open the database {where}: {exc}", kind="cannot_open") from None
+        raise _store_error(exc) from None
     return db
 
 
@@ -446,6 +544,7 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
         with db.atomic():
             db.create_tables(MODELS)
             SchemaMeta.create(key="schema_version", value=str(target))
+        log.info(f"database created with schema version {target}: {describe(url)}")
         return []
     if version > target:
         raise SchemaError(
@@ -453,11 +552,14 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
         )
     steps = list(range(version + 1, target + 1))
     if steps and url and sqlite_path(url):
-        backup(sqlite_path(url).with_name(f"{sqlite_path(url).name}.v{version}.bak"))
+        copy = sqlite_path(url).with_name(f"{sqlite_path(url).name}.v{version}.bak")
+        backup(copy)
+        log.info(f"migrating {describe(url)} from schema version {version} to {target}; as it was: {copy}")
     for step in steps:
         with db.atomic():
             MIGRATIONS[step](db)
             SchemaMeta.update(value=str(step)).where(SchemaMeta.key == "schema_version").execute()
+        log.info(f"migrated to schema version {step}")
     return steps
 
 
@@ -488,6 +590,15 @@ def _store_error(exc: Exception) -> StoreError:
     return StoreError(_("The database refused the write: {error}"), kind="refused", error=str(exc))
 
 
+# What a desk function refuses with (the support log records each refusal).
+REFUSALS = (Refusal, SignOnError)
+
+
+def _logged(error: StoreError, fn, cause: Exception) -> StoreError:
+    log.warning(f"store error in {fn.__name__}: {_root_cause(cause)}")
+    return error
+
+
 def writes(fn):
     """A desk function that writes: one IMMEDIATE transaction (the audit event inside it), retried
     when another console holds the lock past the busy timeout, and any storage failure turned into a
@@ -498,19 +609,25 @@ def writes(fn):
         db = database.obj
         if db.in_transaction():
             return fn(*args, **kwargs)
+        if _refusal:
+            log.warning(f"refused {fn.__name__}: the database file is not the one this process opened")
+            raise StoreError(_refusal, kind="replaced")
         for attempt in range(5):
             try:
                 with db.atomic():
                     return fn(*args, **kwargs)
+            except REFUSALS as exc:
+                log.info(f"refused {fn.__name__}: {type(exc).__name__}: {exc}")
+                raise
             except (pw.OperationalError, sqlite3.OperationalError) as exc:
                 if _is_busy(exc) and attempt < 4:
                     _time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
                     continue
-                raise _store_error(exc) from exc
+                raise _logged(_store_error(exc), fn, exc) from exc
             except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
                 if isinstance(exc, pw.IntegrityError):
                     raise
-                raise _store_error(exc) from exc
+                raise _logged(_store_error(exc), fn, exc) from exc
 
     return wrapper
 
@@ -522,8 +639,19 @@ def backup(dest: Path) -> None:
         raise StoreError("backup copies SQLite databases; use your PostgreSQL tools for a server database",
                          kind="not_sqlite")
     dest = Path(dest)
+    live = Path(db.execute_sql("PRAGMA database_list").fetchone()[2])
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        part = Path(f"{live}{suffix}")
+        same = file_identity(dest) is not None and file_identity(dest) == file_identity(part)
+        if same or dest.resolve() == part.resolve():
+            raise StoreError(f"{dest} is the database{' ' + suffix + ' file' if suffix else ''} itself: "
+                             "a backup goes to a file of its own", kind="same_file")
     dest.parent.mkdir(parents=True, exist_ok=True)
     _create_private_file(dest)
+    try:
+        os.chmod(dest, 0o660)  # an older file in its place keeps its own mode otherwise (0644: world-readable)
+    except PermissionError:
+        pass  # not ours: its owner's mode stands
     target = sqlite3.connect(str(dest))
     try:
         db.connection().backup(target)
@@ -531,8 +659,107 @@ def backup(dest: Path) -> None:
         target.close()
 
 
-def integrity_problems() -> list[str]:
-    """What is wrong with the database itself (the audit chain is checked by audit.verify_chain)."""
+def others_have_it_open(path: Path) -> bool:
+    """Whether another process has the SQLite database at `path` open. In WAL mode each process with a
+    connection holds a read lock on one byte of the -shm file (SQLite's "DMS" byte, offset 128) for as
+    long as the connection is open: a write lock on it is refused while anyone does. Call it before
+    this process opens the database (POSIX locks are per process: this one's own would not count, and
+    closing the file here would drop them). False where it cannot tell (no fcntl)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: the backup API still keeps the restore whole
+        return False
+    try:
+        fd = os.open(f"{path}-shm", os.O_RDWR)
+    except OSError:
+        return False  # no -shm: nobody has it open (the last connection to close removes it)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128, os.SEEK_SET)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, 128, os.SEEK_SET)
+        return False
+    finally:
+        os.close(fd)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def restore(source: Path, target: Path) -> Path | None:
+    """Put the database `source` in place as `target` through SQLite's backup API (all its pages, in one
+    write transaction, with `target`'s -wal and -shm kept right; a copy of the files would tear them).
+    What `target` held before is kept beside it first (returned; None when there was no file). A
+    damaged database is written over; a file that is not a SQLite database at all is refused."""
+    try:
+        return _restore(source, target)
+    except OSError as exc:
+        raise _os_error(exc, target) from None
+
+
+def _restore(source: Path, target: Path) -> Path | None:
+    if target.is_dir():
+        raise SchemaError(f"{target} is a folder, not a database file")
+    if target.exists() and target.stat().st_size:
+        with open(target, "rb") as f:
+            if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise SchemaError(f"{target} is not a deskconsole database: restore writes only over a "
+                                  "database; move the file away first")
+    kept = None
+    if target.exists() and target.stat().st_size:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        kept = target.with_name(f"{target.name}.before-restore-{stamp}.bak")
+        _create_private_file(kept)
+        try:
+            with sqlite_file(target) as live, sqlite_file(kept) as aside:
+                live.backup(aside)
+        except sqlite3.DatabaseError:
+            # Not a database at all (it is what is being repaired): its bytes go aside, it goes away.
+            import shutil
+            shutil.copyfile(target, kept)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+    _create_private_file(target)
+    with sqlite_file(source, read_only=True) as backup_db, sqlite_file(target) as live:
+        backup_db.backup(live)
+    return kept
+
+
+class sqlite_file:
+    """A plain sqlite3 connection to a file, closed after the `with` (sqlite3's own context manager
+    only commits)."""
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode={'ro' if read_only else 'rw'}",
+                                    uri=True, timeout=10)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.conn
+
+    def __exit__(self, *exc) -> None:
+        self.conn.close()
+
+
+@contextlib.contextmanager
+def tolerant_text():
+    """Within it, text that is not UTF-8 (written outside the program) reads with its odd bytes kept as
+    surrogates instead of stopping the read: `check` then reports the record or event it is in."""
+    conn = database.connection() if is_sqlite() else None
+    if conn is None:
+        yield
+        return
+    before = conn.text_factory
+    conn.text_factory = lambda raw: raw.decode("utf-8", "surrogateescape")
+    try:
+        yield
+    finally:
+        conn.text_factory = before
+
+
+def integrity_problems(*, older_is_fine: bool = False) -> list[str]:
+    """What is wrong with the database itself (the audit chain is checked by audit.verify_chain).
+    `older_is_fine`: an older schema version is no problem (a backup to restore, migrated after)."""
     db = database.obj
     problems = []
     if is_sqlite(db):
@@ -541,8 +768,14 @@ def integrity_problems() -> list[str]:
             problems += [f"integrity: {r}" for r in result]
         fk = db.execute_sql("PRAGMA foreign_key_check").fetchall()
         problems += [f"foreign key: table {r[0]} row {r[1]} points at a missing {r[2]}" for r in fk]
-    version = schema_version(db)
-    if version != SCHEMA_VERSION:
+    try:
+        version = schema_version(db)
+    except ValueError:
+        row = SchemaMeta.get(SchemaMeta.key == "schema_version")
+        return problems + [f"schema version is {row.value!r}, not a number"]
+    if version is None:
+        problems.append("not a deskconsole database: it has no schema version")
+    elif version > SCHEMA_VERSION or version < SCHEMA_VERSION and not older_is_fine:
         problems.append(f"schema version is {version}, expected {SCHEMA_VERSION}")
     return problems
 

@@ -76,7 +76,7 @@ class SignOnError(Exception):
 
 class StoreError(Refusal, RuntimeError):
     """A write that could not be made, said plainly; `kind` is read_only | disk_full | busy | refused
-    (with the driver's `error` text) | not_sqlite."""
+    (with the driver's `error` text) | not_sqlite | cannot_open | replaced (the file was swapped) | same_file (a backup onto the database)."""
 
     def __init__(self, message: str, /, *, kind: str, **values):
         super().__init__(message, **values)

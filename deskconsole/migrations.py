@@ -102,12 +102,16 @@ def recompute_v3() -> dict[str, int]:
                 breached.setdefault(order_id, due)
     W = db.WorkOrder
     reopened = 0
-    for order in W.select(W.id, W.status, W.respond_due_at, W.responded_at).where(W.reopen_count > 0):
+    for order in W.select(W.id, W.status, W.respond_due_at, W.responded_at, W.done_at).where(W.reopen_count > 0):
         changes = {"first_done_at": first_done.get(order.id), "first_resolve_due_at": first_due.get(order.id),
                    "first_respond_due_at": order.respond_due_at, "first_responded_at": order.responded_at}
         if order.status == "reopened":
             changes["done_at"] = None
         W.update(**changes).where(W.id == order.id).execute()
+        if changes.get("done_at", order.done_at) != order.done_at:
+            # done_at is sealed (audit.SEALED_COLUMNS): an event seals the order as it now is, or `check`
+            # would find it changed without one.
+            audit.record(None, "order.migrate", "work_order", order.id, datetime.now(UTC), done_at=None)
         reopened += 1
     for order_id, due in breached.items():
         W.update(breached_due_at=due).where(W.id == order_id).execute()

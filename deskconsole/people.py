@@ -9,8 +9,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import audit, db
-from .db import Staff
+import peewee as pw
+
+from . import audit, db, log
+from .db import AuditEvent, Staff
 from .errors import InvalidInput, PermissionDenied, SignOnError  # noqa: F401 (re-exported)
 from .i18n import _
 from .text import clean
@@ -18,7 +20,6 @@ from .text import clean
 ROLES = ("guard", "receptionist", "supervisor")
 SYSTEM_CODE = "SYSTEM"
 MAX_TRIES = 5
-LOCK_FOR = timedelta(minutes=1)
 
 _ALL = frozenset({"guard", "receptionist", "supervisor"})
 _DESK = frozenset({"receptionist", "supervisor"})
@@ -342,12 +343,18 @@ def change_pin(actor: Operator, now: datetime, policy: PinPolicy, *, old_pin: st
 
 
 @db.writes
-def system_operator(now: datetime) -> Operator:
-    """The operator recorded for calls from the phone system or a script. It cannot sign on."""
-    staff = Staff.get_or_none(Staff.code == SYSTEM_CODE)
+def system_operator(now: datetime, code: str = SYSTEM_CODE, name: str = "System") -> Operator:
+    """The operator recorded for calls from a script (SYSTEM), or from the phone system the site file
+    names (its [integration] code and name). It has the role "system" and cannot sign on."""
+    staff = Staff.get_or_none(Staff.code == code)
     if staff is None:
-        staff = Staff.create(code=SYSTEM_CODE, name="System", role="system", pin_hash="", created_at=now)
-        audit.record(None, "staff.create", "staff", staff.id, now, after={"code": SYSTEM_CODE, "role": "system"})
+        staff = Staff.create(code=code, name=name, role="system", pin_hash="", created_at=now)
+        audit.record(None, "staff.create", "staff", staff.id, now,
+                     after={"code": code, "name": name, "role": "system"})
+    elif staff.role != "system":
+        raise InvalidInput("operator", _(
+            "{code} is a person's staff code, not a phone system's: change integration.code in the site file.",
+            code=code))
     return Operator.of(staff)
 
 
@@ -356,31 +363,72 @@ def find(code: str) -> Operator | None:
     return Operator.of(staff) if staff else None
 
 
+def no_such_staff(code: str) -> str:
+    return _("No staff member has the code {code}.", code=clean(code).upper())
+
+
 def list_staff() -> list[Operator]:
     return [Operator.of(s) for s in Staff.select().where(Staff.role != "system").order_by(Staff.code)]
 
 
 # --- sign-on -----------------------------------------------------------------------------
 
+# A code that takes MAX_TRIES wrong PINs in a row is locked; each lock since its last good sign-on lasts
+# longer than the one before: 1, 5, 15, then 60 minutes.
+LOCKS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=60))
+_GOOD_PIN = ("staff.sign_on", "staff.pin_checked")  # a right PIN ends the escalation
+_LOCKED = '"locked_until": "'  # in the data of a failed attempt that locked the code (else it is null)
+
+
+def _next_lock(staff_id: int) -> timedelta:
+    """How long the next lock of this code lasts: by the locks since its last good sign-on (the audit
+    trail keeps them)."""
+    mine = (AuditEvent.entity == "staff") & (AuditEvent.entity_id == staff_id)
+    last_ok = AuditEvent.select(pw.fn.MAX(AuditEvent.id)).where(mine & AuditEvent.action.in_(_GOOD_PIN)).scalar()
+    locks = AuditEvent.select().where(mine & (AuditEvent.action == "staff.sign_on_failed") &
+                                      (AuditEvent.id > (last_ok or 0)) & AuditEvent.data.contains(_LOCKED)).count()
+    return LOCKS[min(locks, len(LOCKS) - 1)]
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    outcome: str                     # ok | unknown | disabled | locked | wrong
+    staff: Staff | None = None
+    left: int = 0                    # wrong: tries before the code locks
+    locked_until: datetime | None = None
+    lock: timedelta = LOCKS[0]       # wrong: how long the lock it caused, or the next one, lasts
+
+
 @db.writes
-def _note_attempt(now: datetime, staff_id: int, *, ok: bool, action: str = "staff.sign_on") -> tuple[int, datetime | None]:
-    """Count a PIN attempt in the database, so a lock holds across every console."""
-    staff = Staff.get_by_id(staff_id)
-    if ok:
+def _attempt(code: str, pin: str, now: datetime, action: str = "staff.sign_on") -> _Attempt:
+    """One PIN attempt, whole inside one write transaction: the lock is read, the PIN checked and the
+    count written while this console holds the write lock, so consoles guessing at once get
+    MAX_TRIES guesses between them, not each. `action`: the audit event of a right PIN. Returns what
+    happened (a refusal raised here would roll the count back)."""
+    staff = Staff.get_or_none(Staff.code == code)
+    if staff is None or staff.role == "system":
+        return _Attempt("unknown")
+    if not staff.active:
+        return _Attempt("disabled", staff)
+    if staff.locked_until is not None and staff.locked_until > now:
+        return _Attempt("locked", staff, locked_until=staff.locked_until)
+    if bool(pin) and pin_matches(pin, staff.pin_hash):
         if staff.failed_attempts:
-            Staff.update(failed_attempts=0).where(Staff.id == staff_id).execute()
-        audit.record(Operator.of(staff), action, "staff", staff_id, now)
-        return 0, None
-    tries = staff.failed_attempts + 1
-    locked_until = None
+            Staff.update(failed_attempts=0).where(Staff.id == staff.id).execute()
+        audit.record(Operator.of(staff), action, "staff", staff.id, now)
+        return _Attempt("ok", staff)
+    tries, locked_until, lock = staff.failed_attempts + 1, None, _next_lock(staff.id)
     if tries >= MAX_TRIES:
-        locked_until = now + LOCK_FOR
-        tries = 0
+        locked_until, tries = now + lock, 0
     Staff.update(failed_attempts=tries, locked_until=locked_until or staff.locked_until).where(
-        Staff.id == staff_id).execute()
-    audit.record(None, "staff.sign_on_failed", "staff", staff_id, now,
-                 locked_until=locked_until)
-    return tries, locked_until
+        Staff.id == staff.id).execute()
+    audit.record(None, "staff.sign_on_failed", "staff", staff.id, now, locked_until=locked_until)
+    return _Attempt("wrong", staff, MAX_TRIES - tries, locked_until, lock)
+
+
+def _for(lock: timedelta) -> str:
+    minutes = int(lock.total_seconds() // 60)
+    return _("for a minute") if minutes == 1 else _("for {n} minutes", n=minutes)
 
 
 def verify(code: str, pin: str, now: datetime, local_time=lambda t: t.strftime("%H:%M:%S"), *,
@@ -390,20 +438,21 @@ def verify(code: str, pin: str, now: datetime, local_time=lambda t: t.strftime("
     code = clean(code).upper()
     if not code:
         raise SignOnError(_("Enter your staff code."))
-    staff = Staff.get_or_none(Staff.code == code)
-    if staff is None or staff.role == "system":
-        raise SignOnError(_("No staff member has the code {code}.", code=code))
-    if not staff.active:
+    attempt = _attempt(code, pin, now, action)
+    log.info(f"PIN for {code}: {attempt.outcome}" + (f", {attempt.left} tries left" if attempt.outcome == "wrong"
+                                                     and attempt.locked_until is None else "")
+             + (f", locked until {attempt.locked_until:%Y-%m-%d %H:%M} UTC" if attempt.locked_until else ""))
+    if attempt.outcome == "unknown":
+        raise SignOnError(no_such_staff(code))
+    if attempt.outcome == "disabled":
         raise SignOnError(_("{code} is disabled: a supervisor can enable it again.", code=code))
-    if staff.locked_until is not None and staff.locked_until > now:
+    if attempt.outcome == "locked":
         raise SignOnError(_("{code} is locked after {n} wrong PINs until {time}.",
-                            code=code, n=MAX_TRIES, time=local_time(staff.locked_until)))
-    ok = bool(pin) and pin_matches(pin, staff.pin_hash)
-    tries, locked_until = _note_attempt(now, staff.id, ok=ok, action=action)
-    if ok:
-        return Operator.of(staff)
-    if locked_until is not None:
-        raise SignOnError(_("Wrong PIN. {code} is now locked for a minute, until {time}.",
-                            code=code, time=local_time(locked_until)))
-    raise SignOnError(_("Wrong PIN for {code}: {left} more tries before it locks for a minute.",
-                        code=code, left=MAX_TRIES - tries))
+                            code=code, n=MAX_TRIES, time=local_time(attempt.locked_until)))
+    if attempt.outcome == "ok":
+        return Operator.of(attempt.staff)
+    if attempt.locked_until is not None:
+        raise SignOnError(_("Wrong PIN. {code} is now locked {duration}, until {time}.",
+                            code=code, duration=_for(attempt.lock), time=local_time(attempt.locked_until)))
+    raise SignOnError(_("Wrong PIN for {code}: {left} more tries before it locks {duration}.",
+                        code=code, left=attempt.left, duration=_for(attempt.lock)))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from rich.cells import cell_len
 
@@ -14,16 +15,33 @@ _ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-
 
 def _strip_format_controls(text: str) -> str:
     # Bidi overrides and other Cf characters can reorder what the next operator reads.
-    # Zero-width joiners stay: emoji sequences need them.
+    # Zero-width joiners stay in what is stored: emoji sequences need them.
     return "".join(
         ch for ch in text
         if unicodedata.category(ch) != "Cf" or ch in "\u200d\ufe0f"
     )
 
 
+# Controls that separate words on screen: shown as a space, so "a\tb" does not become "ab".
+_SPACING = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# Emoji and text presentation selectors: "❤\ufe0f" is one cell or two depending on the terminal.
+_PRESENTATION = frozenset("\ufe0e\ufe0f")
+
+
+@lru_cache(maxsize=8192)
 def strip_controls(text: str) -> str:
-    """For display: escape sequences and control characters removed, spacing kept as it is."""
-    return _strip_format_controls(_CONTROL.sub("", _ESCAPE.sub("", text)).replace("\n", " ").replace("\t", " "))
+    """What reaches the terminal, the one cleaner every pane, form and screen draws through (the
+    table's rows too): escape sequences whole, control characters, and every format character removed
+    (bidi overrides; and zero-width joiners too, which `clean` keeps in what is stored: a terminal that
+    does not join "👩\u200d🔧" into one glyph draws it two cells wider than it was measured, and moves
+    every border after it; emoji presentation selectors likewise); separators become a space; lone
+    surrogates become U+FFFD."""
+    if text.isprintable() and not _PRESENTATION.intersection(text):
+        return text  # the common case: nothing to remove (U+3000 and the like take the long way)
+    text = _SPACING.sub(" ", _ESCAPE.sub("", text))
+    return "".join("\ufffd" if unicodedata.category(ch) == "Cs" else ch for ch in text
+                   if unicodedata.category(ch) not in _HIDDEN and ch not in _PRESENTATION)
 
 
 def clean(text: str | None, *, multiline: bool = False) -> str:

@@ -166,6 +166,14 @@ def _server_classes():
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
                                 datefmt="%Y-%m-%d %H:%M:%S", stream=sys.stderr, force=True)
             logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+            # serve's own lines go to its standard error too: the support log's logger ("deskconsole", the
+            # parent of this one) keeps its lines off the terminal, so the root logger never sees them.
+            if not any(getattr(h, "deskconsole_serve", False) for h in log.handlers):
+                stderr = logging.StreamHandler(sys.stderr)
+                stderr.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S"))
+                stderr.deskconsole_serve = True
+                log.addHandler(stderr)
+            log.setLevel(logging.INFO)
 
         def console_argv(self) -> tuple[list[str], dict[str, str]]:
             """The console's command line, and where its database is (in the environment: a

@@ -1,7 +1,9 @@
 """Shared fixtures: a demo site seeded once per session and copied for each test that wants one."""
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,6 +12,10 @@ import pytest
 from deskconsole import config as config_mod
 from deskconsole import db, demo, i18n
 from deskconsole.clock import FixedClock
+
+# The support log of every command the tests run (in this process or a child) goes here, not into
+# the user's own log folder.
+os.environ.setdefault("DESKCONSOLE_LOG_DIR", tempfile.mkdtemp(prefix="deskconsole-test-log-"))
 
 # 22:00 in Shanghai on a Tuesday: the night shift, office closed.
 NOW = datetime(2026, 11, 24, 14, 0, tzinfo=timezone.utc)

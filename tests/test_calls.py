@@ -290,8 +290,9 @@ def test_two_consoles_racing_give_one_winner_and_one_clear_refusal(r1, clock, de
 
 # --- the command line --------------------------------------------------------------------
 
-def deskconsole(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "deskconsole", *args], capture_output=True, text=True, timeout=120)
+def deskconsole(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "deskconsole", *args], capture_output=True, text=True, timeout=120,
+                          input=stdin)
 
 
 def test_call_add_prints_the_id_and_records_the_system(demo_site):
@@ -302,7 +303,7 @@ def test_call_add_prints_the_id_and_records_the_system(demo_site):
     call = Call.get_by_id(int(result.stdout.strip()))
     assert call.taken_by.code == people.SYSTEM_CODE and call.caller == "王[b]小明" and call.text == "漏水"
     result = deskconsole("call", "add", "--db", path, "--category", "inquiry", "--channel", "walk-in",
-                         "--text", "停车", "--operator", "g1")
+                         "--text", "停车", "--operator", "g1", stdin="0000\n")  # G1's PIN
     assert result.returncode == 0, result.stderr
     call = Call.get_by_id(int(result.stdout.strip()))
     assert call.taken_by.code == "G1" and call.channel == "walk_in" and call.status == "open"
@@ -347,9 +348,12 @@ def test_two_processes_adding_calls_at_once_both_land(demo_site):
     before = Call.select().count()
     start = str(time.time() + 1.5)
     n = 25
-    procs = [subprocess.Popen([sys.executable, "-c", ADDER, path, who, start, str(n)],
+    procs = [subprocess.Popen([sys.executable, "-c", ADDER, path, who, start, str(n)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for who in ("R1", "G1")]
-    outs = [p.communicate(timeout=120) for p in procs]
+    for p in procs:  # each call add reads its operator's PIN from standard input
+        p.stdin.write("0000\n" * n)
+        p.stdin.close()
+    outs = [(p.stdout.read(), p.stderr.read(), p.wait(timeout=120)) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     assert not any("locked" in o[1] or "busy" in o[1] for o in outs)
     assert Call.select().count() == before + 2 * n

@@ -198,7 +198,9 @@ def test_only_a_supervisor_authorises_a_master_key(demo_site, clock, role):
 # --- the sub-commands that take --operator ---------------------------------------------------
 
 @pytest.mark.parametrize("code", ["G1", "R1", "S1", ""])
-def test_call_add_as_each_role(demo_site, capsys, code):
+def test_call_add_as_each_role(demo_site, capsys, monkeypatch, code):
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO("0000\n"))  # the operator's PIN
     path = db.sqlite_path(demo_site.db_url).as_posix()
     assert cli.main(["call", "add", "--db", path, "--category", "repair", "--channel", "phone",
                      "--text", "漏水", "--operator", code]) == 0

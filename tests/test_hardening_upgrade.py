@@ -41,6 +41,8 @@ def _v1_database(path: Path) -> dict:
     with db.database.atomic():
         audit.record(None, "staff.create", "staff", 1, NOW, after={"code": "S1"})
         audit.record(None, "call.add", "call", 1, NOW, after={"text": "厨房水龙头漏水"})
+        # Version 1 wrote an event for every key too: `check` finds a record without one.
+        audit.record(None, "key.create", "key", 1, NOW, after={"tag": "PR-01"})
     rows = {"call": 1, "events": db.AuditEvent.select().count()}
     db.database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()

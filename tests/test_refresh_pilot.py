@@ -20,9 +20,9 @@ from deskconsole.widgets.record_table import RecordTable
 WRITER = """
 import sys
 from datetime import datetime, timezone
-from deskconsole import calls, db
+from deskconsole import calls, db, people
 db.connect(sys.argv[1])
-calls.add_call_from_script(datetime.now(timezone.utc), "R1", phone="13900000000", caller="Writer",
+calls.add_call_from_script(people.find("R1"), datetime.now(timezone.utc), phone="13900000000", caller="Writer",
                            unit_code="1-101", category="other", channel="phone", text=sys.argv[2])
 db.close()
 """

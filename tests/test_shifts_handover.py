@@ -4,6 +4,7 @@ the printed sheet against its expected text."""
 from __future__ import annotations
 
 import os
+import re
 
 import json
 import subprocess
@@ -292,10 +293,14 @@ def test_the_printed_sheet_matches_the_expected_text(site, clock, capsys):
     _closed_handover(config, s, clock.now())
     assert cli.main(["handover", "--db", config.db_url, "--lang", "en", "--last"]) == 0
     out = capsys.readouterr().out
+    # The foot: the audit trail's anchor at printing (its hash differs from run to run: PINs are salted).
+    out, anchor = out[:out.rindex("\nAudit trail at printing: ")], out[out.rindex("\nAudit trail"):]
+    assert re.fullmatch(r"\nAudit trail at printing: audit: (\d+) events, head ([0-9a-f]{16})\n"
+                        r"Check it later: deskconsole check --anchor \1:\2\n", anchor), anchor
     if os.environ.get("DESKCONSOLE_REGEN_SHEET"):  # after an intended change: regenerate, then read it
         (FIXTURES / "handover_sheet.txt").write_text(out, "utf-8")
     assert out == (FIXTURES / "handover_sheet.txt").read_text("utf-8")
-    assert max(cell_len(line) for line in out.splitlines()) <= 80
+    assert max(cell_len(line) for line in (out + anchor).splitlines()) <= 80
 
 
 def test_the_sheet_as_markdown_and_by_shift(site, clock, capsys):

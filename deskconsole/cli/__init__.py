@@ -13,12 +13,12 @@ import argparse
 import importlib
 import sys
 
-from .. import db, i18n
-from .common import STARTUP_ERRORS, fail, load_config
+from .. import db, i18n, log
+from .common import STARTUP_ERRORS, decode_arguments, fail, load_config
 
 # In the order --help lists them. Each module has register(sub, common), which adds its parser with
 # set_defaults(handler=function(config, args) -> exit status).
-SUBCOMMANDS = ("demo", "init", "export", "backup", "check", "call", "sla", "handover", "report", "serve",
+SUBCOMMANDS = ("demo", "init", "export", "backup", "restore", "check", "call", "sla", "handover", "report", "serve",
                "units", "technicians", "keys", "staff")
 
 
@@ -44,7 +44,11 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     common.add_argument("--lang", choices=i18n.LANGUAGES, help="language of the console (default: site file, else locale)")
 
     parser = parser_class(prog="deskconsole", parents=[common],
-                          description="The duty-desk console of a property-management service centre.")
+                          description="The duty-desk console of a property-management service centre.",
+                          # Raw: the log's path stays on one line, whole, to be copied.
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          epilog=f"support log (sign-ons, refusals, store errors, migrations; never a PIN),\n"
+                                 f"rotated; ${log.ENV_LOG_DIR} puts it in another folder:\n  {log.log_path()}")
     parser.add_argument("--operator", default="", help="staff code to pre-fill at sign-on")
     sub = parser.add_subparsers(dest="command")
     for name in SUBCOMMANDS:
@@ -70,10 +74,21 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     for name in ("db", "site", "lang"):  # absent wherever it was not given (argparse.SUPPRESS)
         setattr(args, name, getattr(args, name, None))
+    log.setup()
     try:
+        decode_arguments(args)
         config = load_config(args)
         return handler(args)(config, args)
     except STARTUP_ERRORS as exc:
+        log.warning(f"refused: {exc}")
         return fail("deskconsole", str(exc), 2)
+    except KeyboardInterrupt:
+        return 130
+    except db.DATABASE_ERRORS as exc:
+        log.warning(f"store error: {exc}")
+        return fail("deskconsole", f"the database could not be read or written ({exc}): `deskconsole check` says "
+                                   "what is wrong, `deskconsole restore` puts a backup back", 1)
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches a person: one line, the rest in the log
+        return fail("deskconsole", log.crash(exc), 1)
     finally:
         db.close()

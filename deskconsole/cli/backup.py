@@ -1,9 +1,11 @@
-"""`deskconsole backup DEST`: a consistent copy of the SQLite database, safe while consoles write."""
+"""`deskconsole backup DEST`: a consistent copy of the SQLite database, safe while consoles write. It
+prints the copy's audit anchor (`audit: N events, head HASH`): kept with the copy, or on paper, it
+shows later that neither the copy nor the database was rewritten up to there."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from .. import db
+from .. import audit, db
 from ..config import Config
 from .common import open_db
 
@@ -15,7 +17,10 @@ def register(sub, common) -> None:
 
 
 def run(config: Config, args) -> int:
-    open_db(config)
-    db.backup(Path(args.dest))
-    print(f"backup written: {args.dest}")
+    open_db(config, must_exist=True)
+    dest = Path(args.dest)
+    db.backup(dest)
+    with db.sqlite_file(dest, read_only=True) as copy:
+        newest = copy.execute(f"SELECT id, hash FROM {db.AuditEvent._meta.table_name} ORDER BY id DESC LIMIT 1").fetchone()
+    print(f"backup written: {args.dest} ({audit.anchor_line(newest)})")
     return 0

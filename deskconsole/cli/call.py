@@ -1,10 +1,19 @@
-"""`deskconsole call add ...`: a call from the phone system or a script, through the form's own desk function."""
+"""`deskconsole call add ...`: a call from the phone system or a script, through the form's own desk function.
+
+Recorded as the system, as the phone system the site file names ([integration]), or as a person whose
+PIN comes on standard input: a staff code alone proves nothing."""
 from __future__ import annotations
 
-from .. import calls
+import getpass
+import sys
+
+from .. import calls, people
 from ..clock import SystemClock
-from ..errors import InvalidInput, Refusal, explain
+from ..errors import InvalidInput, Refusal, SignOnError, explain
+from ..text import clean
 from .common import fail, open_db
+
+COMMAND = "deskconsole call add"
 
 
 def register(sub, common) -> None:
@@ -18,21 +27,49 @@ def register(sub, common) -> None:
     add.add_argument("--category", required=True, help=", ".join(calls.CATEGORIES))
     add.add_argument("--channel", required=True, help=", ".join(calls.CHANNELS))
     add.add_argument("--text", required=True, help="what was said")
-    add.add_argument("--operator", default="", help="staff code recorded as taking the call (default: the system)")
+    add.add_argument("--operator", default="",
+                     help="staff code recorded as taking the call, whose PIN is read from standard input; or "
+                          "the site file's integration.code (a phone system, no PIN) (default: the system)")
+    add.add_argument("--encoding", default="utf-8",
+                     help="the encoding of the values given (default utf-8; a phone system may send gbk)")
     add.set_defaults(handler=run_add)
 
 
-def run_add(config, args, clock=None) -> int:
-    open_db(config)
-    now = (clock or SystemClock()).now()
+def read_pin(code: str) -> str:
+    """The operator's PIN: asked at a terminal, else the first line of standard input (never echoed,
+    never an argument: arguments show in `ps` and in shell histories)."""
     try:
+        if sys.stdin is not None and sys.stdin.isatty():
+            return getpass.getpass(f"PIN for {code}: ")
+        return (sys.stdin.readline() if sys.stdin is not None else "").strip()
+    except (OSError, EOFError, UnicodeDecodeError):
+        return ""
+
+
+def run_add(config, args, clock=None) -> int:
+    open_db(config, must_exist=True)  # a call into a mistyped --db would be lost
+    now = (clock or SystemClock()).now()
+    code = clean(args.operator).upper()
+    operator = None
+    try:
+        if code and not (config.integration and code == config.integration[0]):
+            if people.find(code) is None:
+                raise InvalidInput("operator", people.no_such_staff(code))
+            pin = read_pin(code)
+            if not pin:
+                return fail(COMMAND, f"--operator {code}: give {code}'s PIN on standard input "
+                                     "(or leave --operator out to record the call as the system)", 1)
+            # A wrong PIN counts toward the lock, as at sign-on; a right one is recorded as a PIN check.
+            operator = people.verify(code, pin, now, action="staff.pin_checked")
         call_id = calls.add_call_from_script(
-            args.operator, now, config.sla_engine(), phone=args.phone, caller=args.caller, unit_code=args.unit,
-            category=args.category, channel=args.channel, text=args.text, answered=False)
+            operator, now, config.sla_engine(), system=config.integration if code else None, phone=args.phone,
+            caller=args.caller, unit_code=args.unit, category=args.category, channel=args.channel, text=args.text,
+            answered=False)
     except InvalidInput as exc:
-        return fail("deskconsole call add", f"--{exc.field}: {explain(exc, config.tz)}", 1)
+        return fail(COMMAND, f"--{exc.field}: {explain(exc, config.tz)}", 1)
     except Refusal as exc:
-        return fail("deskconsole call add", explain(exc, config.tz), 1)
+        return fail(COMMAND, explain(exc, config.tz), 1)
+    except SignOnError as exc:
+        return fail(COMMAND, str(exc), 1)
     print(call_id)
     return 0
-

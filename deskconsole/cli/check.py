@@ -1,4 +1,7 @@
-"""`deskconsole check`: integrity, schema version and the audit chain; exit 1 when something is wrong."""
+"""`deskconsole check`: what the console builds from the site file, the database's integrity, its schema
+version, the audit chain and every record against the state its last event sealed; exit 1 when
+something is wrong. A damaged database is reported, never a crash. It prints the chain's anchor
+(`audit: N events, head HASH`), and `--anchor N:HASH` checks the trail still leads to one printed before."""
 from __future__ import annotations
 
 import sys
@@ -6,7 +9,7 @@ from datetime import datetime, timedelta
 
 from .. import audit, db
 from ..clock import SystemClock
-from ..config import Config
+from ..config import Config, ConfigError
 from ..i18n import _
 from .common import open_db
 
@@ -16,19 +19,68 @@ CALENDAR_HORIZON = timedelta(days=60)
 
 
 def register(sub, common) -> None:
-    check = sub.add_parser("check", parents=[common], help="integrity, schema version and audit chain")
+    check = sub.add_parser("check", parents=[common],
+                           help="site file, integrity, schema version, audit chain and records "
+                                "(exit 1 when something is wrong)")
+    check.add_argument("--anchor", metavar="N:HASH",
+                       help="an anchor printed before (by check, backup or the handover sheet): exit 1 unless "
+                            "event N still has that hash")
     check.set_defaults(handler=run)
 
 
+def _guard(what: str, read) -> list[str]:
+    """The problems `read` finds, or one problem saying the database could not be read that far."""
+    try:
+        return read()
+    except db.READ_ERRORS as exc:
+        return [f"{what}: the database could not be read: {exc}"]
+
+
+def database_problems(config: Config, anchor: tuple[int, str] | None = None, say=lambda line: None) -> list[str]:
+    """Everything `check` finds in the database; `say` is given the lines that are not problems (the
+    anchor, the count of records compared)."""
+    try:
+        open_db(config, migrate_schema=False, must_exist=True)
+    except (db.SchemaError, db.StoreError) as exc:
+        return [f"database: cannot be opened: {exc}"]
+    problems = _guard("integrity", db.integrity_problems)
+    try:
+        has_schema = db.schema_version() is not None
+    except db.READ_ERRORS:
+        has_schema = False  # said by integrity_problems
+    if not has_schema:
+        return problems
+    with db.tolerant_text():
+        problems += _guard("audit", audit.verify_chain)
+        if anchor is not None:
+            problems += _guard("audit anchor", lambda: audit.anchor_problems(*anchor))
+
+        def records() -> list[str]:
+            compared, unsealed, found = audit.record_problems()
+            say(f"records: {compared} as their last audit event recorded them"
+                + (f"; {unsealed} written before events recorded state, not compared" if unsealed else ""))
+            return found
+        problems += _guard("records", records)
+        _guard("audit", lambda: [say(audit.anchor_line(audit.head()))])
+    return problems
+
+
 def run(config: Config, args) -> int:
-    open_db(config, migrate_schema=False)
-    problems = db.integrity_problems()
-    if db.schema_version() is not None:
-        problems += audit.verify_chain()
-    for warning in calendar_warnings(config, SystemClock().now()):
+    from .console import start_problems
+    try:
+        anchor = audit.parse_anchor(args.anchor) if args.anchor else None
+    except ValueError as exc:
+        raise ConfigError(f"--anchor: {exc}") from None
+    said: list[str] = []
+    problems = start_problems(config) + database_problems(config, anchor, said.append)
+    try:
+        warnings = calendar_warnings(config, SystemClock().now())
+    except ConfigError:
+        warnings = []  # the site file's problem is among `problems` (start_problems)
+    for warning in warnings:
         print(warning)   # a warning, not a problem: the console starts all the same
-    for problem in problems:
-        print(problem)
+    for line in said + problems:
+        print(line)
     if problems:
         print(f"check: {len(problems)} problem(s)", file=sys.stderr)
         return 1

@@ -1,10 +1,12 @@
 """What every sub-command shares: the site's configuration, the database, and one-line errors."""
 from __future__ import annotations
 
+import codecs
+import os
 import sys
 
 from .. import db, i18n
-from ..config import Config, ConfigError, load
+from ..config import Config, ConfigError, load, not_utf8, printable
 from ..errors import Refusal
 
 # Refusals any sub-command may meet before it does its own work: said in one line, exit status 2.
@@ -19,9 +21,39 @@ def load_config(args) -> Config:
     return config
 
 
-def open_db(config: Config, *, migrate_schema: bool = True) -> None:
-    """Connect to the configured database (migrating an older schema first, unless told not to)."""
-    db.connect(config.db_url, migrate_schema=migrate_schema)
+def open_db(config: Config, *, migrate_schema: bool = True, must_exist: bool = False) -> None:
+    """Connect to the configured database (migrating an older schema first, unless told not to). A
+    command that only reads passes `must_exist`: a mistyped --db is refused, not made into a new database."""
+    db.connect(config.db_url, migrate_schema=migrate_schema, must_exist=must_exist)
+
+
+# How an argument's value is named in a message (its option, as typed).
+_OPTION = {"start": "--from", "end": "--to", "sla_class": "CLASS", "dest": "DEST"}
+# Paths Python opens itself: any bytes the system allows are fine there.
+_PATHS = frozenset({"site", "out"})
+
+
+def decode_arguments(args) -> None:
+    """Arguments arrive as bytes, which Python reads as UTF-8 (what is not UTF-8 becomes lone
+    surrogates). A command with --encoding (a phone system sending GBK) reads its values again in that
+    encoding; elsewhere a value that is not UTF-8 is refused, naming its option."""
+    encoding = getattr(args, "encoding", None) or "utf-8"
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        raise ConfigError(f"--encoding: there is no encoding {encoding!r} (utf-8, gbk, gb18030 ...)") from None
+    for name, value in vars(args).items():
+        if not isinstance(value, str) or name in _PATHS | {"db", "encoding"}:
+            continue
+        option = _OPTION.get(name, "--" + name.replace("_", "-"))
+        if not utf8:
+            try:
+                setattr(args, name, os.fsencode(value).decode(encoding))
+            except UnicodeDecodeError:
+                raise ConfigError(f"{option} is not {encoding} text: {printable(value)}") from None
+        elif not_utf8(value):
+            hint = ": give --encoding (e.g. gbk)" if hasattr(args, "encoding") else ""
+            raise ConfigError(f"{option} is not UTF-8 text: {printable(value)}{hint}")
 
 
 def fail(command: str, message: str, status: int) -> int:

@@ -1,13 +1,66 @@
 """`deskconsole` without a sub-command: the console on the configured database."""
 from __future__ import annotations
 
-from ..config import Config
+import os
+import sys
+
+from ..config import Config, ConfigError
 from .common import open_db
 
 
+def theme_problem(config: Config) -> str | None:
+    """The site file's theme, if the console has no theme of that name."""
+    if config.theme is None:
+        return None
+    from textual.theme import BUILTIN_THEMES  # the themes DeskApp has: it registers none of its own
+    if config.theme not in BUILTIN_THEMES:
+        return f"site file: theme {config.theme!r} is not a theme; the themes are: {', '.join(BUILTIN_THEMES)}"
+    return None
+
+
+def start_problems(config: Config) -> list[str]:
+    """What the console builds at start from the site file, built now: each problem in one line.
+    `deskconsole check` runs this, so "check: ok" means the console will start. (The console itself
+    builds the SLA engine in a thread once the sign-on screen is up, see DeskApp.prefetch.)"""
+    problems = []
+    try:
+        config.sla_engine()
+    except ConfigError as exc:
+        problems.append(str(exc))
+    problems += [p for p in (theme_problem(config),) if p]
+    return problems
+
+
+class NoTerminal(ConfigError):
+    """The console was started without a terminal (`ssh host cmd`, scp, sftp, a pipe)."""
+
+
+def need_terminal() -> None:
+    """The console draws on a terminal and reads keys from it: without one on standard input and output
+    (`ssh host cmd`, scp or sftp against the ForceCommand) it would wait for ever, spinning. Say so
+    in one line instead. A console of `deskconsole serve` draws through textual-serve's web driver over
+    pipes: it needs none."""
+    if "web_driver" in os.environ.get("TEXTUAL_DRIVER", ""):
+        return
+    for stream in (sys.stdin, sys.stdout):
+        try:
+            ok = stream is not None and stream.isatty()
+        except (ValueError, OSError):
+            ok = False
+        if not ok:
+            raise NoTerminal("the console needs a terminal (ssh -t, or a login session); "
+                             "the sub-commands work without one: deskconsole --help")
+
+
 def run(config: Config, args) -> int:
+    problem = theme_problem(config)
+    if problem:
+        raise ConfigError(problem)
     open_db(config)
+    need_terminal()
     from ..app import DeskApp  # Textual only when a console is wanted
     app = DeskApp(config, operator_code=args.operator)
     app.run()
+    if app.farewell:
+        print(f"deskconsole: {app.farewell}", file=sys.stderr)
     return app.return_code or 0  # 129 when the terminal went away

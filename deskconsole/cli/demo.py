@@ -19,6 +19,9 @@ def register(sub, common) -> None:
 
 
 def run(config: Config, args) -> int:
+    problems = console.start_problems(config)  # before a database is made for a console that would not start
+    if problems:
+        raise ConfigError(problems[0])
     if not args.db and "DESKCONSOLE_DB" not in os.environ:
         config.db_url = "sqlite:///" + str(Path(config.db_url.removeprefix("sqlite:///")).with_name("demo.db"))
     path = db.sqlite_path(config.db_url)
@@ -31,6 +34,8 @@ def run(config: Config, args) -> int:
         db.close()
         if not is_demo:
             raise ConfigError(f"{path} exists and is not a demo database: the demo will not replace it")
+    console.need_terminal()  # before the demo database is made for nobody to see
+    if path.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     create(config, demo_data=True)

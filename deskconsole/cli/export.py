@@ -15,7 +15,7 @@ def register(sub, common) -> None:
 
 def run(config: Config, args) -> int:
     from ..export import export_data
-    open_db(config)
+    open_db(config, must_exist=True)
     json.dump(export_data(config), sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
     return 0

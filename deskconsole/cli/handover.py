@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import sys
 
-from .. import shifts
+from .. import audit, shifts
 from ..config import Config
 from ..db import Shift
+from ..i18n import _
 from .common import fail, open_db
 
 
@@ -20,7 +21,7 @@ def register(sub, common) -> None:
 
 
 def run(config: Config, args) -> int:
-    open_db(config)
+    open_db(config, must_exist=True)
     if args.shift is not None:
         if Shift.get_or_none(Shift.id == args.shift) is None:
             return fail("deskconsole", f"there is no shift {args.shift}", 1)
@@ -32,4 +33,17 @@ def run(config: Config, args) -> int:
         if handover_id is None:
             return fail("deskconsole", "no handover has been recorded yet", 1)
     sys.stdout.write(shifts.render_sheet(shifts.handover(handover_id), config.tz, args.format))
+    sys.stdout.write(anchor_lines(audit.head(), args.format))
     return 0
+
+
+def anchor_lines(newest: tuple[int, str] | None, fmt: str) -> str:
+    """The audit trail's anchor at printing, at the foot of the sheet: on paper, outside the database."""
+    if newest is None:
+        return ""
+    anchor = f"{newest[0]}:{newest[1][:audit.ANCHOR_DIGITS]}"
+    command = f"deskconsole check --anchor {anchor}"
+    if fmt == "markdown":
+        command = f"`{command}`"
+    return "\n" + _("Audit trail at printing: {anchor}", anchor=audit.anchor_line(newest)) + "\n" + \
+        _("Check it later: {command}", command=command) + "\n"

@@ -68,7 +68,7 @@ def run(config: Config, args, clock=None) -> int:
     if args.records is not None and args.format == "xlsx":
         return _fail(_("--records prints text, markdown or csv, not xlsx."))
     engine = config.sla_engine()
-    open_db(config)
+    open_db(config, must_exist=True)
     report = reports.compute(config, engine, start, end, now)
 
     if args.records is not None:

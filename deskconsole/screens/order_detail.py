@@ -32,6 +32,7 @@ def action_text(action: str) -> str:
         "order.area_check": _("area manager looked"), "order.written_reply": _("written reply sent"),
         "order.complaint.verify": _("complaint verified"), "order.complaint.major": _("major mark"),
         "order.fee.collect": _("fee collected"),
+        "order.migrate": _("brought to the new rules on upgrade"),
     }
     return texts.get(action, action)
 

@@ -9,10 +9,16 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from .. import people
+from ..errors import Refusal, explain
 from ..i18n import _
 from ..people import InvalidInput, SignOnError
 from ..widgets.bindings import translate_bindings
 
+
+
+def _said(app, exc: Exception) -> str:
+    """The line a sign-on's refusal shows: a wrong PIN, or the write that failed (a read-only database)."""
+    return explain(exc, app.config.tz) if isinstance(exc, Refusal) else str(exc)
 
 
 class SignOnScreen(Screen):
@@ -60,16 +66,15 @@ class SignOnScreen(Screen):
         pin_input = self.query_one("#pin", Input)
         try:
             operator = people.verify(code, pin_input.value, self.app.clock.now(), self.app.local_time)
-        except SignOnError as exc:
-            self.query_one("#message", Static).update(str(exc))
+            if people.needs_own_pin(operator):
+                from .pin import ChoosePinScreen
+                self.app.switch_screen(ChoosePinScreen(self.site_name, operator))
+                return
+            self.app.signed_on(operator)  # joins the shift: a write too
+        except (SignOnError, Refusal) as exc:  # a Refusal: joining the shift failed (a read-only database ...)
+            self.query_one("#message", Static).update(_said(self.app, exc))
             pin_input.value = ""
             (pin_input if code.strip() else self.query_one("#code", Input)).focus()
-            return
-        if people.needs_own_pin(operator):
-            from .pin import ChoosePinScreen
-            self.app.switch_screen(ChoosePinScreen(self.site_name, operator))
-            return
-        self.app.signed_on(operator)
 
 
 class FirstRunScreen(Screen):
@@ -115,11 +120,9 @@ class FirstRunScreen(Screen):
             operator = people.create_first_supervisor(self.app.clock.now(), code=values["code"],
                                                       name=values["name"], pin=values["pin"],
                                                       policy=people.pin_policy(self.app.config))
+            self.app.signed_on(operator)
         except InvalidInput as exc:
             message.update(exc.message)
             self.query_one(f"#{exc.field}", Input).focus()
-            return
-        except SignOnError as exc:
-            message.update(str(exc))
-            return
-        self.app.signed_on(operator)
+        except (SignOnError, Refusal) as exc:
+            message.update(_said(self.app, exc))

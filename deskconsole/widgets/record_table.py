@@ -31,7 +31,6 @@ Textual's `ScrollView` only ever needs `virtual_size`, `scroll_offset` and
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, ClassVar, Iterable, NamedTuple
@@ -46,6 +45,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+
+from ..text import strip_controls
 
 try:  # rich >= 14: grapheme aware splitting (keeps emoji + VS16 etc. whole).
     from rich.cells import split_graphemes as _split_graphemes
@@ -106,43 +107,9 @@ class Row:
 
 # --------------------------------------------------------------------------- text
 
-# Controls that separate words: turned into a space rather than removed, so that
-# "a\tb" does not become "ab".
-_WHITESPACE_CONTROLS = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029")
-# Unicode categories that are removed: Cc (C0/C1 controls, DEL, ESC ...), Cf (format
-# characters: bidi embeddings/overrides/isolates, zero-width joiners, BOM, soft hyphen
-# ...), Zl/Zp (line/paragraph separators, normally mapped to a space above).
-_REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
-
-
-@lru_cache(maxsize=8192)
-def clean_text(text: str) -> str:
-    """Make user text safe to put on the terminal.
-
-    Removes C0/C1 control characters (including ESC, so no escape sequence can reach
-    the terminal), DEL, and Unicode format characters (bidi overrides etc.); tabs and
-    line breaks become a space; lone surrogates become U+FFFD.  Markup is irrelevant
-    here: the table never parses text as markup.
-    """
-    if text.isprintable():
-        # Fast path: no Cc/Cf/Zl/Zp/Cs (isprintable() is also False for some harmless
-        # characters such as U+3000, which are then kept by the slow path).
-        return text
-    parts: list[str] = []
-    append = parts.append
-    category = unicodedata.category
-    for character in text:
-        if character in _WHITESPACE_CONTROLS:
-            append(" ")
-            continue
-        character_category = category(character)
-        if character_category in _REMOVED_CATEGORIES:
-            continue
-        if character_category == "Cs":
-            append("\ufffd")
-            continue
-        append(character)
-    return "".join(parts)
+# One cleaner for everything drawn (text.strip_controls): the table's rows measure and show the same
+# as every other widget.
+clean_text = strip_controls
 
 
 def _crop_cells(text: str, limit: int) -> str:
