@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import peewee as pw
 
-from . import audit, db, fields
+from . import audit, db, fields, people
 from .countdown import Deadline, wall_deadline
 from .db import ReminderAck, Staff, Unit, WorkOrder
 from .errors import Conflict
@@ -442,11 +442,14 @@ def _audit_value(value):
 
 @db.writes
 def _transition(actor: Operator, now: datetime, order_id: int, action: str, from_statuses: tuple[str, ...],
-                to_status: str, *, note: dict | None = None, **changes) -> None:
+                to_status: str, *, note: dict | None = None, engine=None, **changes) -> None:
     """A conditional update: it only happens if the order is still in one of `from_statuses`, so two
-    consoles acting at once give one success and one clear refusal."""
-    require(actor, action)
+    consoles acting at once give one success and one clear refusal. With the site's `engine`, the
+    desk's holder may act outside office hours (people.may); what they did so is recorded as such."""
     before = _get(order_id)
+    require(actor, action, now, engine, sla_class=before.sla_class)
+    if people.by_holder(actor, action):
+        note = {**(note or {}), "as_desk": True}
     updated = (WorkOrder.update(status=to_status, updated_at=now, updated_by=actor.id, **changes)
                .where((WorkOrder.id == order_id) & (WorkOrder.status.in_(from_statuses))).execute())
     if not updated:
@@ -458,9 +461,10 @@ def _transition(actor: Operator, now: datetime, order_id: int, action: str, from
 
 
 def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, assignee: str = "",
-             booked_visit_at: datetime | None = None) -> None:
-    """Send the order to a department (and a person), with the visit time booked with the owner."""
-    require(actor, "order.dispatch")
+             booked_visit_at: datetime | None = None, engine=None) -> None:
+    """Send the order to a department (and a person), with the visit time booked with the owner. At
+    night the desk's holder notifies the on-call technician: the same step, recorded as such."""
+    require(actor, "order.dispatch", now, engine, sla_class=_get(order_id).sla_class)
     if department not in DEPARTMENTS:
         raise InvalidInput("department", _("Choose a department from the list."))
     assignee = clean(assignee)
@@ -468,24 +472,25 @@ def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, 
         raise InvalidInput("assignee", _("A name is at most {n} characters.", n=60))
     if booked_visit_at is not None and booked_visit_at < now - timedelta(minutes=1):
         raise InvalidInput("booked", _("The visit time has passed: book a time to come."))
+    on_call = {"on_call": True} if engine is not None and not engine.is_open(now) else None
     _transition(actor, now, order_id, "order.dispatch", ("logged", "reopened"), "dispatched",
-                department=department, assignee=assignee, dispatched_at=now, dispatched_by=actor.id,
+                note=on_call, engine=engine, department=department, assignee=assignee, dispatched_at=now, dispatched_by=actor.id,
                 booked_visit_at=booked_visit_at)
 
 
-def arrive(actor: Operator, now: datetime, order_id: int) -> None:
+def arrive(actor: Operator, now: datetime, order_id: int, *, engine=None) -> None:
     """Someone is on site: the respond clock stops (the first arrival counts)."""
     stamp = WorkOrder.responded_at.db_value(now)
     _transition(actor, now, order_id, "order.arrive", ("logged", "dispatched", "reopened"), "on_site",
-                note={"arrived_at": now},
+                note={"arrived_at": now}, engine=engine,
                 responded_at=pw.fn.COALESCE(WorkOrder.responded_at, stamp))
 
 
 def complete(actor: Operator, now: datetime, order_id: int, *, work_done: str, materials: str = "",
-             hours=None, fee=None) -> None:
+             hours=None, fee=None, engine=None) -> None:
     """The work is done: what was done, with what, how long, and the fee of chargeable work."""
-    require(actor, "order.complete")
     order = _get(order_id)
+    require(actor, "order.complete", now, engine, sla_class=order.sla_class)
     work_done = fields.text(work_done, "work_done", _("Say what was done."))
     materials = fields.text(materials, "materials")
     hours_value = parse_hours(hours)
@@ -495,7 +500,7 @@ def complete(actor: Operator, now: datetime, order_id: int, *, work_done: str, m
             fee_value = order.fee_agreed
     elif fee_value:
         raise InvalidInput("fee", _("This order is free of charge: leave the fee empty."))
-    _transition(actor, now, order_id, "order.complete", ("on_site",), "done",
+    _transition(actor, now, order_id, "order.complete", ("on_site",), "done", engine=engine,
                 work_done=work_done, materials=materials, hours=hours_value, fee=fee_value, done_at=now,
                 pending="", pending_until=None, pending_first_approval=None)
 

@@ -241,8 +241,28 @@ CHOOSE = {"calls": N_("Choose a call first."), "orders": N_("Choose an order fir
 _NOT_GIVEN = object()
 
 
-def allowed(operator, action: Action) -> bool:
-    return action.permission is None or (operator is not None and people.may(operator, action.permission))
+def holds_desk(app) -> bool:
+    """Whether the signed-on operator holds the desk: as the console last read it, else asked now."""
+    console = app.console_screen
+    data = console.data if console is not None else None
+    if data is not None and data.shift is not None:
+        return data.shift.holder_code == app.operator.code
+    return people.holds_desk(app.operator, app.clock.now())
+
+
+def allowed(app, action: Action, record=None) -> bool:
+    """Whether the signed-on operator may do `action` now (on `record`): people.may, with the hour and
+    whether they hold the desk for what the desk's holder does at night (and to an emergency at any
+    hour). The key, the footer, the palette and the help all ask here."""
+    operator = app.operator
+    if action.permission is None:
+        return True
+    if operator is None:
+        return False
+    if not people.by_holder(operator, action.permission):
+        return people.may(operator, action.permission)
+    return people.may(operator, action.permission, app.clock.now(), app.engine, holds_desk=holds_desk(app),
+                      sla_class=getattr(record, "sla_class", ""))
 
 
 def run(host, action_id: str, *, pane: Pane | None = None, key=None, record=_NOT_GIVEN,
@@ -253,14 +273,14 @@ def run(host, action_id: str, *, pane: Pane | None = None, key=None, record=_NOT
     action = ACTIONS[action_id]
     app = host.app
     operator = app.operator
-    if not allowed(operator, action):
+    if record is _NOT_GIVEN:
+        record = pane.record(key) if pane is not None and key is not None else None
+    if not allowed(app, action, record):
         message = _(action.refused) if action.refused else _(
             "A {role} may not do this ({action}).", role=_(operator.role) if operator else "?",
             action=action.permission)
         app.notify(message, severity="warning" if action.refused else "error")
         return False
-    if record is _NOT_GIVEN:
-        record = pane.record(key) if pane is not None and key is not None else None
     if action.needs_record and (record is None or (action.fits is not None and not action.fits(record))):
         app.notify(keys_text(app, _(action.choose or CHOOSE[action.pane])), severity="warning")
         return False
@@ -275,8 +295,9 @@ def palette(console) -> Iterator[tuple[str, str, Callable[[], None]]]:
     A pane's action first shows its pane, then runs on that pane's selected record, as its key would."""
     app = console.app
     titles = {pane.pane_id: _(pane.title) for pane in PANES}
+    selected = {pane.pane_id: pane.record(pane.table.cursor_key) for pane in console.panes}
     for action in TABLE:
-        if not action.title or not allowed(app.operator, action):
+        if not action.title or not allowed(app, action, selected.get(action.pane)):
             continue
         where = titles.get(action.pane)
         key = keymap.key_of(app.config.keymap, action.binding) if action.binding in keymap.DEFAULTS else ""

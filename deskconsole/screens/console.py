@@ -89,6 +89,11 @@ class ConsoleScreen(Screen):
 
     # --- panes -------------------------------------------------------------------------
 
+    def may(self, action_id: str, record) -> bool:
+        """Whether a pane's key is offered now (Pane.check_action): the action table decides."""
+        action = actions.ACTIONS.get(action_id)
+        return action is None or actions.allowed(self.app, action, record)
+
     @property
     def panes(self) -> list[Pane]:
         return list(self.query(Pane))

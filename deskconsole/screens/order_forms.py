@@ -80,7 +80,7 @@ class DispatchForm(_OrderForm):
         actor, now, tz = self.ctx
         booked = orders.parse_local(values["booked"], tz, now, "booked")
         orders.dispatch(actor, now, self.row.id, department=_value(values, "department") or "",
-                        assignee=values["assignee"], booked_visit_at=booked)
+                        assignee=values["assignee"], booked_visit_at=booked, engine=self.app.engine)
         return self.row.id
 
 
@@ -97,7 +97,7 @@ class CompleteForm(_OrderForm):
     def save(self, values: dict):
         actor, now, tz = self.ctx
         orders.complete(actor, now, self.row.id, work_done=values["work_done"], materials=values["materials"],
-                        hours=values["hours"], fee=values["fee"])
+                        hours=values["hours"], fee=values["fee"], engine=self.app.engine)
         return self.row.id
 
 
@@ -197,7 +197,7 @@ class DecideForm(_OrderForm):
 def arrive(job: Job) -> None:
     """a: on site, no form; the respond clock stops."""
     app, row = job.app, job.record
-    if job.attempt(lambda: orders.arrive(app.operator, app.clock.now(), row.id)):
+    if job.attempt(lambda: orders.arrive(app.operator, app.clock.now(), row.id, engine=app.engine)):
         app.notify(_("{number}: on site.", number=row.number))
         job.saved(row.id)
 
