@@ -157,6 +157,23 @@ def open_orders(engine) -> list[OrderRow]:
     return rows
 
 
+_NOT_ON_SITE = ("logged", "dispatched", "reopened")
+
+
+def act_now_first(rows: list[OrderRow], now: datetime) -> list[OrderRow]:
+    """The rows in the order the desk acts on them: emergencies and hazards nobody is on site for yet,
+    then orders with a reminder not acknowledged, then the rest; in each, what breaches first."""
+    far = datetime.max.replace(tzinfo=timezone.utc)
+
+    def key(row: OrderRow):
+        if row.sla_class in people.ACT_FIRST and row.status in _NOT_ON_SITE:
+            tier = 0
+        else:
+            tier = 1 if reminders(row, now) else 2
+        return tier, row.next_due or far, row.id
+    return sorted(rows, key=key)
+
+
 def overdue_count(rows: list[OrderRow], now: datetime) -> int:
     return sum(1 for o in rows if o.next_due is not None and o.next_due <= now)
 

@@ -171,3 +171,56 @@ def test_the_footer_offers_a_guard_who_does_not_hold_the_desk_no_dispatch(demo_s
             titles = {c.title for c in app.get_system_commands(app.screen)}
             assert "Dispatch the selected order" not in titles
     asyncio.run(go())
+
+
+# --- act now first, and the emergency call's clock --------------------------------------------
+
+def test_act_now_first_emergencies_not_on_site_then_reminders_then_what_breaches_first(desk):
+    engine, now = desk.sla_engine(), NIGHT
+    r1 = people.find("R1")
+
+    def order(minutes_ago, sla_class):
+        return orders.create_order(r1, now - timedelta(minutes=minutes_ago), engine, sla_class=sla_class,
+                                   description="x", location="大堂")
+    old_overdue = order(3000, "urgent_repair")      # long overdue: an unacknowledged reminder
+    quiet = order(0, "general_repair")              # far away, no reminder
+    flood = order(0, "emergency")                   # new: 10 minutes to run, nobody on site
+    on_site = order(60, "hazard")
+    orders.arrive(r1, now - timedelta(minutes=55), on_site)
+    acked = order(2000, "urgent_repair")            # overdue, its reminders acknowledged
+    row = next(r for r in orders.open_orders(engine) if r.id == acked)
+    orders.acknowledge(r1, now, acked, keys=[r.key for r in orders.reminders(row, now)])
+
+    ranked = [r.id for r in orders.act_now_first(orders.open_orders(engine), now)]
+    assert ranked.index(flood) == 0
+    assert ranked.index(old_overdue) < ranked.index(acked)
+    assert ranked.index(old_overdue) < ranked.index(quiet)
+    assert [r.id for r in orders.open_orders(engine)][0] != flood   # by due alone it is not first
+
+
+def test_an_open_emergency_call_has_ten_minutes(desk):
+    from deskconsole import calls, console_data
+    r1 = people.find("R1")
+    gas = calls.add_call(r1, NIGHT - timedelta(minutes=12), category="emergency", channel="phone", text="煤气味")
+    water = calls.add_call(r1, NIGHT - timedelta(minutes=4), category="emergency", channel="phone", text="水浸")
+    rows = {c.id: c for c in calls.recent()}
+    assert rows[water].act_by == NIGHT + timedelta(minutes=6)
+    data = console_data.load(desk, desk.sla_engine(), NIGHT)
+    assert data.first_emergency_due == NIGHT - timedelta(minutes=2)      # the gas call: OVER 2m
+    calls.close(r1, NIGHT, gas, note="燃气公司已到")
+    assert {c.id: c.act_by for c in calls.recent()}[gas] is None      # handled: its clock stops
+    assert console_data.load(desk, desk.sla_engine(), NIGHT).first_emergency_due == NIGHT + timedelta(minutes=6)
+
+
+def test_a_new_emergency_is_first_among_many_overdue_orders_80x24(snap_compare, demo_site, clock):
+    """The demo has 21 overdue orders; the flood logged a minute ago is the first row, and the header
+    and the Calls pane carry the gas-smell call's clock, OVER."""
+    orders.create_order(people.find("R1"), clock.now() - timedelta(minutes=1), demo_site.sla_engine(),
+                        sla_class="emergency", description="水浸 B2 车库 flooding", unit_code="1-101",
+                        department="engineering")
+
+    async def show(pilot):
+        await sign_on(pilot, "R1")
+        await pilot.press("2")
+        await settle(pilot)
+    assert snap_compare(make_app(demo_site, clock=clock), terminal_size=(80, 24), run_before=show)

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ..widgets.footer import DeskFooter
-from .. import keys, orders
+from .. import countdown, keys, orders
 from ..console_data import ConsoleData
 from ..i18n import _
 from ..widgets.header import Line
@@ -206,10 +206,16 @@ class ConsoleScreen(Screen):
         overdue = orders.overdue_count(data.orders, now) if data else 0
         emergencies = data.open_emergencies if data else 0
         keys_over = keys.overdue_count(data.keys, now) if data else 0
+        act_by = data.first_emergency_due if data else None
+        if act_by is None:
+            emergency = "‼ " + (_("{n} EMERGENCY", n=emergencies) if wide else _("EMERG {n}", n=emergencies))
+        elif wide:  # the oldest open emergency call's 10 minutes, going OVER
+            emergency = f"‼ {_('{n} EMERGENCY', n=emergencies)} {countdown.format_left(act_by, now)}"
+        else:       # at 80 columns "EMERG" gives way to the clock, so that all three alarms still fit
+            emergency = f"‼{emergencies} {countdown.format_left(act_by, now)}"
         alarms = [
             (overdue, _("{n} OVERDUE", n=overdue) if wide else _("OVER {n}", n=overdue), "$error"),
-            (emergencies, "‼ " + (_("{n} EMERGENCY", n=emergencies) if wide else _("EMERG {n}", n=emergencies)),
-             "$warning"),
+            (emergencies, emergency, "$error" if act_by is not None and act_by <= now else "$warning"),
             (keys_over, _("{n} KEYS OVERDUE", n=keys_over) if wide else _("KEYS {n}", n=keys_over), "$error"),
         ]
         for count, text, colour in alarms:

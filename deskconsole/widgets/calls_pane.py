@@ -83,7 +83,9 @@ def call_row(c: calls.CallRow, tz) -> Row:
     mark = "‼" if emergency else ("?" if c.awaits_reply else "")
     dynamic = {}
     reply = ""
-    if c.order_id:
+    if emergency:
+        dynamic["reply"] = wall_deadline(c.received_at, c.act_by, "respond")
+    elif c.order_id:
         reply = orders.number(c.order_id)
     elif c.awaits_reply:
         dynamic["reply"] = wall_deadline(c.received_at, c.reply_due_at, "reply")
