@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ..widgets.footer import DeskFooter
-from .. import countdown, keys, orders
+from .. import bell, countdown, keys, orders
 from ..console_data import ConsoleData
 from ..i18n import _
 from ..widgets.header import Line
@@ -181,6 +181,24 @@ class ConsoleScreen(Screen):
             table.tick(now)
         self.update_header(now)
         self.refresh_strip(now)
+        self.ring_if_due(now)
+
+    _bell: bell.Bell | None = None
+    _alarms: tuple | None = None   # (data, valid until, alarms): recomputed when one can change
+
+    def ring_if_due(self, now: datetime) -> None:
+        """The terminal bell (BEL) for a new alarm, again every 5 minutes while it holds (bell.py)."""
+        app = self.app
+        if not app.config.bell or self.data is None or app.operator is None:
+            return
+        data, cached = self.data, self._alarms
+        if cached is None or cached[0] is not data or (cached[1] is not None and now >= cached[1]):
+            alarms = bell.standing(data, now, supervisor=app.operator.role == "supervisor")
+            self._alarms = cached = (data, bell.next_change(data, now), alarms)
+        if self._bell is None:
+            self._bell = bell.Bell()
+        if self._bell.check(cached[2], now):
+            app.bell()
 
     def update_header(self, now: datetime) -> None:
         """Site, operator and role, shift, clock (to the minute: a seconds clock would cost a slow
