@@ -44,6 +44,7 @@ GROUPS: dict[str, dict[str, str]] = {
     },
     "OrderSummaryScreen": {"call.order_close": "escape"},
     "OrderDetailScreen": {"order_detail.close": "escape", "orders.acknowledge": "k"},
+    "ApprovalsScreen": {"approvals.close": "escape"},
     "LogEntryScreen": {"log.done": "d", "log.correct": "c", "log.close": "escape"},
     "KeyDetailScreen": {"key_detail.close": "escape", "key_detail.quit": "q"},
     "HandoverScreen": {

@@ -25,6 +25,7 @@ from ..widgets.calls_pane import EMERGENCIES_FILTER, UNDELIVERED_FILTER
 from ..widgets.pane import Pane
 from ..widgets.panes import PANES
 from . import call_actions, handover, key_forms, log_entry, order_detail, order_forms
+from .approvals import ApprovalsScreen
 from .call_detail import CallDetailScreen
 from .key_detail import KeyDetailScreen
 from .key_forms import CatalogueForm, ReportKeyForm, ReturnKeyForm
@@ -141,6 +142,10 @@ def _open_key(job: Job) -> None:
     job.open(KeyDetailScreen(job.record.id))
 
 
+def _approvals(job: Job) -> None:
+    job.open(ApprovalsScreen(run))
+
+
 ENTER = "record_table.select"
 
 # Section by section: the console, then each pane in the order of its number key. The columns, when
@@ -161,6 +166,8 @@ TABLE: tuple[Action, ...] = (
            help=N_("Every handover: who to whom, what was listed and queried")),
     Action("console.sign_off", lambda job: handover.sign_off(job.app), "shift.handover",
            title=N_("Sign off without handover"), help=N_("Leave the desk; recorded and shown on the next handover")),
+    Action("console.approvals", _approvals, "order.extend.approve", title=N_("Pending approvals"),
+           help=N_("Every extension and return waiting for a supervisor: approve or refuse")),
     Action("console.reports", lambda job: job.host.action_reports(), title=N_("Monthly figures"), help=N_(
         "Monthly figures ({reports.previous} {reports.next} month, {reports.range} range, {reports.chart} chart)")),
     Action("console.help", lambda job: job.host.action_help(), title=N_("Keys and help"), help=N_("This help")),

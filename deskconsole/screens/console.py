@@ -236,6 +236,9 @@ class ConsoleScreen(Screen):
             (emergencies, emergency, "$error" if act_by is not None and act_by <= now else "$warning"),
             (keys_over, _("{n} KEYS OVERDUE", n=keys_over) if wide else _("KEYS {n}", n=keys_over), "$error"),
         ]
+        if wide and op is not None and op.role == "supervisor":  # at 80 columns the strip says it
+            waiting = self._waiting_approval()
+            alarms.append((waiting, _("{n} TO APPROVE", n=waiting), "$warning"))
         for count, text, colour in alarms:
             if count:
                 parts += [" ", (f" {text} ", f"bold reverse {colour}")]
@@ -256,5 +259,15 @@ class ConsoleScreen(Screen):
             subtitle = pane.summary(self.data, now)
             if pane.border_subtitle != subtitle:  # Textual repaints the whole pane on every assignment
                 pane.border_subtitle = subtitle
+        waiting = self._waiting_approval()
+        if waiting:
+            parts += [" │ ", (f"✎{waiting}", "bold $warning")]
         for strip in self.query("#strip"):
             strip.set_parts(*parts)
+
+    def _waiting_approval(self) -> int:
+        """Requests waiting for a supervisor's signature, counted on supervisors' consoles (0 elsewhere)."""
+        op, data = self.app.operator, self.data
+        if op is None or op.role != "supervisor" or data is None:
+            return 0
+        return sum(1 for o in data.orders if o.pending)
