@@ -30,7 +30,7 @@ GROUPS: dict[str, dict[str, str]] = {
     },
     "CallsPane": {
         "calls.new": "n", "calls.order": "o", "calls.answer": "a", "calls.deliver": "d", "calls.edit": "e",
-        "calls.void": "v", "calls.undelivered": "u",
+        "calls.handled": "c", "calls.void": "v", "calls.undelivered": "u",
     },
     "OrdersPane": {
         "orders.new": "n", "orders.dispatch": "d", "orders.arrive": "a", "orders.complete": "c",

@@ -224,3 +224,23 @@ def test_a_new_emergency_is_first_among_many_overdue_orders_80x24(snap_compare, 
         await pilot.press("2")
         await settle(pilot)
     assert snap_compare(make_app(demo_site, clock=clock), terminal_size=(80, 24), run_before=show)
+
+
+def test_c_marks_an_open_emergency_call_handled_and_its_clock_stops(demo_site, clock):
+    from deskconsole import calls
+    call_id = calls.add_call(people.find("G1"), clock.now() - timedelta(minutes=3), category="emergency",
+                             channel="patrol", text="电梯困人 [b]x[/b]")
+
+    async def go():
+        app = make_app(demo_site, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "G1")
+            app.screen.pane(1).select(call_id)
+            await settle(pilot)
+            assert app.screen.pane(1).table.cursor_key == call_id
+            await pilot.press("c")
+            await settle(pilot)
+            assert db.Call.get_by_id(call_id).status == "closed"
+            header = app.screen.query_one("#header").plain
+            assert "‼1 OVER 51m" in header              # the demo's gas call is still open, this one is not
+    asyncio.run(go())

@@ -116,6 +116,7 @@ class CallsPane(Pane):
         request("a", "calls.answer", "Answer", show=False),
         request("d", "calls.deliver", "Delivered", show=False),
         request("e", "calls.edit", "Edit", show=False),
+        request("c", "calls.handled", "Handled", show=False),
         request("v", "calls.void", "Void", show=False),
         request("u", "calls.undelivered", "Undelivered", show=False),
     ]
