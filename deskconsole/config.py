@@ -46,6 +46,9 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)   # binding id -> key(s), see keymap.py
     # A signed-on console with no key or mouse for this long signs off (0: never).
     idle_sign_off_minutes: int = 15
+    # The terminal bell for alarms (a new emergency, an order at 90 % or over, a key overdue, an approval
+    # waiting); a site may turn it off.
+    bell: bool = True
     # `deskconsole serve`: consoles open at once, and a font file for Chinese (None: look for one).
     serve_max_consoles: int = 10
     serve_cjk_font: str | None = None
@@ -184,6 +187,10 @@ def apply_site(config: Config, data: dict) -> None:
         raise ConfigError(f"site file {exc}") from None
     config.idle_sign_off_minutes = _whole(data.get("idle_sign_off_minutes", config.idle_sign_off_minutes),
                                           "idle_sign_off_minutes", 0, "a whole number of minutes (0: never)")
+    bell = data.get("bell", config.bell)
+    if not isinstance(bell, bool):
+        raise ConfigError("site file: bell is true or false")
+    config.bell = bell
     serve = data.get("serve", {})
     if not isinstance(serve, dict):
         raise ConfigError("site file: serve must be a table ([serve])")

@@ -42,6 +42,11 @@ class ConsoleData:
         """Emergency calls still waiting for the desk: the header and the Calls pane both show it."""
         return sum(1 for c in self.calls if c.is_open_emergency)
 
+    @property
+    def first_emergency_due(self) -> datetime | None:
+        """When the oldest open emergency call needs an order or to be handled (the header's clock)."""
+        return min((c.act_by for c in self.calls if c.is_open_emergency), default=None)
+
 
 def _journal() -> int:
     return AuditEvent.select(pw.fn.MAX(AuditEvent.id)).scalar() or 0

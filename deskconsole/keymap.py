@@ -30,7 +30,7 @@ GROUPS: dict[str, dict[str, str]] = {
     },
     "CallsPane": {
         "calls.new": "n", "calls.order": "o", "calls.answer": "a", "calls.deliver": "d", "calls.edit": "e",
-        "calls.void": "v", "calls.undelivered": "u",
+        "calls.handled": "c", "calls.void": "v", "calls.undelivered": "u",
     },
     "OrdersPane": {
         "orders.new": "n", "orders.dispatch": "d", "orders.arrive": "a", "orders.complete": "c",
@@ -44,6 +44,7 @@ GROUPS: dict[str, dict[str, str]] = {
     },
     "OrderSummaryScreen": {"call.order_close": "escape"},
     "OrderDetailScreen": {"order_detail.close": "escape", "orders.acknowledge": "k", "orders.follow_up": "f"},
+    "ApprovalsScreen": {"approvals.close": "escape"},
     "LogEntryScreen": {"log.done": "d", "log.correct": "c", "log.close": "escape"},
     "KeyDetailScreen": {"key_detail.close": "escape", "key_detail.quit": "q"},
     "HandoverScreen": {

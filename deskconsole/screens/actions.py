@@ -25,6 +25,7 @@ from ..widgets.calls_pane import EMERGENCIES_FILTER, UNDELIVERED_FILTER
 from ..widgets.pane import Pane
 from ..widgets.panes import PANES
 from . import call_actions, handover, key_forms, log_entry, order_detail, order_forms
+from .approvals import ApprovalsScreen
 from .call_detail import CallDetailScreen
 from .key_detail import KeyDetailScreen
 from .key_forms import CatalogueForm, ReportKeyForm, ReturnKeyForm
@@ -144,6 +145,10 @@ def _open_key(job: Job) -> None:
     job.open(KeyDetailScreen(job.record.id))
 
 
+def _approvals(job: Job) -> None:
+    job.open(ApprovalsScreen(run))
+
+
 ENTER = "record_table.select"
 
 # Section by section: the console, then each pane in the order of its number key. The columns, when
@@ -164,6 +169,8 @@ TABLE: tuple[Action, ...] = (
            help=N_("Every handover: who to whom, what was listed and queried")),
     Action("console.sign_off", lambda job: handover.sign_off(job.app), "shift.handover",
            title=N_("Sign off without handover"), help=N_("Leave the desk; recorded and shown on the next handover")),
+    Action("console.approvals", _approvals, "order.extend.approve", title=N_("Pending approvals"),
+           help=N_("Every extension and return waiting for a supervisor: approve or refuse")),
     Action("console.reports", lambda job: job.host.action_reports(), title=N_("Monthly figures"), help=N_(
         "Monthly figures ({reports.previous} {reports.next} month, {reports.range} range, {reports.chart} chart)")),
     Action("console.help", lambda job: job.host.action_help(), title=N_("Keys and help"), help=N_("This help")),
@@ -185,6 +192,9 @@ TABLE: tuple[Action, ...] = (
            N_("Answer an inquiry: the reply and who gave it")),
     Action("calls.deliver", call_actions.deliver, "call.deliver", True, N_("Message delivered"),
            N_("A message was delivered (who and when are recorded)")),
+    Action("calls.handled", call_actions.handled, "call.edit", True, N_("Mark the selected call handled"),
+           N_("Mark it handled (an emergency's clock stops)"),
+           fits=lambda call: call.status == "open", choose=N_("Put the cursor on an open call, then press {calls.handled}.")),
     Action("calls.edit", call_actions.edit, "call.edit", True, N_("Edit the selected call"),
            N_("Edit the call (the earlier version is kept)")),
     Action("calls.void", call_actions.void, "call.void", True, N_("Void the selected call"),
@@ -252,8 +262,28 @@ CHOOSE = {"calls": N_("Choose a call first."), "orders": N_("Choose an order fir
 _NOT_GIVEN = object()
 
 
-def allowed(operator, action: Action) -> bool:
-    return action.permission is None or (operator is not None and people.may(operator, action.permission))
+def holds_desk(app) -> bool:
+    """Whether the signed-on operator holds the desk: as the console last read it, else asked now."""
+    console = app.console_screen
+    data = console.data if console is not None else None
+    if data is not None and data.shift is not None:
+        return data.shift.holder_code == app.operator.code
+    return people.holds_desk(app.operator, app.clock.now())
+
+
+def allowed(app, action: Action, record=None) -> bool:
+    """Whether the signed-on operator may do `action` now (on `record`): people.may, with the hour and
+    whether they hold the desk for what the desk's holder does at night (and to an emergency at any
+    hour). The key, the footer, the palette and the help all ask here."""
+    operator = app.operator
+    if action.permission is None:
+        return True
+    if operator is None:
+        return False
+    if not people.by_holder(operator, action.permission):
+        return people.may(operator, action.permission)
+    return people.may(operator, action.permission, app.clock.now(), app.engine, holds_desk=holds_desk(app),
+                      sla_class=getattr(record, "sla_class", ""))
 
 
 def run(host, action_id: str, *, pane: Pane | None = None, key=None, record=_NOT_GIVEN,
@@ -264,14 +294,14 @@ def run(host, action_id: str, *, pane: Pane | None = None, key=None, record=_NOT
     action = ACTIONS[action_id]
     app = host.app
     operator = app.operator
-    if not allowed(operator, action):
+    if record is _NOT_GIVEN:
+        record = pane.record(key) if pane is not None and key is not None else None
+    if not allowed(app, action, record):
         message = _(action.refused) if action.refused else _(
             "A {role} may not do this ({action}).", role=_(operator.role) if operator else "?",
             action=action.permission)
         app.notify(message, severity="warning" if action.refused else "error")
         return False
-    if record is _NOT_GIVEN:
-        record = pane.record(key) if pane is not None and key is not None else None
     if action.needs_record and (record is None or (action.fits is not None and not action.fits(record))):
         app.notify(keys_text(app, _(action.choose or CHOOSE[action.pane])), severity="warning")
         return False
@@ -286,8 +316,9 @@ def palette(console) -> Iterator[tuple[str, str, Callable[[], None]]]:
     A pane's action first shows its pane, then runs on that pane's selected record, as its key would."""
     app = console.app
     titles = {pane.pane_id: _(pane.title) for pane in PANES}
+    selected = {pane.pane_id: pane.record(pane.table.cursor_key) for pane in console.panes}
     for action in TABLE:
-        if not action.title or not allowed(app.operator, action):
+        if not action.title or not allowed(app, action, selected.get(action.pane)):
             continue
         where = titles.get(action.pane)
         key = keymap.key_of(app.config.keymap, action.binding) if action.binding in keymap.DEFAULTS else ""

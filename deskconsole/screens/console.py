@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ..widgets.footer import DeskFooter
-from .. import keys, orders
+from .. import bell, countdown, keys, orders
 from ..console_data import ConsoleData
 from ..i18n import _
 from ..widgets.header import Line
@@ -75,6 +75,11 @@ class ConsoleScreen(Screen):
         self.set_class(not grid, "-compact")
 
     # --- panes -------------------------------------------------------------------------
+
+    def may(self, action_id: str, record) -> bool:
+        """Whether a pane's key is offered now (Pane.check_action): the action table decides."""
+        action = actions.ACTIONS.get(action_id)
+        return action is None or actions.allowed(self.app, action, record)
 
     @property
     def panes(self) -> list[Pane]:
@@ -157,6 +162,24 @@ class ConsoleScreen(Screen):
             table.tick(now)
         self.update_header(now)
         self.refresh_strip(now)
+        self.ring_if_due(now)
+
+    _bell: bell.Bell | None = None
+    _alarms: tuple | None = None   # (data, valid until, alarms): recomputed when one can change
+
+    def ring_if_due(self, now: datetime) -> None:
+        """The terminal bell (BEL) for a new alarm, again every 5 minutes while it holds (bell.py)."""
+        app = self.app
+        if not app.config.bell or self.data is None or app.operator is None:
+            return
+        data, cached = self.data, self._alarms
+        if cached is None or cached[0] is not data or (cached[1] is not None and now >= cached[1]):
+            alarms = bell.standing(data, now, supervisor=app.operator.role == "supervisor")
+            self._alarms = cached = (data, bell.next_change(data, now), alarms)
+        if self._bell is None:
+            self._bell = bell.Bell()
+        if self._bell.check(cached[2], now):
+            app.bell()
 
     def update_header(self, now: datetime) -> None:
         """Site, operator and role, shift, clock (to the minute: a seconds clock would cost a slow
@@ -182,13 +205,22 @@ class ConsoleScreen(Screen):
         overdue = orders.overdue_count(data.orders, now) if data else 0
         emergencies = data.open_emergencies if data else 0
         keys_over = keys.overdue_count(data.keys, now) if data else 0
+        act_by = data.first_emergency_due if data else None
+        if act_by is None:
+            emergency = "‼ " + (_("{n} EMERGENCY", n=emergencies) if wide else _("EMERG {n}", n=emergencies))
+        elif wide:  # the oldest open emergency call's 10 minutes, going OVER
+            emergency = f"‼ {_('{n} EMERGENCY', n=emergencies)} {countdown.format_left(act_by, now)}"
+        else:       # at 80 columns "EMERG" gives way to the clock, so that all three alarms still fit
+            emergency = f"‼{emergencies} {countdown.format_left(act_by, now)}"
         alarms = [
             (app.read_failure is not None, "✖ " + (_("NOT UPDATED") if wide else _("STALE")), "$error"),
             (overdue, _("{n} OVERDUE", n=overdue) if wide else _("OVER {n}", n=overdue), "$error"),
-            (emergencies, "‼ " + (_("{n} EMERGENCY", n=emergencies) if wide else _("EMERG {n}", n=emergencies)),
-             "$warning"),
+            (emergencies, emergency, "$error" if act_by is not None and act_by <= now else "$warning"),
             (keys_over, _("{n} KEYS OVERDUE", n=keys_over) if wide else _("KEYS {n}", n=keys_over), "$error"),
         ]
+        if wide and op is not None and op.role == "supervisor":  # at 80 columns the strip says it
+            waiting = self._waiting_approval()
+            alarms.append((waiting, _("{n} TO APPROVE", n=waiting), "$warning"))
         for count, text, colour in alarms:
             if count:
                 parts += [" ", (f" {text} ", f"bold reverse {colour}")]
@@ -213,5 +245,15 @@ class ConsoleScreen(Screen):
             subtitle = pane.summary(self.data, now)
             if pane.border_subtitle != subtitle:  # Textual repaints the whole pane on every assignment
                 pane.border_subtitle = subtitle
+        waiting = self._waiting_approval()
+        if waiting:
+            parts += [" │ ", (f"✎{waiting}", "bold $warning")]
         for strip in self.query("#strip"):
             strip.set_parts(*parts)
+
+    def _waiting_approval(self) -> int:
+        """Requests waiting for a supervisor's signature, counted on supervisors' consoles (0 elsewhere)."""
+        op, data = self.app.operator, self.data
+        if op is None or op.role != "supervisor" or data is None:
+            return 0
+        return sum(1 for o in data.orders if o.pending)

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from .actions import Job
 
 
-def action_text(action: str) -> str:
+def action_text(action: str, data: dict | None = None) -> str:
+    if action == "order.dispatch" and data and data.get("on_call"):
+        return _("notified the on-call technician")
     texts = {
         "order.create": _("logged"), "order.dispatch": _("dispatched"), "order.arrive": _("on site"),
         "order.complete": _("done"), "order.callback": _("call-back"), "order.cancel": _("cancelled"),
@@ -110,7 +112,7 @@ class OrderDetailScreen(ModalScreen):
             lines += [(f"⚑ {local(rem.at, tz, 'MM-DD HH:mm')} {rem.text()}", "$warning"), "\n"]
         lines += ["\n", (_("History"), "bold"), "\n"]
         for item in d.history:
-            lines += [f"{local(item.at, tz, 'MM-DD HH:mm')}  {item.actor:<6} ", (action_text(item.action), "bold"),
+            lines += [f"{local(item.at, tz, 'MM-DD HH:mm')}  {item.actor:<6} ", (action_text(item.action, item.data), "bold"),
                       "  ", _plain({k: v for k, v in item.data.items()}), "\n"]
         body = self.query_one("#order-body", Static)
         body.update(Content.assemble(*lines))

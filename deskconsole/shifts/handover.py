@@ -55,6 +55,9 @@ SECTIONS = (
     ("calls", "Calls this shift"),
 )
 SECTION_TITLES = dict(SECTIONS)
+# Serious sections: emergencies, overdue orders, keys out (overdue ones among them) and open incidents
+# are acknowledged one by one, never with the whole section at once.
+ONE_BY_ONE = frozenset({"emergencies", "orders_overdue", "keys_out", "carried"})
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -399,11 +402,15 @@ def _incoming_handover(actor: Operator, handover_id: int) -> Handover:
 
 
 @db.writes
-def acknowledge(actor: Operator, now: datetime, handover_id: int, items: list[tuple[str, str]]) -> int:
+def acknowledge(actor: Operator, now: datetime, handover_id: int, items: list[tuple[str, str]], *,
+                whole_section: bool = False) -> int:
     """The incoming operator acknowledges items (one, or a whole section at once). Items already
     acknowledged stay as they were; a queried item can be acknowledged once the answer is known.
-    Returns how many were newly acknowledged."""
+    A whole section at once only for the informational sections: the serious ones (ONE_BY_ONE) are
+    read item by item (domain.md §3). Returns how many were newly acknowledged."""
     require(actor, "shift.handover")
+    if whole_section and any(section in ONE_BY_ONE for section, _item in items):
+        raise InvalidInput("item", _("Acknowledge this section item by item: each one must be read."))
     h = _incoming_handover(actor, handover_id)
     listed = set(sheet_items(json.loads(h.sheet)))
     latest = {}
