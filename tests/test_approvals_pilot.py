@@ -17,7 +17,7 @@ def _waiting(site, clock) -> tuple[int, int]:
     make = lambda text: orders.create_order(r1, clock.now(), engine, sla_class="general_repair",  # noqa: E731
                                             unit_code="1-101", description=text, department="engineering")
     extension, back = make("窗户关不上 [b]x[/b]"), make("门锁坏了 [/x]")
-    orders.request_extension(r1, clock.now(), extension, until=clock.now() + timedelta(days=5), reason="等配件")
+    orders.request_extension(r1, clock.now(), engine, extension, until=clock.now() + timedelta(days=5), reason="等配件")
     orders.return_order(r1, clock.now(), back, reason="业主不让进门")
     return extension, back
 

@@ -45,7 +45,7 @@ def test_an_order_crossing_ninety_percent_and_over_is_an_alarm_each_time(empty_s
 
 def test_a_waiting_approval_rings_on_a_supervisors_console_only(demo_site):
     order_id = _load(demo_site, T).orders[-1].id
-    orders.request_extension(people.find("R1"), T, order_id, until=T + timedelta(days=5), reason="等配件")
+    orders.request_extension(people.find("R1"), T, demo_site.sla_engine(), order_id, until=T + timedelta(days=5), reason="等配件")
     data = _load(demo_site, T)
     pending = next(r for r in data.orders if r.pending)
     assert f"approval:{pending.id}:{pending.pending}" in bell.standing(data, T, supervisor=True)
