@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 
 from . import db, people
@@ -25,6 +25,7 @@ from .i18n import _
 from .people import Operator
 from .screens.signon import FirstRunScreen, SignOnScreen
 from .timefmt import local
+from .widgets.typeahead import TypeAheadApp
 
 if TYPE_CHECKING:
     from .screens.console import ConsoleScreen
@@ -40,7 +41,7 @@ def _console_screen_class():
     return ConsoleScreen
 
 
-class DeskApp(App):
+class DeskApp(TypeAheadApp):
     TITLE = "deskconsole"
     FEED_POLL = 0.5  # seconds between two looks at the change feed
     # Seconds after the sign-on screen is painted before the console is prepared in a thread (its
