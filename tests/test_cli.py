@@ -119,3 +119,12 @@ def test_a_mistake_on_the_line_names_every_sub_command(capsys):
         cli.main(["report", "--month"])
     assert exit_.value.code == 2
     assert "usage: deskconsole report" in capsys.readouterr().err
+
+
+def test_export_gives_audit_payload_times_with_the_sites_offset(demo_site):
+    from deskconsole import export
+    events = [e for e in export.export_data(demo_site)["audit"] if e["action"] == "order.extend.request"]
+    assert events
+    data = events[0]["data"]
+    assert data["until"].endswith("+08:00") and data["current_due_at"].endswith("+08:00")
+    assert data["until"].startswith("2026-") and "T" in data["until"]
