@@ -128,3 +128,16 @@ def test_export_gives_audit_payload_times_with_the_sites_offset(demo_site):
     data = events[0]["data"]
     assert data["until"].endswith("+08:00") and data["current_due_at"].endswith("+08:00")
     assert data["until"].startswith("2026-") and "T" in data["until"]
+
+
+def test_version():
+    result = deskconsole("--version")
+    assert result.returncode == 0 and result.stdout.startswith("deskconsole 0.")
+
+
+def test_the_demo_says_where_its_database_is_and_how_to_open_a_second_console(tmp_path):
+    from deskconsole.cli import demo
+    path = tmp_path / "my data" / "demo.db"
+    text = demo.notice(path)
+    assert f"demo database: {path}" in text
+    assert f"deskconsole --db '{path}'" in text and "PIN 0000" in text
