@@ -209,7 +209,9 @@ class ConsoleScreen(Screen):
         ]
         for count, text, colour in alarms:
             if count:
-                parts += [" ", (f" {text} ", f"bold reverse {colour}")]
+                # NO_COLOR greys the colour to about 2:1 on the header: the header's own colours, reversed.
+                style = "bold reverse" if app.no_color else f"bold reverse {colour}"
+                parts += [" ", (f" {text} ", style)]
         for header in self.query("#header"):  # absent while the screen is being torn down
             header.set_parts(*parts)
 
