@@ -17,7 +17,6 @@ is handled at once, as before.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 
 from textual import events
@@ -27,9 +26,11 @@ TYPED = (events.Key, events.Paste)
 
 
 class TypeAheadApp(App):
-    # Seconds a waiting key waits for the app to become quiet: past that (something busy without
-    # end) it is handled anyway, rather than held back for ever.
-    TYPEAHEAD_PATIENCE = 1.0
+    # Looks (about a millisecond apart) a waiting key waits for the app to become quiet: past that
+    # (something busy without end) it is handled anyway, rather than held back for ever. Counted in
+    # looks, not seconds: while the event loop is blocked (a slow screen composing) no look is made,
+    # so a key is never let through just because the machine was slow.
+    TYPEAHEAD_PATIENCE = 1000
 
     _typeahead: deque | None = None
     _typeahead_released: set[int] | None = None
@@ -54,13 +55,14 @@ class TypeAheadApp(App):
 
     async def _release_typeahead(self) -> None:
         """Hand the waiting keys back to the app's queue one at a time, each once the app is quiet."""
-        waiting_since = time.monotonic()
+        looks = 0
         while self._typeahead and not (self._closing or self._closed):
-            if self._quiet() or time.monotonic() - waiting_since > self.TYPEAHEAD_PATIENCE:
+            looks += 1
+            if self._quiet() or looks > self.TYPEAHEAD_PATIENCE:
                 event = self._typeahead.popleft()
                 self._typeahead_released.add(id(event))
                 self.post_message(event)
-                waiting_since = time.monotonic()
+                looks = 0
             await asyncio.sleep(0.001)
 
     def _quiet(self, handling: bool = False) -> bool:
