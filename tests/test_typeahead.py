@@ -25,12 +25,14 @@ def burst(app, data: str) -> None:
         app.post_message(event)
 
 
-async def until(pilot, test, rounds: int = 60) -> None:
+async def until(pilot, test, rounds: int = 300) -> None:
+    """Wait (in event-loop turns, not seconds) until `test()`; a loaded machine needs more turns."""
     for _ in range(rounds):
         if test():
             return
         await pilot.pause()
-    assert test()
+    app = pilot.app
+    assert test(), (app.screen, getattr(app.focused, "id", None), getattr(app.screen, "values", dict)())
 
 
 def newest_call() -> Call:
