@@ -254,7 +254,10 @@ class DeskApp(TypeAheadApp):
     # --- command palette -----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen):
-        yield from super().get_system_commands(screen)
+        # Not Textual's built-ins (Theme, Keys, Maximize, Screenshot: English, and not the desk's
+        # business; the theme is the site file's): the console's own commands, in its language.
+        yield SystemCommand(_("Quit"), _("Close the console (asks first if a form holds what you typed)"),
+                            self.action_quit)
         from .screens.form import FormScreen
         if isinstance(screen, FormScreen):
             # Where a key is the browser's (or the terminal's), the palette still reaches the action.
