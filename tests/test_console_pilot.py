@@ -191,3 +191,22 @@ def test_a_write_elsewhere_appears_without_a_key_press(demo_site):
                     break
             assert any("来自另一台 console [b]hello[/b]" == r.cells["text"] for r in table.rows)
     run(go())
+
+
+def test_no_color_header_counts_read_in_the_headers_own_colours_reversed(demo_site, monkeypatch):
+    """NO_COLOR turns red into a dark grey (about 2:1 on the header): the counts are bold and reversed
+    in the header's own foreground and background instead."""
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            assert app.no_color
+            header = app.screen.query_one("#header")
+            segments = list(header.render_line(0))
+            site = segments[0].style
+            over = next(s for s in segments if "OVER" in s.text).style
+            assert over.bold and over.reverse
+            assert (over.color, over.bgcolor) == (site.color, site.bgcolor)
+    run(go())

@@ -31,6 +31,14 @@ class _PartialParser(argparse.ArgumentParser):
         raise _Mistake(message)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("deskconsole")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser: with every sub-command when `argv` is None (tests, completion) or asks for --help;
     else with only the sub-commands named in `argv`, and a mistake raises _Mistake (see main)."""
@@ -46,6 +54,7 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = parser_class(prog="deskconsole", parents=[common],
                           description="The duty-desk console of a property-management service centre.")
     parser.add_argument("--operator", default="", help="staff code to pre-fill at sign-on")
+    parser.add_argument("--version", action="version", version=f"deskconsole {_version()}")
     sub = parser.add_subparsers(dest="command")
     for name in SUBCOMMANDS:
         if every or name in words:

@@ -223,7 +223,9 @@ class ConsoleScreen(Screen):
             alarms.append((waiting, _("{n} TO APPROVE", n=waiting), "$warning"))
         for count, text, colour in alarms:
             if count:
-                parts += [" ", (f" {text} ", f"bold reverse {colour}")]
+                # NO_COLOR greys the colour to about 2:1 on the header: the header's own colours, reversed.
+                style = "bold reverse" if app.no_color else f"bold reverse {colour}"
+                parts += [" ", (f" {text} ", style)]
         guess = orders.guessed_years(data.orders) if data else []   # deadlines the calendar guesses
         if guess:
             years = ",".join(str(y) for y in guess)
