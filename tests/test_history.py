@@ -17,7 +17,7 @@ def order_with_extension(demo_site, clock):
     order_id = orders.create_order(r1, now, demo_site.sla_engine(), sla_class="general_repair", unit_code="1-101",
                                    description="窗户关不上", department="engineering")
     orders.dispatch(r1, now, order_id, department="engineering", assignee="刘工")
-    orders.request_extension(r1, now, order_id, until=datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc),
+    orders.request_extension(r1, now, demo_site.sla_engine(), order_id, until=datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc),
                              reason="等配件")
     orders.approve_extension(s1, now, order_id)
     return order_id

@@ -22,7 +22,7 @@ import sys
 from datetime import datetime, timezone
 from deskconsole import calls, db
 db.connect(sys.argv[1])
-calls.add_call_from_script(datetime.now(timezone.utc), "R1", phone="13900000000", caller="Writer",
+calls.add_call_from_script("R1", datetime.now(timezone.utc), phone="13900000000", caller="Writer",
                            unit_code="1-101", category="other", channel="phone", text=sys.argv[2])
 db.close()
 """

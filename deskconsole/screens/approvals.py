@@ -31,13 +31,6 @@ def pending(rows: list[orders.OrderRow]) -> list[orders.OrderRow]:
 
 
 class ApprovalsScreen(ModalScreen):
-    DEFAULT_CSS = """
-    ApprovalsScreen { align: center middle; }
-    #approvals { width: 100; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-                 background: $surface; padding: 0 1; }
-    #approvals OptionList { height: auto; max-height: 16; }
-    #approvals-keys { color: $text-muted; }
-    """
     BINDINGS = [Binding("escape", "close", "Close", id="approvals.close")]
 
     def __init__(self, route: Callable[..., bool]) -> None:
