@@ -1,0 +1,421 @@
+"""The front desk's other registers (domain.md §6): parcels and visitors.
+
+Parcels: received for a unit or a person (carrier, tracking number, size, shelf, who received it);
+the addressee is notified (how, when, by whom) and reminded again after `REMIND_AFTER` if not
+collected; collected by the addressee or an authorised person (ID checked, signed), or returned to
+sender. A parcel is `waiting` until then: the pane ages it and the handover lists it.
+
+Visitors: who, how many, visiting which unit or office, purpose, who confirmed with the host by
+phone, pass or card, ID type and the last four characters only of its number, time in and out.
+A visitor without a time out is on site; after office hours that is a handover item.
+
+Only the last four characters of an ID number are ever stored: a longer number is refused, so a
+full number never reaches the database or the audit trail.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import peewee as pw
+
+from . import audit, db, fields
+from .db import Parcel, Staff, Unit, Visitor
+from .errors import Conflict
+from .i18n import _
+from .people import InvalidInput, Operator, require
+from .text import clean
+
+PARCEL_STATUSES = ("waiting", "collected", "returned")
+SIZES = ("small", "medium", "large")
+NOTICE_WAYS = ("phone", "sms", "wechat", "note")
+ID_TYPES = ("id_card", "passport", "driving_licence", "other")
+REMIND_AFTER = timedelta(days=1)
+MAX_NAME = 60
+MAX_SHORT = 40
+MAX_PARTY = 50
+_LAST4 = re.compile(r"[0-9]{3}[0-9Xx]|[0-9A-Za-z]{4}")
+_TRACKING = re.compile(r"[0-9A-Za-z\-]{4,40}")
+_PHONE = re.compile(r"\+?[0-9][0-9 \-]{2,19}")
+
+
+@dataclass(frozen=True)
+class ParcelRow:
+    id: int
+    received_at: datetime
+    received_by: str
+    unit_code: str
+    addressee: str
+    carrier: str
+    tracking: str
+    size: str
+    shelf: str
+    status: str
+    notified_at: datetime | None
+    notified_how: str
+    notice_count: int
+    collected_at: datetime | None = None
+    collector: str = ""
+    returned_at: datetime | None = None
+
+    def waiting_for(self, now: datetime) -> timedelta:
+        return (self.collected_at or self.returned_at or now) - self.received_at
+
+    def needs_notice(self, now: datetime) -> bool:
+        """Waiting and never notified, or last notified more than a day ago: tell the addressee (again)."""
+        return self.status == "waiting" and (self.notified_at is None or now - self.notified_at >= REMIND_AFTER)
+
+
+@dataclass(frozen=True)
+class VisitorRow:
+    id: int
+    arrived_at: datetime
+    signed_in_by: str
+    name: str
+    party_size: int
+    unit_code: str
+    destination: str
+    purpose: str
+    host_confirmed_by: str
+    pass_no: str
+    id_type: str
+    id_last4: str
+    vip: bool
+    left_at: datetime | None
+    signed_out_by: str = ""
+
+    @property
+    def on_site(self) -> bool:
+        return self.left_at is None
+
+    @property
+    def visiting(self) -> str:
+        return " ".join(x for x in (self.unit_code, self.destination) if x)
+
+
+@dataclass(frozen=True)
+class FrontDeskCounts:
+    parcels_waiting: int
+    parcels_to_notify: int
+    visitors_on_site: int      # people, a party counted by its size
+
+
+def parcel_status_label(status: str) -> str:
+    # "returned" alone already means a returned work order (退单): a parcel's says where it went.
+    return {"waiting": _("waiting"), "collected": _("collected"), "returned": _("returned to sender")}.get(status, status)
+
+
+# --- validation --------------------------------------------------------------------------
+
+def _short(value: str | None, field: str, missing: str | None = None, max_len: int = MAX_SHORT) -> str:
+    return fields.text(value, field, missing, multiline=False, max_len=max_len)
+
+
+def _choice(value: str | None, field: str, choices: tuple[str, ...], message: str, *, optional: bool = True) -> str:
+    value = re.sub(r"[\s\-]+", "_", clean(value).lower())
+    if not value and optional:
+        return ""
+    if value not in choices:
+        raise InvalidInput(field, message)
+    return value
+
+
+def check_last4(value: str | None, field: str = "id_last4") -> str:
+    """The last four characters of an ID number, or "". A longer number is refused, never cut:
+    the person typing learns that the full number is not kept."""
+    value = clean(value).replace(" ", "")
+    if not value:
+        return ""
+    if not _LAST4.fullmatch(value):
+        raise InvalidInput(field, _("Type the last four characters of the ID number only: the full number is not kept."))
+    return value.upper()
+
+
+def _phone(value: str | None, field: str = "phone") -> str:
+    value = clean(value)
+    if value and not _PHONE.fullmatch(value):
+        raise InvalidInput(field, _("A phone number is digits, spaces and dashes, with an optional + first."))
+    return value
+
+
+def validate_parcel(*, unit_code: str = "", addressee: str = "", carrier: str, tracking: str,
+                    size: str = "", shelf: str = "") -> dict:
+    """A parcel's fields cleaned, or InvalidInput naming the first field that is wrong."""
+    unit = fields.unit(unit_code)
+    addressee = _short(addressee, "addressee", max_len=MAX_NAME)
+    if unit is None and not addressee:
+        raise InvalidInput("unit", _("Say which unit or person the parcel is for."))
+    carrier = _short(carrier, "carrier", _("Say which carrier brought it (EMS, SF, ...)."))
+    tracking = clean(tracking).replace(" ", "")
+    if not tracking:
+        raise InvalidInput("tracking", _("Type the tracking number (or scan it)."))
+    if not _TRACKING.fullmatch(tracking):
+        raise InvalidInput("tracking", _("A tracking number is 4 to 40 letters, digits and dashes."))
+    size = _choice(size, "size", SIZES, _("Choose a size: small, medium or large."))
+    shelf = _short(shelf, "shelf")
+    return {"unit": unit, "addressee": addressee, "carrier": carrier, "tracking": tracking.upper(),
+            "size": size, "shelf": shelf}
+
+
+# --- parcels: writes ---------------------------------------------------------------------
+
+def _parcel(parcel_id: int) -> Parcel:
+    parcel = Parcel.get_or_none(Parcel.id == parcel_id)
+    if parcel is None:
+        raise InvalidInput("parcel", _("There is no parcel {id}.", id=parcel_id))
+    return parcel
+
+
+def _parcel_public(parcel: Parcel) -> dict:
+    return {"unit": parcel.unit.code if parcel.unit_id else "", "addressee": parcel.addressee,
+            "carrier": parcel.carrier, "tracking": parcel.tracking, "size": parcel.size, "shelf": parcel.shelf,
+            "status": parcel.status}
+
+
+def _refused_after_race(entity: str, record_id: int, message: str, **values) -> Conflict:
+    """The record changed at another console first: who did what, when."""
+    event = audit.last_event(entity, record_id)
+    staff = Staff.get_or_none(Staff.id == event.actor_id) if event is not None and event.actor_id else None
+    return Conflict(message, by=staff.code if staff else "?", by_name=staff.name if staff else "",
+                    at=event.at if event is not None else None, did=event.action if event is not None else "",
+                    **values)
+
+
+def _take_parcel(parcel: Parcel, now: datetime, **changes) -> None:
+    """A conditional update on a waiting parcel: two consoles handing out the same parcel get one
+    success and one Conflict that says who did it first."""
+    updated = (Parcel.update(updated_at=now, **changes)
+               .where((Parcel.id == parcel.id) & (Parcel.status == "waiting")
+                      & (Parcel.updated_at == parcel.updated_at)).execute())
+    if not updated:
+        raise _refused_after_race("parcel", parcel.id, _("Someone changed this parcel first ({who}, {time}): look at it again."))
+
+
+def _waiting(parcel: Parcel) -> None:
+    if parcel.status != "waiting":
+        raise _refused_after_race("parcel", parcel.id, _("This parcel is {status} already ({who}, {time})."),
+                                  status=parcel_status_label(parcel.status))
+
+
+@db.writes
+def receive_parcel(actor: Operator, now: datetime, *, unit_code: str = "", addressee: str = "", carrier: str,
+                   tracking: str, size: str = "", shelf: str = "") -> int:
+    """A parcel received at the desk; returns its id. It waits until collected or returned."""
+    require(actor, "parcel.receive")
+    values = validate_parcel(unit_code=unit_code, addressee=addressee, carrier=carrier, tracking=tracking,
+                             size=size, shelf=shelf)
+    parcel = Parcel.create(received_at=now, received_by=actor.id, status="waiting", updated_at=now, **values)
+    audit.record(actor, "parcel.receive", "parcel", parcel.id, now, after=_parcel_public(parcel))
+    return parcel.id
+
+
+@db.writes
+def receive_parcel_from_script(operator_code: str, now: datetime, **values) -> int:
+    """`deskconsole parcel add`: the form's checks, as the operator with this code or, for "", the system."""
+    from . import people
+    return receive_parcel(people.script_operator(operator_code, now), now, **values)
+
+
+@db.writes
+def notify_parcel(actor: Operator, now: datetime, parcel_id: int, *, how: str) -> None:
+    """The addressee told that a parcel waits: how, when, by whom. A reminder is another notice."""
+    require(actor, "parcel.notify")
+    how = _choice(how, "how", NOTICE_WAYS, _("Choose how the addressee was told: phone, sms, wechat or note."),
+                  optional=False)
+    parcel = _parcel(parcel_id)
+    _waiting(parcel)
+    _take_parcel(parcel, now, notified_at=now, notified_by=actor.id, notified_how=how,
+                 notice_count=parcel.notice_count + 1)
+    audit.record(actor, "parcel.notify", "parcel", parcel_id, now,
+                 after={"how": how, "notice": parcel.notice_count + 1})
+
+
+@db.writes
+def collect_parcel(actor: Operator, now: datetime, parcel_id: int, *, collector: str,
+                   by_addressee: bool = True, authority: str = "", id_type: str = "", id_last4: str = "",
+                   signed: bool = False) -> None:
+    """The parcel handed over: to the addressee, or to someone showing authority (what they showed
+    is required). The ID was checked (its type and last four characters) and the collector signed."""
+    require(actor, "parcel.collect")
+    collector = _short(collector, "collector", _("Say who collected the parcel."), max_len=MAX_NAME)
+    authority = _short(authority, "authority", max_len=200)
+    if not by_addressee and not authority:
+        raise InvalidInput("authority", _("Someone other than the addressee shows an authority: say what it was."))
+    id_type = _choice(id_type, "id_type", ID_TYPES, _("Choose the ID type."), optional=False)
+    last4 = check_last4(id_last4)
+    if not last4:
+        raise InvalidInput("id_last4", _("Check the ID and type the last four characters of its number."))
+    if not signed:
+        raise InvalidInput("signed", _("The collector signs for the parcel."))
+    parcel = _parcel(parcel_id)
+    _waiting(parcel)
+    _take_parcel(parcel, now, status="collected", collected_at=now, handed_by=actor.id, collector=collector,
+                 collector_is_addressee=by_addressee, authority=authority, id_type=id_type, id_last4=last4,
+                 signed=True)
+    audit.record(actor, "parcel.collect", "parcel", parcel_id, now, before={"status": "waiting"},
+                 after={"status": "collected", "collector": collector, "by_addressee": by_addressee,
+                        "authority": authority, "id_type": id_type, "id_last4": last4})
+
+
+@db.writes
+def return_parcel(actor: Operator, now: datetime, parcel_id: int, *, reason: str) -> None:
+    """Returned to sender (refused, wrong address, never collected): it leaves the waiting list."""
+    require(actor, "parcel.return")
+    reason = fields.text(reason, "reason", _("Say why the parcel goes back to the sender."), max_len=500)
+    parcel = _parcel(parcel_id)
+    _waiting(parcel)
+    _take_parcel(parcel, now, status="returned", returned_at=now, returned_by=actor.id, note=reason)
+    audit.record(actor, "parcel.return", "parcel", parcel_id, now, before={"status": "waiting"},
+                 after={"status": "returned", "reason": reason})
+
+
+# --- visitors: writes --------------------------------------------------------------------
+
+def _visitor(visitor_id: int) -> Visitor:
+    visitor = Visitor.get_or_none(Visitor.id == visitor_id)
+    if visitor is None:
+        raise InvalidInput("visitor", _("There is no visitor {id}.", id=visitor_id))
+    return visitor
+
+
+@db.writes
+def sign_in_visitor(actor: Operator, now: datetime, *, name: str, party_size: int | str = 1, unit_code: str = "",
+                    destination: str = "", purpose: str, host_confirmed_by: str = "", pass_no: str = "",
+                    id_type: str = "", id_last4: str = "", phone: str = "", vip: bool = False) -> int:
+    """A visitor signed in; returns the visit's id. The visitor is on site until signed out."""
+    require(actor, "visitor.sign_in")
+    name = _short(name, "name", _("Write down the visitor's name."), max_len=MAX_NAME)
+    try:
+        party = int(clean(str(party_size)) or "1")
+    except ValueError:
+        party = 0
+    if not 1 <= party <= MAX_PARTY:
+        raise InvalidInput("party_size", _("How many people: 1 to {n}.", n=MAX_PARTY))
+    unit = fields.unit(unit_code)
+    destination = _short(destination, "destination", max_len=MAX_NAME)
+    if unit is None and not destination:
+        raise InvalidInput("unit", _("Say which unit or office the visitor goes to."))
+    purpose = fields.text(purpose, "purpose", _("Write down the purpose of the visit."), multiline=False, max_len=200)
+    host_confirmed_by = _short(host_confirmed_by, "host_confirmed_by", max_len=MAX_NAME)
+    pass_no = _short(pass_no, "pass_no")
+    id_type = _choice(id_type, "id_type", ID_TYPES, _("Choose the ID type."))
+    last4 = check_last4(id_last4)
+    phone = _phone(phone)
+    visitor = Visitor.create(arrived_at=now, signed_in_by=actor.id, name=name, party_size=party, unit=unit,
+                             destination=destination, purpose=purpose, host_confirmed_by=host_confirmed_by,
+                             pass_no=pass_no, id_type=id_type, id_last4=last4, phone=phone, vip=bool(vip),
+                             updated_at=now)
+    audit.record(actor, "visitor.sign_in", "visitor", visitor.id, now, after={
+        "name": name, "party_size": party, "unit": unit.code if unit else "", "destination": destination,
+        "purpose": purpose, "host_confirmed_by": host_confirmed_by, "pass_no": pass_no, "id_type": id_type,
+        "id_last4": last4, "vip": bool(vip)})
+    return visitor.id
+
+
+@db.writes
+def sign_out_visitor(actor: Operator, now: datetime, visitor_id: int) -> None:
+    """The visitor left: time out and who signed them out. Signed out once."""
+    require(actor, "visitor.sign_out")
+    visitor = _visitor(visitor_id)
+    updated = (Visitor.update(left_at=now, signed_out_by=actor.id, updated_at=now)
+               .where((Visitor.id == visitor_id) & Visitor.left_at.is_null()).execute())
+    if not updated:
+        raise _refused_after_race("visitor", visitor_id, _("This visitor was signed out already ({who}, {time})."))
+    audit.record(actor, "visitor.sign_out", "visitor", visitor_id, now, after={"left_at": now,
+                                                                              "pass_no": visitor.pass_no})
+
+
+# --- reads -------------------------------------------------------------------------------
+
+def _codes(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {s.id: s.code for s in Staff.select(Staff.id, Staff.code).where(Staff.id.in_(ids))}
+
+
+def _unit_codes(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u.code for u in Unit.select(Unit.id, Unit.code).where(Unit.id.in_(ids))}
+
+
+def _parcel_rows(query) -> list[ParcelRow]:
+    parcels = list(query)
+    staff = _codes(p.received_by_id for p in parcels)
+    units = _unit_codes(p.unit_id for p in parcels)
+    return [ParcelRow(
+        id=p.id, received_at=p.received_at, received_by=staff.get(p.received_by_id, ""),
+        unit_code=units.get(p.unit_id, ""), addressee=p.addressee, carrier=p.carrier, tracking=p.tracking,
+        size=p.size, shelf=p.shelf, status=p.status, notified_at=p.notified_at, notified_how=p.notified_how,
+        notice_count=p.notice_count, collected_at=p.collected_at, collector=p.collector,
+        returned_at=p.returned_at) for p in parcels]
+
+
+def waiting_parcels() -> list[ParcelRow]:
+    """Every parcel waiting for collection, oldest first (the oldest ages most)."""
+    return _parcel_rows(Parcel.select().where(Parcel.status == "waiting").order_by(Parcel.received_at, Parcel.id))
+
+
+def recent_parcels(limit: int = 200) -> list[ParcelRow]:
+    """The waiting parcels, then the newest of the others: a window, never the whole table."""
+    done = _parcel_rows(Parcel.select().where(Parcel.status != "waiting")
+                        .order_by(Parcel.updated_at.desc(), Parcel.id.desc()).limit(limit))
+    return waiting_parcels() + done
+
+
+def parcels_of_unit(unit_code: str) -> list[ParcelRow]:
+    unit = fields.find_unit(unit_code)
+    if unit is None:
+        return []
+    return _parcel_rows(Parcel.select().where(Parcel.unit == unit.id).order_by(Parcel.received_at.desc()))
+
+
+def find_parcels(tracking_part: str) -> list[ParcelRow]:
+    """Parcels whose tracking number contains `tracking_part` (the last digits are enough)."""
+    part = clean(tracking_part).replace(" ", "").upper()
+    if not part:
+        return []
+    return _parcel_rows(Parcel.select().where(Parcel.tracking.contains(part)).order_by(Parcel.received_at.desc()))
+
+
+def _visitor_rows(query) -> list[VisitorRow]:
+    visitors = list(query)
+    staff = _codes([v.signed_in_by_id for v in visitors] + [v.signed_out_by_id for v in visitors])
+    units = _unit_codes(v.unit_id for v in visitors)
+    return [VisitorRow(
+        id=v.id, arrived_at=v.arrived_at, signed_in_by=staff.get(v.signed_in_by_id, ""), name=v.name,
+        party_size=v.party_size, unit_code=units.get(v.unit_id, ""), destination=v.destination, purpose=v.purpose,
+        host_confirmed_by=v.host_confirmed_by, pass_no=v.pass_no, id_type=v.id_type, id_last4=v.id_last4,
+        vip=v.vip, left_at=v.left_at, signed_out_by=staff.get(v.signed_out_by_id, "")) for v in visitors]
+
+
+def visitors_on_site() -> list[VisitorRow]:
+    """Who is on site now: every visitor signed in and not out, earliest first."""
+    return _visitor_rows(Visitor.select().where(Visitor.left_at.is_null()).order_by(Visitor.arrived_at, Visitor.id))
+
+
+def recent_visitors(limit: int = 200) -> list[VisitorRow]:
+    """Those on site, then the newest who left: a window, never the whole table."""
+    left = _visitor_rows(Visitor.select().where(Visitor.left_at.is_null(False))
+                         .order_by(Visitor.left_at.desc(), Visitor.id.desc()).limit(limit))
+    return visitors_on_site() + left
+
+
+def visitors_of_unit(unit_code: str) -> list[VisitorRow]:
+    unit = fields.find_unit(unit_code)
+    if unit is None:
+        return []
+    return _visitor_rows(Visitor.select().where(Visitor.unit == unit.id).order_by(Visitor.arrived_at.desc()))
+
+
+def counts(now: datetime) -> FrontDeskCounts:
+    """The open items the strip and the handover count."""
+    waiting = Parcel.select(Parcel.notified_at).where(Parcel.status == "waiting")
+    to_notify = waiting.where(Parcel.notified_at.is_null() | (Parcel.notified_at <= now - REMIND_AFTER)).count()
+    people = (Visitor.select(pw.fn.COALESCE(pw.fn.SUM(Visitor.party_size), 0))
+              .where(Visitor.left_at.is_null()).scalar())
+    return FrontDeskCounts(parcels_waiting=waiting.count(), parcels_to_notify=to_notify,
+                           visitors_on_site=int(people or 0))

@@ -1,0 +1,198 @@
+"""The front desk's other registers (issue 20): parcels and visitors, their audit events and counts."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from deskconsole import audit, db, frontdesk, people
+from deskconsole.db import Parcel, Visitor
+from deskconsole.errors import Conflict, InvalidInput, PermissionDenied, explain
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def ops(demo_site):
+    return {code: people.find(code) for code in ("S1", "R1", "G1")}
+
+
+def receive(ops, now, **values):
+    base = dict(unit_code="1-1203", carrier="EMS", tracking="EA123456789CN", shelf="A3")
+    return frontdesk.receive_parcel(ops["G1"], now, **(base | values))
+
+
+def test_a_received_parcel_waits_with_its_audit_event(ops, clock):
+    now = clock.now()
+    pid = receive(ops, now, addressee="王[b]小明", size="Small")
+    row = frontdesk.waiting_parcels()[-1]
+    assert (row.id, row.unit_code, row.addressee, row.carrier, row.tracking, row.size, row.status, row.received_by) == \
+        (pid, "1-1203", "王[b]小明", "EMS", "EA123456789CN", "small", "waiting", "G1")
+    event = audit.history("parcel", pid)[-1]
+    assert event["action"] == "parcel.receive" and event["data"]["after"]["tracking"] == "EA123456789CN"
+    assert row.needs_notice(now)
+    assert frontdesk.counts(now).parcels_waiting == 1
+
+
+@pytest.mark.parametrize("values, field", [
+    ({"unit_code": "", "addressee": ""}, "unit"),
+    ({"unit_code": "9-9999"}, "unit"),
+    ({"carrier": " "}, "carrier"),
+    ({"tracking": ""}, "tracking"),
+    ({"tracking": "[/x] \x1b[2J"}, "tracking"),
+    ({"size": "huge"}, "size"),
+])
+def test_a_parcel_is_refused_at_the_field_that_is_wrong(ops, clock, values, field):
+    with pytest.raises(InvalidInput) as refused:
+        receive(ops, clock.now(), **values)
+    assert refused.value.field == field
+    assert Parcel.select().count() == 0
+
+
+def test_notice_then_a_reminder_after_a_day(ops, clock):
+    now = clock.now()
+    pid = receive(ops, now)
+    frontdesk.notify_parcel(ops["G1"], now, pid, how="phone")
+    row = frontdesk.waiting_parcels()[0]
+    assert (row.notified_at, row.notified_how, row.notice_count) == (now, "phone", 1)
+    assert not row.needs_notice(now + timedelta(hours=23))
+    assert row.needs_notice(now + timedelta(days=1))
+    assert frontdesk.counts(now + timedelta(days=1)).parcels_to_notify == 1
+    frontdesk.notify_parcel(ops["R1"], now + timedelta(days=1), pid, how="SMS")
+    assert frontdesk.waiting_parcels()[0].notice_count == 2
+    assert [e["action"] for e in audit.history("parcel", pid)] == ["parcel.receive", "parcel.notify", "parcel.notify"]
+
+
+def test_collection_keeps_only_the_last_four_id_characters(ops, clock):
+    now = clock.now()
+    pid = receive(ops, now)
+    with pytest.raises(InvalidInput) as refused:
+        frontdesk.collect_parcel(ops["G1"], now, pid, collector="王小明", id_type="id_card",
+                                 id_last4="11010519491231002X", signed=True)
+    assert refused.value.field == "id_last4"
+    assert "11010519491231002X" not in str(refused.value)
+    frontdesk.collect_parcel(ops["G1"], now, pid, collector="王小明", id_type="id card", id_last4="002x", signed=True)
+    parcel = Parcel.get_by_id(pid)
+    assert (parcel.status, parcel.collector, parcel.id_type, parcel.id_last4, parcel.handed_by_id) == \
+        ("collected", "王小明", "id_card", "002X", ops["G1"].id)
+    assert frontdesk.waiting_parcels() == []
+    assert audit.history("parcel", pid)[-1]["data"]["after"]["id_last4"] == "002X"
+
+
+def test_an_authorised_collector_says_what_authority_was_shown(ops, clock):
+    now = clock.now()
+    pid = receive(ops, now)
+    with pytest.raises(InvalidInput) as refused:
+        frontdesk.collect_parcel(ops["G1"], now, pid, collector="李四", by_addressee=False, id_type="passport",
+                                 id_last4="1234", signed=True)
+    assert refused.value.field == "authority"
+    with pytest.raises(InvalidInput) as refused:
+        frontdesk.collect_parcel(ops["G1"], now, pid, collector="李四", by_addressee=False, authority="业主短信授权",
+                                 id_type="passport", id_last4="1234", signed=False)
+    assert refused.value.field == "signed"
+    frontdesk.collect_parcel(ops["G1"], now, pid, collector="李四", by_addressee=False, authority="业主短信授权",
+                             id_type="passport", id_last4="1234", signed=True)
+    assert Parcel.get_by_id(pid).authority == "业主短信授权"
+
+
+def test_a_parcel_is_handed_out_once(ops, clock):
+    now = clock.now()
+    pid = receive(ops, now)
+    frontdesk.collect_parcel(ops["G1"], now, pid, collector="王小明", id_type="id_card", id_last4="1234", signed=True)
+    with pytest.raises(Conflict) as refused:
+        frontdesk.collect_parcel(ops["R1"], now, pid, collector="王小明", id_type="id_card", id_last4="1234",
+                                 signed=True)
+    assert explain(refused.value, "Asia/Shanghai") == "This parcel is collected already (G1, 22:00)."
+    with pytest.raises(Conflict):
+        frontdesk.return_parcel(ops["R1"], now, pid, reason="refused")
+
+
+def test_return_to_sender_needs_a_reason_and_a_desk_role(ops, clock):
+    now = clock.now()
+    pid = receive(ops, now)
+    with pytest.raises(PermissionDenied):
+        frontdesk.return_parcel(ops["G1"], now, pid, reason="超过七天未领")
+    with pytest.raises(InvalidInput):
+        frontdesk.return_parcel(ops["R1"], now, pid, reason=" ")
+    frontdesk.return_parcel(ops["R1"], now, pid, reason="超过七天未领")
+    assert frontdesk.recent_parcels()[0].status == "returned"
+    assert frontdesk.counts(now).parcels_waiting == 0
+
+
+def test_the_script_records_as_an_operator_or_the_system(ops, clock):
+    now = clock.now()
+    pid = frontdesk.receive_parcel_from_script("", now, unit_code="1-1203", carrier="SF", tracking="SF1234567890")
+    assert Parcel.get_by_id(pid).received_by.code == people.SYSTEM_CODE
+    with pytest.raises(InvalidInput) as refused:
+        frontdesk.receive_parcel_from_script("NOPE", now, unit_code="1-1203", carrier="SF", tracking="SF1234567891")
+    assert refused.value.field == "operator"
+
+
+def test_search_by_the_last_digits_and_the_units_parcels(ops, clock):
+    now = clock.now()
+    receive(ops, now, tracking="EA123456789CN")
+    receive(ops, now, tracking="SF0000004321", unit_code="2-1503")
+    assert [p.tracking for p in frontdesk.find_parcels("4321")] == ["SF0000004321"]
+    assert [p.tracking for p in frontdesk.parcels_of_unit("1-1203")] == ["EA123456789CN"]
+
+
+# --- visitors ----------------------------------------------------------------------------
+
+def sign_in(ops, now, **values):
+    base = dict(name="张[b]三", party_size=2, unit_code="1-1203", purpose="探亲", host_confirmed_by="王小明",
+                pass_no="V-07", id_type="id_card", id_last4="5678")
+    return frontdesk.sign_in_visitor(ops["G1"], now, **(base | values))
+
+
+def test_a_visitor_is_on_site_until_signed_out(ops, clock):
+    now = clock.now()
+    vid = sign_in(ops, now)
+    other = sign_in(ops, now, name="Contractor Li", party_size=1, unit_code="", destination="物业办公室",
+                    purpose="维修空调", id_last4="")
+    assert [v.id for v in frontdesk.visitors_on_site()] == [vid, other]
+    assert frontdesk.counts(now).visitors_on_site == 3
+    row = frontdesk.visitors_on_site()[0]
+    assert (row.name, row.party_size, row.visiting, row.host_confirmed_by, row.id_last4) == \
+        ("张[b]三", 2, "1-1203", "王小明", "5678")
+    frontdesk.sign_out_visitor(ops["R1"], now + timedelta(hours=1), vid)
+    assert [v.id for v in frontdesk.visitors_on_site()] == [other]
+    left = frontdesk.recent_visitors()[-1]
+    assert (left.left_at, left.signed_out_by) == (now + timedelta(hours=1), "R1")
+    with pytest.raises(Conflict):
+        frontdesk.sign_out_visitor(ops["G1"], now, vid)
+    assert [e["action"] for e in audit.history("visitor", vid)] == ["visitor.sign_in", "visitor.sign_out"]
+    assert [v.id for v in frontdesk.visitors_of_unit("1-1203")] == [vid]
+
+
+@pytest.mark.parametrize("values, field", [
+    ({"name": ""}, "name"),
+    ({"party_size": "0"}, "party_size"),
+    ({"party_size": "many"}, "party_size"),
+    ({"unit_code": "", "destination": ""}, "unit"),
+    ({"purpose": ""}, "purpose"),
+    ({"id_last4": "110105194912310021"}, "id_last4"),
+    ({"id_type": "library card"}, "id_type"),
+    ({"phone": "abc"}, "phone"),
+])
+def test_a_visitor_is_refused_at_the_field_that_is_wrong(ops, clock, values, field):
+    with pytest.raises(InvalidInput) as refused:
+        sign_in(ops, clock.now(), **values)
+    assert refused.value.field == field
+    assert Visitor.select().count() == 0
+
+
+def test_a_version_2_database_gets_the_registers_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)
+    conn.executescript((FIXTURES / "schema_v2.sql").read_text())
+    conn.execute("INSERT INTO unit (code, building, floor, owner_name, owner_phone, handed_over, vacant, notes) "
+                 "VALUES ('1-1203', '1', 12, '王[b]小明', '', 1, 0, '')")
+    conn.commit()
+    conn.close()
+    db.connect("sqlite:///" + str(path))
+    assert db.schema_version() == db.SCHEMA_VERSION
+    assert {"parcel", "visitor", "goods_pass", "lost_item"} <= set(db.database.get_tables())
+    assert db.Unit.get(db.Unit.code == "1-1203").owner_name == "王[b]小明"
+    assert (tmp_path / "v2.db.v2.bak").exists()
