@@ -196,3 +196,47 @@ def test_a_version_2_database_gets_the_registers_and_keeps_its_rows(tmp_path):
     assert {"parcel", "visitor", "goods_pass", "lost_item"} <= set(db.database.get_tables())
     assert db.Unit.get(db.Unit.code == "1-1203").owner_name == "王[b]小明"
     assert (tmp_path / "v2.db.v2.bak").exists()
+
+
+# --- `deskconsole parcel add` ----------------------------------------------------------------
+
+def _parcel_add(demo_site, capsys, *args):
+    from deskconsole import cli
+    path = db.sqlite_path(demo_site.db_url).as_posix()
+    status = cli.main(["parcel", "add", "--db", path, *args])
+    out, err = capsys.readouterr()
+    db.connect(demo_site.db_url)
+    return status, out, err
+
+
+def test_parcel_add_prints_the_id_and_records_the_system_or_the_operator(demo_site, capsys):
+    status, out, err = _parcel_add(demo_site, capsys, "--unit", "1-1203", "--carrier", "EMS",
+                                   "--tracking", "EA 1234 5678 9CN", "--for", "王[b]小明 \x1b[2J")
+    assert status == 0, err
+    parcel = Parcel.get_by_id(int(out))
+    assert (parcel.received_by.code, parcel.tracking, parcel.addressee, parcel.status) == \
+        (people.SYSTEM_CODE, "EA123456789CN", "王[b]小明", "waiting")
+    status, out, err = _parcel_add(demo_site, capsys, "--unit", "2-1503", "--carrier", "SF", "--tracking",
+                                   "SF0000004321", "--operator", "g1")
+    assert status == 0, err
+    assert Parcel.get_by_id(int(out)).received_by.code == "G1"
+    assert [p.tracking for p in frontdesk.find_parcels("4321")] == ["SF0000004321"]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--unit", "9-999"], "--unit: There is no unit 9-999"),
+    (["--unit", ""], "--unit: Say which unit or person the parcel is for."),
+    (["--tracking", "  "], "--tracking: Type the tracking number"),
+    (["--size", "huge"], "--size: Choose a size"),
+    (["--operator", "NOBODY"], "--operator: No staff member has the code NOBODY"),
+])
+def test_parcel_add_refuses_on_stderr_with_status_1_and_writes_nothing(demo_site, capsys, args, says):
+    events = db.AuditEvent.select().count()
+    staff = db.Staff.select().count()
+    base = {"--unit": "1-1203", "--carrier": "EMS", "--tracking": "EA123456789CN"}
+    for flag, value in zip(args[::2], args[1::2]):
+        base[flag] = value
+    status, out, err = _parcel_add(demo_site, capsys, *[x for pair in base.items() for x in pair])
+    assert (status, out) == (1, "")
+    assert says in err
+    assert (Parcel.select().count(), db.AuditEvent.select().count(), db.Staff.select().count()) == (0, events, staff)
