@@ -1,4 +1,4 @@
-"""The front desk's other registers (domain.md §6): parcels and visitors.
+"""The front desk's other registers (domain.md §6): parcels, visitors, goods-release passes, lost and found.
 
 Parcels: received for a unit or a person (carrier, tracking number, size, shelf, who received it);
 the addressee is notified (how, when, by whom) and reminded again after `REMIND_AFTER` if not
@@ -9,6 +9,14 @@ Visitors: who, how many, visiting which unit or office, purpose, who confirmed w
 phone, pass or card, ID type and the last four characters only of its number, time in and out.
 A visitor without a time out is on site; after office hours that is a handover item.
 
+Goods-release passes (物品放行): asked for by the owner or tenant of a unit, or someone they authorised
+(the authorisation recorded); the items listed; a move-out is checked first (arrears cleared, keys
+and passes returned: the desk records that it checked); a numbered pass is issued, valid to the end
+of the site's day; the gate records the release (time, by whom). An issued pass not yet released
+and still valid is open.
+
+Lost and found: found where, by whom, what, kept where; claimed by whom, the ID checked.
+
 Only the last four characters of an ID number are ever stored: a longer number is refused, so a
 full number never reaches the database or the audit trail.
 """
@@ -16,21 +24,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import peewee as pw
 
 from . import audit, db, fields
-from .db import Parcel, Staff, Unit, Visitor
+from .db import GoodsPass, LostItem, Parcel, Staff, Unit, Visitor
 from .errors import Conflict
 from .i18n import _
 from .people import InvalidInput, Operator, require
 from .text import clean
 
+if TYPE_CHECKING:  # sla loads the holiday calendars: only the writes that need the site's zone do
+    from .sla import SlaEngine
+
 PARCEL_STATUSES = ("waiting", "collected", "returned")
 SIZES = ("small", "medium", "large")
 NOTICE_WAYS = ("phone", "sms", "wechat", "note")
 ID_TYPES = ("id_card", "passport", "driving_licence", "other")
+REQUESTER_KINDS = ("owner", "tenant", "authorised")
+# What the desk checks before a move-out's goods leave (domain.md §6, 002 退租流程).
+MOVE_OUT_CHECKS = ("arrears_cleared", "keys_returned", "passes_returned")
 REMIND_AFTER = timedelta(days=1)
 MAX_NAME = 60
 MAX_SHORT = 40
@@ -419,3 +434,160 @@ def counts(now: datetime) -> FrontDeskCounts:
               .where(Visitor.left_at.is_null()).scalar())
     return FrontDeskCounts(parcels_waiting=waiting.count(), parcels_to_notify=to_notify,
                            visitors_on_site=int(people or 0))
+
+
+# --- goods-release passes ----------------------------------------------------------------
+
+def pass_number(pass_id: int) -> str:
+    return f"GP{pass_id:05d}"
+
+
+@dataclass(frozen=True)
+class PassRow:
+    id: int
+    number: str
+    issued_at: datetime
+    issued_by: str
+    unit_code: str
+    requester: str
+    requester_kind: str
+    items: str
+    move_out: bool
+    valid_until: datetime
+    status: str                    # issued | released
+    released_at: datetime | None
+    released_by: str
+
+    def open(self, now: datetime) -> bool:
+        return self.status == "issued" and now < self.valid_until
+
+
+def end_of_day(now: datetime, engine: SlaEngine) -> datetime:
+    """Midnight at the end of the site's day: when a pass issued `now` expires."""
+    here = now.astimezone(engine.tz)
+    return datetime.combine(here.date() + timedelta(days=1), time(0), engine.tz).astimezone(now.tzinfo)
+
+
+@db.writes
+def issue_pass(actor: Operator, now: datetime, engine: SlaEngine, *, unit_code: str, requester: str,
+               requester_kind: str, items: str, authorisation: str = "", move_out: bool = False,
+               checked: tuple[str, ...] | list[str] = ()) -> int:
+    """A numbered goods-release pass, valid to the end of the site's day; returns its id. An authorised
+    person's authorisation is required; a move-out needs every MOVE_OUT_CHECKS item checked."""
+    require(actor, "pass.issue")
+    unit = fields.unit(unit_code)
+    if unit is None:
+        raise InvalidInput("unit", _("Say which unit the goods leave from."))
+    requester = _short(requester, "requester", _("Say who asks for the pass."), max_len=MAX_NAME)
+    kind = _choice(requester_kind, "requester_kind", REQUESTER_KINDS,
+                   _("Say who asks: the owner, the tenant or an authorised person."), optional=False)
+    authorisation = fields.text(authorisation, "authorisation", max_len=500)
+    if kind == "authorised" and not authorisation:
+        raise InvalidInput("authorisation", _("Record the authorisation: from whom, what was shown."))
+    items = fields.text(items, "items", _("List the items that leave."), max_len=1000)
+    checked = tuple(c for c in MOVE_OUT_CHECKS if c in set(checked))
+    if move_out and len(checked) < len(MOVE_OUT_CHECKS):
+        raise InvalidInput("checked", _("A move-out needs arrears cleared and keys and passes returned: check each."))
+    record = GoodsPass.create(issued_at=now, issued_by=actor.id, unit=unit, requester=requester,
+                              requester_kind=kind, authorisation=authorisation, items=items, move_out=bool(move_out),
+                              checks=",".join(checked), valid_until=end_of_day(now, engine), status="issued",
+                              updated_at=now)
+    audit.record(actor, "pass.issue", "goods_pass", record.id, now, after={
+        "number": pass_number(record.id), "unit": unit.code, "requester": requester, "requester_kind": kind,
+        "authorisation": authorisation, "items": items, "move_out": bool(move_out), "checked": list(checked),
+        "valid_until": record.valid_until})
+    return record.id
+
+
+@db.writes
+def release_pass(actor: Operator, now: datetime, pass_id: int, *, note: str = "") -> None:
+    """The gate checked the pass and let the goods out: time and by whom. Once, and only on its day."""
+    require(actor, "pass.release")
+    record = GoodsPass.get_or_none(GoodsPass.id == pass_id)
+    if record is None:
+        raise InvalidInput("pass", _("There is no pass {id}.", id=pass_id))
+    note = fields.text(note, "note", max_len=500)
+    if record.status == "issued" and now >= record.valid_until:
+        raise Conflict(_("Pass {number} expired at the end of its day: issue a new one.", number=pass_number(pass_id)))
+    updated = (GoodsPass.update(status="released", released_at=now, released_by=actor.id, gate_note=note, updated_at=now)
+               .where((GoodsPass.id == pass_id) & (GoodsPass.status == "issued")).execute())
+    if not updated:
+        raise _refused_after_race("goods_pass", pass_id, _("Pass {number} was released already ({who}, {time})."),
+                                  number=pass_number(pass_id))
+    audit.record(actor, "pass.release", "goods_pass", pass_id, now, before={"status": "issued"},
+                 after={"status": "released", "note": note})
+
+
+def _pass_rows(query) -> list[PassRow]:
+    passes = list(query)
+    staff = _codes([p.issued_by_id for p in passes] + [p.released_by_id for p in passes])
+    units = _unit_codes(p.unit_id for p in passes)
+    return [PassRow(id=p.id, number=pass_number(p.id), issued_at=p.issued_at, issued_by=staff.get(p.issued_by_id, ""),
+                    unit_code=units.get(p.unit_id, ""), requester=p.requester, requester_kind=p.requester_kind,
+                    items=p.items, move_out=p.move_out, valid_until=p.valid_until, status=p.status,
+                    released_at=p.released_at, released_by=staff.get(p.released_by_id, "")) for p in passes]
+
+
+def open_passes(now: datetime) -> list[PassRow]:
+    """Passes issued and not yet released that are still valid, oldest first."""
+    return _pass_rows(GoodsPass.select().where((GoodsPass.status == "issued") & (GoodsPass.valid_until > now))
+                      .order_by(GoodsPass.issued_at, GoodsPass.id))
+
+
+# --- lost and found ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LostRow:
+    id: int
+    found_at: datetime
+    found_where: str
+    found_by: str
+    description: str
+    stored_where: str
+    status: str                    # kept | claimed
+    claimed_at: datetime | None
+    claimant: str
+
+
+@db.writes
+def record_found(actor: Operator, now: datetime, *, found_where: str, description: str, found_by: str = "",
+                 stored_where: str = "") -> int:
+    """Something found: where, by whom, what, and where the desk keeps it; returns its id."""
+    require(actor, "lost.record")
+    found_where = _short(found_where, "found_where", _("Say where it was found."), max_len=MAX_NAME)
+    description = fields.text(description, "description", _("Describe what was found."), max_len=500)
+    found_by = _short(found_by, "found_by", max_len=MAX_NAME)
+    stored_where = _short(stored_where, "stored_where")
+    item = LostItem.create(found_at=now, recorded_by=actor.id, found_where=found_where, found_by=found_by,
+                           description=description, stored_where=stored_where, status="kept", updated_at=now)
+    audit.record(actor, "lost.record", "lost_item", item.id, now, after={
+        "found_where": found_where, "found_by": found_by, "description": description, "stored_where": stored_where})
+    return item.id
+
+
+@db.writes
+def claim_item(actor: Operator, now: datetime, item_id: int, *, claimant: str, id_type: str, id_last4: str) -> None:
+    """Claimed by its owner: who, the ID checked (type and last four characters). Once."""
+    require(actor, "lost.claim")
+    claimant = _short(claimant, "claimant", _("Say who claimed it."), max_len=MAX_NAME)
+    id_type = _choice(id_type, "id_type", ID_TYPES, _("Choose the ID type."), optional=False)
+    last4 = check_last4(id_last4)
+    if not last4:
+        raise InvalidInput("id_last4", _("Check the ID and type the last four characters of its number."))
+    if LostItem.get_or_none(LostItem.id == item_id) is None:
+        raise InvalidInput("item", _("There is no found item {id}.", id=item_id))
+    updated = (LostItem.update(status="claimed", claimed_at=now, claimant=claimant, id_type=id_type, id_last4=last4,
+                               handed_by=actor.id, updated_at=now)
+               .where((LostItem.id == item_id) & (LostItem.status == "kept")).execute())
+    if not updated:
+        raise _refused_after_race("lost_item", item_id, _("This item was claimed already ({who}, {time})."))
+    audit.record(actor, "lost.claim", "lost_item", item_id, now, before={"status": "kept"},
+                 after={"status": "claimed", "claimant": claimant, "id_type": id_type, "id_last4": last4})
+
+
+def kept_items() -> list[LostRow]:
+    """Found items still kept at the desk, oldest first."""
+    return [LostRow(id=i.id, found_at=i.found_at, found_where=i.found_where, found_by=i.found_by,
+                    description=i.description, stored_where=i.stored_where, status=i.status,
+                    claimed_at=i.claimed_at, claimant=i.claimant)
+            for i in LostItem.select().where(LostItem.status == "kept").order_by(LostItem.found_at, LostItem.id)]

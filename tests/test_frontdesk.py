@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from deskconsole import audit, db, frontdesk, people
+from deskconsole.config import Config
 from deskconsole.db import Parcel, Visitor
 from deskconsole.errors import Conflict, InvalidInput, PermissionDenied, explain
 
@@ -240,3 +241,64 @@ def test_parcel_add_refuses_on_stderr_with_status_1_and_writes_nothing(demo_site
     assert (status, out) == (1, "")
     assert says in err
     assert (Parcel.select().count(), db.AuditEvent.select().count(), db.Staff.select().count()) == (0, events, staff)
+
+
+# --- goods-release passes ------------------------------------------------------------------------
+
+ENGINE = Config(db_url="").sla_engine()     # Asia/Shanghai: NOW is 22:00 there
+
+
+def issue(ops, now, **values):
+    base = dict(unit_code="1-1203", requester="王小明", requester_kind="owner", items="沙发一张, 纸箱 3 个")
+    return frontdesk.issue_pass(ops["G1"], now, ENGINE, **(base | values))
+
+
+def test_a_pass_is_numbered_valid_to_the_end_of_the_day_and_released_once(ops, clock):
+    now = clock.now()
+    pid = issue(ops, now)
+    (row,) = frontdesk.open_passes(now)
+    assert (row.number, row.unit_code, row.status) == (frontdesk.pass_number(pid), "1-1203", "issued")
+    assert row.valid_until == now + timedelta(hours=2)           # 24:00 in Shanghai
+    frontdesk.release_pass(ops["G1"], now + timedelta(minutes=30), pid, note="门岗核对")
+    assert frontdesk.open_passes(now) == []
+    with pytest.raises(Conflict) as refused:
+        frontdesk.release_pass(ops["R1"], now, pid)
+    assert explain(refused.value, "Asia/Shanghai") == f"Pass {row.number} was released already (G1, 22:30)."
+    assert [e["action"] for e in audit.history("goods_pass", pid)] == ["pass.issue", "pass.release"]
+
+
+def test_a_pass_expires_at_the_end_of_its_day(ops, clock):
+    now = clock.now()
+    pid = issue(ops, now)
+    later = now + timedelta(hours=2)
+    assert frontdesk.open_passes(later) == []
+    with pytest.raises(Conflict):
+        frontdesk.release_pass(ops["G1"], later, pid)
+
+
+def test_a_move_out_is_checked_and_an_authorised_person_recorded(ops, clock):
+    now = clock.now()
+    with pytest.raises(InvalidInput) as refused:
+        issue(ops, now, move_out=True, checked=["arrears_cleared", "keys_returned"])
+    assert refused.value.field == "checked"
+    with pytest.raises(InvalidInput) as refused:
+        issue(ops, now, requester_kind="authorised")
+    assert refused.value.field == "authorisation"
+    pid = issue(ops, now, requester_kind="authorised", authorisation="业主王小明书面授权", move_out=True,
+                checked=list(frontdesk.MOVE_OUT_CHECKS))
+    assert db.GoodsPass.get_by_id(pid).checks == "arrears_cleared,keys_returned,passes_returned"
+
+
+# --- lost and found ----------------------------------------------------------------------------
+
+def test_found_then_claimed_once_with_the_id_checked(ops, clock):
+    now = clock.now()
+    iid = frontdesk.record_found(ops["G1"], now, found_where="2 栋大堂", found_by="保洁 刘姐",
+                                 description="黑色钱包 [b]", stored_where="前台抽屉 2")
+    assert [i.description for i in frontdesk.kept_items()] == ["黑色钱包 [b]"]
+    with pytest.raises(InvalidInput):
+        frontdesk.claim_item(ops["G1"], now, iid, claimant="李四", id_type="id_card", id_last4="")
+    frontdesk.claim_item(ops["G1"], now, iid, claimant="李四", id_type="id_card", id_last4="1234")
+    assert frontdesk.kept_items() == []
+    with pytest.raises(Conflict):
+        frontdesk.claim_item(ops["R1"], now, iid, claimant="李四", id_type="id_card", id_last4="1234")
