@@ -302,3 +302,33 @@ def test_found_then_claimed_once_with_the_id_checked(ops, clock):
     assert frontdesk.kept_items() == []
     with pytest.raises(Conflict):
         frontdesk.claim_item(ops["R1"], now, iid, claimant="李四", id_type="id_card", id_last4="1234")
+
+
+# --- the handover: open items of each register -------------------------------------------------
+
+def test_the_handover_lists_the_open_items_of_each_register(ops, demo_site, clock):
+    from deskconsole import shifts
+    now = clock.now()
+    before = shifts.compile_handover(demo_site, ENGINE, now)
+    assert not {"parcels", "visitors", "passes", "found"} & {s["id"] for s in before["sections"]}
+    waiting = [receive(ops, now, tracking=t) for t in ("EA000000001CN", "SF0000000002", "JD0000000003")]
+    frontdesk.collect_parcel(ops["G1"], now, waiting[0], collector="王小明", id_type="id_card", id_last4="1234",
+                             signed=True)
+    inside = sign_in(ops, now)
+    frontdesk.sign_out_visitor(ops["G1"], now, sign_in(ops, now, name="李四"))
+    pass_id = issue(ops, now)
+    released = issue(ops, now)
+    frontdesk.release_pass(ops["G1"], now, released)
+    sheet = shifts.compile_handover(demo_site, ENGINE, now)
+    listed = {s["id"]: [i["key"] for i in s["items"] or []] for s in sheet["sections"]}
+    assert listed["parcels"] == [f"parcel:{waiting[1]}", f"parcel:{waiting[2]}"]
+    assert listed["visitors"] == [f"visitor:{inside}"]
+    assert listed["passes"] == [f"pass:{pass_id}"]
+    assert "found" not in listed
+    assert [s["id"] for s in sheet["sections"]][-1] == "calls"
+    # The printed sheet says them, with their own words as typed.
+    handover_id = shifts.begin_handover(ops["G1"], demo_site, ENGINE, now)
+    text = shifts.render_sheet(shifts.handover(handover_id), "Asia/Shanghai")
+    assert "Parcels waiting for collection (2)" in text and "SF0000000002" in text
+    assert "Visitors still on site (1)" in text and "张[b]三 ×2" in text
+    assert "Goods-release passes not yet released (1)" in text and frontdesk.pass_number(pass_id) in text
