@@ -21,7 +21,7 @@ from decimal import Decimal
 from peewee import JOIN
 
 from . import calls, orders
-from .db import AuditEvent, Call, Key, KeyLoan, KeyReport, Unit, UTCDateTimeField, WorkOrder
+from .db import AuditEvent, Call, GoodsPass, Key, KeyLoan, KeyReport, Parcel, Unit, UTCDateTimeField, Visitor, WorkOrder
 from .errors import InvalidInput
 from .i18n import _, label
 from .text import one_line
@@ -152,7 +152,8 @@ CALLBACK_TARGET = Target(Decimal(1), "at_least")
 SATISFACTION_TARGET = Target(Decimal("0.9"), "at_least")
 EFFECTIVE_COMPLAINTS_TARGET = Target(Decimal("0.02"), "below")
 
-SECTIONS = ("calls", "channels", "orders", "departments", "timeliness", "quality", "complaints", "keys", "fees")
+SECTIONS = ("calls", "channels", "orders", "departments", "timeliness", "quality", "complaints", "keys", "fees",
+            "frontdesk")
 COMPLAINT_CLASSES_PREFIX = "complaint_"
 
 
@@ -168,6 +169,7 @@ def section_title(section: str) -> str:
         "complaints": _("Complaints"),
         "keys": _("Keys"),
         "fees": _("Chargeable work"),
+        "frontdesk": _("Front desk"),
     }.get(section) or label(section)
 
 
@@ -249,7 +251,8 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
                  *_quality_figures(counted),
                  *_complaint_figures(live_calls, counted),
                  *_key_figures(lo, hi, now),
-                 *_fee_figures(lo, hi)],
+                 *_fee_figures(lo, hi),
+                 *_frontdesk_figures(lo, hi)],
         days=_days(start, end, live_calls, lo, hi, now, config.tz),
         orders=lines)
 
@@ -508,6 +511,52 @@ def _fee_figures(lo: datetime, hi: datetime) -> list[Figure]:
     return [Figure("fees.total", "fees", _("Fees of chargeable work"), len(paid), amount=amount,
                    note=_("Chargeable orders completed in the range."),
                    records=tuple(_order_record({**r, "created_at": r["done_at"]}) for r in paid))]
+
+
+def _median(values: list[timedelta]) -> timedelta | None:
+    if not values:
+        return None
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def _hours(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _frontdesk_figures(lo: datetime, hi: datetime) -> list[Figure]:
+    """The front desk's registers: parcels received and collected (with the median time to collection
+    of those collected in the range), visits and visitors, goods-release passes issued and released."""
+    from .frontdesk import pass_number
+
+    def record(kind: str, record_id: int, number: str, at: datetime, *words: str) -> Record:
+        return Record(kind, record_id, number, at, " · ".join(one_line(w) for w in words if w))
+
+    received = [record("parcel", p.id, f"P{p.id}", p.received_at, p.carrier, p.tracking)
+                for p in Parcel.select().where((Parcel.received_at >= lo) & (Parcel.received_at < hi))
+                .order_by(Parcel.received_at)]
+    collected = list(Parcel.select().where((Parcel.collected_at >= lo) & (Parcel.collected_at < hi))
+                     .order_by(Parcel.collected_at))
+    median = _median([p.collected_at - p.received_at for p in collected])
+    visits = list(Visitor.select().where((Visitor.arrived_at >= lo) & (Visitor.arrived_at < hi))
+                  .order_by(Visitor.arrived_at))
+    passes = list(GoodsPass.select().where((GoodsPass.issued_at >= lo) & (GoodsPass.issued_at < hi))
+                  .order_by(GoodsPass.issued_at))
+    return [
+        Figure("frontdesk.parcels_received", "frontdesk", _("Parcels received"), len(received),
+               records=tuple(received)),
+        Figure("frontdesk.parcels_collected", "frontdesk", _("Parcels collected"), len(collected),
+               note=_("Median time to collection: {time} (hours:minutes).", time=_hours(median)) if median else "",
+               records=tuple(record("parcel", p.id, f"P{p.id}", p.collected_at, p.carrier, p.tracking) for p in collected)),
+        Figure("frontdesk.visits", "frontdesk", _("Visits"), len(visits),
+               note=_("{n} people in all.", n=sum(v.party_size for v in visits)),
+               records=tuple(record("visitor", v.id, f"V{v.id}", v.arrived_at, v.purpose) for v in visits)),
+        Figure("frontdesk.passes", "frontdesk", _("Goods-release passes issued"), len(passes),
+               note=_("{n} released at the gate.", n=sum(1 for p in passes if p.status == "released")),
+               records=tuple(record("goods_pass", p.id, pass_number(p.id), p.issued_at, p.items) for p in passes)),
+    ]
 
 
 def _days(start, end, live_calls, lo, hi, now, tz) -> list[Day]:

@@ -332,3 +332,37 @@ def test_the_handover_lists_the_open_items_of_each_register(ops, demo_site, cloc
     assert "Parcels waiting for collection (2)" in text and "SF0000000002" in text
     assert "Visitors still on site (1)" in text and "张[b]三 ×2" in text
     assert "Goods-release passes not yet released (1)" in text and frontdesk.pass_number(pass_id) in text
+
+
+def test_export_includes_the_registers(ops, demo_site, clock):
+    from deskconsole import export
+    now = clock.now()
+    pid = receive(ops, now)
+    sign_in(ops, now)
+    issue(ops, now)
+    frontdesk.record_found(ops["G1"], now, found_where="大堂", description="伞")
+    data = export.export_data(demo_site)
+    assert [p["tracking"] for p in data["parcels"]] == ["EA123456789CN"] and data["parcels"][0]["id"] == pid
+    assert data["parcels"][0]["received_at"].endswith("+08:00")
+    assert [v["id_last4"] for v in data["visitors"]] == ["5678"]
+    assert len(data["goods_passes"]) == 1 and len(data["lost_items"]) == 1
+
+
+def test_the_monthly_figures_count_the_registers(ops, demo_site, clock):
+    from deskconsole import reports
+    now = clock.now()
+    first, second = receive(ops, now), receive(ops, now, tracking="SF0000000002")
+    receive(ops, now, tracking="JD0000000003")
+    frontdesk.collect_parcel(ops["G1"], now + timedelta(hours=1), first, collector="王小明", id_type="id_card",
+                             id_last4="1234", signed=True)
+    frontdesk.collect_parcel(ops["G1"], now + timedelta(hours=3), second, collector="王小明", id_type="id_card",
+                             id_last4="1234", signed=True)
+    sign_in(ops, now)
+    frontdesk.release_pass(ops["G1"], now, issue(ops, now))
+    day = now.astimezone(ENGINE.tz).date()
+    report = reports.compute(demo_site, ENGINE, day.replace(day=1), day + timedelta(days=1), now + timedelta(hours=4))
+    assert report.figure("frontdesk.parcels_received").count == 3
+    collected = report.figure("frontdesk.parcels_collected")
+    assert collected.count == 2 and collected.note == "Median time to collection: 2:00 (hours:minutes)."
+    assert (report.figure("frontdesk.visits").count, report.figure("frontdesk.visits").note) == (1, "2 people in all.")
+    assert report.figure("frontdesk.passes").note == "1 released at the gate."
