@@ -19,6 +19,12 @@ Lost and found: found where, by whom, what, kept where; claimed by whom, the ID 
 
 Only the last four characters of an ID number are ever stored: a longer number is refused, so a
 full number never reaches the database or the audit trail.
+
+Personal data are kept only as long as needed: `purge_personal_data` blanks visitors', addressees' and
+collectors' names, phones and ID digits in place once the visit, the collection or the claim is older
+than the site's `personal_data_days`; the records and their counts remain. Because the audit trail is
+append-only (a hash chain), the events of these registers never carry those data: they say which
+fields were entered, not what was typed.
 """
 from __future__ import annotations
 
@@ -183,7 +189,7 @@ def _parcel(parcel_id: int) -> Parcel:
 
 
 def _parcel_public(parcel: Parcel) -> dict:
-    return {"unit": parcel.unit.code if parcel.unit_id else "", "addressee": parcel.addressee,
+    return {"unit": parcel.unit.code if parcel.unit_id else "", "addressee_given": bool(parcel.addressee),
             "carrier": parcel.carrier, "tracking": parcel.tracking, "size": parcel.size, "shelf": parcel.shelf,
             "status": parcel.status}
 
@@ -269,8 +275,8 @@ def collect_parcel(actor: Operator, now: datetime, parcel_id: int, *, collector:
                  collector_is_addressee=by_addressee, authority=authority, id_type=id_type, id_last4=last4,
                  signed=True)
     audit.record(actor, "parcel.collect", "parcel", parcel_id, now, before={"status": "waiting"},
-                 after={"status": "collected", "collector": collector, "by_addressee": by_addressee,
-                        "authority": authority, "id_type": id_type, "id_last4": last4})
+                 after={"status": "collected", "by_addressee": by_addressee, "authority_given": bool(authority),
+                        "id_type": id_type, "id_checked": True, "signed": True})
 
 
 @db.writes
@@ -322,9 +328,9 @@ def sign_in_visitor(actor: Operator, now: datetime, *, name: str, party_size: in
                              pass_no=pass_no, id_type=id_type, id_last4=last4, phone=phone, vip=bool(vip),
                              updated_at=now)
     audit.record(actor, "visitor.sign_in", "visitor", visitor.id, now, after={
-        "name": name, "party_size": party, "unit": unit.code if unit else "", "destination": destination,
-        "purpose": purpose, "host_confirmed_by": host_confirmed_by, "pass_no": pass_no, "id_type": id_type,
-        "id_last4": last4, "vip": bool(vip)})
+        "party_size": party, "unit": unit.code if unit else "", "destination": destination, "purpose": purpose,
+        "host_confirmed": bool(host_confirmed_by), "pass_no": pass_no, "id_type": id_type,
+        "id_checked": bool(last4), "phone_given": bool(phone), "vip": bool(vip)})
     return visitor.id
 
 
@@ -493,7 +499,7 @@ def issue_pass(actor: Operator, now: datetime, engine: SlaEngine, *, unit_code: 
                               checks=",".join(checked), valid_until=end_of_day(now, engine), status="issued",
                               updated_at=now)
     audit.record(actor, "pass.issue", "goods_pass", record.id, now, after={
-        "number": pass_number(record.id), "unit": unit.code, "requester": requester, "requester_kind": kind,
+        "number": pass_number(record.id), "unit": unit.code, "requester_kind": kind,
         "authorisation": authorisation, "items": items, "move_out": bool(move_out), "checked": list(checked),
         "valid_until": record.valid_until})
     return record.id
@@ -582,7 +588,7 @@ def claim_item(actor: Operator, now: datetime, item_id: int, *, claimant: str, i
     if not updated:
         raise _refused_after_race("lost_item", item_id, _("This item was claimed already ({who}, {time})."))
     audit.record(actor, "lost.claim", "lost_item", item_id, now, before={"status": "kept"},
-                 after={"status": "claimed", "claimant": claimant, "id_type": id_type, "id_last4": last4})
+                 after={"status": "claimed", "id_type": id_type, "id_checked": True})
 
 
 def kept_items() -> list[LostRow]:
@@ -591,3 +597,45 @@ def kept_items() -> list[LostRow]:
                     description=i.description, stored_where=i.stored_where, status=i.status,
                     claimed_at=i.claimed_at, claimant=i.claimant)
             for i in LostItem.select().where(LostItem.status == "kept").order_by(LostItem.found_at, LostItem.id)]
+
+
+# --- personal data kept only as long as needed ---------------------------------------------
+
+@dataclass(frozen=True)
+class Purged:
+    visitors: int
+    parcels: int
+    found_items: int
+    before: datetime               # records closed before this were blanked
+
+
+@db.writes
+def purge_personal_data(actor: Operator, now: datetime, *, days: int) -> Purged:
+    """Blank in place, once, the names, phones and ID digits of visits that ended, parcels collected or
+    returned, and found items claimed more than `days` ago. One audit event says what was blanked
+    (which fields of which records) and when; the records and their counts remain."""
+    require(actor, "frontdesk.purge")
+    if days < 1:
+        raise InvalidInput("days", _("Keep personal data at least one day."))
+    before = now - timedelta(days=days)
+    visitors = [v.id for v in Visitor.select(Visitor.id).where(
+        Visitor.purged_at.is_null() & (Visitor.left_at < before))]
+    parcels = [p.id for p in Parcel.select(Parcel.id).where(
+        Parcel.purged_at.is_null() & ((Parcel.collected_at < before) | (Parcel.returned_at < before)))]
+    found = [i.id for i in LostItem.select(LostItem.id).where(
+        LostItem.purged_at.is_null() & (LostItem.claimed_at < before))]
+    blank = {"updated_at": now, "purged_at": now}
+    if visitors:
+        Visitor.update(name="", phone="", id_type="", id_last4="", host_confirmed_by="", **blank) \
+            .where(Visitor.id.in_(visitors)).execute()
+    if parcels:
+        Parcel.update(addressee="", collector="", authority="", id_type="", id_last4="", **blank) \
+            .where(Parcel.id.in_(parcels)).execute()
+    if found:
+        LostItem.update(claimant="", id_type="", id_last4="", **blank).where(LostItem.id.in_(found)).execute()
+    if visitors or parcels or found:
+        audit.record(actor, "frontdesk.purge", "frontdesk", None, now, before=before, days=days, blanked={
+            "visitor": {"ids": visitors, "fields": ["name", "phone", "id_type", "id_last4", "host_confirmed_by"]},
+            "parcel": {"ids": parcels, "fields": ["addressee", "collector", "authority", "id_type", "id_last4"]},
+            "lost_item": {"ids": found, "fields": ["claimant", "id_type", "id_last4"]}})
+    return Purged(visitors=len(visitors), parcels=len(parcels), found_items=len(found), before=before)

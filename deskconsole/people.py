@@ -70,6 +70,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "pass.release": _ALL,                # the guard at the gate
     "lost.record": _ALL,
     "lost.claim": _ALL,
+    "frontdesk.purge": _SUPER | {"system"},   # `deskconsole check --purge`
 }
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -79,7 +79,10 @@ def test_collection_keeps_only_the_last_four_id_characters(ops, clock):
     assert (parcel.status, parcel.collector, parcel.id_type, parcel.id_last4, parcel.handed_by_id) == \
         ("collected", "王小明", "id_card", "002X", ops["G1"].id)
     assert frontdesk.waiting_parcels() == []
-    assert audit.history("parcel", pid)[-1]["data"]["after"]["id_last4"] == "002X"
+    # The audit trail is append-only: it says the ID was checked, never the digits or the name.
+    events = str(audit.history("parcel", pid))
+    assert audit.history("parcel", pid)[-1]["data"]["after"]["id_checked"] is True
+    assert "002X" not in events and "王小明" not in events
 
 
 def test_an_authorised_collector_says_what_authority_was_shown(ops, clock):
@@ -366,3 +369,57 @@ def test_the_monthly_figures_count_the_registers(ops, demo_site, clock):
     assert collected.count == 2 and collected.note == "Median time to collection: 2:00 (hours:minutes)."
     assert (report.figure("frontdesk.visits").count, report.figure("frontdesk.visits").note) == (1, "2 people in all.")
     assert report.figure("frontdesk.passes").note == "1 released at the gate."
+
+
+# --- personal data kept only as long as needed ---------------------------------------------------
+
+def test_purge_blanks_personal_data_past_the_retention_once_and_keeps_the_records(ops, clock):
+    now = clock.now()
+    old_visit = sign_in(ops, now, phone="138 0000 1111")
+    frontdesk.sign_out_visitor(ops["G1"], now + timedelta(hours=1), old_visit)
+    still_inside = sign_in(ops, now, name="Contractor Li")
+    parcel = receive(ops, now, addressee="王小明")
+    frontdesk.collect_parcel(ops["G1"], now, parcel, collector="李四", by_addressee=False, authority="业主短信",
+                             id_type="id_card", id_last4="1234", signed=True)
+    waiting = receive(ops, now, addressee="赵六", tracking="SF0000000009")
+    later = now + timedelta(days=181)
+    with pytest.raises(PermissionDenied):
+        frontdesk.purge_personal_data(ops["R1"], later, days=180)
+    assert frontdesk.purge_personal_data(ops["S1"], now + timedelta(days=179), days=180).visitors == 0
+    done = frontdesk.purge_personal_data(ops["S1"], later, days=180)
+    assert (done.visitors, done.parcels, done.found_items) == (1, 1, 0)
+    v = Visitor.get_by_id(old_visit)
+    assert (v.name, v.phone, v.id_last4, v.host_confirmed_by, v.purpose, v.party_size) == ("", "", "", "", "探亲", 2)
+    assert v.purged_at == later
+    p = Parcel.get_by_id(parcel)
+    assert (p.addressee, p.collector, p.authority, p.id_last4, p.tracking, p.status) == \
+        ("", "", "", "", "EA123456789CN", "collected")
+    assert Visitor.get_by_id(still_inside).name == "Contractor Li"      # still on site: kept
+    assert Parcel.get_by_id(waiting).addressee == "赵六"                  # still waiting: kept
+    assert Visitor.select().count() == 2 and Parcel.select().count() == 2
+    last = db.AuditEvent.select().order_by(db.AuditEvent.id.desc()).first()
+    assert last.action == "frontdesk.purge" and f"[{old_visit}]" in last.data.replace(" ", "")
+    assert frontdesk.purge_personal_data(ops["S1"], later, days=180) == frontdesk.Purged(0, 0, 0, later - timedelta(days=180))
+    assert audit.verify_chain() == []
+
+
+def test_check_purge_uses_the_site_files_days(demo_site, capsys, tmp_path):
+    from deskconsole import cli
+    now = datetime.now(timezone.utc)       # `check --purge` reads the system clock
+    guard = people.find("G1")
+    vid = frontdesk.sign_in_visitor(guard, now - timedelta(days=40), name="张三", unit_code="1-1203",
+                                    purpose="探亲")
+    frontdesk.sign_out_visitor(guard, now - timedelta(days=40), vid)
+    path = db.sqlite_path(demo_site.db_url)
+    site = tmp_path / "site.toml"
+    site.write_text("personal_data_days = 60\n", "utf-8")
+    db.close()
+    assert cli.main(["check", "--purge", "--db", str(path), "--site", str(site)]) == 0
+    assert "purge: 0 visitor(s)" in capsys.readouterr().out
+    site.write_text("personal_data_days = 30\n", "utf-8")
+    assert cli.main(["check", "--purge", "--db", str(path), "--site", str(site)]) == 0
+    assert "purge: 1 visitor(s), 0 parcel(s), 0 found item(s) blanked" in capsys.readouterr().out
+    db.connect(demo_site.db_url)
+    assert Visitor.get_by_id(vid).name == ""
+    site.write_text("personal_data_days = 0\n", "utf-8")
+    assert cli.main(["check", "--purge", "--db", str(path), "--site", str(site)]) == 2

@@ -125,6 +125,7 @@ def actions(d: Desk) -> dict:
         "pass.release": (d.goods_pass, lambda a, p: frontdesk.release_pass(a, now, p)),
         "lost.record": (lambda: None, lambda a, _: frontdesk.record_found(a, now, found_where="车库",
                                                                          description="钥匙扣")),
+        "frontdesk.purge": (lambda: None, lambda a, _: frontdesk.purge_personal_data(a, now, days=180)),
         "lost.claim": (d.found, lambda a, i: frontdesk.claim_item(a, now, i, claimant="赵六", id_type="id_card",
                                                                  id_last4="5678")),
     }
