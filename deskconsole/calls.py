@@ -208,13 +208,7 @@ def add_call_from_script(operator_code: str, now: datetime, engine=None, **field
     "", the system (the code stands where the actor does). One transaction: a refusal writes
     nothing, not even the system operator's record."""
     from . import people
-    if clean(operator_code):
-        actor = people.find(operator_code)
-        if actor is None:
-            raise InvalidInput("operator", _("No staff member has the code {code}.", code=clean(operator_code)))
-    else:
-        actor = people.system_operator(now)
-    return add_call(actor, now, engine, **fields)
+    return add_call(people.script_operator(operator_code, now), now, engine, **fields)
 
 
 def _public(call: Call) -> dict:

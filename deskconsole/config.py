@@ -54,6 +54,9 @@ class Config:
     serve_cjk_font: str | None = None
     pin_min_length: int = 4            # [pins] min_length: 4 to 12 digits
     unit_code: str = "{building}-{room}"  # [units] code: how a building and a room make a unit's code
+    # Visitors' and parcel collectors' names, phones and ID digits are blanked this many days after
+    # the visit or the collection (`deskconsole check --purge`).
+    personal_data_days: int = 180
 
     @property
     def tz(self) -> ZoneInfo:
@@ -213,3 +216,5 @@ def apply_site(config: Config, data: dict) -> None:
     if "{room}" not in unit_code:
         raise ConfigError("site file: units.code must be a pattern like \"{building}-{room}\" with {room} in it")
     config.unit_code = unit_code
+    config.personal_data_days = _whole(data.get("personal_data_days", config.personal_data_days),
+                                       "personal_data_days", 1, "a whole number of days from 1")

@@ -15,6 +15,7 @@ EXPORT_TABLES = {
     "audit": db.AuditEvent,
     "handovers": db.Handover, "handover_acks": db.HandoverAck, "handover_addenda": db.HandoverAddendum,
     "desk_sign_offs": db.DeskSignOff, "technicians": db.Technician,
+    "parcels": db.Parcel, "visitors": db.Visitor, "goods_passes": db.GoodsPass, "lost_items": db.LostItem,
 }
 # Never leaves the database: not in the export, the audit or a log.
 SECRET_COLUMNS = {"pin_hash"}

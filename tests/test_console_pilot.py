@@ -105,6 +105,9 @@ def test_keys_1_to_4_and_tab_switch_panes(demo_site):
             assert screen.active == 2
             await pilot.press("shift+tab", "shift+tab")
             await pilot.pause()
+            assert screen.active == 5                       # the Front desk is the fifth pane
+            await pilot.press("shift+tab")
+            await pilot.pause()
             assert screen.active == 4
     run(go())
 
@@ -114,7 +117,8 @@ def test_all_four_panes_at_120x36(demo_site):
         app = make_app(demo_site)
         async with app.run_test(size=(120, 36)) as pilot:
             await sign_on(pilot)
-            assert all(p.region.width > 0 and p.region.height > 0 for p in app.screen.panes)
+            shown = [p.number for p in app.screen.panes if p.region.width > 0 and p.region.height > 0]
+            assert shown == [1, 2, 3, 4]                    # the Front desk takes the fourth cell on `5`
             assert not app.screen.query_one("#strip").display
     run(go())
 

@@ -17,6 +17,9 @@ CALENDAR_HORIZON = timedelta(days=60)
 
 def register(sub, common) -> None:
     check = sub.add_parser("check", parents=[common], help="integrity, schema version and audit chain")
+    check.add_argument("--purge", action="store_true",
+                       help="then blank visitors' and parcel collectors' personal data older than the site "
+                            "file's personal_data_days (default 180)")
     check.set_defaults(handler=run)
 
 
@@ -33,6 +36,19 @@ def run(config: Config, args) -> int:
         print(f"check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
     print("check: ok")
+    if getattr(args, "purge", False):
+        return _purge(config)
+    return 0
+
+
+def _purge(config: Config) -> int:
+    """Personal data past the site's retention, blanked as the system (the audit says so)."""
+    from .. import frontdesk, people
+    from ..clock import SystemClock
+    now = SystemClock().now()
+    done = frontdesk.purge_personal_data(people.system_operator(now), now, days=config.personal_data_days)
+    print(f"purge: {done.visitors} visitor(s), {done.parcels} parcel(s), {done.found_items} found item(s) blanked "
+          f"(closed more than {config.personal_data_days} days ago)")
     return 0
 
 

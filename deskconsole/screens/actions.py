@@ -24,9 +24,10 @@ from ..widgets.bindings import keys_text
 from ..widgets.calls_pane import EMERGENCIES_FILTER, UNDELIVERED_FILTER
 from ..widgets.pane import Pane
 from ..widgets.panes import PANES
-from . import call_actions, handover, key_forms, log_entry, order_detail, order_forms
+from . import call_actions, frontdesk_forms, handover, key_forms, log_entry, order_detail, order_forms
 from .approvals import ApprovalsScreen
 from .call_detail import CallDetailScreen
+from .frontdesk_forms import CollectParcelForm, NotifyParcelForm, ReturnParcelForm
 from .key_detail import KeyDetailScreen
 from .key_forms import CatalogueForm, ReportKeyForm, ReturnKeyForm
 from .log_entry import LogEntryForm, LogEntryScreen
@@ -158,6 +159,8 @@ TABLE: tuple[Action, ...] = (
     Action("console.pane2", _show(2), title=N_("Show Work orders"), help=N_("Show Calls, Work orders, Shift log, Keys")),
     Action("console.pane3", _show(3), title=N_("Show Shift log"), help=N_("Show Calls, Work orders, Shift log, Keys")),
     Action("console.pane4", _show(4), title=N_("Show Keys"), help=N_("Show Calls, Work orders, Shift log, Keys")),
+    Action("console.pane5", _show(5), title=N_("Show Front desk"),
+           help=N_("Show the Front desk: parcels and visitors")),
     Action("console.next_pane", lambda job: job.host.action_cycle_pane(1), help=N_("Next / previous pane")),
     Action("console.previous_pane", lambda job: job.host.action_cycle_pane(-1), help=N_("Next / previous pane")),
     Action("console.filter", lambda job: job.host.action_filter(), title=N_("Filter this pane"),
@@ -252,12 +255,36 @@ TABLE: tuple[Action, ...] = (
            refused=N_("Only a supervisor manages the key catalogue.")),
     Action("keys.add", form(CatalogueForm), "key.catalogue", title=N_("Add a key to the catalogue"),
            help=N_("A new tag on the board"), refused=N_("Only a supervisor manages the key catalogue.")),
+
+    Action("frontdesk.parcels", frontdesk_forms.show_register("parcels"), title=N_("Parcels waiting"),
+           help=N_("Parcels: waiting first, the oldest at the top")),
+    Action("frontdesk.visitors", frontdesk_forms.show_register("visitors"), title=N_("Visitors on site"),
+           help=N_("Visitors: those on site first")),
+    Action("frontdesk.new", frontdesk_forms.new, title=N_("Receive a parcel or sign a visitor in"),
+           help=N_("Receive a parcel, or sign a visitor in (by the register shown)")),
+    Action("frontdesk.open", frontdesk_forms.open_record, needs_record=True, key_id=ENTER,
+           help=N_("Hand over the parcel, or sign the visitor out")),
+    Action("frontdesk.notify", form(NotifyParcelForm), "parcel.notify", True, N_("Tell the addressee"),
+           N_("Tell the addressee a parcel waits (again after a day)"), fits=frontdesk_forms.is_waiting_parcel,
+           choose=N_("Put the cursor on a waiting parcel, then press {frontdesk.notify}.")),
+    Action("frontdesk.collect", form(CollectParcelForm), "parcel.collect", True, N_("Hand over the selected parcel"),
+           N_("Hand over a parcel: who, ID checked (last four), signed"), fits=frontdesk_forms.is_waiting_parcel,
+           choose=N_("Put the cursor on a waiting parcel, then press {frontdesk.collect}.")),
+    Action("frontdesk.return", form(ReturnParcelForm), "parcel.return", True,
+           N_("Return the selected parcel to the sender"), N_("Return a parcel to the sender, with the reason"),
+           fits=frontdesk_forms.is_waiting_parcel,
+           choose=N_("Put the cursor on a waiting parcel, then press {frontdesk.return}.")),
+    Action("frontdesk.sign_out", frontdesk_forms.sign_out, "visitor.sign_out", True, N_("Sign the selected visitor out"),
+           N_("A visitor left: the time out is now"), fits=frontdesk_forms.is_visitor_on_site,
+           choose=N_("Show the visitors ({frontdesk.visitors}), put the cursor on one on site, then press "
+                     "{frontdesk.sign_out}.")),
 )
 ACTIONS: dict[str, Action] = {action.id: action for action in TABLE}
 
 # What `run` says when an action needs a selected record and there is none, pane by pane.
 CHOOSE = {"calls": N_("Choose a call first."), "orders": N_("Choose an order first."),
-          "log": N_("Choose an entry first."), "keys": N_("Choose a key first.")}
+          "log": N_("Choose an entry first."), "keys": N_("Choose a key first."),
+          "frontdesk": N_("Choose a parcel or a visitor first.")}
 
 _NOT_GIVEN = object()
 

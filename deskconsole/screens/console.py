@@ -1,9 +1,12 @@
-"""The console: header, the four panes (one at a time below 120x36), the strip of counts, footer."""
+"""The console: header, the five panes (one at a time below 120x36), the strip of counts, footer.
+
+At 120x36 and larger the grid is 2x2: Calls, Work orders, Shift log, and Keys or the Front desk in the
+fourth cell: `5` puts the Front desk there, `4` (or Tab onto Keys) puts the Keys back."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
@@ -33,6 +36,7 @@ class ConsoleScreen(Screen):
         Binding("2", "show_pane(2)", "Orders", show=False, id="console.pane2"),
         Binding("3", "show_pane(3)", "Log", show=False, id="console.pane3"),
         Binding("4", "show_pane(4)", "Keys", show=False, id="console.pane4"),
+        Binding("5", "show_pane(5)", "Front desk", show=False, id="console.pane5"),
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, priority=True, id="console.next_pane"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, priority=True,
                 id="console.previous_pane"),
@@ -90,6 +94,9 @@ class ConsoleScreen(Screen):
 
     def action_show_pane(self, number: int) -> None:
         self.active = number
+        # The grid's fourth cell: the Front desk while it is active, else the Keys.
+        if number in (4, 5):
+            self.set_class(number == 5, "-frontdesk")
         for pane in self.panes:
             pane.set_class(pane.number == number, "-active")
         self.pane(number).table.focus()
@@ -238,18 +245,25 @@ class ConsoleScreen(Screen):
         if self.data is None:
             return
         now = now or self.app.clock.now()
-        parts: list = []
+        labels = []
         for pane in self.panes:
-            if parts:
-                parts.append(" │ ")
-            label = f"{pane.number} {pane.short_summary(self.data, now)}"
-            parts.append((label, "bold") if pane.number == self.active else label)
+            labels.append((pane.number, f"{pane.number} {pane.short_summary(self.data, now)}"))
             subtitle = pane.summary(self.data, now)
             if pane.border_subtitle != subtitle:  # Textual repaints the whole pane on every assignment
                 pane.border_subtitle = subtitle
         waiting = self._waiting_approval()
         if waiting:
-            parts += [" │ ", (f"✎{waiting}", "bold $warning")]
+            labels.append((0, f"✎{waiting}"))
+        # Five panes' counts at 80 columns: the separators lose their spaces before any count is cut.
+        sep = " │ " if cell_len(" │ ".join(text for _n, text in labels)) <= self.size.width else "│"
+        parts: list = []
+        for number, label in labels:
+            if parts:
+                parts.append(sep)
+            if number == 0:
+                parts.append((label, "bold $warning"))   # the supervisor's queue
+            else:
+                parts.append((label, "bold") if number == self.active else label)
         for strip in self.query("#strip"):
             strip.set_parts(*parts)
 
