@@ -166,11 +166,13 @@ class DeskApp(TypeAheadApp):
         self._start_load(self.sequencer.poll(moved))
 
     def reload(self, full: bool = False) -> None:
-        """A write was made here: have the change feed look now (the load it starts shows the write; a
-        write that did not commit starts none). `full`: read everything again, the open orders too,
-        whether or not anything changed (the palette's "Reload")."""
+        """A write was made here: have the change feed look as soon as the screen is painted (the load
+        it starts shows the write; a write that did not commit starts none). Not before: the load's
+        thread would slow down painting what the save changed at once (the form closing, a saved call's
+        row). `full`: read everything again, the open orders too, whether or not anything changed (the
+        palette's "Reload")."""
         if not full:
-            self.poll_feed()
+            self.call_after_refresh(self.poll_feed)
             return
         if self.feed is not None:
             try:
