@@ -13,7 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -26,6 +26,7 @@ from .people import Operator
 from .refresh import Load, Reader, Sequencer
 from .screens.signon import FirstRunScreen, SignOnScreen
 from .timefmt import local
+from .widgets.typeahead import TypeAheadApp
 
 if TYPE_CHECKING:
     from .screens.console import ConsoleScreen
@@ -41,7 +42,7 @@ def _console_screen_class():
     return ConsoleScreen
 
 
-class DeskApp(App):
+class DeskApp(TypeAheadApp):
     TITLE = "deskconsole"
     CSS_PATH = "deskconsole.tcss"  # the screens' styles; reusable widgets keep their DEFAULT_CSS
     FEED_POLL = 0.5  # seconds between two looks at the change feed
@@ -195,11 +196,13 @@ class DeskApp(App):
         self.notify(message, severity="error", timeout=24 * 3600)
 
     def reload(self, full: bool = False) -> None:
-        """A write was made here: have the change feed look now (the load it starts shows the write; a
-        write that did not commit starts none). `full`: read everything again, the open orders too,
-        whether or not anything changed (the palette's "Reload")."""
+        """A write was made here: have the change feed look as soon as the screen is painted (the load
+        it starts shows the write; a write that did not commit starts none). Not before: the load's
+        thread would slow down painting what the save changed at once (the form closing, a saved call's
+        row). `full`: read everything again, the open orders too, whether or not anything changed (the
+        palette's "Reload")."""
         if not full:
-            self.poll_feed()
+            self.call_after_refresh(self.poll_feed)
             return
         if self.feed is not None:
             try:
@@ -279,7 +282,10 @@ class DeskApp(App):
     # --- command palette -----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen):
-        yield from super().get_system_commands(screen)
+        # Not Textual's built-ins (Theme, Keys, Maximize, Screenshot: English, and not the desk's
+        # business; the theme is the site file's): the console's own commands, in its language.
+        yield SystemCommand(_("Quit"), _("Close the console (asks first if a form holds what you typed)"),
+                            self.action_quit)
         from .screens.form import FormScreen
         if isinstance(screen, FormScreen):
             # Where a key is the browser's (or the terminal's), the palette still reaches the action.

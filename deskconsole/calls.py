@@ -31,6 +31,8 @@ STATUSES = ("open", "ordered", "answered", "delivered", "closed", "void")
 # Categories a work order can come from.
 ORDER_CATEGORIES = ("repair", "complaint", "emergency", "inquiry")
 MAX_NAME = 60
+# An emergency call is "act first": a work order, or the call marked handled, within 10 minutes.
+EMERGENCY_ACT = timedelta(minutes=10)
 _PHONE = re.compile(r"\+?[0-9][0-9 \-]{2,19}")
 
 
@@ -61,6 +63,11 @@ class CallRow:
     @property
     def is_open_emergency(self) -> bool:
         return self.category == "emergency" and self.status == "open"
+
+    @property
+    def act_by(self) -> datetime | None:
+        """An open emergency's clock: by when it needs an order or to be marked handled."""
+        return self.received_at + EMERGENCY_ACT if self.is_open_emergency else None
 
     @property
     def is_undelivered(self) -> bool:

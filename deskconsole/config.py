@@ -47,6 +47,9 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)   # binding id -> key(s), see keymap.py
     # A signed-on console with no key or mouse for this long signs off (0: never).
     idle_sign_off_minutes: int = 15
+    # The terminal bell for alarms (a new emergency, an order at 90 % or over, a key overdue, an approval
+    # waiting); a site may turn it off.
+    bell: bool = True
     # `deskconsole serve`: consoles open at once, and a font file for Chinese (None: look for one).
     serve_max_consoles: int = 10
     serve_cjk_font: str | None = None
@@ -55,6 +58,9 @@ class Config:
     # [integration]: the identity a phone system records calls as (`call add --operator CODE`, no PIN):
     # (code, name), or None.
     integration: tuple[str, str] | None = None
+    # Visitors' and parcel collectors' names, phones and ID digits are blanked this many days after
+    # the visit or the collection (`deskconsole check --purge`).
+    personal_data_days: int = 180
 
     @property
     def tz(self) -> ZoneInfo:
@@ -236,6 +242,10 @@ def apply_site(config: Config, data: dict) -> None:
         raise ConfigError(f"site file {exc}") from None
     config.idle_sign_off_minutes = _whole(data.get("idle_sign_off_minutes", config.idle_sign_off_minutes),
                                           "idle_sign_off_minutes", 0, "a whole number of minutes (0: never)")
+    bell = data.get("bell", config.bell)
+    if not isinstance(bell, bool):
+        raise ConfigError("site file: bell is true or false")
+    config.bell = bell
     serve = data.get("serve", {})
     if not isinstance(serve, dict):
         raise ConfigError("site file: serve must be a table ([serve])")
@@ -258,6 +268,8 @@ def apply_site(config: Config, data: dict) -> None:
     if "{room}" not in unit_code:
         raise ConfigError("site file: units.code must be a pattern like \"{building}-{room}\" with {room} in it")
     config.unit_code = unit_code
+    config.personal_data_days = _whole(data.get("personal_data_days", config.personal_data_days),
+                                       "personal_data_days", 1, "a whole number of days from 1")
     if "integration" in data:
         config.integration = _integration(_table(data, "integration"))
 

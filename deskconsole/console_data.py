@@ -10,7 +10,7 @@ from datetime import datetime
 
 import peewee as pw
 
-from . import calls, keys, orders, shifts
+from . import calls, frontdesk, keys, orders, shifts
 from .config import Config
 from .db import AuditEvent
 
@@ -19,7 +19,7 @@ from .db import AuditEvent
 # transaction) holds new events since then and all of them are of these entities: none of them changes
 # an order row. No new event at all while something was committed (the change feed moved) means a
 # write that left no event: then everything is read again.
-ORDERS_UNTOUCHED_BY = frozenset({"call", "key", "shift_log", "shift", "staff", "handover"})
+ORDERS_UNTOUCHED_BY = frozenset({"call", "key", "shift_log", "shift", "staff", "handover", "parcel", "visitor"})
 # ... and reads them again anyway when its copy is this old (seconds): a write made outside the desk
 # functions (a script, a restore) shows within this time even though it left no event.
 ORDERS_MAX_AGE = 60.0
@@ -36,11 +36,20 @@ class ConsoleData:
     open_log_items: int
     journal: int | None = None      # the newest audit event id when this was read
     orders_read_at: float = 0.0     # time.monotonic() when `orders` were read from the database
+    # The front desk's registers (pane 5): waiting parcels and the newest others, visitors on site first.
+    parcels: list[frontdesk.ParcelRow] = ()
+    visitors: list[frontdesk.VisitorRow] = ()
+    desk_counts: frontdesk.FrontDeskCounts | None = None
 
     @property
     def open_emergencies(self) -> int:
         """Emergency calls still waiting for the desk: the header and the Calls pane both show it."""
         return sum(1 for c in self.calls if c.is_open_emergency)
+
+    @property
+    def first_emergency_due(self) -> datetime | None:
+        """When the oldest open emergency call needs an order or to be handled (the header's clock)."""
+        return min((c.act_by for c in self.calls if c.is_open_emergency), default=None)
 
 
 def _journal() -> int:
@@ -75,6 +84,9 @@ def load(config: Config, engine, now: datetime, previous: ConsoleData | None = N
         open_log_items=shifts.open_carried_count(),
         journal=journal,
         orders_read_at=orders_read_at,
+        parcels=frontdesk.recent_parcels(),
+        visitors=frontdesk.recent_visitors(),
+        desk_counts=frontdesk.counts(now),
     )
 
 

@@ -25,7 +25,7 @@ from .i18n import _
 
 database = pw.DatabaseProxy()
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # version -> function(db) that brings a database from version-1 to version. Each later issue
 # that changes the schema adds a step here and a fixture of the previous version in tests/fixtures.
 # The steps themselves are in migrations.py (defined after the models they read).
@@ -376,8 +376,103 @@ class AuditEvent(BaseModel):
         indexes = ((("entity", "entity_id"), False), (("action", "at"), False))
 
 
+
+# --- the front desk's other registers (domain.md §6; frontdesk.py) ---------------------------
+# Personal data (names, phones, ID digits) are blanked in place after the site's retention days:
+# `purged_at` says when; the records and their counts remain.
+
+class Parcel(BaseModel):
+    """A parcel or letter received for a unit or a person, until collected or returned to sender."""
+    received_at = UTCDateTimeField(index=True)
+    received_by = pw.ForeignKeyField(Staff, backref="+")
+    unit = pw.ForeignKeyField(Unit, null=True, backref="parcels")
+    addressee = pw.CharField(default="")
+    carrier = pw.CharField()
+    tracking = pw.CharField(default="", index=True)
+    size = pw.CharField(default="")            # "" | small | medium | large
+    shelf = pw.CharField(default="")
+    status = pw.CharField(default="waiting", index=True)  # waiting | collected | returned
+    notified_at = UTCDateTimeField(null=True)  # the last notice; every one is in the audit history
+    notified_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    notified_how = pw.CharField(default="")    # phone | sms | wechat | note
+    notice_count = pw.IntegerField(default=0)
+    collected_at = UTCDateTimeField(null=True)
+    handed_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    collector = pw.CharField(default="")
+    collector_is_addressee = pw.BooleanField(default=True)
+    authority = pw.CharField(default="")       # what an authorised collector showed
+    id_type = pw.CharField(default="")
+    id_last4 = pw.CharField(default="")        # the last four characters only, never the full number
+    signed = pw.BooleanField(default=False)
+    returned_at = UTCDateTimeField(null=True)
+    returned_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    note = pw.TextField(default="")
+    purged_at = UTCDateTimeField(null=True)
+    updated_at = UTCDateTimeField()
+
+
+class Visitor(BaseModel):
+    """A visit: signed in at the desk, on site until signed out."""
+    arrived_at = UTCDateTimeField(index=True)
+    signed_in_by = pw.ForeignKeyField(Staff, backref="+")
+    name = pw.CharField()
+    party_size = pw.IntegerField(default=1)
+    unit = pw.ForeignKeyField(Unit, null=True, backref="visitors")
+    destination = pw.CharField(default="")     # an office or place, when not a unit
+    purpose = pw.TextField(default="")
+    host_confirmed_by = pw.CharField(default="")  # who confirmed by phone ("" = not confirmed)
+    pass_no = pw.CharField(default="")
+    id_type = pw.CharField(default="")
+    id_last4 = pw.CharField(default="")
+    phone = pw.CharField(default="")
+    vip = pw.BooleanField(default=False)
+    left_at = UTCDateTimeField(null=True, index=True)
+    signed_out_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    purged_at = UTCDateTimeField(null=True)
+    updated_at = UTCDateTimeField()
+
+
+class GoodsPass(BaseModel):
+    """A goods-release pass (物品放行): checked and issued at the desk, released at the gate."""
+    issued_at = UTCDateTimeField(index=True)
+    issued_by = pw.ForeignKeyField(Staff, backref="+")
+    unit = pw.ForeignKeyField(Unit, null=True, backref="goods_passes")
+    requester = pw.CharField()
+    requester_kind = pw.CharField()            # owner | tenant | authorised
+    authorisation = pw.TextField(default="")   # an authorised person's: from whom, what was shown
+    items = pw.TextField()
+    move_out = pw.BooleanField(default=False)
+    checks = pw.TextField(default="")          # what the desk checked (a move-out: arrears, keys, passes)
+    valid_until = UTCDateTimeField()
+    status = pw.CharField(default="issued", index=True)   # issued | released | void
+    released_at = UTCDateTimeField(null=True)
+    released_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    gate_note = pw.TextField(default="")
+    updated_at = UTCDateTimeField()
+
+
+class LostItem(BaseModel):
+    """Lost and found: found where, by whom, what, kept where; claimed by whom."""
+    found_at = UTCDateTimeField(index=True)
+    recorded_by = pw.ForeignKeyField(Staff, backref="+")
+    found_where = pw.CharField()
+    found_by = pw.CharField(default="")
+    description = pw.TextField()
+    stored_where = pw.CharField(default="")
+    status = pw.CharField(default="kept", index=True)     # kept | claimed
+    claimed_at = UTCDateTimeField(null=True)
+    claimant = pw.CharField(default="")
+    id_type = pw.CharField(default="")
+    id_last4 = pw.CharField(default="")
+    handed_by = pw.ForeignKeyField(Staff, null=True, backref="+")
+    purged_at = UTCDateTimeField(null=True)
+    updated_at = UTCDateTimeField()
+
+
 MODELS = [SchemaMeta, Unit, Staff, Call, WorkOrder, ReminderAck, Shift, ShiftLogEntry, Key, KeyLoan, KeyReport, AuditEvent,
-          Handover, HandoverAck, HandoverAddendum, DeskSignOff, Technician, FollowUp]
+          Handover, HandoverAck, HandoverAddendum, DeskSignOff, Technician, FollowUp,
+          Parcel, Visitor, GoodsPass, LostItem]
+
 
 
 def is_sqlite(db=None) -> bool:

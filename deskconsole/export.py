@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from . import db
 from .config import Config
-from .timefmt import iso
+from .timefmt import iso, stored
 
 EXPORT_TABLES = {
     "units": db.Unit, "staff": db.Staff, "calls": db.Call, "work_orders": db.WorkOrder, "reminder_acks": db.ReminderAck,
@@ -15,6 +15,7 @@ EXPORT_TABLES = {
     "audit": db.AuditEvent,
     "handovers": db.Handover, "handover_acks": db.HandoverAck, "handover_addenda": db.HandoverAddendum,
     "desk_sign_offs": db.DeskSignOff, "technicians": db.Technician,
+    "parcels": db.Parcel, "visitors": db.Visitor, "goods_passes": db.GoodsPass, "lost_items": db.LostItem,
 }
 # Never leaves the database: not in the export, the audit or a log.
 SECRET_COLUMNS = {"pin_hash"}
@@ -28,6 +29,16 @@ def _jsonable(value, tz):
     return value
 
 
+def _payload(value, tz):
+    """An audit payload with its times (kept as naive UTC text) given as ISO 8601 with the offset."""
+    if isinstance(value, dict):
+        return {k: _payload(v, tz) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_payload(v, tz) for v in value]
+    at = stored(value)
+    return iso(at, tz) if at is not None else value
+
+
 def export_data(config: Config) -> dict:
     """The schema version, then every table's rows in the order they were made."""
     tz = config.tz
@@ -37,7 +48,7 @@ def export_data(config: Config) -> dict:
         for row in model.select().order_by(model._meta.primary_key).dicts().iterator():
             record = {k: _jsonable(v, tz) for k, v in row.items() if k not in SECRET_COLUMNS}
             if model is db.AuditEvent:
-                record["data"] = json.loads(record["data"])
+                record["data"] = _payload(json.loads(record["data"]), tz)
             rows.append(record)
         result[name] = rows
     return result

@@ -19,7 +19,7 @@ import unicodedata
 GROUPS: dict[str, dict[str, str]] = {
     "ConsoleScreen": {
         "console.pane1": "1", "console.pane2": "2", "console.pane3": "3", "console.pane4": "4",
-        "console.next_pane": "tab", "console.previous_pane": "shift+tab", "console.filter": "slash",
+        "console.pane5": "5", "console.next_pane": "tab", "console.previous_pane": "shift+tab", "console.filter": "slash",
         "console.clear_filter": "escape", "console.help": "question_mark", "console.handover": "h",
         "console.reports": "m", "console.quit": "ctrl+q",
     },
@@ -30,7 +30,7 @@ GROUPS: dict[str, dict[str, str]] = {
     },
     "CallsPane": {
         "calls.new": "n", "calls.order": "o", "calls.answer": "a", "calls.deliver": "d", "calls.edit": "e",
-        "calls.void": "v", "calls.undelivered": "u",
+        "calls.handled": "c", "calls.void": "v", "calls.undelivered": "u",
     },
     "OrdersPane": {
         "orders.new": "n", "orders.dispatch": "d", "orders.arrive": "a", "orders.complete": "c",
@@ -38,12 +38,17 @@ GROUPS: dict[str, dict[str, str]] = {
     },
     "LogPane": {"log.new": "n"},
     "KeysPane": {"keys.issue": "n", "keys.return": "r", "keys.report": "l", "keys.catalogue": "e"},
+    "FrontDeskPane": {
+        "frontdesk.parcels": "p", "frontdesk.visitors": "v", "frontdesk.new": "n", "frontdesk.notify": "t",
+        "frontdesk.collect": "c", "frontdesk.return": "r", "frontdesk.sign_out": "o",
+    },
     "CallDetailScreen": {
         "call.close": "escape", "calls.edit": "e", "calls.order": "o", "calls.answer": "a", "calls.deliver": "d",
         "calls.void": "v",
     },
     "OrderSummaryScreen": {"call.order_close": "escape"},
     "OrderDetailScreen": {"order_detail.close": "escape", "orders.acknowledge": "k", "orders.follow_up": "f"},
+    "ApprovalsScreen": {"approvals.close": "escape"},
     "LogEntryScreen": {"log.done": "d", "log.correct": "c", "log.close": "escape"},
     "KeyDetailScreen": {"key_detail.close": "escape", "key_detail.quit": "q"},
     "HandoverScreen": {
@@ -70,7 +75,7 @@ GROUPS: dict[str, dict[str, str]] = {
 }
 
 # The groups whose keys are live at the same moment: a key given twice there would hide one of them.
-PANES = ("CallsPane", "OrdersPane", "LogPane", "KeysPane")
+PANES = ("CallsPane", "OrdersPane", "LogPane", "KeysPane", "FrontDeskPane")
 _WITH_TABLE = ("HandoverScreen", "HandoverHistoryScreen", "ReportsScreen", "RecordsScreen")
 LIVE: tuple[tuple[str, ...], ...] = (
     *(("ConsoleScreen", "RecordTable", pane) for pane in PANES),

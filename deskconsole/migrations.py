@@ -131,3 +131,11 @@ def step_3(database) -> None:
 
 db.MIGRATIONS[2] = step_2
 db.MIGRATIONS[3] = step_3
+
+
+def step_4(database) -> None:
+    """Issue 20, the front desk's other registers: parcels, visitors, goods-release passes, lost and found."""
+    database.create_tables([db.Parcel, db.Visitor, db.GoodsPass, db.LostItem])
+
+
+db.MIGRATIONS[4] = step_4

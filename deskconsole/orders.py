@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import peewee as pw
 
-from . import audit, db, fields
+from . import audit, db, fields, people
 from .countdown import Deadline, wall_deadline
 from .db import Call, FollowUp, ReminderAck, Staff, Unit, WorkOrder
 from .errors import Conflict
@@ -220,6 +220,23 @@ def calendar_warning(years) -> str:
     listed = ", ".join(str(y) for y in years)
     return _("No official holiday calendar for {years} yet: working-day deadlines there are a guess.",
              years=listed)
+
+
+_NOT_ON_SITE = ("logged", "dispatched", "reopened")
+
+
+def act_now_first(rows: list[OrderRow], now: datetime) -> list[OrderRow]:
+    """The rows in the order the desk acts on them: emergencies and hazards nobody is on site for yet,
+    then orders with a reminder not acknowledged, then the rest; in each, what breaches first."""
+    far = datetime.max.replace(tzinfo=timezone.utc)
+
+    def key(row: OrderRow):
+        if row.sla_class in people.ACT_FIRST and row.status in _NOT_ON_SITE:
+            tier = 0
+        else:
+            tier = 1 if reminders(row, now) else 2
+        return tier, row.next_due or far, row.id
+    return sorted(rows, key=key)
 
 
 def overdue_count(rows: list[OrderRow], now: datetime) -> int:
@@ -544,11 +561,14 @@ def _audit_value(value):
 
 @db.writes
 def _transition(actor: Operator, now: datetime, order_id: int, action: str, from_statuses: tuple[str, ...],
-                to_status: str, *, note: dict | None = None, **changes) -> None:
+                to_status: str, *, note: dict | None = None, engine=None, **changes) -> None:
     """A conditional update: it only happens if the order is still in one of `from_statuses`, so two
-    consoles acting at once give one success and one clear refusal."""
-    require(actor, action)
+    consoles acting at once give one success and one clear refusal. With the site's `engine`, the
+    desk's holder may act outside office hours (people.may); what they did so is recorded as such."""
     before = _get(order_id)
+    require(actor, action, now, engine, sla_class=before.sla_class)
+    if people.by_holder(actor, action):
+        note = {**(note or {}), "as_desk": True}
     updated = (WorkOrder.update(status=to_status, updated_at=now, updated_by=actor.id, **changes)
                .where((WorkOrder.id == order_id) & (WorkOrder.status.in_(from_statuses))).execute())
     if not updated:
@@ -560,10 +580,11 @@ def _transition(actor: Operator, now: datetime, order_id: int, action: str, from
 
 
 def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, assignee: str = "",
-             booked_visit_at: datetime | None = None, owner_chose: bool = False) -> None:
+             booked_visit_at: datetime | None = None, owner_chose: bool = False, engine=None) -> None:
     """Send the order to a department (and a person), with the visit time booked with the owner. When
-    the owner chose a later time, the respond clock runs to it: arriving then is not a miss."""
-    require(actor, "order.dispatch")
+    the owner chose a later time, the respond clock runs to it: arriving then is not a miss. At night
+    the desk's holder notifies the on-call technician: the same step, recorded as such."""
+    require(actor, "order.dispatch", now, engine, sla_class=_get(order_id).sla_class)
     if department not in DEPARTMENTS:
         raise InvalidInput("department", _("Choose a department from the list."))
     assignee = clean(assignee)
@@ -574,17 +595,17 @@ def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, 
     if owner_chose and booked_visit_at is None:
         raise InvalidInput("booked", _("Give the visit time the owner chose."))
     changes: dict = {}
-    note = None
+    note: dict = {"on_call": True} if engine is not None and not engine.is_open(now) else {}
     order = _get(order_id)
     if owner_chose and order.respond_due_at is not None and booked_visit_at > order.respond_due_at:
         changes["respond_due_at"] = booked_visit_at
-        note = {"owner_chose": True, "respond_due_at_before": order.respond_due_at}
-    _transition(actor, now, order_id, "order.dispatch", ("logged", "reopened"), "dispatched", note=note,
-                department=department, assignee=assignee, dispatched_at=now, dispatched_by=actor.id,
+        note.update(owner_chose=True, respond_due_at_before=order.respond_due_at)
+    _transition(actor, now, order_id, "order.dispatch", ("logged", "reopened"), "dispatched", note=note or None,
+                engine=engine, department=department, assignee=assignee, dispatched_at=now, dispatched_by=actor.id,
                 booked_visit_at=booked_visit_at, booked_by_owner=bool(owner_chose), **changes)
 
 
-def arrive(actor: Operator, now: datetime, order_id: int) -> None:
+def arrive(actor: Operator, now: datetime, order_id: int, *, engine=None) -> None:
     """Someone is on site: the respond clock stops (the first arrival of the round counts). After a
     booked visit, how late the arrival was is recorded (more than 10 minutes counts as late)."""
     order = _get(order_id)
@@ -596,7 +617,7 @@ def arrive(actor: Operator, now: datetime, order_id: int) -> None:
         note["late_minutes"] = late
         changes["visit_late_minutes"] = pw.fn.COALESCE(WorkOrder.visit_late_minutes, late)
     _transition(actor, now, order_id, "order.arrive", ("logged", "dispatched", "reopened"), "on_site",
-                note=note, responded_at=pw.fn.COALESCE(WorkOrder.responded_at, stamp), **changes)
+                note=note, engine=engine, responded_at=pw.fn.COALESCE(WorkOrder.responded_at, stamp), **changes)
 
 
 def _signoff(how: str, by: str) -> tuple[str, str]:
@@ -613,12 +634,12 @@ def _signoff(how: str, by: str) -> tuple[str, str]:
 
 
 def complete(actor: Operator, now: datetime, order_id: int, *, work_done: str, materials: str = "",
-             hours=None, fee=None, signoff: str = "", signed_by: str = "") -> None:
+             hours=None, fee=None, signoff: str = "", signed_by: str = "", engine=None) -> None:
     """The work is done: what was done, with what, how long, the fee of chargeable work, and the
     owner's sign-off (a signed slip, or confirmed by phone: by whom). Without the sign-off the order
     carries a reminder until it is recorded (sign_off). A complaint then needs a written reply."""
-    require(actor, "order.complete")
     order = _get(order_id)
+    require(actor, "order.complete", now, engine, sla_class=order.sla_class)
     work_done = fields.text(work_done, "work_done", _("Say what was done."))
     materials = fields.text(materials, "materials")
     hours_value = parse_hours(hours)
@@ -630,13 +651,13 @@ def complete(actor: Operator, now: datetime, order_id: int, *, work_done: str, m
     elif fee_value:
         raise InvalidInput("fee", _("This order is free of charge: leave the fee empty."))
     _complete(actor, now, order, work_done=work_done, materials=materials, hours=hours_value, fee=fee_value,
-              done_at=now, owner_signoff=how, owner_signoff_by=by,
+              done_at=now, owner_signoff=how, owner_signoff_by=by, engine=engine,
               pending="", pending_until=None, pending_first_approval=None)
 
 
 @db.writes
-def _complete(actor: Operator, now: datetime, order: WorkOrder, **changes) -> None:
-    _transition(actor, now, order.id, "order.complete", ("on_site",), "done", **changes)
+def _complete(actor: Operator, now: datetime, order: WorkOrder, *, engine=None, **changes) -> None:
+    _transition(actor, now, order.id, "order.complete", ("on_site",), "done", engine=engine, **changes)
     category = Call.get_by_id(order.call_id).category if order.call_id else None
     if is_complaint(order.sla_class, category) and not FollowUp.select().where(
             (FollowUp.order == order.id) & (FollowUp.kind == "written_reply")).exists():

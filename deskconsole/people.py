@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from . import audit, db, log
-from .db import AuditEvent, Staff
+from .db import AuditEvent, Shift, Staff
 from .errors import InvalidInput, PermissionDenied, SignOnError  # noqa: F401 (re-exported)
 from .i18n import _
 from .text import clean
@@ -64,6 +64,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "staff.manage": _SUPER,
     "unit.manage": _SUPER | {"system"},
     "technician.manage": _SUPER | {"system"},
+    # The front desk's other registers (frontdesk.py): a parcel locker or scanner records as the system.
+    "parcel.receive": _ALL | {"system"},
+    "parcel.notify": _ALL,
+    "parcel.collect": _ALL,
+    "parcel.return": _DESK,
+    "visitor.sign_in": _ALL,
+    "visitor.sign_out": _ALL,
+    "pass.issue": _ALL,
+    "pass.release": _ALL,                # the guard at the gate
+    "lost.record": _ALL,
+    "lost.claim": _ALL,
+    "frontdesk.purge": _SUPER | {"system"},   # `deskconsole check --purge`
 }
 
 
@@ -80,12 +92,41 @@ class Operator:
         return cls(staff.id, staff.code, staff.name, staff.role)
 
 
-def may(operator: Operator, action: str) -> bool:
-    return operator.role in PERMISSIONS[action]
+# Whoever holds the desk is the desk (domain.md, "Who sits at the desk"): outside office hours they
+# notify (dispatch) the on-call technician, record arrival and completion, whatever their role; an
+# emergency or hazard they act on at any hour. Call-backs, approvals and key authorisations stay
+# with the roles above.
+HOLDER_MAY = frozenset({"order.dispatch", "order.arrive", "order.complete"})
+ACT_FIRST = frozenset({"emergency", "hazard"})
 
 
-def require(operator: Operator, action: str) -> None:
-    if not may(operator, action):
+def may(operator: Operator, action: str, now: datetime | None = None, engine=None, *,
+        holds_desk: bool = False, sla_class: str = "") -> bool:
+    """The one answer to "may this operator do this now": the role (PERMISSIONS), then, for what the
+    desk does, whether they hold the desk and the office is shut (the site's engine) or the order is
+    an emergency or hazard. Without `now` and `engine`, the role alone."""
+    if operator.role in PERMISSIONS[action]:
+        return True
+    if not holds_desk or action not in HOLDER_MAY or now is None or engine is None:
+        return False
+    return sla_class in ACT_FIRST or not engine.is_open(now)
+
+
+def by_holder(operator: Operator, action: str) -> bool:
+    """Whether `action` is one the operator may do only as the desk's holder (not by role)."""
+    return action in HOLDER_MAY and operator.role not in PERMISSIONS[action]
+
+
+def holds_desk(operator: Operator, now: datetime) -> bool:
+    """Whether the operator holds the desk in the shift of `now` (shifts.sign_on, the handover)."""
+    return Shift.select().where((Shift.starts_at <= now) & (Shift.ends_at > now)
+                                & (Shift.holder == operator.id)).exists()
+
+
+def require(operator: Operator, action: str, now: datetime | None = None, engine=None, *,
+            sla_class: str = "") -> None:
+    holding = now is not None and by_holder(operator, action) and holds_desk(operator, now)
+    if not may(operator, action, now, engine, holds_desk=holding, sla_class=sla_class):
         raise PermissionDenied(operator.role, action)
 
 

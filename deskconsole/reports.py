@@ -21,7 +21,8 @@ from decimal import Decimal
 from peewee import JOIN
 
 from . import calls, orders
-from .db import AuditEvent, Call, FollowUp, Key, KeyLoan, KeyReport, Unit, UTCDateTimeField, WorkOrder
+from .db import (AuditEvent, Call, FollowUp, GoodsPass, Key, KeyLoan, KeyReport, Parcel, Unit, UTCDateTimeField,
+                 Visitor, WorkOrder)
 from .errors import InvalidInput
 from .i18n import _, label
 from .text import one_line
@@ -158,7 +159,8 @@ COLLECTION_TARGET = Target(Decimal("0.9"), "at_least")        # fee collection, 
 SATISFACTION_TARGET = Target(Decimal("0.9"), "at_least")
 EFFECTIVE_COMPLAINTS_TARGET = Target(Decimal("0.02"), "below")
 
-SECTIONS = ("calls", "channels", "orders", "departments", "timeliness", "quality", "complaints", "keys", "fees")
+SECTIONS = ("calls", "channels", "orders", "departments", "timeliness", "quality", "complaints", "keys", "fees",
+            "frontdesk")
 COMPLAINT_CLASSES_PREFIX = "complaint_"
 
 
@@ -174,6 +176,7 @@ def section_title(section: str) -> str:
         "complaints": _("Complaints"),
         "keys": _("Keys"),
         "fees": _("Chargeable work"),
+        "frontdesk": _("Front desk"),
     }.get(section) or label(section)
 
 
@@ -253,7 +256,8 @@ def compute(config, engine, start: date, end: date, now: datetime) -> Report:
                  *_quality_figures(counted, lo, hi),
                  *_complaint_figures(lo, hi),
                  *_key_figures(lo, hi, now),
-                 *_fee_figures(lo, hi)],
+                 *_fee_figures(lo, hi),
+                 *_frontdesk_figures(lo, hi)],
         days=_days(start, end, live_calls, lo, hi, now, config.tz),
         orders=lines,
         calendar_guess=_calendar_guess(engine, counted))
@@ -699,6 +703,52 @@ def _fee_figures(lo: datetime, hi: datetime) -> list[Figure]:
                amount=total("fee_collected", collected), target=COLLECTION_TARGET,
                note=_("Of the same orders, those whose fee was collected."),
                records=tuple(record(r) for r in collected)),
+    ]
+
+
+def _median(values: list[timedelta]) -> timedelta | None:
+    if not values:
+        return None
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def _hours(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _frontdesk_figures(lo: datetime, hi: datetime) -> list[Figure]:
+    """The front desk's registers: parcels received and collected (with the median time to collection
+    of those collected in the range), visits and visitors, goods-release passes issued and released."""
+    from .frontdesk import pass_number
+
+    def record(kind: str, record_id: int, number: str, at: datetime, *words: str) -> Record:
+        return Record(kind, record_id, number, at, " · ".join(one_line(w) for w in words if w))
+
+    received = [record("parcel", p.id, f"P{p.id}", p.received_at, p.carrier, p.tracking)
+                for p in Parcel.select().where((Parcel.received_at >= lo) & (Parcel.received_at < hi))
+                .order_by(Parcel.received_at)]
+    collected = list(Parcel.select().where((Parcel.collected_at >= lo) & (Parcel.collected_at < hi))
+                     .order_by(Parcel.collected_at))
+    median = _median([p.collected_at - p.received_at for p in collected])
+    visits = list(Visitor.select().where((Visitor.arrived_at >= lo) & (Visitor.arrived_at < hi))
+                  .order_by(Visitor.arrived_at))
+    passes = list(GoodsPass.select().where((GoodsPass.issued_at >= lo) & (GoodsPass.issued_at < hi))
+                  .order_by(GoodsPass.issued_at))
+    return [
+        Figure("frontdesk.parcels_received", "frontdesk", _("Parcels received"), len(received),
+               records=tuple(received)),
+        Figure("frontdesk.parcels_collected", "frontdesk", _("Parcels collected"), len(collected),
+               note=_("Median time to collection: {time} (hours:minutes).", time=_hours(median)) if median else "",
+               records=tuple(record("parcel", p.id, f"P{p.id}", p.collected_at, p.carrier, p.tracking) for p in collected)),
+        Figure("frontdesk.visits", "frontdesk", _("Visits"), len(visits),
+               note=_("{n} people in all.", n=sum(v.party_size for v in visits)),
+               records=tuple(record("visitor", v.id, f"V{v.id}", v.arrived_at, v.purpose) for v in visits)),
+        Figure("frontdesk.passes", "frontdesk", _("Goods-release passes issued"), len(passes),
+               note=_("{n} released at the gate.", n=sum(1 for p in passes if p.status == "released")),
+               records=tuple(record("goods_pass", p.id, pass_number(p.id), p.issued_at, p.items) for p in passes)),
     ]
 
 

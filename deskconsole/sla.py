@@ -438,6 +438,12 @@ class SlaEngine:
 
     # -- public API ---------------------------------------------------------
 
+    def is_open(self, moment: datetime) -> bool:
+        """Whether ``moment`` falls in office hours on a working day (the day staff are in)."""
+        moment = self._utc(moment, "moment")
+        office = self._office(self._local_date(moment))
+        return office is not None and office[0] <= moment < office[1]
+
     def add(self, start: datetime, spec: ClockSpec) -> datetime:
         """Due time (aware UTC) of a clock of ``spec`` started at ``start``."""
         return self._add(self._utc(start, "start"), timedelta(minutes=spec.minutes), spec)

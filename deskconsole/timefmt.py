@@ -48,6 +48,17 @@ def local(dt: datetime | None, tz, fmt: str = "MM-DD HH:mm") -> str:
     return template.format(shown)
 
 
+# How a time is written inside an audit event's data (str() of the naive UTC value).
+_STORED = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?")
+
+
+def stored(value) -> datetime | None:
+    """The UTC time an audit payload holds as text ("2026-11-27 04:30:00.000000"), else None."""
+    if isinstance(value, str) and _STORED.fullmatch(value):
+        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+    return None
+
+
 def iso(dt: datetime | None, tz) -> str | None:
     """ISO 8601 with the site's offset, for export and the command line."""
     if dt is None:

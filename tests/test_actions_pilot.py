@@ -205,3 +205,15 @@ def test_help_shows_the_moved_keys_in_both_languages(demo_site, clock):
             assert " D             派工：部门、人员、预约上门时间" in text
             assert "2 工单" in text
     run(go())
+
+
+def test_the_palette_has_no_english_built_ins_in_chinese(demo_site, clock):
+    async def go():
+        app = make_app(demo_site, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            i18n.set_language("zh")
+            titles = {c.title for c in app.get_system_commands(app.screen)}
+            assert not titles & {"Theme", "Keys", "Maximize", "Minimize", "Screenshot", "Quit"}
+            assert "退出" in titles
+    run(go())

@@ -119,3 +119,25 @@ def test_a_mistake_on_the_line_names_every_sub_command(capsys):
         cli.main(["report", "--month"])
     assert exit_.value.code == 2
     assert "usage: deskconsole report" in capsys.readouterr().err
+
+
+def test_export_gives_audit_payload_times_with_the_sites_offset(demo_site):
+    from deskconsole import export
+    events = [e for e in export.export_data(demo_site)["audit"] if e["action"] == "order.extend.request"]
+    assert events
+    data = events[0]["data"]
+    assert data["until"].endswith("+08:00") and data["current_due_at"].endswith("+08:00")
+    assert data["until"].startswith("2026-") and "T" in data["until"]
+
+
+def test_version():
+    result = deskconsole("--version")
+    assert result.returncode == 0 and result.stdout.startswith("deskconsole 0.")
+
+
+def test_the_demo_says_where_its_database_is_and_how_to_open_a_second_console(tmp_path):
+    from deskconsole.cli import demo
+    path = tmp_path / "my data" / "demo.db"
+    text = demo.notice(path)
+    assert f"demo database: {path}" in text
+    assert f"deskconsole --db '{path}'" in text and "PIN 0000" in text

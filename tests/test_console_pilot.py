@@ -105,6 +105,9 @@ def test_keys_1_to_4_and_tab_switch_panes(demo_site):
             assert screen.active == 2
             await pilot.press("shift+tab", "shift+tab")
             await pilot.pause()
+            assert screen.active == 5                       # the Front desk is the fifth pane
+            await pilot.press("shift+tab")
+            await pilot.pause()
             assert screen.active == 4
     run(go())
 
@@ -114,7 +117,8 @@ def test_all_four_panes_at_120x36(demo_site):
         app = make_app(demo_site)
         async with app.run_test(size=(120, 36)) as pilot:
             await sign_on(pilot)
-            assert all(p.region.width > 0 and p.region.height > 0 for p in app.screen.panes)
+            shown = [p.number for p in app.screen.panes if p.region.width > 0 and p.region.height > 0]
+            assert shown == [1, 2, 3, 4]                    # the Front desk takes the fourth cell on `5`
             assert not app.screen.query_one("#strip").display
     run(go())
 
@@ -190,4 +194,23 @@ def test_a_write_elsewhere_appears_without_a_key_press(demo_site):
                 if any("来自另一台" in r.cells["text"] for r in table.rows):
                     break
             assert any("来自另一台 console [b]hello[/b]" == r.cells["text"] for r in table.rows)
+    run(go())
+
+
+def test_no_color_header_counts_read_in_the_headers_own_colours_reversed(demo_site, monkeypatch):
+    """NO_COLOR turns red into a dark grey (about 2:1 on the header): the counts are bold and reversed
+    in the header's own foreground and background instead."""
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            assert app.no_color
+            header = app.screen.query_one("#header")
+            segments = list(header.render_line(0))
+            site = segments[0].style
+            over = next(s for s in segments if "OVER" in s.text).style
+            assert over.bold and over.reverse
+            assert (over.color, over.bgcolor) == (site.color, site.bgcolor)
     run(go())

@@ -39,3 +39,24 @@ def test_the_footer_follows_the_pane_and_is_not_recomposed_for_the_same_keys(dem
             await settle(pilot)
             assert len(recomposed) == before
     asyncio.run(go())
+
+
+def test_at_80x24_the_footer_shows_help_first_and_only_whole_keys(demo_site):
+    from textual.widgets._footer import FooterKey
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            await pilot.press("2")  # the orders pane: more keys than 80 columns hold
+            await pilot.pause()
+            await pilot.pause()
+            footer = app.screen.query_one(DeskFooter)
+            keys = [k for k in footer.query(FooterKey) if not k.has_class("-command-palette")]
+            palette = footer.query_one("FooterKey.-command-palette")
+            shown = [k for k in keys if k.display]
+            assert shown[0].key == "question_mark"
+            assert len(shown) < len(keys)  # some left out, whole
+            assert all(k.region.right <= palette.region.x for k in shown)
+            assert "palette" not in palette.render().plain
+    asyncio.run(go())

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from appkit import make_app, settle, sign_on
 
-from deskconsole import shifts
+from deskconsole import people, shifts
 from deskconsole.db import Handover, Shift, ShiftLogEntry
 from deskconsole.screens.console import ConsoleScreen
 from deskconsole.screens.form import FormScreen
 from deskconsole.screens.handover import HandoverScreen, SheetScreen
 from deskconsole.screens.log_entry import LogEntryForm, LogEntryScreen
+from deskconsole.shifts.handover import ONE_BY_ONE
 
 
 def run(coro):
@@ -113,11 +116,21 @@ def test_a_full_handover_between_two_operators(demo_site):
             await pilot.press("ctrl+s")
             await pilot.pause()
             assert screen.view.answers[queried].question == "谁去跟进?"
+            # Serious sections item by item (A is refused there), the others with A.
             for section in screen.view.sheet["sections"]:
-                if section["items"]:
-                    screen.table.move_cursor_to_key(("section", section["id"]))
-                    await pilot.press("A")
-                    await pilot.pause()
+                if not section["items"]:
+                    continue
+                screen.table.move_cursor_to_key(("section", section["id"]))
+                await pilot.press("A")
+                await pilot.pause()
+                if section["id"] not in ONE_BY_ONE:
+                    continue
+                assert "item by item" in str(screen.query_one("#ho-message").render())
+                for item in section["items"]:
+                    if (section["id"], item["key"]) not in screen.view.answers:
+                        screen.table.move_cursor_to_key((section["id"], item["key"]))
+                        await pilot.press("a")
+                        await pilot.pause()
             assert screen.view.unanswered() == []
             # An incident is open: completing is refused until a supervisor signs off.
             await pilot.press("c")
@@ -160,3 +173,23 @@ def test_the_sheet_is_viewable_in_the_console(demo_site):
             await pilot.pause()
             assert isinstance(app.screen, ConsoleScreen)
     run(go())
+
+
+def test_a_queried_item_never_prints_as_acknowledged(demo_site, clock):
+    """domain.md §3: the question is printed with the item, and its mark stays `?` after it is
+    acknowledged; a serious section is never acknowledged whole."""
+    from deskconsole.errors import InvalidInput
+    engine = demo_site.sla_engine()
+    r1, g1 = people.find("R1"), people.find("G1")
+    handover_id = shifts.begin_handover(r1, demo_site, engine, clock.now())
+    shifts.receive(g1, clock.now(), handover_id)
+    view = shifts.handover(handover_id)
+    overdue = next(s for s in view.sheet["sections"] if s["id"] == "orders_overdue")
+    items = [("orders_overdue", i["key"]) for i in overdue["items"]]
+    with pytest.raises(InvalidInput):
+        shifts.acknowledge(g1, clock.now(), handover_id, items, whole_section=True)
+    shifts.query_item(g1, clock.now(), handover_id, *items[0], "谁在跟进？")
+    shifts.acknowledge(g1, clock.now(), handover_id, items)
+    sheet = shifts.render_sheet(shifts.handover(handover_id), demo_site.tz, "markdown")
+    first = next(line for line in sheet.splitlines() if line.startswith("- [") and overdue["items"][0]["ref"] in line)
+    assert first.startswith("- [?]")

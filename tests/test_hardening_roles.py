@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from deskconsole import calls, cli, db, keys, orders, people, shifts, site_setup, units
+from deskconsole import calls, cli, db, frontdesk, keys, orders, people, shifts, site_setup, units
 from deskconsole.db import AuditEvent, Call, Key, WorkOrder
 from deskconsole.errors import Conflict, InvalidInput, PermissionDenied
 
 ROLES = {"guard": "G1", "receptionist": "R1", "supervisor": "S1"}
 TABLES = [db.Call, db.WorkOrder, db.ReminderAck, db.Shift, db.ShiftLogEntry, db.Key, db.KeyLoan, db.KeyReport,
           db.Staff, db.Handover, db.HandoverAck, db.HandoverAddendum, db.DeskSignOff, db.AuditEvent, db.Unit,
-          db.Technician, db.FollowUp]
+          db.Technician, db.FollowUp, db.Parcel, db.Visitor, db.GoodsPass, db.LostItem]
 
 
 class Desk:
@@ -56,6 +56,19 @@ class Desk:
         loan = keys.issue(self.s1, self.now, self.engine, tag=tag, holder_kind="staff", holder_name="张师傅",
                           due_at=self.now + timedelta(hours=1))
         return db.KeyLoan.get_by_id(loan).key_id
+
+    def parcel(self) -> int:
+        return frontdesk.receive_parcel(self.s1, self.now, unit_code="1-1203", carrier="EMS", tracking="EA123456789CN")
+
+    def visitor(self) -> int:
+        return frontdesk.sign_in_visitor(self.s1, self.now, name="张三", unit_code="1-1203", purpose="探亲")
+
+    def goods_pass(self) -> int:
+        return frontdesk.issue_pass(self.s1, self.now, self.engine, unit_code="1-1203", requester="王小明",
+                                    requester_kind="owner", items="沙发")
+
+    def found(self) -> int:
+        return frontdesk.record_found(self.s1, self.now, found_where="大堂", description="伞")
 
     def handover(self) -> int:
         return shifts.begin_handover(self.r1, self.config, self.engine, self.now)
@@ -113,6 +126,23 @@ def actions(d: Desk) -> dict:
             a, now, u, owner=f"业主 {a.code}", phones="13800001111", status="occupied", notes="")),
         "technician.manage": (lambda: None, lambda a, _: site_setup.import_technicians(a, now, table=site_setup.Table(
             "t.csv", ("department", "name"), 1, ((2, ("engineering", f"师傅 {a.code}")),)))),
+        "parcel.receive": (lambda: None, lambda a, _: frontdesk.receive_parcel(
+            a, now, unit_code="1-1203", carrier="SF", tracking="SF1234567890")),
+        "parcel.notify": (d.parcel, lambda a, p: frontdesk.notify_parcel(a, now, p, how="phone")),
+        "parcel.collect": (d.parcel, lambda a, p: frontdesk.collect_parcel(
+            a, now, p, collector="王小明", id_type="id_card", id_last4="1234", signed=True)),
+        "parcel.return": (d.parcel, lambda a, p: frontdesk.return_parcel(a, now, p, reason="拒收")),
+        "visitor.sign_in": (lambda: None, lambda a, _: frontdesk.sign_in_visitor(
+            a, now, name="李四", unit_code="1-1203", purpose="送货")),
+        "visitor.sign_out": (d.visitor, lambda a, v: frontdesk.sign_out_visitor(a, now, v)),
+        "pass.issue": (lambda: None, lambda a, _: frontdesk.issue_pass(
+            a, now, d.engine, unit_code="1-1203", requester="王小明", requester_kind="owner", items="纸箱")),
+        "pass.release": (d.goods_pass, lambda a, p: frontdesk.release_pass(a, now, p)),
+        "lost.record": (lambda: None, lambda a, _: frontdesk.record_found(a, now, found_where="车库",
+                                                                         description="钥匙扣")),
+        "frontdesk.purge": (lambda: None, lambda a, _: frontdesk.purge_personal_data(a, now, days=180)),
+        "lost.claim": (d.found, lambda a, i: frontdesk.claim_item(a, now, i, claimant="赵六", id_type="id_card",
+                                                                 id_last4="5678")),
     }
 
 

@@ -65,3 +65,13 @@ def test_no_text_is_translated_two_ways():
                 clashes.append(f"{english!r}: {seen[english][0]} and {path.name}")
             seen[english] = (path.name, chinese)
     assert clashes == []
+
+
+CJK = "[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
+
+
+def test_chinese_uses_full_width_punctuation_next_to_chinese():
+    """As a clerk writes it: 回车登录，Ctrl+Q 退出。 not 回车登录,Ctrl+Q 退出。"""
+    half_width = re.compile(f"{CJK}[,?:;()]|[,?:;()]{CJK}")
+    offenders = sorted(v for v in i18n.load_catalogue("zh").values() if half_width.search(v))
+    assert offenders == []

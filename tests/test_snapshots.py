@@ -26,7 +26,7 @@ def test_console_calls(snap_compare, demo_site, size):
     assert snap_compare(make_app(demo_site), terminal_size=size, run_before=signed_on)
 
 
-@pytest.mark.parametrize("pane", ["2", "3", "4"])
+@pytest.mark.parametrize("pane", ["2", "3", "4", "5"])
 def test_console_panes_80x24(snap_compare, demo_site, pane):
     async def show(pilot):
         await sign_on(pilot)

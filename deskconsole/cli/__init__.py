@@ -18,7 +18,7 @@ from .common import STARTUP_ERRORS, decode_arguments, fail, load_config
 
 # In the order --help lists them. Each module has register(sub, common), which adds its parser with
 # set_defaults(handler=function(config, args) -> exit status).
-SUBCOMMANDS = ("demo", "init", "export", "backup", "restore", "check", "call", "sla", "handover", "report", "serve",
+SUBCOMMANDS = ("demo", "init", "export", "backup", "restore", "check", "call", "parcel", "sla", "handover", "report", "serve",
                "units", "technicians", "keys", "staff")
 
 
@@ -29,6 +29,14 @@ class _Mistake(Exception):
 class _PartialParser(argparse.ArgumentParser):
     def error(self, message):
         raise _Mistake(message)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("deskconsole")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -50,6 +58,7 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                           epilog=f"support log (sign-ons, refusals, store errors, migrations; never a PIN),\n"
                                  f"rotated; ${log.ENV_LOG_DIR} puts it in another folder:\n  {log.log_path()}")
     parser.add_argument("--operator", default="", help="staff code to pre-fill at sign-on")
+    parser.add_argument("--version", action="version", version=f"deskconsole {_version()}")
     sub = parser.add_subparsers(dest="command")
     for name in SUBCOMMANDS:
         if every or name in words:

@@ -4,14 +4,10 @@ Recorded as the system, as the phone system the site file names ([integration]),
 PIN comes on standard input: a staff code alone proves nothing."""
 from __future__ import annotations
 
-import getpass
-import sys
-
-from .. import calls, people
+from .. import calls
 from ..clock import SystemClock
 from ..errors import InvalidInput, Refusal, SignOnError, explain
-from ..text import clean
-from .common import fail, open_db
+from .common import fail, open_db, script_operator
 
 COMMAND = "deskconsole call add"
 
@@ -35,34 +31,13 @@ def register(sub, common) -> None:
     add.set_defaults(handler=run_add)
 
 
-def read_pin(code: str) -> str:
-    """The operator's PIN: asked at a terminal, else the first line of standard input (never echoed,
-    never an argument: arguments show in `ps` and in shell histories)."""
-    try:
-        if sys.stdin is not None and sys.stdin.isatty():
-            return getpass.getpass(f"PIN for {code}: ")
-        return (sys.stdin.readline() if sys.stdin is not None else "").strip()
-    except (OSError, EOFError, UnicodeDecodeError):
-        return ""
-
-
 def run_add(config, args, clock=None) -> int:
     open_db(config, must_exist=True)  # a call into a mistyped --db would be lost
     now = (clock or SystemClock()).now()
-    code = clean(args.operator).upper()
-    operator = None
     try:
-        if code and not (config.integration and code == config.integration[0]):
-            if people.find(code) is None:
-                raise InvalidInput("operator", people.no_such_staff(code))
-            pin = read_pin(code)
-            if not pin:
-                return fail(COMMAND, f"--operator {code}: give {code}'s PIN on standard input "
-                                     "(or leave --operator out to record the call as the system)", 1)
-            # A wrong PIN counts toward the lock, as at sign-on; a right one is recorded as a PIN check.
-            operator = people.verify(code, pin, now, action="staff.pin_checked")
+        operator, system = script_operator(config, args.operator, now, "the call")
         call_id = calls.add_call_from_script(
-            operator, now, config.sla_engine(), system=config.integration if code else None, phone=args.phone,
+            operator, now, config.sla_engine(), system=system, phone=args.phone,
             caller=args.caller, unit_code=args.unit, category=args.category, channel=args.channel, text=args.text,
             answered=False)
     except InvalidInput as exc:

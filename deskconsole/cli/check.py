@@ -85,6 +85,19 @@ def run(config: Config, args) -> int:
         print(f"check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
     print("check: ok")
+    if getattr(args, "purge", False):
+        return _purge(config)
+    return 0
+
+
+def _purge(config: Config) -> int:
+    """Personal data past the site's retention, blanked as the system (the audit says so)."""
+    from .. import frontdesk, people
+    from ..clock import SystemClock
+    now = SystemClock().now()
+    done = frontdesk.purge_personal_data(people.system_operator(now), now, days=config.personal_data_days)
+    print(f"purge: {done.visitors} visitor(s), {done.parcels} parcel(s), {done.found_items} found item(s) blanked "
+          f"(closed more than {config.personal_data_days} days ago)")
     return 0
 
 

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import codecs
+import getpass
 import os
 import sys
 
-from .. import db, i18n
+from .. import db, i18n, people
 from ..config import Config, ConfigError, load, not_utf8, printable
-from ..errors import Refusal
+from ..errors import InvalidInput, Refusal, SignOnError
+from ..text import clean
 
 # Refusals any sub-command may meet before it does its own work: said in one line, exit status 2.
 STARTUP_ERRORS = (ConfigError, db.SchemaError, Refusal)
@@ -54,6 +56,36 @@ def decode_arguments(args) -> None:
         elif not_utf8(value):
             hint = ": give --encoding (e.g. gbk)" if hasattr(args, "encoding") else ""
             raise ConfigError(f"{option} is not UTF-8 text: {printable(value)}{hint}")
+
+
+def _script_pin(code: str) -> str:
+    """A script's operator PIN: asked at a terminal, else the first line of standard input (never echoed,
+    never an argument: arguments show in `ps` and in shell histories)."""
+    try:
+        if sys.stdin is not None and sys.stdin.isatty():
+            return getpass.getpass(f"PIN for {code}: ", stream=sys.stderr)
+        return (sys.stdin.readline() if sys.stdin is not None else "").strip()
+    except (OSError, EOFError, KeyboardInterrupt, UnicodeDecodeError):
+        return ""
+
+
+def script_operator(config: Config, operator: str, now, what: str) -> tuple[people.Operator | None, tuple | None]:
+    """Who a record from a script (`call add`, `parcel add`) is made as, and the phone system or
+    locker it comes from: (None, None) for the system; (None, the site file's [integration]) for that
+    code; else the staff member whose PIN comes on standard input (a staff code alone proves nothing;
+    a wrong PIN counts toward the lock, as at sign-on). Raises InvalidInput or SignOnError."""
+    code = clean(operator).upper()
+    if not code:
+        return None, None
+    if config.integration and code == config.integration[0]:
+        return None, config.integration
+    if people.find(code) is None:
+        raise InvalidInput("operator", people.no_such_staff(code))
+    pin = _script_pin(code)
+    if not pin:
+        raise SignOnError(f"--operator {code}: give {code}'s PIN on standard input "
+                          f"(or leave --operator out to record {what} as the system)")
+    return people.verify(code, pin, now, action="staff.pin_checked"), None
 
 
 def fail(command: str, message: str, status: int) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -39,6 +40,13 @@ def run(config: Config, args) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     create(config, demo_data=True)
-    print(f"demo database: {path}\nsign on as S1 (supervisor), R1 (receptionist) or G1 (guard), PIN 0000",
-          file=sys.stderr)
+    print(notice(path), file=sys.stderr)
     return console.run(config, args)
+
+
+def notice(path: Path) -> str:
+    """What the demo says before the console takes the screen: where its database is, how to open a
+    second console on it (as a second desk would), and who to sign on as."""
+    return (f"demo database: {path}\n"
+            f"a second console on it (another terminal): deskconsole --db {shlex.quote(str(path))}\n"
+            "sign on as S1 (supervisor), R1 (receptionist) or G1 (guard), PIN 0000")

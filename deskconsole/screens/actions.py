@@ -24,8 +24,10 @@ from ..widgets.bindings import keys_text
 from ..widgets.calls_pane import EMERGENCIES_FILTER, UNDELIVERED_FILTER
 from ..widgets.pane import Pane
 from ..widgets.panes import PANES
-from . import call_actions, handover, key_forms, log_entry, order_detail, order_forms
+from . import call_actions, frontdesk_forms, handover, key_forms, log_entry, order_detail, order_forms
+from .approvals import ApprovalsScreen
 from .call_detail import CallDetailScreen
+from .frontdesk_forms import CollectParcelForm, NotifyParcelForm, ReturnParcelForm
 from .key_detail import KeyDetailScreen
 from .key_forms import CatalogueForm, ReportKeyForm, ReturnKeyForm
 from .log_entry import LogEntryForm, LogEntryScreen
@@ -144,6 +146,10 @@ def _open_key(job: Job) -> None:
     job.open(KeyDetailScreen(job.record.id))
 
 
+def _approvals(job: Job) -> None:
+    job.open(ApprovalsScreen(run))
+
+
 ENTER = "record_table.select"
 
 # Section by section: the console, then each pane in the order of its number key. The columns, when
@@ -153,6 +159,8 @@ TABLE: tuple[Action, ...] = (
     Action("console.pane2", _show(2), title=N_("Show Work orders"), help=N_("Show Calls, Work orders, Shift log, Keys")),
     Action("console.pane3", _show(3), title=N_("Show Shift log"), help=N_("Show Calls, Work orders, Shift log, Keys")),
     Action("console.pane4", _show(4), title=N_("Show Keys"), help=N_("Show Calls, Work orders, Shift log, Keys")),
+    Action("console.pane5", _show(5), title=N_("Show Front desk"),
+           help=N_("Show the Front desk: parcels and visitors")),
     Action("console.next_pane", lambda job: job.host.action_cycle_pane(1), help=N_("Next / previous pane")),
     Action("console.previous_pane", lambda job: job.host.action_cycle_pane(-1), help=N_("Next / previous pane")),
     Action("console.filter", lambda job: job.host.action_filter(), title=N_("Filter this pane"),
@@ -164,6 +172,8 @@ TABLE: tuple[Action, ...] = (
            help=N_("Every handover: who to whom, what was listed and queried")),
     Action("console.sign_off", lambda job: handover.sign_off(job.app), "shift.handover",
            title=N_("Sign off without handover"), help=N_("Leave the desk; recorded and shown on the next handover")),
+    Action("console.approvals", _approvals, "order.extend.approve", title=N_("Pending approvals"),
+           help=N_("Every extension and return waiting for a supervisor: approve or refuse")),
     Action("console.reports", lambda job: job.host.action_reports(), title=N_("Monthly figures"), help=N_(
         "Monthly figures ({reports.previous} {reports.next} month, {reports.range} range, {reports.chart} chart)")),
     Action("console.help", lambda job: job.host.action_help(), title=N_("Keys and help"), help=N_("This help")),
@@ -185,6 +195,9 @@ TABLE: tuple[Action, ...] = (
            N_("Answer an inquiry: the reply and who gave it")),
     Action("calls.deliver", call_actions.deliver, "call.deliver", True, N_("Message delivered"),
            N_("A message was delivered (who and when are recorded)")),
+    Action("calls.handled", call_actions.handled, "call.edit", True, N_("Mark the selected call handled"),
+           N_("Mark it handled (an emergency's clock stops)"),
+           fits=lambda call: call.status == "open", choose=N_("Put the cursor on an open call, then press {calls.handled}.")),
     Action("calls.edit", call_actions.edit, "call.edit", True, N_("Edit the selected call"),
            N_("Edit the call (the earlier version is kept)")),
     Action("calls.void", call_actions.void, "call.void", True, N_("Void the selected call"),
@@ -242,18 +255,62 @@ TABLE: tuple[Action, ...] = (
            refused=N_("Only a supervisor manages the key catalogue.")),
     Action("keys.add", form(CatalogueForm), "key.catalogue", title=N_("Add a key to the catalogue"),
            help=N_("A new tag on the board"), refused=N_("Only a supervisor manages the key catalogue.")),
+
+    Action("frontdesk.parcels", frontdesk_forms.show_register("parcels"), title=N_("Parcels waiting"),
+           help=N_("Parcels: waiting first, the oldest at the top")),
+    Action("frontdesk.visitors", frontdesk_forms.show_register("visitors"), title=N_("Visitors on site"),
+           help=N_("Visitors: those on site first")),
+    Action("frontdesk.new", frontdesk_forms.new, title=N_("Receive a parcel or sign a visitor in"),
+           help=N_("Receive a parcel, or sign a visitor in (by the register shown)")),
+    Action("frontdesk.open", frontdesk_forms.open_record, needs_record=True, key_id=ENTER,
+           help=N_("Hand over the parcel, or sign the visitor out")),
+    Action("frontdesk.notify", form(NotifyParcelForm), "parcel.notify", True, N_("Tell the addressee"),
+           N_("Tell the addressee a parcel waits (again after a day)"), fits=frontdesk_forms.is_waiting_parcel,
+           choose=N_("Put the cursor on a waiting parcel, then press {frontdesk.notify}.")),
+    Action("frontdesk.collect", form(CollectParcelForm), "parcel.collect", True, N_("Hand over the selected parcel"),
+           N_("Hand over a parcel: who, ID checked (last four), signed"), fits=frontdesk_forms.is_waiting_parcel,
+           choose=N_("Put the cursor on a waiting parcel, then press {frontdesk.collect}.")),
+    Action("frontdesk.return", form(ReturnParcelForm), "parcel.return", True,
+           N_("Return the selected parcel to the sender"), N_("Return a parcel to the sender, with the reason"),
+           fits=frontdesk_forms.is_waiting_parcel,
+           choose=N_("Put the cursor on a waiting parcel, then press {frontdesk.return}.")),
+    Action("frontdesk.sign_out", frontdesk_forms.sign_out, "visitor.sign_out", True, N_("Sign the selected visitor out"),
+           N_("A visitor left: the time out is now"), fits=frontdesk_forms.is_visitor_on_site,
+           choose=N_("Show the visitors ({frontdesk.visitors}), put the cursor on one on site, then press "
+                     "{frontdesk.sign_out}.")),
 )
 ACTIONS: dict[str, Action] = {action.id: action for action in TABLE}
 
 # What `run` says when an action needs a selected record and there is none, pane by pane.
 CHOOSE = {"calls": N_("Choose a call first."), "orders": N_("Choose an order first."),
-          "log": N_("Choose an entry first."), "keys": N_("Choose a key first.")}
+          "log": N_("Choose an entry first."), "keys": N_("Choose a key first."),
+          "frontdesk": N_("Choose a parcel or a visitor first.")}
 
 _NOT_GIVEN = object()
 
 
-def allowed(operator, action: Action) -> bool:
-    return action.permission is None or (operator is not None and people.may(operator, action.permission))
+def holds_desk(app) -> bool:
+    """Whether the signed-on operator holds the desk: as the console last read it, else asked now."""
+    console = app.console_screen
+    data = console.data if console is not None else None
+    if data is not None and data.shift is not None:
+        return data.shift.holder_code == app.operator.code
+    return people.holds_desk(app.operator, app.clock.now())
+
+
+def allowed(app, action: Action, record=None) -> bool:
+    """Whether the signed-on operator may do `action` now (on `record`): people.may, with the hour and
+    whether they hold the desk for what the desk's holder does at night (and to an emergency at any
+    hour). The key, the footer, the palette and the help all ask here."""
+    operator = app.operator
+    if action.permission is None:
+        return True
+    if operator is None:
+        return False
+    if not people.by_holder(operator, action.permission):
+        return people.may(operator, action.permission)
+    return people.may(operator, action.permission, app.clock.now(), app.engine, holds_desk=holds_desk(app),
+                      sla_class=getattr(record, "sla_class", ""))
 
 
 def run(host, action_id: str, *, pane: Pane | None = None, key=None, record=_NOT_GIVEN,
@@ -264,14 +321,14 @@ def run(host, action_id: str, *, pane: Pane | None = None, key=None, record=_NOT
     action = ACTIONS[action_id]
     app = host.app
     operator = app.operator
-    if not allowed(operator, action):
+    if record is _NOT_GIVEN:
+        record = pane.record(key) if pane is not None and key is not None else None
+    if not allowed(app, action, record):
         message = _(action.refused) if action.refused else _(
             "A {role} may not do this ({action}).", role=_(operator.role) if operator else "?",
             action=action.permission)
         app.notify(message, severity="warning" if action.refused else "error")
         return False
-    if record is _NOT_GIVEN:
-        record = pane.record(key) if pane is not None and key is not None else None
     if action.needs_record and (record is None or (action.fits is not None and not action.fits(record))):
         app.notify(keys_text(app, _(action.choose or CHOOSE[action.pane])), severity="warning")
         return False
@@ -286,8 +343,9 @@ def palette(console) -> Iterator[tuple[str, str, Callable[[], None]]]:
     A pane's action first shows its pane, then runs on that pane's selected record, as its key would."""
     app = console.app
     titles = {pane.pane_id: _(pane.title) for pane in PANES}
+    selected = {pane.pane_id: pane.record(pane.table.cursor_key) for pane in console.panes}
     for action in TABLE:
-        if not action.title or not allowed(app.operator, action):
+        if not action.title or not allowed(app, action, selected.get(action.pane)):
             continue
         where = titles.get(action.pane)
         key = keymap.key_of(app.config.keymap, action.binding) if action.binding in keymap.DEFAULTS else ""

@@ -211,6 +211,14 @@ def deliver(job: Job) -> None:
     job.open(DeliverFormScreen(call))
 
 
+def handled(job: Job) -> None:
+    """An open call dealt with without a work order (an emergency's 10 minutes stop): recorded, one key."""
+    app, call = job.app, job.record
+    if job.attempt(lambda: calls.close(app.operator, app.clock.now(), call.id)):
+        app.notify(_("Call marked handled."))
+        job.saved(call.id)
+
+
 def edit(job: Job) -> None:
     call = calls.detail(job.record.id)
     if call.status == "void":

@@ -13,18 +13,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..widgets.footer import DeskFooter
-from .. import calls, orders
+from .. import calls, history, orders
 from ..i18n import _, label
 from ..text import strip_controls
 from ..widgets.bindings import request, translate_bindings
 
-
-ACTION_NAMES = {
-    "call.add": "logged", "call.edit": "edited", "call.answer": "answered", "call.deliver": "delivered",
-    "call.void": "voided", "call.order": "work order raised", "call.close": "closed",
-    "order.create": "logged",
-}
-SKIP = {"status"}
 
 
 def _plain(value) -> str:
@@ -42,27 +35,14 @@ def _lines(pairs) -> Content:
 
 
 def history_lines(app, events: list[dict]) -> Content:
+    """The record's history (history.lines), user text as plain content (never markup)."""
     parts = [Content.assemble((_("History") + "\n", "bold"))]
-    for e in events:
-        data = e["data"]
-        change = ""
-        before, after = data.get("before") or {}, data.get("after") or {}
-        if e["action"] == "call.edit":
-            change = "; ".join(f"{label(k)}: {before.get(k, '')} → {after.get(k, '')}" for k in after)
-        elif after:
-            shown = {k: v for k, v in after.items() if k not in SKIP and v not in ("", None)}
-            if e["action"] in ("call.add", "order.create"):
-                shown = {}
-            if "order" in shown:
-                shown["order"] = orders.number(shown["order"])
-            change = "; ".join(f"{label(k)}: {v}" for k, v in shown.items())
-        if "status" in after and e["action"] not in ("call.add",):
-            change = (f"{_(before.get('status', ''))} → {_(after['status'])}" + ("; " + change if change else "")) \
-                if before.get("status") else change
-        action = _(ACTION_NAMES.get(e["action"], e["action"]))
+    for line in history.lines(events, app.config.tz, app.clock.now()):
+        what = _("{event}: {changes}", event=line.event, changes=_("; ").join(line.changes)) \
+            if line.changes else line.event
         parts.append(Content.assemble(
-            (app.local_time(e["at"], "MM-DD HH:mm") + " ", "$text-muted"), (f"{e['actor'] or '—'} ", "bold"),
-            action, (": " + strip_controls(change)) if change else "", "\n"))
+            (line.at + " ", "$text-muted"), (line.who + " ", "bold"), what,
+            (" " + _("({ago})", ago=line.ago), "$text-muted") if line.ago else "", "\n"))
     return Content("").join(parts)
 
 

@@ -1,9 +1,12 @@
-"""The console: header, the four panes (one at a time below 120x36), the strip of counts, footer."""
+"""The console: header, the five panes (one at a time below 120x36), the strip of counts, footer.
+
+At 120x36 and larger the grid is 2x2: Calls, Work orders, Shift log, and Keys or the Front desk in the
+fourth cell: `5` puts the Front desk there, `4` (or Tab onto Keys) puts the Keys back."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
@@ -12,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ..widgets.footer import DeskFooter
-from .. import keys, orders
+from .. import bell, countdown, keys, orders
 from ..console_data import ConsoleData
 from ..i18n import _
 from ..widgets.header import Line
@@ -33,6 +36,7 @@ class ConsoleScreen(Screen):
         Binding("2", "show_pane(2)", "Orders", show=False, id="console.pane2"),
         Binding("3", "show_pane(3)", "Log", show=False, id="console.pane3"),
         Binding("4", "show_pane(4)", "Keys", show=False, id="console.pane4"),
+        Binding("5", "show_pane(5)", "Front desk", show=False, id="console.pane5"),
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, priority=True, id="console.next_pane"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, priority=True,
                 id="console.previous_pane"),
@@ -76,6 +80,11 @@ class ConsoleScreen(Screen):
 
     # --- panes -------------------------------------------------------------------------
 
+    def may(self, action_id: str, record) -> bool:
+        """Whether a pane's key is offered now (Pane.check_action): the action table decides."""
+        action = actions.ACTIONS.get(action_id)
+        return action is None or actions.allowed(self.app, action, record)
+
     @property
     def panes(self) -> list[Pane]:
         return list(self.query(Pane))
@@ -85,6 +94,9 @@ class ConsoleScreen(Screen):
 
     def action_show_pane(self, number: int) -> None:
         self.active = number
+        # The grid's fourth cell: the Front desk while it is active, else the Keys.
+        if number in (4, 5):
+            self.set_class(number == 5, "-frontdesk")
         for pane in self.panes:
             pane.set_class(pane.number == number, "-active")
         self.pane(number).table.focus()
@@ -157,6 +169,24 @@ class ConsoleScreen(Screen):
             table.tick(now)
         self.update_header(now)
         self.refresh_strip(now)
+        self.ring_if_due(now)
+
+    _bell: bell.Bell | None = None
+    _alarms: tuple | None = None   # (data, valid until, alarms): recomputed when one can change
+
+    def ring_if_due(self, now: datetime) -> None:
+        """The terminal bell (BEL) for a new alarm, again every 5 minutes while it holds (bell.py)."""
+        app = self.app
+        if not app.config.bell or self.data is None or app.operator is None:
+            return
+        data, cached = self.data, self._alarms
+        if cached is None or cached[0] is not data or (cached[1] is not None and now >= cached[1]):
+            alarms = bell.standing(data, now, supervisor=app.operator.role == "supervisor")
+            self._alarms = cached = (data, bell.next_change(data, now), alarms)
+        if self._bell is None:
+            self._bell = bell.Bell()
+        if self._bell.check(cached[2], now):
+            app.bell()
 
     def update_header(self, now: datetime) -> None:
         """Site, operator and role, shift, clock (to the minute: a seconds clock would cost a slow
@@ -182,16 +212,27 @@ class ConsoleScreen(Screen):
         overdue = orders.overdue_count(data.orders, now) if data else 0
         emergencies = data.open_emergencies if data else 0
         keys_over = keys.overdue_count(data.keys, now) if data else 0
+        act_by = data.first_emergency_due if data else None
+        if act_by is None:
+            emergency = "‼ " + (_("{n} EMERGENCY", n=emergencies) if wide else _("EMERG {n}", n=emergencies))
+        elif wide:  # the oldest open emergency call's 10 minutes, going OVER
+            emergency = f"‼ {_('{n} EMERGENCY', n=emergencies)} {countdown.format_left(act_by, now)}"
+        else:       # at 80 columns "EMERG" gives way to the clock, so that all three alarms still fit
+            emergency = f"‼{emergencies} {countdown.format_left(act_by, now)}"
         alarms = [
             (app.read_failure is not None, "✖ " + (_("NOT UPDATED") if wide else _("STALE")), "$error"),
             (overdue, _("{n} OVERDUE", n=overdue) if wide else _("OVER {n}", n=overdue), "$error"),
-            (emergencies, "‼ " + (_("{n} EMERGENCY", n=emergencies) if wide else _("EMERG {n}", n=emergencies)),
-             "$warning"),
+            (emergencies, emergency, "$error" if act_by is not None and act_by <= now else "$warning"),
             (keys_over, _("{n} KEYS OVERDUE", n=keys_over) if wide else _("KEYS {n}", n=keys_over), "$error"),
         ]
+        if wide and op is not None and op.role == "supervisor":  # at 80 columns the strip says it
+            waiting = self._waiting_approval()
+            alarms.append((waiting, _("{n} TO APPROVE", n=waiting), "$warning"))
         for count, text, colour in alarms:
             if count:
-                parts += [" ", (f" {text} ", f"bold reverse {colour}")]
+                # NO_COLOR greys the colour to about 2:1 on the header: the header's own colours, reversed.
+                style = "bold reverse" if app.no_color else f"bold reverse {colour}"
+                parts += [" ", (f" {text} ", style)]
         guess = orders.guessed_years(data.orders) if data else []   # deadlines the calendar guesses
         if guess:
             years = ",".join(str(y) for y in guess)
@@ -204,14 +245,31 @@ class ConsoleScreen(Screen):
         if self.data is None:
             return
         now = now or self.app.clock.now()
-        parts: list = []
+        labels = []
         for pane in self.panes:
-            if parts:
-                parts.append(" │ ")
-            label = f"{pane.number} {pane.short_summary(self.data, now)}"
-            parts.append((label, "bold") if pane.number == self.active else label)
+            labels.append((pane.number, f"{pane.number} {pane.short_summary(self.data, now)}"))
             subtitle = pane.summary(self.data, now)
             if pane.border_subtitle != subtitle:  # Textual repaints the whole pane on every assignment
                 pane.border_subtitle = subtitle
+        waiting = self._waiting_approval()
+        if waiting:
+            labels.append((0, f"✎{waiting}"))
+        # Five panes' counts at 80 columns: the separators lose their spaces before any count is cut.
+        sep = " │ " if cell_len(" │ ".join(text for _n, text in labels)) <= self.size.width else "│"
+        parts: list = []
+        for number, label in labels:
+            if parts:
+                parts.append(sep)
+            if number == 0:
+                parts.append((label, "bold $warning"))   # the supervisor's queue
+            else:
+                parts.append((label, "bold") if number == self.active else label)
         for strip in self.query("#strip"):
             strip.set_parts(*parts)
+
+    def _waiting_approval(self) -> int:
+        """Requests waiting for a supervisor's signature, counted on supervisors' consoles (0 elsewhere)."""
+        op, data = self.app.operator, self.data
+        if op is None or op.role != "supervisor" or data is None:
+            return 0
+        return sum(1 for o in data.orders if o.pending)

@@ -250,9 +250,9 @@ class HandoverScreen(Screen):
 
         self.app.push_screen(StaffPinForm(_("The incoming operator signs on"), verified), done)
 
-    def _run(self, fn, *args) -> bool:
+    def _run(self, fn, *args, **kwargs) -> bool:
         try:
-            fn(*args)
+            fn(*args, **kwargs)
         except Refusal as exc:
             self.say(explain(exc, self.app.config.tz))
             return False
@@ -285,7 +285,8 @@ class HandoverScreen(Screen):
             section = key[1] if key[0] == "section" else key[0]
             items = [(section, i["key"]) for s in self.view.sheet["sections"] if s["id"] == section
                      for i in (s["items"] or [])]
-            if self._run(shifts.acknowledge, self.incoming, self.app.clock.now(), self.handover_id, items):
+            if self._run(shifts.acknowledge, self.incoming, self.app.clock.now(), self.handover_id, items,
+                         whole_section=True):
                 self.refresh_view()
                 self._move_to_next_unanswered(self.table.cursor_index)
         self._with_incoming(ack)

@@ -10,39 +10,15 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from .. import orders
+from .. import history, orders
 from ..i18n import _, label
 from ..text import strip_controls
 from ..timefmt import local
 from ..widgets.bindings import keys_text, request, translate_bindings
+from .call_detail import history_lines
 
 if TYPE_CHECKING:
     from .actions import Job
-
-
-def action_text(action: str) -> str:
-    texts = {
-        "order.create": _("logged"), "order.dispatch": _("dispatched"), "order.arrive": _("on site"),
-        "order.complete": _("done"), "order.callback": _("call-back"), "order.cancel": _("cancelled"),
-        "order.void": _("voided"), "order.extend.request": _("extension asked"),
-        "order.extend.approve": _("extension signed"), "order.extension.refuse": _("extension refused"),
-        "order.return.request": _("return asked"), "order.return.approve": _("returned, signed"),
-        "order.return.refuse": _("return refused"), "order.note": _("note"),
-        "order.reminder.ack": _("reminder acknowledged"), "order.signoff": _("owner signed off"),
-        "order.area_check": _("area manager looked"), "order.written_reply": _("written reply sent"),
-        "order.complaint.verify": _("complaint verified"), "order.complaint.major": _("major mark"),
-        "order.fee.collect": _("fee collected"),
-        "order.migrate": _("brought to the new rules on upgrade"),
-    }
-    return texts.get(action, action)
-
-
-def _plain(value) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_plain(v)}" for k, v in value.items() if v not in (None, "", {}))
-    if isinstance(value, list):
-        return "; ".join(_plain(v) for v in value)
-    return strip_controls(str(value))
 
 
 class OrderDetailScreen(ModalScreen):
@@ -109,12 +85,9 @@ class OrderDetailScreen(ModalScreen):
             lines += [_("None."), "\n"]
         for rem in due:
             lines += [(f"⚑ {local(rem.at, tz, 'MM-DD HH:mm')} {rem.text()}", "$warning"), "\n"]
-        lines += ["\n", (_("History"), "bold"), "\n"]
-        for item in d.history:
-            lines += [f"{local(item.at, tz, 'MM-DD HH:mm')}  {item.actor:<6} ", (action_text(item.action), "bold"),
-                      "  ", _plain({k: v for k, v in item.data.items()}), "\n"]
+        lines.append("\n")
         body = self.query_one("#order-body", Static)
-        body.update(Content.assemble(*lines))
+        body.update(Content.assemble(*lines) + history_lines(self.app, history.events_of("work_order", r.id)))
 
     def action_close(self) -> None:
         self.dismiss(self.order_id if self.changed else None)

@@ -108,7 +108,7 @@ class DispatchForm(_OrderForm):
         booked = orders.parse_local(values["booked"], tz, now, "booked")
         orders.dispatch(actor, now, self.row.id, department=_value(values, "department") or "",
                         assignee=values["assignee"], booked_visit_at=booked,
-                        owner_chose=_value(values, "owner_chose") == "yes")
+                        owner_chose=_value(values, "owner_chose") == "yes", engine=self.app.engine)
         return self.row.id
 
 
@@ -130,7 +130,7 @@ class CompleteForm(_OrderForm):
         how = _value(values, "signoff")
         orders.complete(actor, now, self.row.id, work_done=values["work_done"], materials=values["materials"],
                         hours=values["hours"], fee=values["fee"], signoff="" if how == "none" else how,
-                        signed_by=values["signed_by"])
+                        signed_by=values["signed_by"], engine=self.app.engine)
         return self.row.id
 
 
@@ -267,7 +267,7 @@ class FollowUpForm(_OrderForm):
 def arrive(job: Job) -> None:
     """a: on site, no form; the respond clock stops."""
     app, row = job.app, job.record
-    if job.attempt(lambda: orders.arrive(app.operator, app.clock.now(), row.id)):
+    if job.attempt(lambda: orders.arrive(app.operator, app.clock.now(), row.id, engine=app.engine)):
         app.notify(_("{number}: on site.", number=row.number))
         job.saved(row.id)
 

@@ -54,7 +54,37 @@ SECTIONS = (
     ("sign_offs", "Left the desk without a handover"),
     ("calls", "Calls this shift"),
 )
-SECTION_TITLES = dict(SECTIONS)
+# The front desk's registers (frontdesk.py): listed, before "calls", only when they hold open items, so a
+# site that keeps no parcels or visitors at the desk has the sheet it always had.
+FRONT_DESK_SECTIONS = (
+    ("parcels", "Parcels waiting for collection"),
+    ("visitors", "Visitors still on site"),
+    ("passes", "Goods-release passes not yet released"),
+    ("found", "Found items kept at the desk"),
+)
+SECTION_TITLES = dict(SECTIONS + FRONT_DESK_SECTIONS)
+# Serious sections: emergencies, overdue orders, keys out (overdue ones among them) and open incidents
+# are acknowledged one by one, never with the whole section at once.
+ONE_BY_ONE = frozenset({"emergencies", "orders_overdue", "keys_out", "carried"})
+
+
+def _front_desk_sections(now: datetime) -> list[tuple[str, list[dict]]]:
+    """The open items of each front-desk register, as sheet sections (the empty ones left out)."""
+    from .. import frontdesk
+    parcels = [_item(f"parcel:{p.id}", ref=f"P{p.id}", unit=p.unit_code, what=f"{p.carrier} {p.tracking}",
+                     who=p.addressee, at=p.received_at,
+                     status="" if p.notified_at else "not told", flags=["remind"] if p.needs_notice(now) else [])
+               for p in frontdesk.waiting_parcels()]
+    visitors = [_item(f"visitor:{v.id}", ref=v.pass_no or f"V{v.id}", unit=v.unit_code,
+                      what=" ".join(x for x in (v.destination, v.purpose) if x),
+                      who=v.name + (f" ×{v.party_size}" if v.party_size > 1 else ""), at=v.arrived_at)
+                for v in frontdesk.visitors_on_site()]
+    passes = [_item(f"pass:{p.id}", ref=p.number, unit=p.unit_code, what=p.items, who=p.requester, at=p.issued_at,
+                    due=p.valid_until) for p in frontdesk.open_passes(now)]
+    found = [_item(f"found:{i.id}", ref=f"F{i.id}", what=i.description, who=i.stored_where, at=i.found_at)
+             for i in frontdesk.kept_items()]
+    listed = {"parcels": parcels, "visitors": visitors, "passes": passes, "found": found}
+    return [(sid, listed[sid]) for sid, _title in FRONT_DESK_SECTIONS if listed[sid]]
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -204,7 +234,9 @@ def compile_handover(config: Config, engine, now: datetime) -> dict:
         "next_shift": {"kind": next_kind, "starts_at": _iso(next_start), "ends_at": _iso(next_end)},
         "holder": {"code": holder.code, "name": holder.name} if holder else None,
         "supervisor_reasons": reasons,
-        "sections": [{"id": sid, "items": sections[sid]} for sid, _title in SECTIONS],
+        "sections": [{"id": sid, "items": sections[sid]} for sid, _title in SECTIONS if sid != "calls"]
+        + [{"id": sid, "items": items} for sid, items in _front_desk_sections(now)]
+        + [{"id": "calls", "items": sections["calls"]}],
     }
 
 
@@ -399,11 +431,15 @@ def _incoming_handover(actor: Operator, handover_id: int) -> Handover:
 
 
 @db.writes
-def acknowledge(actor: Operator, now: datetime, handover_id: int, items: list[tuple[str, str]]) -> int:
+def acknowledge(actor: Operator, now: datetime, handover_id: int, items: list[tuple[str, str]], *,
+                whole_section: bool = False) -> int:
     """The incoming operator acknowledges items (one, or a whole section at once). Items already
     acknowledged stay as they were; a queried item can be acknowledged once the answer is known.
-    Returns how many were newly acknowledged."""
+    A whole section at once only for the informational sections: the serious ones (ONE_BY_ONE) are
+    read item by item (domain.md §3). Returns how many were newly acknowledged."""
     require(actor, "shift.handover")
+    if whole_section and any(section in ONE_BY_ONE for section, _item in items):
+        raise InvalidInput("item", _("Acknowledge this section item by item: each one must be read."))
     h = _incoming_handover(actor, handover_id)
     listed = set(sheet_items(json.loads(h.sheet)))
     latest = {}

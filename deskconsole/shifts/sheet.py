@@ -95,7 +95,11 @@ def _header_lines(view: HandoverView, tz) -> list[tuple[str, str]]:
 
 
 def _mark(view: HandoverView, section: str, item: dict) -> str:
+    """✓ acknowledged, ? queried, blank not answered. An item once queried stays `?` even when it was
+    acknowledged after its answer: the sheet prints the question with it (domain.md §3)."""
     answer = view.answers.get((section, item["key"]))
+    if any((q_section, q_item) == (section, item["key"]) for q_section, q_item, _a in view.queries):
+        return "?"
     return {"ack": "✓", "query": "?"}.get(answer.kind, " ") if answer else " "
 
 

@@ -83,7 +83,9 @@ def call_row(c: calls.CallRow, tz) -> Row:
     mark = "‼" if emergency else ("?" if c.awaits_reply else "")
     dynamic = {}
     reply = ""
-    if c.order_id:
+    if emergency:
+        dynamic["reply"] = wall_deadline(c.received_at, c.act_by, "respond")
+    elif c.order_id:
         reply = orders.number(c.order_id)
     elif c.awaits_reply:
         dynamic["reply"] = wall_deadline(c.received_at, c.reply_due_at, "reply")
@@ -114,6 +116,7 @@ class CallsPane(Pane):
         request("a", "calls.answer", "Answer", show=False),
         request("d", "calls.deliver", "Delivered", show=False),
         request("e", "calls.edit", "Edit", show=False),
+        request("c", "calls.handled", "Handled", show=False),
         request("v", "calls.void", "Void", show=False),
         request("u", "calls.undelivered", "Undelivered", show=False),
     ]

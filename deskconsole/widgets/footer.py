@@ -1,7 +1,11 @@
 """The footer: Textual's, recomposed only when the keys it shows change."""
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from ..i18n import _
 
 
 class DeskFooter(Footer):
@@ -19,6 +23,7 @@ class DeskFooter(Footer):
     }
     """
 
+    _fitted_width = 0
     _shown: tuple | None = None
     _pending = False
 
@@ -29,7 +34,40 @@ class DeskFooter(Footer):
 
     def compose(self):
         self._shown = self._keys_shown() if self._bindings_ready else None
-        yield from super().compose()
+        keys = list(super().compose())
+        for widget in keys:
+            if isinstance(widget, FooterKey) and widget.has_class("-command-palette"):
+                widget.description = _("actions")  # Textual's "palette", translated
+        # ? (help) first: at 80 columns the keys that do not fit are cut off at the right, and help
+        # lists every key, so it must be the one always in view.
+        keys.sort(key=lambda w: not (isinstance(w, FooterKey) and w.key == "question_mark"))
+        yield from keys
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        if self.size.width != self._fitted_width:
+            self._fit()
+
+    def _fit(self) -> None:
+        """Show the keys, in order, that fit whole beside the palette key; not a key cut in half
+        ("^q Qui"). Those left out are in help (?) and the palette."""
+        if not self.is_attached or not self.size.width:
+            return
+        self._fitted_width = self.size.width
+        keys = [w for w in self.children if not w.has_class("-command-palette")]
+        room = self.size.width - sum(self._width(w) for w in self.children if w.has_class("-command-palette"))
+        fits = True
+        for widget in keys:
+            room -= self._width(widget)
+            # The last key shown may end where the palette key begins: its right margin is not needed.
+            fits = fits and room + widget.styles.margin.right >= 0
+            widget.display = fits
+
+    @staticmethod
+    def _width(widget) -> int:
+        styles = widget.styles
+        return (cell_len(widget.render().plain) + styles.padding.width + styles.border.spacing.width
+                + styles.margin.width)
 
     def bindings_changed(self, screen) -> None:
         self._bindings_ready = True

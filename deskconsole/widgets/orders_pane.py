@@ -1,4 +1,4 @@
-"""Pane 2: open work orders, what breaches first at the top, with their follow-up reminders."""
+"""Pane 2: open work orders, what needs action now at the top, with their follow-up reminders."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -70,6 +70,11 @@ class OrdersPane(Pane):
     def on_mount(self) -> None:
         super().on_mount()
         self.table.dynamic_renderer = render_order_cell
+
+    def rows(self, data: ConsoleData) -> list[Row]:
+        # What needs action now first (orders.act_now_first), as of this reload.
+        ordered = orders.act_now_first(data.orders, self.app.clock.now())
+        return self.build_rows(ordered, lambda record: order_row(record, self.tz))
 
     def columns(self) -> list[Column]:
         return [

@@ -10,6 +10,7 @@ from typing import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Input
 
@@ -93,6 +94,35 @@ class Pane(Vertical, can_focus=False):
         """A key of this pane (widgets.bindings.request): one message, the rest is the action table's."""
         self.post_message(self.ActionRequested(self, action_id, self.table.cursor_key))
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """A key this operator may not use now is neither offered in the footer nor run: the screen
+        asks the action table (on the selected record: an emergency may be the desk holder's)."""
+        if action != "request" or not parameters:
+            return True
+        may = getattr(self.screen, "may", None)
+        if may is None or not self.is_mounted:
+            return True
+        try:
+            record = self.record(self.table.cursor_key)
+        except NoMatches:
+            record = None
+        return may(parameters[0], record)
+
+    def on_key(self, event) -> None:
+        """A key of this pane the operator may not use now is not offered, and Textual would drop it in
+        silence: it asks the action table all the same, which says why not."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.id and binding.action.startswith("request(") and self.check_action(
+                    "request", (binding.id,)) is False:
+                event.stop()
+                event.prevent_default()
+                self.action_request(binding.id)
+                return
+
+    def on_record_table_row_highlighted(self, event: RecordTable.RowHighlighted) -> None:
+        # Which keys are offered may depend on the record (an emergency at noon is the desk's).
+        self.refresh_bindings()
+
     def on_record_table_row_selected(self, event: RecordTable.RowSelected) -> None:
         """Enter on a row: the `<pane>.open` action, the record with its history and its actions."""
         event.stop()
@@ -162,6 +192,7 @@ class Pane(Vertical, can_focus=False):
         pending = self._pending_select
         if pending is not None and self.table.move_cursor_to_key(pending):
             self._pending_select = None
+        self.refresh_bindings()  # who holds the desk, and the hour, may have changed since
 
     # --- filter ------------------------------------------------------------------------
 

@@ -1,0 +1,67 @@
+"""The bell (ux.md, "Holding the desk at night"): what rings the terminal bell, and when.
+
+Plain Python over what the console last read (ConsoleData) and the clock: `standing` lists the alarms
+that hold now, each with a stable key; `Bell` remembers which it has rung for and says when to ring:
+once for a new alarm, again every REPEAT while it still holds (acknowledging an order's reminder, or
+acting on the call, ends it), and never twice within MIN_GAP (alarms that come together ring once).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+REPEAT = timedelta(minutes=5)
+MIN_GAP = timedelta(seconds=10)
+_RINGING_BANDS = ("band90", "over")
+
+
+def standing(data, now: datetime, *, supervisor: bool = False) -> frozenset[str]:
+    """The alarms that hold at `now` in `data` (a console_data.ConsoleData), by key: an open emergency
+    call ("call:<id>"), an order clock at 90 % or over whose reminder nobody acknowledged
+    ("order:<id>:<reminder key>"), a key overdue ("key:<loan>"), and, on a supervisor's console,
+    a request waiting for approval ("approval:<order id>:<kind>")."""
+    found = {f"call:{c.id}" for c in data.calls if c.is_open_emergency}
+    for row in data.orders:
+        for clock in row.clocks:
+            band = clock.band(now)
+            if band in _RINGING_BANDS:
+                reminder = f"{clock.kind}.{band}:{int(clock.due.timestamp())}"
+                if reminder not in row.acked:
+                    found.add(f"order:{row.id}:{reminder}")
+        if supervisor and row.pending:
+            found.add(f"approval:{row.id}:{row.pending}")
+    found.update(f"key:{k.loan_id or k.id}" for k in data.keys if k.overdue(now))
+    return frozenset(found)
+
+
+def new_alarms(before, before_now: datetime | None, after, now: datetime, *,
+               supervisor: bool = False) -> frozenset[str]:
+    """What holds after that did not before: the events between two successive loads (or ticks)."""
+    held = standing(before, before_now, supervisor=supervisor) if before is not None else frozenset()
+    return standing(after, now, supervisor=supervisor) - held
+
+
+def next_change(data, now: datetime) -> datetime | None:
+    """The first moment after `now` at which an order or key can start to ring without a reload."""
+    moments = [m for row in data.orders for clock in row.clocks for m in (clock.at90, clock.due) if m > now]
+    moments += [k.due_at for k in data.keys if k.status == "out" and k.due_at and k.due_at > now]
+    return min(moments, default=None)
+
+
+@dataclass
+class Bell:
+    """When to ring. `check(alarms, now)` is True when the console should ring now."""
+    rung: dict[str, datetime] = field(default_factory=dict)   # alarm -> when it last rang
+    last: datetime | None = None
+
+    def check(self, alarms: frozenset[str], now: datetime) -> bool:
+        self.rung = {k: at for k, at in self.rung.items() if k in alarms}   # ended: forget it
+        due = [k for k in alarms if k not in self.rung or now - self.rung[k] >= REPEAT]
+        if not due or (self.last is not None and now - self.last < MIN_GAP):
+            return False
+        for k in due:
+            self.rung[k] = now
+        self.last = now
+        return True
+

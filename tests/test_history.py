@@ -1,0 +1,48 @@
+"""One history renderer: translated event names, "label: before → after" with values as on screen,
+local time to the minute, the actor's code and name, and how long ago for older events."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from deskconsole import history, i18n, orders, people
+from deskconsole.timefmt import local
+
+
+@pytest.fixture
+def order_with_extension(demo_site, clock):
+    r1, s1 = people.find("R1"), people.find("S1")
+    now = clock.now()
+    order_id = orders.create_order(r1, now, demo_site.sla_engine(), sla_class="general_repair", unit_code="1-101",
+                                   description="窗户关不上", department="engineering")
+    orders.dispatch(r1, now, order_id, department="engineering", assignee="刘工")
+    orders.request_extension(r1, now, demo_site.sla_engine(), order_id, until=datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc),
+                             reason="等配件")
+    orders.approve_extension(s1, now, order_id)
+    return order_id
+
+
+def test_a_history_line_in_chinese_with_local_time_and_who(demo_site, clock, order_with_extension):
+    order_id = order_with_extension
+    i18n.set_language("zh")
+    lines = history.of("work_order", order_id, demo_site.tz, clock.now())
+    texts = [line.text() for line in lines]
+    asked = next(t for t in texts if "申请延期" in t)
+    r1 = people.find("R1")
+    assert asked.startswith(f"{local(clock.now(), demo_site.tz, 'MM-DD HH:mm')} R1 {r1.name} 申请延期：")
+    assert "延至：11-30 17:00" in asked and "原因：等配件" in asked
+    assert ":00.0" not in asked and "=" not in asked  # no microseconds, no field dumps
+    dispatched = next(t for t in texts if "已派工" in t)
+    assert "已登记 → 已派工" in dispatched and "维修人员：刘工" in dispatched
+    signed = next(t for t in texts if "延期已签批" in t)
+    assert "完成期限：" in signed and "→ 11-30 17:00" in signed and people.find("S1").name in signed
+
+
+def test_older_events_say_how_long_ago_in_the_consoles_language(demo_site, clock, order_with_extension):
+    order_id = order_with_extension
+    later = clock.now() + timedelta(days=3)
+    assert history.of("work_order", order_id, demo_site.tz, later)[0].ago == "3 days ago"
+    i18n.set_language("zh")
+    assert history.of("work_order", order_id, demo_site.tz, later)[0].ago == "3天前"
+    assert history.of("work_order", order_id, demo_site.tz, clock.now())[0].ago == ""
