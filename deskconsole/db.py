@@ -21,9 +21,10 @@ from .i18n import _
 
 database = pw.DatabaseProxy()
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # version -> function(db) that brings a database from version-1 to version. Each later issue
 # that changes the schema adds a step here and a fixture of the previous version in tests/fixtures.
+# A long step reports how far it is with `progress(done, total)` (a bar on the terminal).
 MIGRATIONS: dict[int, callable] = {}
 
 
@@ -321,8 +322,15 @@ class AuditEvent(BaseModel):
         indexes = ((("entity", "entity_id"), False),)
 
 
+class SearchDoc(BaseModel):
+    """The searchable words of one record (search_index.py): `id` says which kind and which record,
+    `body` is its text. Derived data, rewritten in the transaction of every write; not exported."""
+    id = pw.BigAutoField(primary_key=True)   # INTEGER PRIMARY KEY (the rowid) on SQLite, BIGINT elsewhere
+    body = pw.TextField()
+
+
 MODELS = [SchemaMeta, Unit, Staff, Call, WorkOrder, ReminderAck, Shift, ShiftLogEntry, Key, KeyLoan, KeyReport, AuditEvent,
-          Handover, HandoverAck, HandoverAddendum, DeskSignOff]
+          Handover, HandoverAck, HandoverAddendum, DeskSignOff, SearchDoc]
 
 
 def is_sqlite(db=None) -> bool:
@@ -365,13 +373,17 @@ def open_database(url: str) -> pw.Database:
     return connect_url(url)
 
 
-def connect(url: str, *, migrate_schema: bool = True) -> pw.Database:
-    """Open the database of `url`, bind the models to it, and bring its schema up to date."""
+def connect(url: str, *, migrate_schema: bool = True, progress=None) -> pw.Database:
+    """Open the database of `url`, bind the models to it, and bring its schema up to date
+    (`progress(done, total)` is told how far a long migration step is)."""
+    from . import search_index
     db = open_database(url)
     database.initialize(db)
     db.connect(reuse_if_open=True)
     if migrate_schema:
-        migrate(db, url)
+        migrate(db, url, progress=progress)
+    # A database opened at an older schema without migrating has no index to keep.
+    search_index.enabled = "search_doc" in db.get_tables()
     return db
 
 
@@ -390,9 +402,20 @@ def schema_version(db=None) -> int | None:
     return int(row.value) if row else None
 
 
-def migrate(db, url: str | None = None, *, target: int | None = None) -> list[int]:
+_progress = None
+
+
+def progress(done: int, total: int) -> None:
+    """A migration step says how far it is (shown as a bar by the command line when it is slow)."""
+    if _progress is not None:
+        _progress(done, total)
+
+
+def migrate(db, url: str | None = None, *, target: int | None = None, progress=None) -> list[int]:
     """Create a fresh schema, or run the steps from the database's version to `target`.
     A SQLite file is copied aside before its first step runs. Returns the steps run."""
+    global _progress
+    from . import search_index
     target = SCHEMA_VERSION if target is None else target
     tables = db.get_tables()
     version = schema_version(db)
@@ -401,6 +424,7 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
             raise SchemaError("this database was not made by deskconsole (it has tables but no schema version)")
         with db.atomic():
             db.create_tables(MODELS)
+            search_index.create(db)
             SchemaMeta.create(key="schema_version", value=str(target))
         return []
     if version > target:
@@ -410,11 +434,24 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
     steps = list(range(version + 1, target + 1))
     if steps and url and sqlite_path(url):
         backup(sqlite_path(url).with_name(f"{sqlite_path(url).name}.v{version}.bak"))
-    for step in steps:
-        with db.atomic():
-            MIGRATIONS[step](db)
-            SchemaMeta.update(value=str(step)).where(SchemaMeta.key == "schema_version").execute()
+    _progress = progress
+    try:
+        for step in steps:
+            with db.atomic():
+                MIGRATIONS[step](db)
+                SchemaMeta.update(value=str(step)).where(SchemaMeta.key == "schema_version").execute()
+    finally:
+        _progress = None
     return steps
+
+
+def _search_index(db) -> None:
+    """2: the search index (issue 19): its tables, then every record indexed."""
+    from . import search_index
+    search_index.install(db, progress)
+
+
+MIGRATIONS[2] = _search_index
 
 
 # --- writes ------------------------------------------------------------------------------
@@ -445,19 +482,25 @@ def _store_error(exc: Exception) -> StoreError:
 
 
 def writes(fn):
-    """A desk function that writes: one IMMEDIATE transaction (the audit event inside it), retried
-    when another console holds the lock past the busy timeout, and any storage failure turned into a
-    StoreError with a plain message. Safe to retry because nothing was committed."""
+    """A desk function that writes: one IMMEDIATE transaction (the audit event and the search index
+    inside it), retried when another console holds the lock past the busy timeout, and any storage
+    failure turned into a StoreError with a plain message. Safe to retry because nothing was committed."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from . import search_index
         db = database.obj
         if db.in_transaction():
             return fn(*args, **kwargs)
         for attempt in range(5):
             try:
                 with db.atomic():
-                    return fn(*args, **kwargs)
+                    mark = AuditEvent.select(pw.fn.MAX(AuditEvent.id)).scalar() or 0
+                    result = fn(*args, **kwargs)
+                    # The records this write's audit events name are indexed in its own transaction:
+                    # found the moment it commits, at every console (search_index.after_write).
+                    search_index.after_write(mark)
+                    return result
             except (pw.OperationalError, sqlite3.OperationalError) as exc:
                 if _is_busy(exc) and attempt < 4:
                     _time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)

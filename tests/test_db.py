@@ -71,17 +71,18 @@ def test_previous_version_fixture_migrates_to_the_same_schema_as_a_fresh_one(tmp
 
 def test_a_migration_step_runs_once_after_a_backup(empty_site, monkeypatch):
     ran = []
+    now, step = db.SCHEMA_VERSION, db.SCHEMA_VERSION + 1
 
-    def step_2(database):
+    def next_step(database):
         database.execute_sql('ALTER TABLE "unit" ADD COLUMN "note" TEXT DEFAULT \'\'')
-        ran.append(2)
+        ran.append(step)
 
-    monkeypatch.setitem(db.MIGRATIONS, 2, step_2)
-    assert db.migrate(db.database.obj, empty_site.db_url, target=2) == [2]
-    assert db.schema_version() == 2
-    assert db.migrate(db.database.obj, empty_site.db_url, target=2) == []
-    assert ran == [2]
-    backup = db.sqlite_path(empty_site.db_url).with_name("desk.db.v1.bak")
+    monkeypatch.setitem(db.MIGRATIONS, step, next_step)
+    assert db.migrate(db.database.obj, empty_site.db_url, target=step) == [step]
+    assert db.schema_version() == step
+    assert db.migrate(db.database.obj, empty_site.db_url, target=step) == []
+    assert ran == [step]
+    backup = db.sqlite_path(empty_site.db_url).with_name(f"desk.db.v{now}.bak")
     assert backup.exists()
     assert "note" not in _schema(backup)["unit"]
 
