@@ -23,6 +23,7 @@ from datetime import datetime
 import peewee as pw
 
 from . import db, search_index
+from .i18n import _
 from .db import Call, Handover, Key, KeyLoan, SearchDoc, ShiftLogEntry, Staff, Unit, WorkOrder
 from .orders import OPEN_STATUSES
 from .reports import _overall
@@ -32,6 +33,8 @@ from .text import clean, one_line
 # What the command line's --kind and the screen's groups name, and the kinds of record in each.
 GROUPS = {"units": ("unit",), "calls": ("call",), "orders": ("order",), "keys": ("loan", "key"), "log": ("log",),
           "handovers": ("handover",)}
+KIND_TITLES = {"unit": "Units", "call": "Calls", "order": "Work orders", "loan": "Key loans", "key": "Keys",
+               "log": "Shift log", "handover": "Handovers"}
 DEFAULT_LIMIT = 20
 MIN_LENGTH = 3        # a word of three characters or more: any letters, digits or signs
 MIN_CHINESE = 2       # two characters, one of them Chinese: a Chinese word (漏水, 2栋)
@@ -107,6 +110,11 @@ def parse(text: str) -> tuple[list[Term], list[str]]:
         if whole is not None:
             return [whole], []
     return [t for t in terms if t is not None], [w for w, t in zip(words, terms) if t is None]
+
+
+def kind_title(kind: str) -> str:
+    """A kind of record as the result list's heading says it."""
+    return _(KIND_TITLES[kind])
 
 
 def _kinds(kinds) -> tuple[str, ...]:
@@ -211,7 +219,12 @@ def find(text: str, kinds=None, limit: int = DEFAULT_LIMIT, *, engine: str | Non
         if len(ids) > limit:
             more.add(kind)
             ids = ids[:limit]
-        hits += _hits(kind, [split_id(i)[1] for i in ids])
+        found = _hits(kind, [split_id(i)[1] for i in ids])
+        # The newest records written are these; shown by their own time (a record entered afterwards,
+        # a late paper form, takes its place).
+        if all(h.at is not None for h in found):
+            found.sort(key=lambda h: (h.at, h.id), reverse=True)
+        hits += found
     return Found(hits, frozenset(more), tuple(ignored))
 
 

@@ -113,8 +113,8 @@ def test_a_mistake_on_the_line_names_every_sub_command(capsys):
         cli.main(["bogus"])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert "{demo,init,export,backup,check,call,sla,handover,report}" in err
-    assert "invalid choice: 'bogus'" in err and "'report')" in err
+    assert "{demo,init,export,backup,check,call,sla,handover,report,search}" in err
+    assert "invalid choice: 'bogus'" in err and "'search')" in err
     with pytest.raises(SystemExit) as exit_:
         cli.main(["report", "--month"])
     assert exit_.value.code == 2

@@ -3,6 +3,7 @@ Chinese words included; the index kept in the write's own transaction; the LIKE 
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from datetime import timedelta
@@ -305,3 +306,41 @@ def test_check_finds_a_record_written_behind_the_programs_back(site, capsys):
     db.Call.update(text="偷偷改了").where(db.Call.id == ids["leak_call"]).execute()
     assert cli.main(["check", "--db", path]) == 1
     assert f"search index: call {ids['leak_call']} is not indexed as it is now" in capsys.readouterr().out
+
+
+# --- the command line ----------------------------------------------------------------------
+
+def run_cli(config, *args):
+    return cli.main(["search", "--db", str(db.sqlite_path(config.db_url)), *args])
+
+
+def test_the_command_line_prints_records_newest_first_grouped_by_kind(site, capsys):
+    config, ids = site
+    assert run_cli(config, "1-1203") == 0
+    out = capsys.readouterr().out
+    assert out.index("Units (1)") < out.index("Calls (1)") < out.index("Work orders (2)") < out.index("Key loans")
+    lines = out.splitlines()
+    first_order = next(i for i, line in enumerate(lines) if line.startswith("Work orders"))
+    assert lines[first_order + 1].startswith(f"WO{ids['open_order']:05d} ")
+    assert lines[first_order + 2].startswith(f"WO{ids['leak_order']:05d}   2026-10-25 22:00 1-1203   张师傅 · ")
+    assert lines[first_order + 2].endswith("(closed)")
+
+
+def test_the_command_line_kind_limit_and_json(site, capsys):
+    config, ids = site
+    assert run_cli(config, "张师傅", "--kind", "orders", "--kind", "calls", "--limit", "1", "--json") == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["kind"], r["id"]) for r in rows] == [("call", ids["message"]), ("order", ids["leak_order"])]
+    assert rows[1]["number"] == f"WO{ids['leak_order']:05d}" and rows[1]["closed"] is True
+    assert rows[1]["at"].endswith("+08:00")
+
+
+def test_the_command_line_exits_0_without_results_and_2_when_nothing_can_be_searched(site, capsys):
+    config, _ids = site
+    assert run_cli(config, "nothing-like-this") == 0
+    assert capsys.readouterr().out == "Nothing found.\n"
+    assert run_cli(config, "ab") == 2
+    assert "two Chinese characters" in capsys.readouterr().err
+    assert run_cli(config, "漏水", "--limit", "0") == 2
+    with pytest.raises(SystemExit):
+        run_cli(config, "漏水", "--kind", "parcels")

@@ -18,7 +18,7 @@ from .common import STARTUP_ERRORS, fail, load_config
 
 # In the order --help lists them. Each module has register(sub, common), which adds its parser with
 # set_defaults(handler=function(config, args) -> exit status).
-SUBCOMMANDS = ("demo", "init", "export", "backup", "check", "call", "sla", "handover", "report")
+SUBCOMMANDS = ("demo", "init", "export", "backup", "check", "call", "sla", "handover", "report", "search")
 
 
 class _Mistake(Exception):
