@@ -251,6 +251,9 @@ class DeskApp(App):
                 yield SystemCommand(_("Show {pane}", pane=_(title)), _("Pane {n}", n=number),
                                     lambda n=number: screen.action_show_pane(n))
             yield SystemCommand(_("Filter this pane"), _("Type to narrow the list"), screen.action_filter)
+            yield SystemCommand(_("Search everything"),
+                                _("Any record ever written: phone, name, unit, number, words (s)"),
+                                screen.action_search)
             yield SystemCommand(_("Keys and help"), _("The keymap"), screen.action_help)
             yield SystemCommand(_("Monthly figures"), _("Counts and rates for a month or a range of days"),
                                 screen.action_reports)

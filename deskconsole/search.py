@@ -15,6 +15,7 @@ order (with how it ended), key loan and log entry about it, newest first, a page
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class Hit:
     status: str               # the record's status id
     closed: bool              # nothing more will happen to it: it opens read-only
     key_id: int | None = None  # a loan's key
+    phone: str = ""           # a call's number
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,24 @@ def _kinds(kinds) -> tuple[str, ...]:
     return tuple(k for k in KINDS if k in wanted)
 
 
+def _connected(fn):
+    """A read that may run in a screen's worker thread: such a thread has no connection of its own, so
+    one is opened for the call and closed after it (the screens never touch the database themselves)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        database = db.database
+        opened = database.is_closed()
+        if opened:
+            database.connect()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if opened:
+                database.close()
+    return wrapper
+
+
 def _like(text: str) -> str:
     """`text` anywhere, as a LIKE pattern with ESCAPE '\\'."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -203,6 +223,7 @@ def _like_ids(terms: list[Term], kind: str, limit: int) -> list[int]:
     return [i for (i,) in query.tuples()]
 
 
+@_connected
 def find(text: str, kinds=None, limit: int = DEFAULT_LIMIT, *, engine: str | None = None) -> Found:
     """Every kind's newest `limit` records that hold every word of `text`. `engine` "like" matches
     with LIKE even on SQLite (the fallback's own test); by default SQLite uses its FTS index."""
@@ -260,9 +281,8 @@ def _call_hits(ids):
                             Unit.code.alias("unit_code"))
                 .join(Unit, pw.JOIN.LEFT_OUTER, on=(Call.unit == Unit.id)).where(Call.id.in_(ids)).dicts())
     return _by_id(rows, ids, lambda r: Hit(
-        "call", r["id"], f"C{r['id']}", r["received_at"], r["unit_code"] or "",
-        one_line(" ".join(p for p in (r["caller"], r["phone"]) if p)), one_line(r["text"]), r["status"],
-        r["status"] != "open"))
+        "call", r["id"], f"C{r['id']}", r["received_at"], r["unit_code"] or "", one_line(r["caller"]),
+        one_line(r["text"]), r["status"], r["status"] != "open", phone=one_line(r["phone"])))
 
 
 def _order_hits(ids):
@@ -409,6 +429,7 @@ def _sources(unit_id: int):
     }
 
 
+@_connected
 def dossier(unit_code: str, now: datetime, *, page: int = 0, per_page: int = 50) -> Dossier:
     """Everything about one unit; the history a page at a time, newest first (page 0 is the newest)."""
     unit = Unit.get_or_none(Unit.code == clean(unit_code).upper().replace(" ", ""))

@@ -38,7 +38,7 @@ def _pad(text: str, cells: int) -> str:
 
 def hit_line(hit: search.Hit, tz) -> str:
     when = local(hit.at, tz, "YYYY-MM-DD HH:mm") if hit.at else ""
-    words = " · ".join(p for p in (hit.who, hit.what) if p)
+    words = " · ".join(p for p in (" ".join(p for p in (hit.who, hit.phone) if p), hit.what) if p)
     status = label(hit.status) if hit.status else ""
     return f"{_pad(hit.number, 9)} {_pad(when, 16)} {_pad(hit.unit_code, 8)} {words}" + \
         (f"  ({status})" if status else "")
@@ -54,7 +54,7 @@ def run(config: Config, args) -> int:
     if args.json:
         for h in result.hits:
             print(json.dumps({"kind": h.kind, "id": h.id, "number": h.number, "at": iso(h.at, config.tz),
-                              "unit": h.unit_code, "who": h.who, "what": h.what, "status": h.status,
+                              "unit": h.unit_code, "who": h.who, "phone": h.phone, "what": h.what, "status": h.status,
                               "closed": h.closed}, ensure_ascii=False))
         return 0
     if not result.hits:

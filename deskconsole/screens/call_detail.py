@@ -79,6 +79,7 @@ class CallDetailScreen(ModalScreen):
         Binding("a", "act('answer')", "Answer", id="call.answer"),
         Binding("d", "act('deliver')", "Delivered", id="call.deliver"),
         Binding("v", "act('void')", "Void", id="call.void"),
+        Binding("u", "dossier", "Unit dossier", show=False, id="call.dossier"),
     ]
 
     def __init__(self, call_id: int) -> None:
@@ -129,6 +130,10 @@ class CallDetailScreen(ModalScreen):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_dossier(self) -> None:
+        from .search import open_dossier
+        open_dossier(self.app, self.call.unit_code)
 
     def action_act(self, what: str) -> None:
         flows = {"edit": call_actions.edit, "order": call_actions.order_from_call, "answer": call_actions.answer,

@@ -52,6 +52,8 @@ class ConsoleScreen(Screen):
         Binding("question_mark", "help", "Help", id="console.help"),
         Binding("h", "handover", "Handover", id="console.handover"),
         Binding("m", "reports", "Reports", id="console.reports"),
+        # Not in the footer yet: the table of actions (screens/actions.py) will place it.
+        Binding("s", "search", "Search", show=False, id="console.search"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True, id="console.quit"),
     ]
 
@@ -133,6 +135,11 @@ class ConsoleScreen(Screen):
         """The monthly figures: every role may read them (a supervisor signs them)."""
         from .reports import ReportsScreen   # here: plotext loads only when the figures are opened
         self.app.push_screen(ReportsScreen())
+
+    def action_search(self) -> None:
+        """Search everything ever written (a screen of its own over the console)."""
+        from .search import SearchScreen
+        self.app.push_screen(SearchScreen())
 
     # --- data and time -----------------------------------------------------------------
 

@@ -27,6 +27,7 @@ KEYMAP = [
     ("l e", "Keys", "Report lost or broken; the catalogue (supervisor)"),
     ("h", "console", "Start the handover"),
     ("m", "console", "Monthly figures: [ ] month, r range, g chart, Enter the records"),
+    ("s", "console", "Search everything ever written; Enter opens, u the unit's dossier"),
     ("i a A q s c", "handover", "Sign on, acknowledge, whole section, query, supervisor, complete"),
     ("Ctrl+P", "anywhere", "Command palette: every action by name"),
     ("?", "anywhere", "This help"),

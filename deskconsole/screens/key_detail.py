@@ -113,12 +113,18 @@ class KeyDetailScreen(ModalScreen):
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="key_detail.close"),
         Binding("q", "dismiss", "Close", show=False),
+        Binding("u", "dossier", "Unit dossier", show=False, id="key_detail.dossier"),
     ]
 
     def __init__(self, key_id: int) -> None:
         super().__init__()
         translate_bindings(self)
         self.key_id = key_id
+
+    def action_dossier(self) -> None:
+        from .search import open_dossier
+        info = keys.get(self.key_id)
+        open_dossier(self.app, info.unit_code if info else "")
 
     def compose(self) -> ComposeResult:
         history = keys.history(self.key_id)

@@ -72,6 +72,7 @@ class LogEntryScreen(ModalScreen):
         Binding("d", "done", "Mark done", id="log.done"),
         Binding("c", "correct", "Correct", id="log.correct"),
         Binding("escape", "dismiss", "Close", id="log.close"),
+        Binding("u", "dossier", "Unit dossier", show=False, id="log.dossier"),
     ]
 
     def __init__(self, entry_id: int) -> None:
@@ -104,6 +105,10 @@ class LogEntryScreen(ModalScreen):
             yield Static(clean(e.text, multiline=True), markup=False)
             yield Static("", id="entry-message", markup=False)
             yield Static(_("d marks done · c writes a correction · Esc closes"), classes="entry-hint")
+
+    def action_dossier(self) -> None:
+        from .search import open_dossier
+        open_dossier(self.app, self.entry.unit_code)
 
     def action_done(self) -> None:
         app = self.app

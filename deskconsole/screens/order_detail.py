@@ -1,4 +1,5 @@
-"""Enter on a work order: the order, its reminders, and its whole history (every audit event)."""
+"""Enter on a work order: the order, its reminders, and its whole history (every audit event). A closed
+order found by search opens read-only."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -49,18 +50,25 @@ class OrderDetailScreen(ModalScreen):
     BINDINGS = [
         Binding("escape", "close", "Close", id="order_detail.close"),
         Binding("k", "acknowledge", "Acknowledge reminders", id="order_detail.ack"),
+        Binding("u", "dossier", "Unit dossier", show=False, id="order_detail.dossier"),
     ]
 
-    def __init__(self, order_id: int) -> None:
+    def __init__(self, order_id: int, *, read_only: bool = False) -> None:
         super().__init__()
         translate_bindings(self)
         self.order_id = order_id
+        self.read_only = read_only
         self.changed = False
+        self.unit_code = ""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="order-detail"):
             yield Static("", id="order-body", markup=False)
-            yield Static(_("k acknowledges the reminders · Esc closes"), id="order-keys")
+            yield Static(_("Closed: read-only · u the unit's dossier · Esc closes") if self.read_only
+                         else _("k acknowledges the reminders · Esc closes"), id="order-keys")
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        return not (action == "acknowledge" and self.read_only)
 
     def on_mount(self) -> None:
         self.refresh_body()
@@ -71,6 +79,7 @@ class OrderDetailScreen(ModalScreen):
         now = app.clock.now()
         d = orders.detail(app.engine, self.order_id)
         r = d.row
+        self.unit_code = r.unit_code
         t = lambda dt: local(dt, tz, "YYYY-MM-DD HH:mm") if dt else "—"  # noqa: E731
         lines: list = [(f"{r.number}  {label(r.sla_class)}  {label(r.status)}", "bold"), "\n"]
         facts = [
@@ -106,6 +115,10 @@ class OrderDetailScreen(ModalScreen):
 
     def action_close(self) -> None:
         self.dismiss(self.order_id if self.changed else None)
+
+    def action_dossier(self) -> None:
+        from .search import open_dossier
+        open_dossier(self.app, self.unit_code)
 
     def action_acknowledge(self) -> None:
         if not self.due:

@@ -1,0 +1,203 @@
+"""`s` at the console: search everything ever written. Results grouped by kind, newest first; Enter
+opens the record in its own detail screen (a closed work order read-only, with its whole history),
+`u` the dossier of the record's unit."""
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from .. import search
+from ..i18n import _, label
+from ..timefmt import local
+from ..widgets.footer import DeskFooter
+from ..widgets.header import Line
+from ..widgets.record_table import Column, RecordTable, Row
+from .translated import translate_bindings
+
+# How many of each kind the screen lists (the newest); the status line says when there are more.
+LIMIT = 30
+# Typing pauses this long (seconds) before the search runs: one search per word, not per key.
+DEBOUNCE = 0.15
+
+KIND_SHORT = {"unit": "Unit", "call": "Call", "order": "W/O", "loan": "Loan", "key": "Key", "log": "Log",
+              "handover": "H/O"}
+
+
+def kind_short(kind: str) -> str:
+    return _(KIND_SHORT[kind])
+
+
+def record_screen(kind: str, record_id: int, *, key_id: int | None = None, unit_code: str = "",
+                  closed: bool = False):
+    """The screen that shows one record, as its pane opens it; None when there is none."""
+    if kind == "call":
+        from .call_detail import CallDetailScreen
+        return CallDetailScreen(record_id)
+    if kind == "order":
+        from .order_detail import OrderDetailScreen
+        return OrderDetailScreen(record_id, read_only=closed)
+    if kind in ("loan", "key") and key_id is not None:
+        from .key_detail import KeyDetailScreen
+        return KeyDetailScreen(key_id)
+    if kind == "log":
+        from .log_entry import LogEntryScreen
+        return LogEntryScreen(record_id)
+    if kind == "handover":
+        from .handover import SheetScreen
+        return SheetScreen(record_id)
+    if kind == "unit" and unit_code:
+        from .dossier import DossierScreen
+        return DossierScreen(unit_code)
+    return None
+
+
+def open_dossier(app, unit_code: str) -> None:
+    """`u` wherever a record has a unit: that unit's dossier."""
+    if not unit_code:
+        app.notify(_("This record names no unit."), severity="warning")
+        return
+    from .dossier import DossierScreen
+    app.push_screen(DossierScreen(unit_code))
+
+
+class SearchScreen(Screen):
+    DEFAULT_CSS = """
+    SearchScreen #search-title { background: $panel; text-style: bold; }
+    SearchScreen #search-input { height: 1; border: none; padding: 0 1; }
+    SearchScreen #search-status { color: $text-muted; height: 1; padding: 0 1; }
+    SearchScreen RecordTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="search.close"),
+        Binding("u", "dossier", "Unit dossier", id="search.dossier"),
+        Binding("slash", "focus_input", "Search", id="search.again"),
+    ]
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.text = text
+        self.found: dict = {}          # row key -> Hit
+        self._timer = None
+        self._shown_text: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Line(id="search-title")
+        yield Input(self.text, placeholder=_("Phone, name, unit, number (WO00211, C123, L5, H4), words"),
+                    id="search-input")
+        yield Static("", id="search-status", markup=False)
+        yield RecordTable([
+            Column("kind", _("Kind"), 5),
+            Column("number", _("No."), 9),
+            Column("when", _("Date"), 10),
+            Column("unit", _("Unit"), 7),
+            Column("who", _("Who"), 12),
+            Column("what", _("Summary"), None, min_width=8),
+            Column("status", _("Status"), 8),
+        ], empty_text=_("Type to search every call, order, key, log entry and handover ever written."),
+            id="search-results")
+        yield DeskFooter(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#search-title", Line).set_parts(
+            _("Search everything: Enter opens a record, u its unit's dossier, Esc goes back"))
+        self.query_one(Input).focus()
+        if self.text:
+            self.run_search(self.text)
+
+    # --- typing and searching ------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        text = event.value
+        self._timer = self.set_timer(DEBOUNCE, lambda: self.run_search(text))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        if event.value != self._shown_text:
+            self.run_search(event.value)
+        self.query_one(RecordTable).focus()
+
+    def on_key(self, event) -> None:
+        # Down from the words goes to the results.
+        if event.key == "down" and isinstance(self.focused, Input):
+            event.stop()
+            self.query_one(RecordTable).focus()
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, text: str) -> None:
+        try:
+            found = search.find(text, limit=LIMIT)
+        except Exception:  # noqa: BLE001 - a failed read is said in one line, never a traceback
+            self.app.call_from_thread(self._failed)
+            return
+        self.app.call_from_thread(self.show, text, found)
+
+    def _failed(self) -> None:
+        self.query_one("#search-status", Static).update(_("The search could not be read: try again."))
+
+    def show(self, text: str, found: search.Found) -> None:
+        if text != self.query_one(Input).value and self._shown_text is not None:
+            return  # typing has moved on: its own search comes next
+        self._shown_text = text
+        tz = self.app.config.tz
+        rows, self.found = [], {}
+        for h in found.hits:
+            key = (h.kind, h.id)
+            self.found[key] = h
+            rows.append(Row(key, {
+                "kind": kind_short(h.kind), "number": h.number,
+                "when": local(h.at, tz, "YYYY-MM-DD") if h.at else "", "unit": h.unit_code,
+                "who": " ".join(p for p in (h.who, h.phone) if p),
+                "what": h.what, "status": label(h.status) if h.status else ""},
+                style="muted" if h.closed else ""))
+        table = self.query_one(RecordTable)
+        table.set_rows(rows)
+        self.query_one("#search-status", Static).update(self._status(text, found))
+
+    def _status(self, text: str, found: search.Found) -> str:
+        if not text.strip():
+            return ""
+        if not found.hits and found.ignored and not search.parse(text)[0]:
+            return _("Type three letters or digits, or two Chinese characters, to search.")
+        counts: dict[str, int] = {}
+        for h in found.hits:
+            counts[h.kind] = counts.get(h.kind, 0) + 1
+        parts = [f"{search.kind_title(k)} {n}{'+' if k in found.more else ''}" for k, n in counts.items()]
+        line = " · ".join(parts) if parts else _("Nothing found.")
+        if found.ignored:
+            line += "  " + _("Too short to search for, left out: {words}", words=" ".join(found.ignored))
+        return line
+
+    # --- opening what was found -----------------------------------------------------------
+
+    def current(self) -> search.Hit | None:
+        key = self.query_one(RecordTable).cursor_key
+        return self.found.get(key) if key is not None else None
+
+    def on_record_table_row_selected(self, event: RecordTable.RowSelected) -> None:
+        event.stop()
+        h = self.found.get(event.key)
+        if h is None:
+            return
+        screen = record_screen(h.kind, h.id, key_id=h.key_id, unit_code=h.unit_code, closed=h.closed)
+        if screen is not None:
+            self.app.push_screen(screen)
+
+    def action_dossier(self) -> None:
+        h = self.current()
+        if h is not None:
+            open_dossier(self.app, h.unit_code)
+
+    def action_focus_input(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
