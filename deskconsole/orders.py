@@ -28,7 +28,8 @@ from .text import clean
 
 DEPARTMENTS = ("engineering", "security", "cleaning", "landscaping", "customer_service", "contractor")
 OPEN_STATUSES = ("logged", "dispatched", "on_site", "done", "reopened")
-STATUSES = OPEN_STATUSES + ("closed", "returned", "cancelled")
+ENDED_STATUSES = ("closed", "returned", "cancelled")
+STATUSES = OPEN_STATUSES + ENDED_STATUSES
 # Before anyone is on site the respond clock runs; the resolve clock runs until the work is done.
 _RESPONDING = ("logged", "dispatched")
 _RESOLVING = ("logged", "dispatched", "on_site", "reopened")
@@ -155,6 +156,15 @@ def open_orders(engine) -> list[OrderRow]:
     far = datetime.max.replace(tzinfo=timezone.utc)
     rows.sort(key=lambda o: (o.next_due or far, o.id))
     return rows
+
+
+def ended(engine, *, statuses: tuple[str, ...] = ENDED_STATUSES, ids=None, limit: int = 200) -> list[OrderRow]:
+    """Orders that have ended (closed, returned, cancelled), the newest first: what the Work orders pane
+    lists for `status:closed`. With `ids`, only those of them."""
+    query = _base_query().where(WorkOrder.status.in_(statuses))
+    if ids is not None:
+        query = query.where(WorkOrder.id.in_(list(ids)))
+    return [_row(engine, r, frozenset()) for r in query.order_by(WorkOrder.id.desc()).limit(limit).dicts()]
 
 
 def overdue_count(rows: list[OrderRow], now: datetime) -> int:

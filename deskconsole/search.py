@@ -249,6 +249,19 @@ def find(text: str, kinds=None, limit: int = DEFAULT_LIMIT, *, engine: str | Non
     return Found(hits, frozenset(more), tuple(ignored))
 
 
+@_connected
+def ended_orders(engine, statuses: tuple[str, ...], text: str = "", limit: int = 200):
+    """Orders in these ended statuses (closed, returned, cancelled), newest first, as the Work orders pane
+    shows them (orders.OrderRow); with `text`, only those whose words hold it (the index, so an order
+    closed years ago is found)."""
+    from . import orders
+    if not parse(text)[0]:
+        return orders.ended(engine, statuses=statuses, limit=limit)
+    # The newest orders with these words, any status; of them, the ended ones.
+    ids = [h.id for h in find(text, ["orders"], limit=limit * 5).hits]
+    return orders.ended(engine, statuses=statuses, ids=ids, limit=limit)
+
+
 def search(text: str, kinds=None, limit: int = DEFAULT_LIMIT) -> list[Hit]:
     """The records that hold every word of `text`, grouped by kind (units, calls, orders, key loans,
     keys, log, handovers), newest first in each; at most `limit` of each kind."""

@@ -159,3 +159,60 @@ def test_too_short_says_what_to_type_and_the_palette_offers_search(demo_site):
             assert table.row_count == 0
             assert "two Chinese characters" in str(app.screen.query_one("#search-status").render())
     run(go())
+
+
+# --- the Work orders pane's ended orders ---------------------------------------------------------
+
+async def filtered(pilot, text: str) -> RecordTable:
+    await pilot.press("slash", *text)
+    await pilot.pause(0.4)                     # the pause after typing, then the read of ended orders
+    await settle(pilot)
+    return pilot.app.screen.pane(2).table
+
+
+def test_the_orders_pane_lists_closed_orders_by_a_filter_tag(demo_site):
+    closed = {o.id for o in orders.WorkOrder.select().where(orders.WorkOrder.status == "closed")}
+    by_li = {o.id for o in orders.WorkOrder.select().where((orders.WorkOrder.status == "closed")
+                                                         & (orders.WorkOrder.assignee == "刘工"))}
+    assert closed and by_li
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            await pilot.press("2")
+            pane = app.screen.pane(2)
+            open_count = pane.table.row_count
+            table = await filtered(pilot, "status:closed")
+            keys = [r.key for r in table.rows]
+            assert set(keys) == closed and keys == sorted(keys, reverse=True)
+            assert {r.style for r in table.rows} == {"muted"} and {r.cells["status"] for r in table.rows} == {"closed"}
+            # Actions are refused on an ended order; Enter opens it read-only.
+            await pilot.press("enter")                 # from the filter line to the table
+            await pilot.press("d")
+            assert isinstance(app.screen, ConsoleScreen)
+            await pilot.press("enter")
+            assert isinstance(app.screen, OrderDetailScreen) and app.screen.read_only
+            assert app.screen.order_id == keys[0]
+            await pilot.press("escape")
+            # Words with the tag: found in the index, however old.
+            pane.close_filter()
+            table = await filtered(pilot, "status:closed 刘工")
+            assert {r.key for r in table.rows} == by_li
+            pane.close_filter()
+            await pilot.pause()
+            assert table.row_count == open_count
+            # An open status narrows the open orders.
+            table = await filtered(pilot, "st:disp")
+            assert table.row_count and {r.cells["status"] for r in table.rows} == {"dispatched"}
+    run(go())
+
+
+def test_the_orders_filter_tag_reads_statuses_in_either_language():
+    from deskconsole import i18n
+    from deskconsole.widgets.orders_pane import order_filter
+    assert order_filter("status:closed 1-1203") == (["closed"], ["1-1203"])
+    assert order_filter("st:c") == (["closed", "cancelled"], [])
+    assert order_filter("status:nothing") == (["-"], [])
+    i18n.set_language("zh")
+    assert order_filter("状态：已关闭 漏水") == (["closed"], ["漏水"])

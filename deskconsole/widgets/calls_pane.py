@@ -203,14 +203,6 @@ class CallsPane(Pane):
         """u: the undelivered messages (the filter line says so; Esc clears it)."""
         self.set_filter(UNDELIVERED_FILTER)
 
-    def set_filter(self, text: str) -> None:
-        from textual.widgets import Input
-        self.add_class("-filtering")
-        self.query_one(Input).value = text
-        self._filter = text.casefold().strip()
-        self._apply_filter()
-        self.table.focus()
-
     def open_record(self, key) -> None:
         from ..screens.call_detail import CallDetailScreen
         self.app.push_screen(CallDetailScreen(key), lambda _r: self.app.reload())

@@ -1,19 +1,42 @@
-"""Pane 2: open work orders, what breaches first at the top, with their follow-up reminders."""
+"""Pane 2: open work orders, what breaches first at the top, with their follow-up reminders.
+
+The filter line (`/`) takes words and a status tag, `status:` (also `st:`, `状态:`): an open status
+narrows the open orders (status:dispatched); an ended one lists the orders that ended, newest first,
+read from the database however old (status:closed, status:cancelled, status:returned; a prefix or the
+translated name works: status:c, 状态:已关闭). Words must all appear; for ended orders they are matched
+in the search index (an order's whole words, notes included).
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
+from textual import work
 from textual.binding import Binding
 
-from .. import countdown, orders
+from .. import countdown, orders, search
 from ..console_data import ConsoleData
 from ..errors import Refusal, explain
 from ..i18n import _, label
 from ..people import may
+from .calls_pane import parse_filter
 from .pane import Pane, line
 from .record_table import Column, Row
 
 REMINDER_MARK = "⚑"
+# Ended orders listed at most (the newest); typing pauses this long (s) before they are read.
+ENDED_LIMIT = 200
+ENDED_DEBOUNCE = 0.2
+
+
+def order_filter(text: str) -> tuple[list[str], list[str]]:
+    """(statuses wanted, words) of the filter line: each status tag matched against the order statuses
+    by prefix, as an id or translated (a tag that matches nothing keeps nothing)."""
+    _cats, tags, words = parse_filter(text)
+    if not tags:
+        return [], words
+    wanted = [s for s in orders.STATUSES
+              if any(s.startswith(t) or label(s).casefold().startswith(t) for t in tags)]
+    return wanted or ["-"], words
 
 
 def render_order_cell(column: str, value, now: datetime) -> tuple[str, str]:
@@ -46,6 +69,9 @@ class OrdersPane(Pane):
         super().__init__(tz)
         self._orders: dict[int, orders.OrderRow] = {}
         self._counted = None
+        self._ended: dict[int, orders.OrderRow] = {}   # ended orders the filter listed
+        self._ended_key = None                         # (statuses, words) they were read for
+        self._ended_timer = None
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -68,7 +94,7 @@ class OrdersPane(Pane):
         self._orders = {o.id: o for o in data.orders}
         return self.build_rows(data.orders, self._row)
 
-    def _row(self, o: orders.OrderRow) -> Row:
+    def _row(self, o: orders.OrderRow, ended: bool = False) -> Row:
         dynamic: dict = {"remind": o}
         if o.clocks:
             dynamic["due"] = o.clocks[0]
@@ -83,9 +109,57 @@ class OrdersPane(Pane):
             cells={"remind": "", "number": o.number, "unit": o.unit_code or line(o.location),
                    "class": label(o.sla_class), "status": status, "who": who, "what": line(o.description),
                    "due": "" if o.clocks else "—", "then": ""},
-            style="alarm" if o.sla_class == "emergency" else "",
-            dynamic=dynamic,
+            style="muted" if ended else ("alarm" if o.sla_class == "emergency" else ""),
+            dynamic={} if ended else dynamic,
         )
+
+    # --- the filter: open orders by status and words; ended ones read from the database ------------
+
+    def _apply_filter(self) -> None:
+        statuses, words = order_filter(self._filter)
+        if not statuses and not words:
+            self._ended, self._ended_key = {}, None
+            self.table.set_rows(self._rows)
+            return
+        shown = [row for row in self._rows
+                 if (not statuses or self._orders[row.key].status in statuses)
+                 and all(any(w in text.casefold() for text in row.cells.values()) for w in words)]
+        ended = tuple(s for s in statuses if s in orders.ENDED_STATUSES)
+        key = (ended, " ".join(words)) if ended else None
+        if key != self._ended_key:
+            self._ended, self._ended_key = {}, key
+            self._read_ended_soon()
+        seen = {row.key for row in shown}
+        shown += [self._row(o, ended=True) for o in self._ended.values() if o.id not in seen]
+        self.table.set_rows(shown)
+
+    def _read_ended_soon(self) -> None:
+        if self._ended_timer is not None:
+            self._ended_timer.stop()
+            self._ended_timer = None
+        key = self._ended_key
+        if key is not None:
+            self._ended_timer = self.set_timer(ENDED_DEBOUNCE, lambda: self._read_ended(key))
+
+    @work(thread=True, exclusive=True, group="orders-ended")
+    def _read_ended(self, key) -> None:
+        try:
+            rows = search.ended_orders(self.app.engine, key[0], key[1], limit=ENDED_LIMIT)
+        except Exception:  # noqa: BLE001 - a failed read is said in one line, never a traceback
+            self.app.call_from_thread(self.app.notify, _("The ended orders could not be read: try again."),
+                                      severity="error")
+            return
+        self.app.call_from_thread(self._show_ended, key, rows)
+
+    def _show_ended(self, key, rows: list[orders.OrderRow]) -> None:
+        if key != self._ended_key:
+            return  # the filter has changed since
+        self._ended = {o.id: o for o in rows}
+        self._apply_filter()
+
+    def show(self, data: ConsoleData) -> None:
+        super().show(data)
+        self._read_ended_soon()   # an order may have ended at another console since
 
     def _counts(self, data: ConsoleData, now: datetime) -> tuple[int, int, int]:
         """(open, overdue, reminders) for the border and the strip, recounted only when one can change."""
@@ -123,7 +197,12 @@ class OrdersPane(Pane):
     def _selected(self) -> orders.OrderRow | None:
         row = self.current()
         if row is None:
-            self.app.notify(_("Choose an order first."), severity="warning")
+            ended = self._ended.get(self.table.cursor_key)
+            if ended is not None:
+                self.app.notify(_("{number} has ended ({status}): it is read-only.", number=ended.number,
+                                  status=label(ended.status)), severity="warning")
+            else:
+                self.app.notify(_("Choose an order first."), severity="warning")
         return row
 
     def saved(self, result) -> None:
@@ -200,6 +279,8 @@ class OrdersPane(Pane):
         from ..screens.order_detail import OrderDetailScreen
         if key in self._orders:
             self.app.push_screen(OrderDetailScreen(key), self.saved)
+        elif key in self._ended:
+            self.app.push_screen(OrderDetailScreen(key, read_only=True))
 
     def commands(self):
         return (
@@ -210,6 +291,8 @@ class OrdersPane(Pane):
             (_("Call back the owner of the selected order"), _("Work orders: b"), self._palette(self.action_callback)),
             (_("Extend the selected order"), _("Work orders: e"), self._palette(self.action_extend)),
             (_("Cancel or return the selected order"), _("Work orders: x"), self._palette(self.action_cancel_return)),
+            (_("Closed work orders"), _("Work orders: the filter status:closed"),
+             self._palette(lambda: self.set_filter("status:closed"))),
         )
 
     def _palette(self, action):
