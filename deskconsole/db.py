@@ -117,7 +117,10 @@ class Call(BaseModel):
 
     class Meta:
         # (status, received_at): the pane's "older open calls" window without scanning every call.
-        indexes = ((("category", "status"), False), (("status", "received_at"), False))
+        # (unit, received_at, phone): a unit's dossier, newest first, reads only the page it shows, and
+        # counts the phones that called about it without reading the calls themselves.
+        indexes = ((("category", "status"), False), (("status", "received_at"), False),
+                   (("unit", "received_at", "phone"), False))
 
 
 class WorkOrder(BaseModel):
@@ -446,8 +449,10 @@ def migrate(db, url: str | None = None, *, target: int | None = None, progress=N
 
 
 def _search_index(db) -> None:
-    """2: the search index (issue 19): its tables, then every record indexed."""
+    """2: the search index (issue 19): its tables, then every record indexed; and the index of a unit's
+    calls by time (the dossier)."""
     from . import search_index
+    Call._schema.create_indexes(safe=True)
     search_index.install(db, progress)
 
 
@@ -495,7 +500,7 @@ def writes(fn):
         for attempt in range(5):
             try:
                 with db.atomic():
-                    mark = AuditEvent.select(pw.fn.MAX(AuditEvent.id)).scalar() or 0
+                    mark = search_index.mark()
                     result = fn(*args, **kwargs)
                     # The records this write's audit events name are indexed in its own transaction:
                     # found the moment it commits, at every console (search_index.after_write).

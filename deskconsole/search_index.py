@@ -108,18 +108,43 @@ def order_number(order_id: int) -> str:
 # --- each kind's words -------------------------------------------------------------------
 # Each takes `where(field)`, an expression on the kind's id field, and yields (record id, body).
 
-def _rows(query):
-    """The query's rows as the driver gives them: no per-value conversion (a rebuild reads millions)."""
-    return db.database.execute(query)
+_SENTINEL = -7_340_019_019   # stands for the record id in a query's SQL made once (see One)
+_SQL: dict = {}
+
+
+class One:
+    """`where` for one record, the common case (every desk write): the query's SQL is made once per
+    shape and engine and reused with the id, because building SQL in peewee costs more than running it."""
+
+    def __init__(self, record_id: int) -> None:
+        self.record_id = record_id
+
+    def __call__(self, field):
+        return field == _SENTINEL
+
+
+def _rows(shape: str, build, where):
+    """The rows of `build(where)` as the driver gives them: no per-value conversion (a rebuild reads
+    millions)."""
+    database = db.database
+    if not isinstance(where, One):
+        return database.execute(build(where))
+    key = (shape, type(database.obj))
+    cached = _SQL.get(key)
+    if cached is None:
+        cached = _SQL[key] = build(where).sql()
+    sql, params = cached
+    return database.execute_sql(sql, [where.record_id if p == _SENTINEL else p for p in params])
 
 
 def _notes(entity: str, where) -> dict[int, list[str]]:
     """Notes written into the audit trail of these records (call-back notes, reasons, questions)."""
     found: dict[int, list[str]] = {}
-    query = (AuditEvent.select(AuditEvent.entity_id, AuditEvent.data)
-             .where((AuditEvent.entity == entity) & where(AuditEvent.entity_id)
-                    & AuditEvent.action.in_(_NOTE_ACTIONS)).order_by(AuditEvent.id).tuples())
-    for record_id, data in query:
+    rows = _rows(f"notes:{entity}", lambda w: (
+        AuditEvent.select(AuditEvent.entity_id, AuditEvent.data)
+        .where((AuditEvent.entity == entity) & w(AuditEvent.entity_id) & AuditEvent.action.in_(_NOTE_ACTIONS))
+        .order_by(AuditEvent.id)), where)
+    for record_id, data in rows:
         data = json.loads(data)
         after = data.get("after") if isinstance(data.get("after"), dict) else {}
         for value in [data.get(k) for k in _NOTE_KEYS] + [after.get("note")]:
@@ -129,65 +154,70 @@ def _notes(entity: str, where) -> dict[int, list[str]]:
 
 
 def _unit_bodies(where) -> Iterable[tuple[int, str]]:
-    for uid, code, owner, phone in _rows(Unit.select(Unit.id, Unit.code, Unit.owner_name, Unit.owner_phone)
-                                    .where(where(Unit.id))):
+    for uid, code, owner, phone in _rows("unit", lambda w: Unit.select(
+            Unit.id, Unit.code, Unit.owner_name, Unit.owner_phone).where(w(Unit.id)), where):
         yield uid, _body(code, owner, _phone(phone))
 
 
 def _call_bodies(where) -> Iterable[tuple[int, str]]:
     notes = _notes("call", where)
-    query = (Call.select(Call.id, Call.phone, Call.caller, Unit.code, Call.text, Call.answer, Call.message_for,
-                         Call.message_from, Call.callback_number, Call.void_reason)
-             .join(Unit, pw.JOIN.LEFT_OUTER, on=(Call.unit == Unit.id)).where(where(Call.id)))
-    for cid, phone, caller, unit, text, answer, m_for, m_from, callback, void in _rows(query):
+    rows = _rows("call", lambda w: (
+        Call.select(Call.id, Call.phone, Call.caller, Unit.code, Call.text, Call.answer, Call.message_for,
+                    Call.message_from, Call.callback_number, Call.void_reason)
+        .join(Unit, pw.JOIN.LEFT_OUTER, on=(Call.unit == Unit.id)).where(w(Call.id))), where)
+    for cid, phone, caller, unit, text, answer, m_for, m_from, callback, void in rows:
         yield cid, _body(f"C{cid}", _phone(phone), caller, unit, text, answer, m_for, m_from, _phone(callback),
                          void, *notes.get(cid, ()))
 
 
 def _order_bodies(where) -> Iterable[tuple[int, str]]:
     notes = _notes("work_order", where)
-    query = (WorkOrder.select(WorkOrder.id, WorkOrder.call, Unit.code, WorkOrder.location, WorkOrder.description,
-                              WorkOrder.assignee, WorkOrder.work_done, WorkOrder.materials, WorkOrder.end_reason,
-                              WorkOrder.pending_reason)
-             .join(Unit, pw.JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id)).where(where(WorkOrder.id)))
-    for oid, call_id, unit, location, description, assignee, done, materials, end, pending in _rows(query):
+    rows = _rows("order", lambda w: (
+        WorkOrder.select(WorkOrder.id, WorkOrder.call, Unit.code, WorkOrder.location, WorkOrder.description,
+                         WorkOrder.assignee, WorkOrder.work_done, WorkOrder.materials, WorkOrder.end_reason,
+                         WorkOrder.pending_reason)
+        .join(Unit, pw.JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id)).where(w(WorkOrder.id))), where)
+    for oid, call_id, unit, location, description, assignee, done, materials, end, pending in rows:
         yield oid, _body(order_number(oid), f"C{call_id}" if call_id else "", unit, location, description,
                          assignee, done, materials, end, pending, *notes.get(oid, ()))
 
 
 def _loan_bodies(where) -> Iterable[tuple[int, str]]:
-    query = (KeyLoan.select(KeyLoan.id, Key.tag, KeyLoan.holder_name, KeyLoan.holder_company,
-                            KeyLoan.holder_document, Unit.code, KeyLoan.purpose, KeyLoan.order,
-                            KeyLoan.authorised_name, KeyLoan.note)
-             .join(Key, on=(KeyLoan.key == Key.id))
-             .switch(KeyLoan).join(Unit, pw.JOIN.LEFT_OUTER, on=(KeyLoan.holder_unit == Unit.id))
-             .where(where(KeyLoan.id)))
-    for lid, tag, name, company, document, unit, purpose, order_id, authorised, note in _rows(query):
+    rows = _rows("loan", lambda w: (
+        KeyLoan.select(KeyLoan.id, Key.tag, KeyLoan.holder_name, KeyLoan.holder_company, KeyLoan.holder_document,
+                       Unit.code, KeyLoan.purpose, KeyLoan.order, KeyLoan.authorised_name, KeyLoan.note)
+        .join(Key, on=(KeyLoan.key == Key.id))
+        .switch(KeyLoan).join(Unit, pw.JOIN.LEFT_OUTER, on=(KeyLoan.holder_unit == Unit.id))
+        .where(w(KeyLoan.id))), where)
+    for lid, tag, name, company, document, unit, purpose, order_id, authorised, note in rows:
         yield lid, _body(tag, name, company, document, unit, purpose, order_number(order_id) if order_id else "",
                          authorised, note)
 
 
 def _key_bodies(where) -> Iterable[tuple[int, str]]:
-    query = (Key.select(Key.id, Key.tag, Key.label, Key.opens, Key.hook, Unit.code)
-             .join(Unit, pw.JOIN.LEFT_OUTER, on=(Key.unit == Unit.id)).where(where(Key.id)))
-    for kid, tag, label, opens, hook, unit in _rows(query):
+    rows = _rows("key", lambda w: (
+        Key.select(Key.id, Key.tag, Key.label, Key.opens, Key.hook, Unit.code)
+        .join(Unit, pw.JOIN.LEFT_OUTER, on=(Key.unit == Unit.id)).where(w(Key.id))), where)
+    for kid, tag, label, opens, hook, unit in rows:
         yield kid, _body(tag, label, opens if opens != label else "", hook, unit)
 
 
 def _log_bodies(where) -> Iterable[tuple[int, str]]:
-    query = (ShiftLogEntry.select(ShiftLogEntry.id, Unit.code, ShiftLogEntry.text, ShiftLogEntry.call,
-                                  ShiftLogEntry.order, Key.tag)
-             .join(Unit, pw.JOIN.LEFT_OUTER, on=(ShiftLogEntry.unit == Unit.id))
-             .switch(ShiftLogEntry).join(Key, pw.JOIN.LEFT_OUTER, on=(ShiftLogEntry.key_id == Key.id))
-             .where(where(ShiftLogEntry.id)))
-    for eid, unit, text, call_id, order_id, tag in _rows(query):
+    rows = _rows("log", lambda w: (
+        ShiftLogEntry.select(ShiftLogEntry.id, Unit.code, ShiftLogEntry.text, ShiftLogEntry.call,
+                             ShiftLogEntry.order, Key.tag)
+        .join(Unit, pw.JOIN.LEFT_OUTER, on=(ShiftLogEntry.unit == Unit.id))
+        .switch(ShiftLogEntry).join(Key, pw.JOIN.LEFT_OUTER, on=(ShiftLogEntry.key_id == Key.id))
+        .where(w(ShiftLogEntry.id))), where)
+    for eid, unit, text, call_id, order_id, tag in rows:
         yield eid, _body(f"L{eid}", unit, text, f"C{call_id}" if call_id else "",
                          order_number(order_id) if order_id else "", tag)
 
 
 def _handover_bodies(where) -> Iterable[tuple[int, str]]:
-    rows = list(_rows(Handover.select(Handover.id, Handover.from_staff, Handover.to_staff, Handover.supervisor,
-                                      Handover.supervisor_note, Handover.sheet).where(where(Handover.id))))
+    rows = list(_rows("handover", lambda w: Handover.select(
+        Handover.id, Handover.from_staff, Handover.to_staff, Handover.supervisor, Handover.supervisor_note,
+        Handover.sheet).where(w(Handover.id)), where))
     if not rows:
         return
     notes = _notes("handover", where)
@@ -212,7 +242,7 @@ def bodies(kind: str, ids: Iterable[int]) -> dict[int, str]:
     ids = list(ids)
     if not ids:
         return {}
-    return dict(_BODIES[kind][0](lambda field: field.in_(ids)))
+    return dict(_BODIES[kind][0](One(ids[0]) if len(ids) == 1 else (lambda field: field.in_(ids))))
 
 
 # --- writing the index -------------------------------------------------------------------
@@ -254,7 +284,10 @@ def refresh(kind: str, ids: Iterable[int]) -> int:
     new = {doc_id(kind, i): body for i, body in bodies(kind, ids).items()}
     if not new:
         return 0
-    old = dict(SearchDoc.select(SearchDoc.id, SearchDoc.body).where(SearchDoc.id.in_(list(new))).tuples())
+    p = database.param
+    docs = list(new)
+    old = dict(database.execute_sql(f"SELECT id, body FROM search_doc WHERE id IN ({', '.join([p] * len(docs))})",
+                                    docs).fetchall())
     gone = [(doc, body) for doc, body in old.items() if new[doc] != body]
     added = [(doc, body) for doc, body in new.items() if old.get(doc) != body]
     if not added:
@@ -262,9 +295,9 @@ def refresh(kind: str, ids: Iterable[int]) -> int:
     _fts_write(database, gone, delete=True)
     for doc, body in added:
         if doc in old:
-            SearchDoc.update(body=body).where(SearchDoc.id == doc).execute()
+            database.execute_sql(f"UPDATE search_doc SET body = {p} WHERE id = {p}", (body, doc))
         else:
-            SearchDoc.insert(id=doc, body=body).execute()
+            database.execute_sql(f"INSERT INTO search_doc (id, body) VALUES ({p}, {p})", (doc, body))
     _fts_write(database, added, delete=False)
     return len(added)
 
@@ -293,9 +326,9 @@ def after_write(mark: int) -> None:
     if not enabled:
         return
     wanted: dict[str, set] = {}
-    for entity, entity_id, action, data in (AuditEvent.select(AuditEvent.entity, AuditEvent.entity_id,
-                                                              AuditEvent.action, AuditEvent.data)
-                                            .where(AuditEvent.id > mark).tuples()):
+    database = db.database.obj
+    for entity, entity_id, action, data in database.execute_sql(
+            f"SELECT entity, entity_id, action, data FROM audit_event WHERE id > {database.param}", (mark,)):
         for kind, record_id in _named(entity, entity_id, action, data):
             wanted.setdefault(kind, set()).add(record_id)
     for kind, ids in wanted.items():
@@ -303,6 +336,11 @@ def after_write(mark: int) -> None:
             ids = {i for (i,) in _BODIES[kind][1].select(_BODIES[kind][1].id).tuples()}
         for chunk in _chunks(sorted(ids), 500):
             refresh(kind, chunk)
+
+
+def mark() -> int:
+    """The newest audit event's id: `db.writes` takes it before a write, `after_write` reads from it."""
+    return db.database.execute_sql("SELECT max(id) FROM audit_event").fetchone()[0] or 0
 
 
 def _chunks(items: list, size: int):

@@ -55,20 +55,6 @@ def test_new_database_is_latest_version_and_group_only(empty_site):
     assert mode & 0o060 == 0o060, oct(mode)   # the desk's group reads and writes
 
 
-def test_previous_version_fixture_migrates_to_the_same_schema_as_a_fresh_one(tmp_path):
-    old = tmp_path / "old.db"
-    conn = sqlite3.connect(old)
-    conn.executescript((FIXTURES / f"schema_v{db.SCHEMA_VERSION}.sql").read_text())
-    conn.close()
-    db.connect("sqlite:///" + str(old))
-    assert db.schema_version() == db.SCHEMA_VERSION
-    db.close()
-    fresh = tmp_path / "fresh.db"
-    db.connect("sqlite:///" + str(fresh))
-    db.close()
-    assert _schema(old) == _schema(fresh)
-
-
 def test_a_migration_step_runs_once_after_a_backup(empty_site, monkeypatch):
     ran = []
     now, step = db.SCHEMA_VERSION, db.SCHEMA_VERSION + 1
@@ -111,3 +97,19 @@ def test_backup_is_a_consistent_database(demo_site, tmp_path):
 
 def test_integrity_problems_is_empty_for_a_good_database(demo_site):
     assert db.integrity_problems() == []
+
+
+def test_every_released_schema_migrates_to_the_same_schema_as_a_fresh_one(tmp_path):
+    """tests/fixtures/schema_vN.sql keeps each released schema: each, migrated, is the schema of today."""
+    fresh = tmp_path / "fresh.db"
+    db.connect("sqlite:///" + str(fresh))
+    db.close()
+    for version in range(1, db.SCHEMA_VERSION + 1):
+        old = tmp_path / f"v{version}.db"
+        conn = sqlite3.connect(old)
+        conn.executescript((FIXTURES / f"schema_v{version}.sql").read_text())
+        conn.close()
+        db.connect("sqlite:///" + str(old))
+        assert db.schema_version() == db.SCHEMA_VERSION
+        db.close()
+        assert _schema(old) == _schema(fresh), version

@@ -18,7 +18,7 @@ from ..widgets.record_table import Column, RecordTable, Row
 from .search import kind_short, record_screen
 from .translated import translate_bindings
 
-PER_PAGE = 100
+PER_PAGE = 50
 
 
 def outcome(entry: search.Entry) -> tuple[str, str]:

@@ -19,8 +19,6 @@ from .translated import translate_bindings
 
 # How many of each kind the screen lists (the newest); the status line says when there are more.
 LIMIT = 30
-# Typing pauses this long (seconds) before the search runs: one search per word, not per key.
-DEBOUNCE = 0.15
 
 KIND_SHORT = {"unit": "Unit", "call": "Call", "order": "W/O", "loan": "Loan", "key": "Key", "log": "Log",
               "handover": "H/O"}
@@ -81,8 +79,9 @@ class SearchScreen(Screen):
         translate_bindings(self)
         self.text = text
         self.found: dict = {}          # row key -> Hit
-        self._timer = None
-        self._shown_text: str | None = None
+        self._words = text            # the words in the input now
+        self._searching: str | None = None   # the words being searched (in a thread), if any
+        self._shown_words: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Line(id="search-title")
@@ -106,23 +105,24 @@ class SearchScreen(Screen):
             _("Search everything: Enter opens a record, u its unit's dossier, Esc goes back"))
         self.query_one(Input).focus()
         if self.text:
-            self.run_search(self.text)
+            self._search(self.text)
 
     # --- typing and searching ------------------------------------------------------------
+    # A search starts at the first key; keys typed while it runs wait for it, then the words as they
+    # are by then are searched (one search behind at most, however fast the keys come).
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        if self._timer is not None:
-            self._timer.stop()
-        text = event.value
-        self._timer = self.set_timer(DEBOUNCE, lambda: self.run_search(text))
+        self._search(event.value)
+
+    def _search(self, text: str) -> None:
+        self._words = text
+        if self._searching is None:
+            self._searching = text
+            self.run_search(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self._timer is not None:
-            self._timer.stop()
-        if event.value != self._shown_text:
-            self.run_search(event.value)
         self.query_one(RecordTable).focus()
 
     def on_key(self, event) -> None:
@@ -131,22 +131,31 @@ class SearchScreen(Screen):
             event.stop()
             self.query_one(RecordTable).focus()
 
-    @work(thread=True, exclusive=True, group="search")
+    @work(thread=True, group="search")
     def run_search(self, text: str) -> None:
         try:
             found = search.find(text, limit=LIMIT)
         except Exception:  # noqa: BLE001 - a failed read is said in one line, never a traceback
-            self.app.call_from_thread(self._failed)
+            self.app.call_from_thread(self._failed, text)
             return
         self.app.call_from_thread(self.show, text, found)
 
-    def _failed(self) -> None:
-        self.query_one("#search-status", Static).update(_("The search could not be read: try again."))
+    def _next(self, text: str) -> bool:
+        """The search of `text` is over: start the one for the words typed since, if any (True)."""
+        self._searching = None
+        if self._words != text:
+            self._search(self._words)
+            return True
+        return False
+
+    def _failed(self, text: str) -> None:
+        if not self._next(text):
+            self.query_one("#search-status", Static).update(_("The search could not be read: try again."))
 
     def show(self, text: str, found: search.Found) -> None:
-        if text != self.query_one(Input).value and self._shown_text is not None:
-            return  # typing has moved on: its own search comes next
-        self._shown_text = text
+        if self._next(text):
+            return  # typing has moved on: its own search is under way
+        self._shown_words = text
         tz = self.app.config.tz
         rows, self.found = [], {}
         for h in found.hits:
