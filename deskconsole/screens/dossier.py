@@ -3,7 +3,6 @@
 `]` older). Enter opens a record. Reached by `u` from search and from any record with a unit."""
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -82,22 +81,19 @@ class DossierScreen(Screen):
         self.query_one(RecordTable).focus()
         self.load()
 
-    @work(thread=True, exclusive=True, group="dossier")
     def load(self) -> None:
+        """Read the page and show it. In the screen's own turn, not a thread: the read is a few tens of
+        milliseconds, and a thread would make the screen's first paint wait on the interpreter lock."""
         try:
             d = search.dossier(self.unit_code, self.app.clock.now(), page=self.page, per_page=PER_PAGE)
         except search.NoSuchUnit:
-            self.app.call_from_thread(self._missing)
+            self.app.notify(_("There is no unit {code} on this site.", code=self.unit_code), severity="error")
+            self.dismiss(None)
             return
         except Exception:  # noqa: BLE001 - a failed read is said in one line, never a traceback
-            self.app.call_from_thread(self.app.notify, _("The dossier could not be read: try again."),
-                                      severity="error")
+            self.app.notify(_("The dossier could not be read: try again."), severity="error")
             return
-        self.app.call_from_thread(self.show, d)
-
-    def _missing(self) -> None:
-        self.app.notify(_("There is no unit {code} on this site.", code=self.unit_code), severity="error")
-        self.dismiss(None)
+        self.show(d)
 
     def show(self, d: search.Dossier) -> None:
         self.dossier = d
