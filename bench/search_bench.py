@@ -3,6 +3,7 @@
     .venv/bin/python bench/search_bench.py                       # queries, dossier, save cost (in-process)
     .venv/bin/python bench/search_bench.py --build               # + the index built by the migration, sizes
     .venv/bin/python bench/search_bench.py --painted             # + key -> results painted, on a terminal
+    .venv/bin/python bench/search_bench.py --painted-only        # only that
 
 --v1 PATH: the benchmark database at schema 1 (no index), as `make_bench_db.py --out PATH` made it
 before this branch; --db PATH: the same migrated (made from --v1 with --build when missing). Results
@@ -250,16 +251,18 @@ def main(argv=None) -> int:
     parser.add_argument("--db", type=Path, default=DATA / "bench-mig.db", help="the same, migrated")
     parser.add_argument("--build", action="store_true", help="migrate --v1 into --db first (timed, sizes)")
     parser.add_argument("--painted", action="store_true", help="also key -> results painted on a terminal")
+    parser.add_argument("--painted-only", action="store_true", help="only key -> results painted")
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=19)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     if args.build or not args.db.exists():
         build(args.v1, args.db)
-    timed_queries(args.db, args.runs, rng)
-    timed_dossiers(args.db, max(5, args.runs // 2), rng)
-    save_cost(args.db, args.runs * 5, rng)
-    if args.painted:
+    if not args.painted_only:
+        timed_queries(args.db, args.runs, rng)
+        timed_dossiers(args.db, max(5, args.runs // 2), rng)
+        save_cost(args.db, args.runs * 5, rng)
+    if args.painted or args.painted_only:
         painted(args.db, max(8, args.runs // 4), rng)
     return 0
 

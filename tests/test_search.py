@@ -120,6 +120,8 @@ def test_sqlite_trigram_alone_misses_a_two_character_word_which_search_finds(sit
     database = db.database.obj
     trigram = database.execute_sql("SELECT rowid FROM search_tri WHERE search_tri MATCH ?", ('"漏水"',)).fetchall()
     assert trigram == []
+    assert database.execute_sql("SELECT rowid FROM search_tri WHERE body LIKE '%漏水%'").fetchall() == []
+    assert database.execute_sql("SELECT count(*) FROM search_tri WHERE body LIKE '%水龙头%'").fetchone()[0] > 0
     assert ("call", ids["leak_call"]) in found("漏水")
 
 

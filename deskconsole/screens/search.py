@@ -108,8 +108,10 @@ class SearchScreen(Screen):
             self._search(self.text)
 
     # --- typing and searching ------------------------------------------------------------
-    # A search starts at the first key; keys typed while it runs wait for it, then the words as they
-    # are by then are searched (one search behind at most, however fast the keys come).
+    # A search starts once the keys already received are in the input (a burst of keys, a paste: one
+    # search); keys typed while it runs wait for it, then the words as they are by then are searched
+    # (one search behind at most, however fast the keys come). Words too short to look up are said
+    # at once, without a thread.
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -119,7 +121,15 @@ class SearchScreen(Screen):
         self._words = text
         if self._searching is None:
             self._searching = text
-            self.run_search(text)
+            self.call_later(self._begin)
+
+    def _begin(self) -> None:
+        text = self._searching = self._words
+        terms, ignored = search.parse(text)
+        if not terms:
+            self.show(text, search.Found([], frozenset(), tuple(ignored)))
+            return
+        self.run_search(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
