@@ -9,6 +9,8 @@ import sys
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from deskconsole import calls, cli, db, keys, orders, people, search, search_index, shifts
 from deskconsole.cli.common import TerminalProgress
@@ -344,5 +346,14 @@ def test_the_command_line_exits_0_without_results_and_2_when_nothing_can_be_sear
     assert run_cli(config, "ab") == 2
     assert "two Chinese characters" in capsys.readouterr().err
     assert run_cli(config, "漏水", "--limit", "0") == 2
+    assert run_cli(config, "漏水", "--limit", "9223372036854775808") == 2
+    assert "--limit is 1 to 10000" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run_cli(config, "漏水", "--kind", "parcels")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=40))
+def test_any_text_is_searched_without_an_error_and_both_ways_alike(site, text):
+    fts = search.find(text)
+    assert [(h.kind, h.id) for h in fts.hits] == [(h.kind, h.id) for h in search.find(text, engine="like").hits]

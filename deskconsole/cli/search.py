@@ -17,6 +17,9 @@ from ..timefmt import iso, local
 from .common import fail, open_db
 
 
+MAX_LIMIT = 10_000   # records of each kind at most (a larger number would only take longer)
+
+
 def register(sub, common) -> None:
     parser = sub.add_parser("search", parents=[common],
                             help="find calls, work orders, keys, log entries and handovers ever written")
@@ -45,8 +48,8 @@ def hit_line(hit: search.Hit, tz) -> str:
 
 
 def run(config: Config, args) -> int:
-    if args.limit < 1:
-        return fail("deskconsole search", _("--limit must be 1 or more"), 2)
+    if not 1 <= args.limit <= MAX_LIMIT:
+        return fail("deskconsole search", _("--limit is 1 to {n}", n=MAX_LIMIT), 2)
     open_db(config)
     result = search.find(" ".join(args.text), args.kind, args.limit)
     if not result.hits and result.ignored and not search.parse(" ".join(args.text))[0]:
