@@ -197,9 +197,11 @@ def painted(path: Path, runs: int, rng: random.Random) -> None:
             found = search.find(text, limit=30)
             if found.hits:  # the marker: the first result's number, as the table paints it
                 plan.append((kind, text, found.hits[0].number))
-    units = rng.sample([u.code for u in db.Unit.select(db.Unit.code)], max(3, runs // 4))
+    units = rng.sample([u.code for u in db.Unit.select(db.Unit.code)], max(8, runs // 2))
     now = datetime.now(timezone.utc)
     newest = {code: search.dossier(code, now, per_page=1).entries[0].number for code in units}
+    # What the status line says once the unit's search is in (1-407 also finds 1-1407 and 2-1407).
+    status = {code: f"Units {sum(h.kind == 'unit' for h in search.find(code, limit=30).hits)} ·" for code in units}
     db.close()
     rng.shuffle(plan)
     results: dict[str, list] = {}
@@ -225,9 +227,14 @@ def painted(path: Path, runs: int, rng: random.Random) -> None:
         dossier = []
         for code in units:
             measure.press(term, "\x15", quiet=0.1)
+            typed = term.mark()
             term.send(code)
-            time.sleep(1.0)
-            term.send("\r")                            # to the results: the unit is the first row
+            try:                                       # the results are in: the unit named is the first row
+                term.settle(term.wait_for(status[code], since=typed, timeout=10), quiet=0.2)
+            except TimeoutError:
+                dossier.append(None)
+                continue
+            term.send("\r")                            # to the results
             term.settle(time.monotonic(), quiet=0.2)
             mark = term.mark()
             t0 = term.send("u")

@@ -255,6 +255,10 @@ def find(text: str, kinds=None, limit: int = DEFAULT_LIMIT, *, engine: str | Non
         # a late paper form, takes its place).
         if all(h.at is not None for h in found):
             found.sort(key=lambda h: (h.at, h.id), reverse=True)
+        else:
+            # Units and keys have no time: the one named exactly first (1-407 before 1-1407 and 2-1407).
+            exact = {" ".join(t.alternatives[0].split()).casefold() for t in terms}
+            found.sort(key=lambda h: h.number.casefold() not in exact)
         hits += found
     return Found(hits, frozenset(more), tuple(ignored))
 

@@ -357,3 +357,10 @@ def test_the_command_line_exits_0_without_results_and_2_when_nothing_can_be_sear
 def test_any_text_is_searched_without_an_error_and_both_ways_alike(site, text):
     fts = search.find(text)
     assert [(h.kind, h.id) for h in fts.hits] == [(h.kind, h.id) for h in search.find(text, engine="like").hits]
+
+
+def test_a_unit_or_key_named_exactly_comes_first(site):
+    Unit.create(code="1-11203", building="1", floor=112)   # holds 1-1203 in its code, and is newer
+    search_index.refresh("unit", [Unit.get(Unit.code == "1-11203").id])
+    units = [h.number for h in search.search("1-1203", "units")]
+    assert units == ["1-1203", "1-11203"]
