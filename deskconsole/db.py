@@ -25,10 +25,11 @@ from .i18n import _
 
 database = pw.DatabaseProxy()
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # version -> function(db) that brings a database from version-1 to version. Each later issue
 # that changes the schema adds a step here and a fixture of the previous version in tests/fixtures.
-# The steps themselves are in migrations.py (defined after the models they read).
+# The steps themselves are in migrations.py (defined after the models they read). A long step reports
+# how far it is with `progress(done, total)` (a bar on the terminal).
 MIGRATIONS: dict[int, callable] = {}
 
 
@@ -124,7 +125,10 @@ class Call(BaseModel):
 
     class Meta:
         # (status, received_at): the pane's "older open calls" window without scanning every call.
-        indexes = ((("category", "status"), False), (("status", "received_at"), False))
+        # (unit, received_at, phone): a unit's dossier, newest first, reads only the page it shows, and
+        # counts the phones that called about it without reading the calls themselves.
+        indexes = ((("category", "status"), False), (("status", "received_at"), False),
+                   (("unit", "received_at", "phone"), False))
 
 
 class WorkOrder(BaseModel):
@@ -469,9 +473,16 @@ class LostItem(BaseModel):
     updated_at = UTCDateTimeField()
 
 
+class SearchDoc(BaseModel):
+    """The searchable words of one record (search_index.py): `id` says which kind and which record,
+    `body` is its text. Derived data, rewritten in the transaction of every write; not exported."""
+    id = pw.BigAutoField(primary_key=True)   # INTEGER PRIMARY KEY (the rowid) on SQLite, BIGINT elsewhere
+    body = pw.TextField()
+
+
 MODELS = [SchemaMeta, Unit, Staff, Call, WorkOrder, ReminderAck, Shift, ShiftLogEntry, Key, KeyLoan, KeyReport, AuditEvent,
           Handover, HandoverAck, HandoverAddendum, DeskSignOff, Technician, FollowUp,
-          Parcel, Visitor, GoodsPass, LostItem]
+          Parcel, Visitor, GoodsPass, LostItem, SearchDoc]
 
 
 
@@ -587,10 +598,12 @@ def _os_error(exc: OSError, where) -> StoreError:
     return StoreError(f"cannot open the database {where}: {exc.strerror or exc}", kind="cannot_open")
 
 
-def connect(url: str, *, migrate_schema: bool = True, must_exist: bool = False) -> pw.Database:
-    """Open the database of `url`, bind the models to it, and bring its schema up to date. What stops
-    it (a file that is not a database, a folder, a read-only or full disk, a missing driver) is a
-    SchemaError or StoreError with a plain message."""
+def connect(url: str, *, migrate_schema: bool = True, must_exist: bool = False, progress=None) -> pw.Database:
+    """Open the database of `url`, bind the models to it, and bring its schema up to date
+    (`progress(done, total)` is told how far a long migration step is). What stops it (a file that is
+    not a database, a folder, a read-only or full disk, a missing driver) is a SchemaError or
+    StoreError with a plain message."""
+    from . import search_index
     where = sqlite_path(url) or url.split("://", 1)[0] + "://"
     refuse_writes(None)
     try:
@@ -598,7 +611,9 @@ def connect(url: str, *, migrate_schema: bool = True, must_exist: bool = False) 
         database.initialize(db)
         db.connect(reuse_if_open=True)
         if migrate_schema:
-            migrate(db, url)
+            migrate(db, url, progress=progress)
+        # A database opened at an older schema without migrating has no index to keep.
+        search_index.enabled = "search_doc" in db.get_tables()
     except OSError as exc:
         raise _os_error(exc, where) from None
     except pw.ImproperlyConfigured as exc:
@@ -627,9 +642,20 @@ def schema_version(db=None) -> int | None:
     return int(row.value) if row else None
 
 
-def migrate(db, url: str | None = None, *, target: int | None = None) -> list[int]:
+_progress = None
+
+
+def progress(done: int, total: int) -> None:
+    """A migration step says how far it is (shown as a bar by the command line when it is slow)."""
+    if _progress is not None:
+        _progress(done, total)
+
+
+def migrate(db, url: str | None = None, *, target: int | None = None, progress=None) -> list[int]:
     """Create a fresh schema, or run the steps from the database's version to `target`.
     A SQLite file is copied aside before its first step runs. Returns the steps run."""
+    global _progress
+    from . import search_index
     target = SCHEMA_VERSION if target is None else target
     tables = db.get_tables()
     version = schema_version(db)
@@ -638,6 +664,7 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
             raise SchemaError("this database was not made by deskconsole (it has tables but no schema version)")
         with db.atomic():
             db.create_tables(MODELS)
+            search_index.create(db)
             SchemaMeta.create(key="schema_version", value=str(target))
         log.info(f"database created with schema version {target}: {describe(url)}")
         return []
@@ -650,12 +677,18 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
         copy = sqlite_path(url).with_name(f"{sqlite_path(url).name}.v{version}.bak")
         backup(copy)
         log.info(f"migrating {describe(url)} from schema version {version} to {target}; as it was: {copy}")
-    for step in steps:
-        with db.atomic():
-            MIGRATIONS[step](db)
-            SchemaMeta.update(value=str(step)).where(SchemaMeta.key == "schema_version").execute()
-        log.info(f"migrated to schema version {step}")
+    _progress = progress
+    try:
+        for step in steps:
+            with db.atomic():
+                MIGRATIONS[step](db)
+                SchemaMeta.update(value=str(step)).where(SchemaMeta.key == "schema_version").execute()
+            log.info(f"migrated to schema version {step}")
+    finally:
+        _progress = None
     return steps
+
+
 
 
 # --- writes ------------------------------------------------------------------------------
@@ -695,12 +728,13 @@ def _logged(error: StoreError, fn, cause: Exception) -> StoreError:
 
 
 def writes(fn):
-    """A desk function that writes: one IMMEDIATE transaction (the audit event inside it), retried
-    when another console holds the lock past the busy timeout, and any storage failure turned into a
-    StoreError with a plain message. Safe to retry because nothing was committed."""
+    """A desk function that writes: one IMMEDIATE transaction (the audit event and the search index
+    inside it), retried when another console holds the lock past the busy timeout, and any storage
+    failure turned into a StoreError with a plain message. Safe to retry because nothing was committed."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from . import search_index
         db = database.obj
         if db.in_transaction():
             return fn(*args, **kwargs)
@@ -710,7 +744,12 @@ def writes(fn):
         for attempt in range(5):
             try:
                 with db.atomic():
-                    return fn(*args, **kwargs)
+                    mark = search_index.mark()
+                    result = fn(*args, **kwargs)
+                    # The records this write's audit events name are indexed in its own transaction:
+                    # found the moment it commits, at every console (search_index.after_write).
+                    search_index.after_write(mark)
+                    return result
             except REFUSALS as exc:
                 log.info(f"refused {fn.__name__}: {type(exc).__name__}: {exc}")
                 raise

@@ -139,3 +139,14 @@ def step_4(database) -> None:
 
 
 db.MIGRATIONS[4] = step_4
+
+
+def step_5(database) -> None:
+    """Issue 19: the search index, its tables then every record indexed (with a bar on the terminal: years
+    of calls take a while); and the index of a unit's calls by time (the dossier)."""
+    from . import search_index
+    db.Call._schema.create_indexes(safe=True)
+    search_index.install(database, db.progress)
+
+
+db.MIGRATIONS[5] = step_5

@@ -28,7 +28,8 @@ from .text import clean
 
 DEPARTMENTS = ("engineering", "security", "cleaning", "landscaping", "customer_service", "contractor")
 OPEN_STATUSES = ("logged", "dispatched", "on_site", "done", "reopened")
-STATUSES = OPEN_STATUSES + ("closed", "returned", "cancelled")
+ENDED_STATUSES = ("closed", "returned", "cancelled")
+STATUSES = OPEN_STATUSES + ENDED_STATUSES
 # Before anyone is on site the respond clock runs; the resolve clock runs until the work is done.
 # A reopened order's respond clock runs only where the reopening started a new one (emergencies).
 _RESPONDING = ("logged", "dispatched", "reopened")
@@ -237,6 +238,13 @@ def act_now_first(rows: list[OrderRow], now: datetime) -> list[OrderRow]:
             tier = 1 if reminders(row, now) else 2
         return tier, row.next_due or far, row.id
     return sorted(rows, key=key)
+def ended(engine, *, statuses: tuple[str, ...] = ENDED_STATUSES, ids=None, limit: int = 200) -> list[OrderRow]:
+    """Orders that have ended (closed, returned, cancelled), the newest first: what the Work orders pane
+    lists for `status:closed`. With `ids`, only those of them."""
+    query = _base_query().where(WorkOrder.status.in_(statuses))
+    if ids is not None:
+        query = query.where(WorkOrder.id.in_(list(ids)))
+    return [_row(engine, r, frozenset()) for r in query.order_by(WorkOrder.id.desc()).limit(limit).dicts()]
 
 
 def overdue_count(rows: list[OrderRow], now: datetime) -> int:

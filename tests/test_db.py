@@ -135,3 +135,5 @@ def test_backup_is_a_consistent_database(demo_site, tmp_path):
 
 def test_integrity_problems_is_empty_for_a_good_database(demo_site):
     assert db.integrity_problems() == []
+
+

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from conftest import NOW, make_config
 
-from deskconsole import calls, db, orders, people, shifts
+from deskconsole import calls, db, orders, people, search_index, shifts
 from deskconsole.db import AuditEvent, Call, Key, KeyLoan, ShiftLogEntry, WorkOrder
 from deskconsole.text import clean
 
@@ -141,6 +141,8 @@ def test_twenty_consoles_writing_at_once(tmp_path, seeded_file):
         assert open_loans == (1 if Key.get_by_id(key_id).status == "out" else 0), key_id
     returned_loans = Counter(json.loads(e.data)["after"]["loan"] for e in events if e.action == "key.return")
     assert all(n == 1 for n in returned_loans.values())
+    # Each of the twenty processes indexed its writes in their own transactions: the index is the records.
+    assert search_index.verify() == []
     db.close()
 
     check = deskconsole("check", "--db", str(path))

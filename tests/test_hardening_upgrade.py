@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from conftest import NOW, make_config
 
-from deskconsole import audit, cli, db, people, reports, site_setup, units
+from deskconsole import audit, calls, cli, db, people, reports, search, search_index, site_setup, units
 
 FIXTURES = Path(__file__).parent / "fixtures"
 V1_PIN = "482913"
@@ -223,3 +223,20 @@ def test_the_orders_of_a_v1_database_are_judged_by_the_new_rules(tmp_path):
     assert (timely.count, timely.total) == (0, 2)
     assert {r.id for r in report.figure("timeliness.overdue").records} == {rows["late"], rows["extended"]}
     db.close()
+
+
+def test_the_upgrade_to_the_search_index_indexes_every_record_already_written(tmp_path):
+    path = tmp_path / "desk.db"
+    rows = _v1_database(path)
+    told = []
+    db.connect("sqlite:///" + str(path), progress=lambda done, total: told.append((done, total)))
+    assert db.schema_version() == db.SCHEMA_VERSION
+    assert (tmp_path / "desk.db.v1.bak").exists()
+    assert told[0][0] == 0 and told[-1][0] == told[-1][1] > 0
+    assert [(h.kind, h.id) for h in search.search("漏水")] == [("call", rows["call"])]
+    assert [h.kind for h in search.search("水泵")] == ["key"]
+    assert search_index.verify() == []
+    # Writes from now on are indexed as they commit.
+    s1 = people.find("S1")
+    call_id = calls.add_call(s1, NOW, category="repair", channel="phone", unit_code="1-1203", text="阳台跑水")
+    assert [(h.kind, h.id) for h in search.search("跑水")] == [("call", call_id)]

@@ -19,7 +19,7 @@ from .common import STARTUP_ERRORS, decode_arguments, fail, load_config
 # In the order --help lists them. Each module has register(sub, common), which adds its parser with
 # set_defaults(handler=function(config, args) -> exit status).
 SUBCOMMANDS = ("demo", "init", "export", "backup", "restore", "check", "call", "parcel", "sla", "handover", "report", "serve",
-               "units", "technicians", "keys", "staff")
+               "units", "technicians", "keys", "staff", "search")
 
 
 class _Mistake(Exception):

@@ -1,13 +1,15 @@
 """`deskconsole check`: what the console builds from the site file, the database's integrity, its schema
 version, the audit chain and every record against the state its last event sealed; exit 1 when
 something is wrong. A damaged database is reported, never a crash. It prints the chain's anchor
-(`audit: N events, head HASH`), and `--anchor N:HASH` checks the trail still leads to one printed before."""
+(`audit: N events, head HASH`), and `--anchor N:HASH` checks the trail still leads to one printed before.
+The newest records of each kind are compared with the search index: one written behind the program's
+back is not in it, and search would not find it."""
 from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta
 
-from .. import audit, db
+from .. import audit, db, search_index
 from ..clock import SystemClock
 from ..config import Config, ConfigError
 from ..i18n import _
@@ -16,6 +18,7 @@ from .common import open_db
 # How far ahead `check` looks for a year whose working days are a guess: further than any
 # working-day deadline the desk sets, so the warning comes before the first such deadline does.
 CALENDAR_HORIZON = timedelta(days=60)
+CHECK_SAMPLE = 500   # the newest records of each kind whose index entry is compared
 
 
 def register(sub, common) -> None:
@@ -62,6 +65,8 @@ def database_problems(config: Config, anchor: tuple[int, str] | None = None, say
             return found
         problems += _guard("records", records)
         _guard("audit", lambda: [say(audit.anchor_line(audit.head()))])
+        if db.schema_version() == db.SCHEMA_VERSION:
+            problems += _guard("search index", lambda: search_index.verify(sample=CHECK_SAMPLE))
     return problems
 
 

@@ -5,10 +5,12 @@ import codecs
 import getpass
 import os
 import sys
+import time
 
 from .. import db, i18n, people
 from ..config import Config, ConfigError, load, not_utf8, printable
 from ..errors import InvalidInput, Refusal, SignOnError
+from ..i18n import _
 from ..text import clean
 
 # Refusals any sub-command may meet before it does its own work: said in one line, exit status 2.
@@ -23,10 +25,49 @@ def load_config(args) -> Config:
     return config
 
 
+class TerminalProgress:
+    """A bar on stderr for a migration step (building the search index of years of calls): drawn only
+    once the step has taken more than a second, and only when stderr is a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, stream=None, *, after: float = 1.0, clock=time.monotonic) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.after = after
+        self.clock = clock
+        self.started: float | None = None
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if self.started is None:
+            self.started = now
+        if now - self.started < self.after or not self.stream.isatty():
+            return
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        percent = 100 * done // total if total else 100
+        self.stream.write("\r" + _("Upgrading the database: [{bar}] {percent} % ({done:,} of {total:,} records)",
+                                    bar="#" * filled + "." * (self.WIDTH - filled), percent=percent, done=done,
+                                    total=total))
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False
+
+
 def open_db(config: Config, *, migrate_schema: bool = True, must_exist: bool = False) -> None:
-    """Connect to the configured database (migrating an older schema first, unless told not to). A
-    command that only reads passes `must_exist`: a mistyped --db is refused, not made into a new database."""
-    db.connect(config.db_url, migrate_schema=migrate_schema, must_exist=must_exist)
+    """Connect to the configured database (migrating an older schema first, unless told not to, with a
+    bar on the terminal when that takes more than a second). A command that only reads passes
+    `must_exist`: a mistyped --db is refused, not made into a new database."""
+    progress = TerminalProgress()
+    try:
+        db.connect(config.db_url, migrate_schema=migrate_schema, must_exist=must_exist, progress=progress)
+    finally:
+        progress.close()
 
 
 # How an argument's value is named in a message (its option, as typed).

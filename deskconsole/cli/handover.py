@@ -23,7 +23,8 @@ def register(sub, common) -> None:
 def run(config: Config, args) -> int:
     open_db(config, must_exist=True)
     if args.shift is not None:
-        if Shift.get_or_none(Shift.id == args.shift) is None:
+        # An id past the database's integers is no shift (and must not reach the driver, which overflows).
+        if not 0 < args.shift < 2**63 or Shift.get_or_none(Shift.id == args.shift) is None:
             return fail("deskconsole", f"there is no shift {args.shift}", 1)
         handover_id = shifts.last_handover_id(shift_id=args.shift)
         if handover_id is None:

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from .. import keymap, people
+from .. import keymap, orders, people
 from ..errors import Refusal, explain
-from ..i18n import _
+from ..i18n import _, label
 from ..widgets.bindings import keys_text
 from ..widgets.calls_pane import EMERGENCIES_FILTER, UNDELIVERED_FILTER
 from ..widgets.pane import Pane
@@ -34,6 +34,7 @@ from .log_entry import LogEntryForm, LogEntryScreen
 from .order_detail import OrderDetailScreen
 from .order_forms import CallbackForm, CompleteForm, DispatchForm, NewOrderForm
 from .pin import ChangePinForm
+from .dossier import open_dossier
 from .staff import StaffScreen
 from .units import UnitsScreen
 
@@ -135,7 +136,8 @@ def _open_call(job: Job) -> None:
 
 
 def _open_order(job: Job) -> None:
-    job.open(OrderDetailScreen(job.record.id, run))
+    # An order that ended (listed by status:closed) opens read-only.
+    job.open(OrderDetailScreen(job.record.id, run, read_only=job.record.status in orders.ENDED_STATUSES))
 
 
 def _open_entry(job: Job) -> None:
@@ -143,7 +145,12 @@ def _open_entry(job: Job) -> None:
 
 
 def _open_key(job: Job) -> None:
-    job.open(KeyDetailScreen(job.record.id))
+    job.open(KeyDetailScreen(job.record.id, run))
+
+
+def _dossier(job: Job) -> None:
+    """u in a call, an order, a log entry or a key: the dossier of its unit."""
+    open_dossier(job.app, getattr(job.record, "unit_code", ""), run)
 
 
 def _approvals(job: Job) -> None:
@@ -174,6 +181,8 @@ TABLE: tuple[Action, ...] = (
            title=N_("Sign off without handover"), help=N_("Leave the desk; recorded and shown on the next handover")),
     Action("console.approvals", _approvals, "order.extend.approve", title=N_("Pending approvals"),
            help=N_("Every extension and return waiting for a supervisor: approve or refuse")),
+    Action("console.search", lambda job: job.host.action_search(), title=N_("Search everything"),
+           help=N_("Search everything ever written: phone, name, unit, number, words")),
     Action("console.reports", lambda job: job.host.action_reports(), title=N_("Monthly figures"), help=N_(
         "Monthly figures ({reports.previous} {reports.next} month, {reports.range} range, {reports.chart} chart)")),
     Action("console.help", lambda job: job.host.action_help(), title=N_("Keys and help"), help=N_("This help")),
@@ -202,11 +211,14 @@ TABLE: tuple[Action, ...] = (
            N_("Edit the call (the earlier version is kept)")),
     Action("calls.void", call_actions.void, "call.void", True, N_("Void the selected call"),
            N_("Void the call, with a reason (supervisor)"), refused=N_("Only a supervisor voids a call.")),
+    Action("calls.dossier", _dossier, needs_record=True, help=N_("The unit's dossier (in the call)")),
     Action("calls.undelivered", _filter(UNDELIVERED_FILTER), title=N_("Undelivered messages"),
            help=N_("The undelivered messages ({console.clear_filter} clears)")),
     Action("calls.emergencies", _filter(EMERGENCIES_FILTER), title=N_("Open emergencies"),
            help=N_("Filter the Calls pane to open emergencies")),
 
+    Action("orders.closed", _filter("status:closed"), title=N_("Closed work orders"),
+           help=N_("Work orders that ended, however old (the filter status:closed)")),
     Action("orders.new", form(NewOrderForm), "order.create", title=N_("New work order"),
            help=N_("New work order: unit, class, what is wrong, fee")),
     Action("orders.open", _open_order, needs_record=True, key_id=ENTER,
@@ -215,6 +227,7 @@ TABLE: tuple[Action, ...] = (
            help=N_("Acknowledge its reminders (in the order's detail)")),
     Action("orders.follow_up", order_detail.follow_up, "order.followup", True,
            help=N_("A follow-up: the owner's sign-off, the area manager's look, the written reply, the fee collected")),
+    Action("orders.dossier", _dossier, needs_record=True, help=N_("The unit's dossier (in the order)")),
     Action("orders.dispatch", form(DispatchForm), "order.dispatch", True, N_("Dispatch the selected order"),
            N_("Dispatch: department, person, booked visit time")),
     Action("orders.arrive", order_forms.arrive, "order.arrive", True, N_("Mark the selected order arrived"),
@@ -238,6 +251,7 @@ TABLE: tuple[Action, ...] = (
     Action("log.correct", log_entry.correct, "log.add", True,
            help=N_("Correct it: a new entry that links back (in the entry)")),
 
+    Action("log.dossier", _dossier, needs_record=True, help=N_("The unit's dossier (in the entry)")),
     Action("keys.issue", key_forms.issue, "key.issue", title=N_("Issue a key"),
            help=N_("Issue a key: tag, to whom, purpose, due back")),
     Action("keys.open", _open_key, needs_record=True, key_id=ENTER,
@@ -250,6 +264,7 @@ TABLE: tuple[Action, ...] = (
            N_("Report the key lost or broken (it leaves the board)"),
            fits=lambda key: key.status in ("board", "out"),
            choose=N_("Put the cursor on a key on the board or out, then press {keys.report}.")),
+    Action("keys.dossier", _dossier, needs_record=True, help=N_("The unit's dossier (in the key)")),
     Action("keys.catalogue", key_forms.catalogue, "key.catalogue", title=N_("Edit the selected key in the catalogue"),
            help=N_("The key catalogue (supervisor)"),
            refused=N_("Only a supervisor manages the key catalogue.")),
@@ -313,6 +328,13 @@ def allowed(app, action: Action, record=None) -> bool:
                       sla_class=getattr(record, "sla_class", ""))
 
 
+def ended(action: Action, record) -> bool:
+    """Whether `action` would act on a work order that has ended (listed by status:closed): such an
+    order is read-only, it only opens."""
+    return (action.pane == "orders" and action.needs_record and action.key_id != ENTER
+            and getattr(record, "status", None) in orders.ENDED_STATUSES)
+
+
 def run(host, action_id: str, *, pane: Pane | None = None, key=None, record=_NOT_GIVEN,
         done: Callable[[object], None] | None = None) -> bool:
     """The one route: who may, which record, then the action's form or flow. `host` is the screen it was
@@ -328,6 +350,10 @@ def run(host, action_id: str, *, pane: Pane | None = None, key=None, record=_NOT
             "A {role} may not do this ({action}).", role=_(operator.role) if operator else "?",
             action=action.permission)
         app.notify(message, severity="warning" if action.refused else "error")
+        return False
+    if ended(action, record):
+        app.notify(_("{number} has ended ({status}): it is read-only.", number=record.number,
+                     status=label(record.status)), severity="warning")
         return False
     if action.needs_record and (record is None or (action.fits is not None and not action.fits(record))):
         app.notify(keys_text(app, _(action.choose or CHOOSE[action.pane])), severity="warning")
@@ -369,6 +395,11 @@ OTHER_KEYS: tuple[tuple[str, tuple[tuple[tuple[str, ...], str], ...]], ...] = (
         (("handover.receive", "handover.ack", "handover.ack_section", "handover.query", "handover.supervise",
           "handover.complete"), N_("Sign on, acknowledge, whole section, query, supervisor, complete")),
         (("handover.sheet",), N_("The sheet; {sheet.addendum} adds to it once closed")),
+    )),
+    (N_("Search"), (
+        (("search.again",), N_("Type again; Enter opens the record found")),
+        (("search.dossier",), N_("The unit's dossier of the result")),
+        (("dossier.newer", "dossier.older"), N_("Newer, older records in the dossier")),
     )),
     (N_("Forms"), (
         (("form.save",), N_("Save")),

@@ -54,6 +54,7 @@ class CallDetailScreen(ModalScreen):
         request("a", "calls.answer", "Answer"),
         request("d", "calls.deliver", "Delivered"),
         request("v", "calls.void", "Void"),
+        request("u", "calls.dossier", "Unit dossier", show=False),
     ]
 
     def __init__(self, call_id: int, route: Callable[..., bool]) -> None:

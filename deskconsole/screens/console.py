@@ -45,6 +45,7 @@ class ConsoleScreen(Screen):
         Binding("question_mark", "help", "Help", id="console.help"),
         Binding("h", "handover", "Handover", id="console.handover"),
         Binding("m", "reports", "Reports", id="console.reports"),
+        Binding("s", "search", "Search", show=False, id="console.search"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True, id="console.quit"),
     ]
 
@@ -83,7 +84,7 @@ class ConsoleScreen(Screen):
     def may(self, action_id: str, record) -> bool:
         """Whether a pane's key is offered now (Pane.check_action): the action table decides."""
         action = actions.ACTIONS.get(action_id)
-        return action is None or actions.allowed(self.app, action, record)
+        return action is None or (actions.allowed(self.app, action, record) and not actions.ended(action, record))
 
     @property
     def panes(self) -> list[Pane]:
@@ -138,6 +139,10 @@ class ConsoleScreen(Screen):
         """A pane's key or Enter: the action table's one route (who may, which record, then the form)."""
         event.stop()
         actions.run(self, event.action_id, pane=event.pane, key=event.key)
+    def action_search(self) -> None:
+        """Search everything ever written (a screen of its own over the console)."""
+        from .search import SearchScreen
+        self.app.push_screen(SearchScreen(actions.run))
 
     # --- data and time -----------------------------------------------------------------
 

@@ -3,6 +3,7 @@ who authorised it, how long it was out, how it came back) and every lost/broken 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +17,7 @@ from ..i18n import _, label
 from ..text import one_line
 from ..timefmt import local
 from .key_forms import holder_label
-from ..widgets.bindings import translate_bindings
+from ..widgets.bindings import request, translate_bindings
 
 
 def span(delta: timedelta) -> str:
@@ -107,12 +108,18 @@ class KeyDetailScreen(ModalScreen):
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="key_detail.close"),
         Binding("q", "dismiss", "Close", show=False, id="key_detail.quit"),
+        request("u", "keys.dossier", "Unit dossier", show=False),
     ]
 
-    def __init__(self, key_id: int) -> None:
+    def __init__(self, key_id: int, route: Callable[..., bool]) -> None:
         super().__init__()
         translate_bindings(self)
         self.key_id = key_id
+        self.route = route  # the action table's route (screens/actions.run), given by whoever opens this
+
+    def action_request(self, action_id: str) -> None:
+        """u: the action table's flow on this key (its unit's dossier)."""
+        self.route(self, action_id, record=keys.get(self.key_id))
 
     def compose(self) -> ComposeResult:
         history = keys.history(self.key_id)

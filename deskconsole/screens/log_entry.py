@@ -71,6 +71,7 @@ class LogEntryScreen(ModalScreen):
         request("d", "log.done", "Mark done"),
         request("c", "log.correct", "Correct"),
         Binding("escape", "dismiss", "Close", id="log.close"),
+        request("u", "log.dossier", "Unit dossier", show=False),
     ]
 
     def __init__(self, entry_id: int, route: Callable[..., bool]) -> None:

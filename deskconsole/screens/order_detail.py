@@ -1,4 +1,5 @@
-"""Enter on a work order: the order, its reminders, and its whole history (every audit event)."""
+"""Enter on a work order: the order, its reminders, and its whole history (every audit event). A closed
+order found by search opens read-only."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
@@ -26,20 +27,29 @@ class OrderDetailScreen(ModalScreen):
         Binding("escape", "close", "Close", id="order_detail.close"),
         request("k", "orders.acknowledge", "Acknowledge reminders"),
         request("f", "orders.follow_up", "Follow-up"),
+        request("u", "orders.dossier", "Unit dossier", show=False),
     ]
 
-    def __init__(self, order_id: int, route: Callable[..., bool]) -> None:
+    def __init__(self, order_id: int, route: Callable[..., bool], *, read_only: bool = False) -> None:
         super().__init__()
         translate_bindings(self)
         self.order_id = order_id
         self.route = route  # the action table's route (screens/actions.run), given by whoever opens this
+        self.read_only = read_only  # an order that ended (found by search, or status:closed): nothing to do
         self.changed = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="order-detail"):
             yield Static("", id="order-body", markup=False)
-            hint = _("{orders.acknowledge} acknowledges the reminders · {orders.follow_up} records a follow-up · {order_detail.close} closes")  # noqa: E501
+            if self.read_only:
+                hint = _("Ended: read-only · {orders.dossier} the unit's dossier · {order_detail.close} closes")
+            else:
+                hint = _("{orders.acknowledge} acknowledges the reminders · {orders.follow_up} records a follow-up · {order_detail.close} closes")  # noqa: E501
             yield Static(keys_text(self.app, hint), id="order-keys")
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        # An ended order only shows: its unit's dossier is the one thing asked of it.
+        return not (action == "request" and self.read_only and parameters[:1] != ("orders.dossier",))
 
     def on_mount(self) -> None:
         self.refresh_body()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual.widgets import Input
 
 from .. import calls, orders
 from ..console_data import ConsoleData
@@ -171,10 +170,3 @@ class CallsPane(Pane):
         emergencies = data.open_emergencies
         return _("Calls {n}", n=data.calls_this_shift) + (f" ‼{emergencies}" if emergencies else "")
 
-    def set_filter(self, text: str) -> None:
-        """Show the filter line with `text` in it (u: the undelivered messages; Esc clears it)."""
-        self.add_class("-filtering")
-        self.query_one(Input).value = text
-        self._filter = text.casefold().strip()
-        self._apply_filter()
-        self.table.focus()

@@ -1,16 +1,42 @@
-"""Pane 2: open work orders, what needs action now at the top, with their follow-up reminders."""
+"""Pane 2: open work orders, what needs action now at the top, with their follow-up reminders.
+
+The filter line (`/`) takes words and a status tag, `status:` (also `st:`, `状态:`): an open status
+narrows the open orders (status:dispatched); an ended one lists the orders that ended, newest first,
+read from the database however old (status:closed, status:cancelled, status:returned; a prefix or the
+translated name works: status:c, 状态:已关闭). Words must all appear; for ended orders they are matched
+in the search index (an order's whole words, notes included). An ended order opens read-only.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
-from .. import countdown, orders
+from dataclasses import replace
+
+from textual import work
+
+from .. import countdown, orders, search
 from ..console_data import ConsoleData
 from ..i18n import _, label
 from .bindings import request
+from .calls_pane import parse_filter
 from .pane import Pane, line
 from .record_table import Column, Row
 
 REMINDER_MARK = "⚑"
+# Ended orders listed at most (the newest); typing pauses this long (s) before they are read.
+ENDED_LIMIT = 200
+ENDED_DEBOUNCE = 0.2
+
+
+def order_filter(text: str) -> tuple[list[str], list[str]]:
+    """(statuses wanted, words) of the filter line: each status tag matched against the order statuses
+    by prefix, as an id or translated (a tag that matches nothing keeps nothing)."""
+    _cats, tags, words = parse_filter(text)
+    if not tags:
+        return [], words
+    wanted = [s for s in orders.STATUSES
+              if any(s.startswith(t) or label(s).casefold().startswith(t) for t in tags)]
+    return wanted or ["-"], words
 
 
 def render_order_cell(column: str, value, now: datetime) -> tuple[str, str]:
@@ -45,6 +71,11 @@ def order_row(o: orders.OrderRow, tz=None) -> Row:
     )
 
 
+def ended_row(o: orders.OrderRow, tz=None) -> Row:
+    """An ended order listed by the filter: greyed, its clocks stopped."""
+    return replace(order_row(o, tz), style="muted", dynamic={})
+
+
 class OrdersPane(Pane):
     number = 2
     pane_id = "orders"
@@ -66,6 +97,9 @@ class OrdersPane(Pane):
     def __init__(self, tz) -> None:
         super().__init__(tz)
         self._counted = None
+        self._ended: dict[int, orders.OrderRow] = {}   # ended orders the filter listed
+        self._ended_key = None                         # (statuses, words) they were read for
+        self._ended_timer = None
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -88,6 +122,59 @@ class OrdersPane(Pane):
             Column("who", _("Dept/person"), 10),
             Column("what", _("What is wrong"), None, min_width=1),
         ]
+
+    def record(self, key):
+        """An open order as last shown, or an ended one the filter listed."""
+        return super().record(key) or self._ended.get(key)
+
+    # --- the filter: open orders by status and words; ended ones read from the database ------------
+
+    def _apply_filter(self) -> None:
+        statuses, words = order_filter(self._filter)
+        if not statuses and not words:
+            self._ended, self._ended_key = {}, None
+            self.table.set_rows(self._rows)
+            return
+        open_order = super().record
+        shown = [row for row in self._rows
+                 if (not statuses or getattr(open_order(row.key), "status", None) in statuses)
+                 and all(any(w in text.casefold() for text in row.cells.values()) for w in words)]
+        ended = tuple(s for s in statuses if s in orders.ENDED_STATUSES)
+        key = (ended, " ".join(words)) if ended else None
+        if key != self._ended_key:
+            self._ended, self._ended_key = {}, key
+            self._read_ended_soon()
+        seen = {row.key for row in shown}
+        shown += [ended_row(o, self.tz) for o in self._ended.values() if o.id not in seen]
+        self.table.set_rows(shown)
+
+    def _read_ended_soon(self) -> None:
+        if self._ended_timer is not None:
+            self._ended_timer.stop()
+            self._ended_timer = None
+        key = self._ended_key
+        if key is not None:
+            self._ended_timer = self.set_timer(ENDED_DEBOUNCE, lambda: self._read_ended(key))
+
+    @work(thread=True, exclusive=True, group="orders-ended", exit_on_error=False)
+    def _read_ended(self, key) -> None:
+        try:
+            rows = search.ended_orders(self.app.engine, key[0], key[1], limit=ENDED_LIMIT)
+        except Exception:  # noqa: BLE001 - a failed read is said in one line, never a traceback
+            self.app.call_from_thread(self.app.notify, _("The ended orders could not be read: try again."),
+                                      severity="error")
+            return
+        self.app.call_from_thread(self._show_ended, key, rows)
+
+    def _show_ended(self, key, rows: list[orders.OrderRow]) -> None:
+        if key != self._ended_key:
+            return  # the filter has changed since
+        self._ended = {o.id: o for o in rows}
+        self._apply_filter()
+
+    def show(self, data: ConsoleData) -> None:
+        super().show(data)
+        self._read_ended_soon()   # an order may have ended at another console since
 
     def _counts(self, data: ConsoleData, now: datetime) -> tuple[int, int, int]:
         """(open, overdue, reminders) for the border and the strip, recounted only when one can change."""

@@ -200,6 +200,14 @@ class Pane(Vertical, can_focus=False):
         self.add_class("-filtering")
         self.query_one(Input).focus()
 
+    def set_filter(self, text: str) -> None:
+        """Show the filter line holding `text` (a view the pane offers, e.g. status:closed); Esc clears it."""
+        self.add_class("-filtering")
+        self.query_one(Input).value = text
+        self._filter = text.casefold().strip()
+        self._apply_filter()
+        self.table.focus()
+
     def close_filter(self) -> None:
         filter_input = self.query_one(Input)
         filter_input.value = ""

@@ -1,0 +1,278 @@
+"""Search and the dossier on the benchmark database (issue 19): printed, never asserted.
+
+    .venv/bin/python bench/search_bench.py                       # queries, dossier, save cost (in-process)
+    .venv/bin/python bench/search_bench.py --build               # + the index built by the migration, sizes
+    .venv/bin/python bench/search_bench.py --painted             # + key -> results painted, on a terminal
+    .venv/bin/python bench/search_bench.py --painted-only        # only that
+
+--v1 PATH: the benchmark database at schema 1 (no index), as `make_bench_db.py --out PATH` made it
+before this branch; --db PATH: the same migrated (made from --v1 with --build when missing). Results
+print as JSON lines. The machine is shared: figures are medians and p95 of many runs, and a second
+run is the check.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent))
+
+from deskconsole import calls, db, people, search, search_index  # noqa: E402
+
+DATA = BENCH / ".data"
+THREE = ["水龙头", "卫生间", "快递柜", "电梯困", "装修噪", "停车月"]
+TWO = ["漏水", "跑水", "噪音", "电梯", "煤气", "投诉"]   # 投诉 is in no bench text: a search that finds nothing
+
+
+def emit(**result):
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    return result
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))]
+
+
+def ms(seconds):
+    return round(seconds * 1000, 2)
+
+
+def cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def checkpointed_size(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path.stat().st_size
+
+
+# --- the index built by the migration ---------------------------------------------------------
+
+def build(v1: Path, out: Path) -> None:
+    for suffix in ("", "-wal", "-shm", ".v1.bak"):
+        Path(str(out) + suffix).unlink(missing_ok=True)
+    shutil.copy(v1, out)
+    before = checkpointed_size(out)
+    t0, c0 = time.monotonic(), cpu()
+    steps = []
+    db.connect("sqlite:///" + str(out), progress=lambda done, total: steps.append((time.monotonic(), done)))
+    wall, used = time.monotonic() - t0, cpu() - c0
+    db.close()
+    Path(str(out) + ".v1.bak").unlink(missing_ok=True)
+    after = checkpointed_size(out)
+    conn = sqlite3.connect(out)
+    parts = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE 'search%' GROUP BY name"))
+    records = conn.execute("SELECT count(*) FROM search_doc").fetchone()[0]
+    conn.close()
+    # The backup copy the migration takes first is part of the wall time; the index itself from the
+    # first progress report to the last.
+    index_s = steps[-1][0] - steps[0][0] if len(steps) > 1 else wall
+    emit(figure="index_build", records=records, migration_wall_s=round(wall, 1), index_wall_s=round(index_s, 1),
+         process_cpu_s=round(used, 1), size_before_MB=round(before / 1e6, 1), size_after_MB=round(after / 1e6, 1),
+         growth_pct=round(100 * (after - before) / before, 1),
+         parts_MB={k: round(v / 1e6, 1) for k, v in sorted(parts.items(), key=lambda kv: -kv[1]) if v > 1e5})
+
+
+# --- queries in-process ------------------------------------------------------------------------
+
+def queries(path: Path, runs: int, rng: random.Random) -> dict[str, list[str]]:
+    """Each kind of query, `runs` of them, different each time where the kind allows."""
+    conn = sqlite3.connect(path)
+    phones = [p for (p,) in conn.execute("SELECT DISTINCT phone FROM call WHERE phone != '' LIMIT 1000")]
+    max_call = conn.execute("SELECT max(id) FROM call").fetchone()[0]
+    max_order = conn.execute("SELECT max(id) FROM work_order").fetchone()[0]
+    conn.close()
+
+    def fragment():
+        phone = rng.choice(phones)
+        start = rng.randrange(2, len(phone) - 6)
+        return phone[start:start + rng.choice([4, 5, 6, 7])]
+
+    return {
+        "phone_fragment": [fragment() for _ in range(runs)],
+        "call_number": [f"C{rng.randrange(1, max_call + 1)}" for _ in range(runs)],
+        "order_number": [f"WO{rng.randrange(1, max_order + 1):05d}" for _ in range(runs)],
+        "chinese_3": [THREE[i % len(THREE)] for i in range(runs)],
+        "chinese_2": [TWO[i % len(TWO)] for i in range(runs)],
+        "name": [rng.choice(["张师傅", "王小明", "Anna Schmidt", "刘工"]) for _ in range(runs)],
+    }
+
+
+def timed_queries(path: Path, runs: int, rng: random.Random) -> None:
+    db.connect("sqlite:///" + str(path), migrate_schema=False)
+    for kind, texts in queries(path, runs, rng).items():
+        search.find(texts[0], limit=30)   # warm-up, not counted
+        times, hits = [], []
+        for text in texts:
+            t0 = time.perf_counter()
+            found = search.find(text, limit=30)
+            times.append(time.perf_counter() - t0)
+            hits.append(len(found.hits))
+        emit(figure="search", query=kind, runs=runs, p50_ms=ms(pct(times, 50)), p95_ms=ms(pct(times, 95)),
+             max_ms=ms(max(times)), median_hits=statistics.median(hits), example=texts[0])
+    db.close()
+
+
+def timed_dossiers(path: Path, runs: int, rng: random.Random) -> None:
+    db.connect("sqlite:///" + str(path), migrate_schema=False)
+    codes = [u.code for u in db.Unit.select(db.Unit.code)]
+    now = datetime.now(timezone.utc)
+    search.dossier(codes[0], now, per_page=50)
+    times, totals, last = [], [], []
+    for code in rng.sample(codes, runs):
+        t0 = time.perf_counter()
+        d = search.dossier(code, now, per_page=50)
+        times.append(time.perf_counter() - t0)
+        totals.append(d.total)
+        t0 = time.perf_counter()
+        search.dossier(code, now, page=d.pages - 1, per_page=50)
+        last.append(time.perf_counter() - t0)
+    db.close()
+    emit(figure="dossier", runs=runs, median_records=statistics.median(totals), p50_ms=ms(pct(times, 50)),
+         p95_ms=ms(pct(times, 95)), last_page_p50_ms=ms(pct(last, 50)), last_page_p95_ms=ms(pct(last, 95)))
+
+
+# --- the cost of saving a call -----------------------------------------------------------------
+
+def save_cost(path: Path, runs: int, rng: random.Random) -> None:
+    """add_call on a copy of the database, the index kept or not, alternating call by call (so the
+    machine's noise falls on both alike)."""
+    scratch = DATA / "search-save-scratch.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(scratch) + suffix).unlink(missing_ok=True)
+    src, dst = sqlite3.connect(path), sqlite3.connect(scratch)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    db.connect("sqlite:///" + str(scratch), migrate_schema=False)
+    r1 = people.find("R1")
+    units = [u.code for u in db.Unit.select(db.Unit.code)]
+    at = datetime.now(timezone.utc)
+    times = {True: [], False: []}
+    texts = ["厨房水龙头漏水", "楼上装修噪音太大", "Dog barking all night", "门锁坏了打不开", "电梯困人"]
+    for i in range(2 * runs + 10):
+        indexed = i % 2 == 0
+        search_index.enabled = indexed
+        t0 = time.perf_counter()
+        calls.add_call(r1, at + timedelta(seconds=i), phone=f"139{rng.randrange(10**8):08d}", caller="Bench",
+                       unit_code=rng.choice(units), category="repair", channel="phone", text=rng.choice(texts))
+        if i >= 10:  # the first few warm the caches
+            times[indexed].append(time.perf_counter() - t0)
+    search_index.enabled = True
+    db.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(scratch) + suffix).unlink(missing_ok=True)
+    with_index, without = statistics.median(times[True]), statistics.median(times[False])
+    emit(figure="save_call_desk", runs=runs, without_index_median_ms=ms(without), with_index_median_ms=ms(with_index),
+         extra_pct=round(100 * (with_index - without) / without, 1),
+         without_index_mean_ms=ms(statistics.mean(times[False])), with_index_mean_ms=ms(statistics.mean(times[True])),
+         without_index_p95_ms=ms(pct(times[False], 95)), with_index_p95_ms=ms(pct(times[True], 95)))
+
+
+# --- key -> results painted, on a terminal ----------------------------------------------------------
+
+def painted(path: Path, runs: int, rng: random.Random) -> None:
+    import measure
+    db.connect("sqlite:///" + str(path), migrate_schema=False)
+    plan = []
+    for kind, texts in queries(path, runs, rng).items():
+        if kind == "name":
+            continue
+        for text in texts:
+            found = search.find(text, limit=30)
+            if found.hits:  # the marker: the first result's number, as the table paints it
+                plan.append((kind, text, found.hits[0].number))
+    units = rng.sample([u.code for u in db.Unit.select(db.Unit.code)], max(8, runs // 2))
+    now = datetime.now(timezone.utc)
+    newest = {code: search.dossier(code, now, per_page=1).entries[0].number for code in units}
+    # What the status line says once the unit's search is in (1-407 also finds 1-1407 and 2-1407).
+    status = {code: f"Units {sum(h.kind == 'unit' for h in search.find(code, limit=30).hits)} ·" for code in units}
+    db.close()
+    rng.shuffle(plan)
+    results: dict[str, list] = {}
+    with measure.console(path) as term:
+        measure.start_to_signon(term)
+        measure.sign_on(term)
+        time.sleep(1)
+        measure.press(term, "s", quiet=0.2)
+        for kind, text, marker in plan:
+            measure.press(term, "\x15", quiet=0.1)     # Ctrl+U: the input emptied
+            term.settle(time.monotonic(), quiet=0.1)
+            mark = term.mark()
+            t0 = term.send(text)                       # the words at once, as a fast typist's keys arrive
+            try:
+                seen = term.wait_for(marker, since=mark, timeout=10)
+                results.setdefault(kind, []).append(term.settle(seen, quiet=0.03) - t0)
+            except TimeoutError:
+                results.setdefault(kind, []).append(None)
+        for kind, values in results.items():
+            done = [v for v in values if v is not None]
+            emit(figure="search_painted", query=kind, runs=len(values), missed=len(values) - len(done),
+                 p50_ms=ms(pct(done, 50)) if done else None, p95_ms=ms(pct(done, 95)) if done else None)
+        dossier = []
+        for code in units:
+            measure.press(term, "\x15", quiet=0.1)
+            typed = term.mark()
+            term.send(code)
+            try:                                       # the results are in: the unit named is the first row
+                term.settle(term.wait_for(status[code], since=typed, timeout=10), quiet=0.2)
+            except TimeoutError:
+                dossier.append(None)
+                continue
+            term.send("\r")                            # to the results
+            term.settle(time.monotonic(), quiet=0.2)
+            mark = term.mark()
+            t0 = term.send("u")
+            try:
+                seen = term.wait_for(newest[code], since=mark, timeout=10)
+                dossier.append(term.settle(seen, quiet=0.03) - t0)
+            except TimeoutError:
+                dossier.append(None)
+            term.send("\x1b")                          # back to search
+            term.settle(time.monotonic(), quiet=0.2)
+            term.send("/")                             # and to its input
+            time.sleep(0.1)
+        done = [v for v in dossier if v is not None]
+        emit(figure="dossier_painted", runs=len(dossier), missed=len(dossier) - len(done),
+             p50_ms=ms(pct(done, 50)) if done else None, p95_ms=ms(pct(done, 95)) if done else None)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--v1", type=Path, default=DATA / "bench-v1.db", help="the database at schema 1")
+    parser.add_argument("--db", type=Path, default=DATA / "bench-mig.db", help="the same, migrated")
+    parser.add_argument("--build", action="store_true", help="migrate --v1 into --db first (timed, sizes)")
+    parser.add_argument("--painted", action="store_true", help="also key -> results painted on a terminal")
+    parser.add_argument("--painted-only", action="store_true", help="only key -> results painted")
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=19)
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    if args.build or not args.db.exists():
+        build(args.v1, args.db)
+    if not args.painted_only:
+        timed_queries(args.db, args.runs, rng)
+        timed_dossiers(args.db, max(5, args.runs // 2), rng)
+        save_cost(args.db, args.runs * 5, rng)
+    if args.painted or args.painted_only:
+        painted(args.db, max(8, args.runs // 4), rng)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

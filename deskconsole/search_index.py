@@ -1,0 +1,424 @@
+"""The search index: the words of every record, kept in the transaction of the write that changed it.
+
+One row of `search_doc` per record: its id says which kind of record (`doc_id`), its body is the
+record's searchable text with single spaces, a space first and last, and record numbers as words
+(" C123 ", " WO00211 ", " L5 ", " H4 "), so an exact number is the phrase " C123 ". A phone is
+there as typed and as digits only.
+
+On SQLite two FTS5 tables index the bodies (README, design):
+  search_tri  trigram tokenizer, external content (search_doc), detail=none: any substring of three
+              or more characters, case-insensitive (LIKE '%...%'): phone fragments, numbers, names, words
+  search_bi   unicode61 over our own tokens: every two adjacent letters or digits of which one is
+              Chinese (厨房水龙头漏水 -> 厨房 房水 水龙 龙头 头漏 漏水), because trigram cannot find
+              a two-character word (on SQLite 3.40 such a pattern silently finds nothing).
+              Contentless, detail=none: a two-character query is one token, positions are not needed.
+On another engine only `search_doc` exists and `search` matches its bodies with LIKE.
+
+The one place the index is written: `db.writes` calls `after_write(mark)` before its transaction
+commits; every record named by an audit event since `mark` is indexed again (the audit trail is
+appended by every desk write in the same transaction). A bulk load outside the desk functions
+(the benchmark database) calls `rebuild`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable, Iterable
+
+import peewee as pw
+
+from . import db
+from .db import (AuditEvent, Call, Handover, Key, KeyLoan, SearchDoc, ShiftLogEntry, Staff, Unit,
+                 WorkOrder)
+
+# The kinds of record, in the order results are shown. The code is the high part of a doc id.
+KINDS = ("unit", "call", "order", "loan", "key", "log", "handover")
+_CODE = {kind: n for n, kind in enumerate(KINDS, start=1)}
+_SHIFT = 40  # record ids below 2^40
+
+# Which audit entity names which kind.
+ENTITY_KIND = {"unit": "unit", "call": "call", "work_order": "order", "key": "key", "shift_log": "log",
+               "handover": "handover"}
+# Events whose notes belong in the record's words (the record's own columns do not keep them).
+_NOTE_ACTIONS = ("call.deliver", "call.close", "order.note", "order.callback", "order.cancel", "order.void",
+                 "order.extend.request", "order.extension.refuse", "order.return.request",
+                 "order.return.refuse", "handover.query", "handover.addendum")
+_NOTE_KEYS = ("note", "reason", "question", "text")
+
+Progress = Callable[[int, int], None]
+
+
+def doc_id(kind: str, record_id: int) -> int:
+    return (_CODE[kind] << _SHIFT) | record_id
+
+
+def kind_range(kind: str) -> tuple[int, int]:
+    """The doc ids of one kind: [low, high]."""
+    low = _CODE[kind] << _SHIFT
+    return low, low + (1 << _SHIFT) - 1
+
+
+def split_id(doc: int) -> tuple[str, int]:
+    return KINDS[(doc >> _SHIFT) - 1], doc & ((1 << _SHIFT) - 1)
+
+
+def has_fts(database=None) -> bool:
+    return db.is_sqlite(database)
+
+
+# --- words -------------------------------------------------------------------------------
+
+def is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return (0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF
+            or 0x20000 <= o <= 0x3134F)
+
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# Two adjacent letters or digits, one of them Chinese, at every position (a lookahead: they overlap).
+_PAIR = re.compile(f"(?=([{_CJK}][^\\W_]|[^\\W_][{_CJK}]))")
+
+
+def bigrams(body: str) -> str:
+    """The two-character tokens of a body: adjacent letters or digits, at least one of them Chinese,
+    each once, space-separated (the unicode61 tokenizer keeps each as one token)."""
+    return " ".join(dict.fromkeys(_PAIR.findall(body))).lower()
+
+
+_NOT_DIGIT = re.compile(r"\D")
+
+
+def _phone(value: str) -> str:
+    """A phone as typed, and as its digits when it has other characters: a fragment typed either
+    way is found."""
+    if not value:
+        return ""
+    digits = _NOT_DIGIT.sub("", value)
+    return value if digits == value else f"{value} {digits}"
+
+
+def _body(*parts) -> str:
+    return " " + " ".join(" ".join(p for p in parts if p).split()) + " "
+
+
+def order_number(order_id: int) -> str:
+    return f"WO{order_id:05d}"
+
+
+# --- each kind's words -------------------------------------------------------------------
+# Each takes `where(field)`, an expression on the kind's id field, and yields (record id, body).
+
+_SENTINEL = -7_340_019_019   # stands for the record id in a query's SQL made once (see One)
+_SQL: dict = {}
+
+
+class One:
+    """`where` for one record, the common case (every desk write): the query's SQL is made once per
+    shape and engine and reused with the id, because building SQL in peewee costs more than running it."""
+
+    def __init__(self, record_id: int) -> None:
+        self.record_id = record_id
+
+    def __call__(self, field):
+        return field == _SENTINEL
+
+
+def _rows(shape: str, build, where):
+    """The rows of `build(where)` as the driver gives them: no per-value conversion (a rebuild reads
+    millions)."""
+    database = db.database
+    if not isinstance(where, One):
+        return database.execute(build(where))
+    key = (shape, type(database.obj))
+    cached = _SQL.get(key)
+    if cached is None:
+        cached = _SQL[key] = build(where).sql()
+    sql, params = cached
+    return database.execute_sql(sql, [where.record_id if p == _SENTINEL else p for p in params])
+
+
+def _notes(entity: str, where) -> dict[int, list[str]]:
+    """Notes written into the audit trail of these records (call-back notes, reasons, questions)."""
+    found: dict[int, list[str]] = {}
+    rows = _rows(f"notes:{entity}", lambda w: (
+        AuditEvent.select(AuditEvent.entity_id, AuditEvent.data)
+        .where((AuditEvent.entity == entity) & w(AuditEvent.entity_id) & AuditEvent.action.in_(_NOTE_ACTIONS))
+        .order_by(AuditEvent.id)), where)
+    for record_id, data in rows:
+        data = json.loads(data)
+        after = data.get("after") if isinstance(data.get("after"), dict) else {}
+        for value in [data.get(k) for k in _NOTE_KEYS] + [after.get("note")]:
+            if isinstance(value, str) and value:
+                found.setdefault(record_id, []).append(value)
+    return found
+
+
+def _unit_bodies(where) -> Iterable[tuple[int, str]]:
+    for uid, code, owner, phones in _rows("unit", lambda w: Unit.select(
+            Unit.id, Unit.code, Unit.owner_name, Unit.phones).where(w(Unit.id)), where):
+        # A unit may have several phones, " / " between them: each is found as typed and as digits.
+        yield uid, _body(code, owner, *(_phone(p.strip()) for p in (phones or "").split("/")))
+
+
+def _call_bodies(where) -> Iterable[tuple[int, str]]:
+    notes = _notes("call", where)
+    rows = _rows("call", lambda w: (
+        Call.select(Call.id, Call.phone, Call.caller, Unit.code, Call.text, Call.answer, Call.message_for,
+                    Call.message_from, Call.callback_number, Call.void_reason)
+        .join(Unit, pw.JOIN.LEFT_OUTER, on=(Call.unit == Unit.id)).where(w(Call.id))), where)
+    for cid, phone, caller, unit, text, answer, m_for, m_from, callback, void in rows:
+        yield cid, _body(f"C{cid}", _phone(phone), caller, unit, text, answer, m_for, m_from, _phone(callback),
+                         void, *notes.get(cid, ()))
+
+
+def _order_bodies(where) -> Iterable[tuple[int, str]]:
+    notes = _notes("work_order", where)
+    rows = _rows("order", lambda w: (
+        WorkOrder.select(WorkOrder.id, WorkOrder.call, Unit.code, WorkOrder.location, WorkOrder.description,
+                         WorkOrder.assignee, WorkOrder.work_done, WorkOrder.materials, WorkOrder.end_reason,
+                         WorkOrder.pending_reason)
+        .join(Unit, pw.JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id)).where(w(WorkOrder.id))), where)
+    for oid, call_id, unit, location, description, assignee, done, materials, end, pending in rows:
+        yield oid, _body(order_number(oid), f"C{call_id}" if call_id else "", unit, location, description,
+                         assignee, done, materials, end, pending, *notes.get(oid, ()))
+
+
+def _loan_bodies(where) -> Iterable[tuple[int, str]]:
+    rows = _rows("loan", lambda w: (
+        KeyLoan.select(KeyLoan.id, Key.tag, KeyLoan.holder_name, KeyLoan.holder_company, KeyLoan.holder_document,
+                       Unit.code, KeyLoan.purpose, KeyLoan.order, KeyLoan.authorised_name, KeyLoan.note)
+        .join(Key, on=(KeyLoan.key == Key.id))
+        .switch(KeyLoan).join(Unit, pw.JOIN.LEFT_OUTER, on=(KeyLoan.holder_unit == Unit.id))
+        .where(w(KeyLoan.id))), where)
+    for lid, tag, name, company, document, unit, purpose, order_id, authorised, note in rows:
+        yield lid, _body(tag, name, company, document, unit, purpose, order_number(order_id) if order_id else "",
+                         authorised, note)
+
+
+def _key_bodies(where) -> Iterable[tuple[int, str]]:
+    rows = _rows("key", lambda w: (
+        Key.select(Key.id, Key.tag, Key.label, Key.opens, Key.hook, Unit.code)
+        .join(Unit, pw.JOIN.LEFT_OUTER, on=(Key.unit == Unit.id)).where(w(Key.id))), where)
+    for kid, tag, label, opens, hook, unit in rows:
+        yield kid, _body(tag, label, opens if opens != label else "", hook, unit)
+
+
+def _log_bodies(where) -> Iterable[tuple[int, str]]:
+    rows = _rows("log", lambda w: (
+        ShiftLogEntry.select(ShiftLogEntry.id, Unit.code, ShiftLogEntry.text, ShiftLogEntry.call,
+                             ShiftLogEntry.order, Key.tag)
+        .join(Unit, pw.JOIN.LEFT_OUTER, on=(ShiftLogEntry.unit == Unit.id))
+        .switch(ShiftLogEntry).join(Key, pw.JOIN.LEFT_OUTER, on=(ShiftLogEntry.key_id == Key.id))
+        .where(w(ShiftLogEntry.id))), where)
+    for eid, unit, text, call_id, order_id, tag in rows:
+        yield eid, _body(f"L{eid}", unit, text, f"C{call_id}" if call_id else "",
+                         order_number(order_id) if order_id else "", tag)
+
+
+def _handover_bodies(where) -> Iterable[tuple[int, str]]:
+    rows = list(_rows("handover", lambda w: Handover.select(
+        Handover.id, Handover.from_staff, Handover.to_staff, Handover.supervisor, Handover.supervisor_note,
+        Handover.sheet).where(w(Handover.id)), where))
+    if not rows:
+        return
+    notes = _notes("handover", where)
+    staff = {sid: f"{code} {name}" for sid, code, name in Staff.select(Staff.id, Staff.code, Staff.name).tuples()}
+    for hid, frm, to, supervisor, note, sheet in rows:
+        try:
+            refs = [item.get("ref", "") for section in json.loads(sheet).get("sections", [])
+                    for item in (section.get("items") or [])]
+        except (ValueError, AttributeError):
+            refs = []
+        yield hid, _body(f"H{hid}", staff.get(frm, ""), staff.get(to, ""), staff.get(supervisor, ""), note,
+                         *notes.get(hid, ()), *dict.fromkeys(refs))
+
+
+_BODIES = {"unit": (_unit_bodies, Unit), "call": (_call_bodies, Call), "order": (_order_bodies, WorkOrder),
+           "loan": (_loan_bodies, KeyLoan), "key": (_key_bodies, Key), "log": (_log_bodies, ShiftLogEntry),
+           "handover": (_handover_bodies, Handover)}
+
+
+def bodies(kind: str, ids: Iterable[int]) -> dict[int, str]:
+    """The bodies of these records as they are now (read by `verify` and the tests)."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    return dict(_BODIES[kind][0](One(ids[0]) if len(ids) == 1 else (lambda field: field.in_(ids))))
+
+
+# --- writing the index -------------------------------------------------------------------
+
+def create(database) -> None:
+    """The FTS tables beside `search_doc` (SQLite only; the model's table is made with the others)."""
+    if not has_fts(database):
+        return
+    # detail=none, columnsize=0: no positions, no sizes (a third of the size). A query is LIKE '%word%',
+    # which FTS5 answers from the trigrams and then checks against the body in search_doc.
+    database.execute_sql("CREATE VIRTUAL TABLE IF NOT EXISTS search_tri USING fts5(body, content='search_doc', "
+                         "content_rowid='id', tokenize='trigram', detail=none, columnsize=0)")
+    database.execute_sql("CREATE VIRTUAL TABLE IF NOT EXISTS search_bi USING fts5(bi, content='', "
+                         "tokenize='unicode61', detail=none, columnsize=0)")
+
+
+def _fts_write(database, rows: list[tuple[int, str]], *, delete: bool) -> None:
+    """Add (or, with `delete`, take out) these bodies in the FTS tables: an external-content and a
+    contentless table both take out a row by its old values."""
+    if not rows or not has_fts(database):
+        return
+    conn = database.connection()
+    if delete:
+        conn.executemany("INSERT INTO search_tri(search_tri, rowid, body) VALUES ('delete', ?, ?)", rows)
+    else:
+        conn.executemany("INSERT INTO search_tri(rowid, body) VALUES (?, ?)", rows)
+    pairs = [(doc, grams) for doc, grams in ((doc, bigrams(body)) for doc, body in rows) if grams]
+    if pairs:
+        if delete:
+            conn.executemany("INSERT INTO search_bi(search_bi, rowid, bi) VALUES ('delete', ?, ?)", pairs)
+        else:
+            conn.executemany("INSERT INTO search_bi(rowid, bi) VALUES (?, ?)", pairs)
+
+
+def refresh(kind: str, ids: Iterable[int]) -> int:
+    """Index these records again as they are now; returns how many bodies changed."""
+    database = db.database.obj
+    ids = list(dict.fromkeys(ids))
+    new = {doc_id(kind, i): body for i, body in bodies(kind, ids).items()}
+    if not new:
+        return 0
+    p = database.param
+    docs = list(new)
+    old = dict(database.execute_sql(f"SELECT id, body FROM search_doc WHERE id IN ({', '.join([p] * len(docs))})",
+                                    docs).fetchall())
+    gone = [(doc, body) for doc, body in old.items() if new[doc] != body]
+    added = [(doc, body) for doc, body in new.items() if old.get(doc) != body]
+    if not added:
+        return 0
+    _fts_write(database, gone, delete=True)
+    for doc, body in added:
+        if doc in old:
+            database.execute_sql(f"UPDATE search_doc SET body = {p} WHERE id = {p}", (body, doc))
+        else:
+            database.execute_sql(f"INSERT INTO search_doc (id, body) VALUES ({p}, {p})", (doc, body))
+    _fts_write(database, added, delete=False)
+    return len(added)
+
+
+def _named(entity: str, entity_id, action: str, data: str) -> list[tuple[str, int | None]]:
+    """The records an audit event names: its own, and a key event's loan."""
+    kind = ENTITY_KIND.get(entity)
+    if kind is None:
+        return []
+    named = [(kind, entity_id)]
+    if kind == "key" and '"loan"' in data:
+        after = json.loads(data).get("after") or {}
+        if isinstance(after.get("loan"), int):
+            named.append(("loan", after["loan"]))
+    return named
+
+
+# Set by db.connect: whether the connected database has the index (a database opened without
+# migrating, at an older schema, has not; its writes are indexed when it is migrated).
+enabled = True
+
+
+def after_write(mark: int) -> None:
+    """Index again every record the audit events after `mark` name (called by `db.writes` inside
+    the write's transaction, so the index commits, or rolls back, with the write)."""
+    if not enabled:
+        return
+    wanted: dict[str, set] = {}
+    database = db.database.obj
+    for entity, entity_id, action, data in database.execute_sql(
+            f"SELECT entity, entity_id, action, data FROM audit_event WHERE id > {database.param}", (mark,)):
+        for kind, record_id in _named(entity, entity_id, action, data):
+            wanted.setdefault(kind, set()).add(record_id)
+    for kind, ids in wanted.items():
+        if None in ids:  # an event about all of them (a unit import)
+            ids = {i for (i,) in _BODIES[kind][1].select(_BODIES[kind][1].id).tuples()}
+        for chunk in _chunks(sorted(ids), 500):
+            refresh(kind, chunk)
+
+
+def mark() -> int:
+    """The newest audit event's id: `db.writes` takes it before a write, `after_write` reads from it."""
+    return db.database.execute_sql("SELECT max(id) FROM audit_event").fetchone()[0] or 0
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+BATCH = 20_000
+
+
+def rebuild(progress: Progress | None = None) -> int:
+    """Index every record from scratch (a migration, a bulk load); `progress(done, total)` is called
+    after each batch. Returns how many records are indexed."""
+    database = db.database.obj
+    fts = has_fts(database)
+    if fts:
+        database.execute_sql("INSERT INTO search_tri(search_tri) VALUES ('delete-all')")
+        database.execute_sql("INSERT INTO search_bi(search_bi) VALUES ('delete-all')")
+    SearchDoc.delete().execute()
+    spans = {}
+    for kind in KINDS:
+        model = _BODIES[kind][1]
+        low, high = model.select(pw.fn.MIN(model.id), pw.fn.MAX(model.id)).tuples().first()
+        spans[kind] = (low, high, model.select().count())
+    total, done = sum(n for _l, _h, n in spans.values()), 0
+    if progress:
+        progress(0, total)
+    for kind in KINDS:
+        low, high, _n = spans[kind]
+        if low is None:
+            continue
+        fn = _BODIES[kind][0]
+        for start in range(low, high + 1, BATCH):
+            end = min(start + BATCH - 1, high)
+            rows = [(doc_id(kind, i), body) for i, body in fn(lambda field: field.between(start, end))]
+            if not rows:
+                continue
+            if fts:
+                conn = database.connection()
+                conn.executemany("INSERT INTO search_doc(id, body) VALUES (?, ?)", rows)
+                conn.execute("INSERT INTO search_tri(rowid, body) SELECT id, body FROM search_doc "
+                             "WHERE id BETWEEN ? AND ?", (doc_id(kind, start), doc_id(kind, end)))
+                pairs = [(doc, grams) for doc, grams in ((doc, bigrams(body)) for doc, body in rows) if grams]
+                conn.executemany("INSERT INTO search_bi(rowid, bi) VALUES (?, ?)", pairs)
+            else:
+                for chunk in _chunks(rows, 1000):
+                    SearchDoc.insert_many(chunk, fields=[SearchDoc.id, SearchDoc.body]).execute()
+            done += len(rows)
+            if progress:
+                progress(done, total)
+    if fts:
+        # One segment instead of one per batch: queries read one b-tree.
+        database.execute_sql("INSERT INTO search_tri(search_tri) VALUES ('optimize')")
+        database.execute_sql("INSERT INTO search_bi(search_bi) VALUES ('optimize')")
+    return done
+
+
+def install(database, progress: Progress | None = None) -> None:
+    """Migration: the index tables, then every record indexed."""
+    database.create_tables([SearchDoc])
+    create(database)
+    rebuild(progress)
+
+
+def verify(sample: int | None = None) -> list[str]:
+    """Records whose indexed words differ from what they are now (`deskconsole check`; tests)."""
+    problems = []
+    for kind in KINDS:
+        model = _BODIES[kind][1]
+        query = model.select(model.id).order_by(model.id.desc())
+        if sample:
+            query = query.limit(sample)
+        ids = [i for (i,) in query.tuples()]
+        for chunk in _chunks(ids, 500):
+            now = {doc_id(kind, i): b for i, b in bodies(kind, chunk).items()}
+            stored = dict(SearchDoc.select(SearchDoc.id, SearchDoc.body).where(SearchDoc.id.in_(list(now))).tuples())
+            for doc, body in now.items():
+                if stored.get(doc) != body:
+                    problems.append(f"search index: {kind} {split_id(doc)[1]} is not indexed as it is now")
+    return problems
