@@ -17,7 +17,7 @@ from ..i18n import _, label
 from ..text import one_line
 from ..timefmt import local
 from .key_forms import holder_label
-from ..widgets.bindings import request, translate_bindings
+from ..widgets.bindings import AsksTheTable, request, translate_bindings
 
 
 def span(delta: timedelta) -> str:
@@ -104,7 +104,7 @@ def history_lines(history: keys.KeyHistory, tz, now) -> list[Content]:
     return lines
 
 
-class KeyDetailScreen(ModalScreen):
+class KeyDetailScreen(AsksTheTable, ModalScreen):
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="key_detail.close"),
         Binding("q", "dismiss", "Close", show=False, id="key_detail.quit"),
@@ -117,11 +117,15 @@ class KeyDetailScreen(ModalScreen):
         self.key_id = key_id
         self.route = route  # the action table's route (screens/actions.run), given by whoever opens this
 
+    def requested_record(self):
+        return getattr(self, "info", None)
+
     def action_request(self, action_id: str) -> None:
         """u: the action table's flow on this key (its unit's dossier)."""
-        self.route(self, action_id, record=keys.get(self.key_id))
+        self.route(self, action_id, record=self.info)
 
     def compose(self) -> ComposeResult:
+        self.info = keys.get(self.key_id)
         history = keys.history(self.key_id)
         now = self.app.clock.now()
         with VerticalScroll(id="key-detail"):

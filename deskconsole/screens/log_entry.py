@@ -15,7 +15,7 @@ from .. import shifts, units
 from ..i18n import _, label
 from ..text import clean
 from ..timefmt import local
-from ..widgets.bindings import keys_text, request, translate_bindings
+from ..widgets.bindings import AsksTheTable, keys_text, request, translate_bindings
 from .form import FormScreen
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class LogEntryForm(FormScreen):
                                 link=values["link"] or "", corrects=self.corrects.id if self.corrects else None)
 
 
-class LogEntryScreen(ModalScreen):
+class LogEntryScreen(AsksTheTable, ModalScreen):
     """Enter on an entry: the entry as written, its corrections, and what can be done with it."""
 
     BINDINGS = [
@@ -106,6 +106,9 @@ class LogEntryScreen(ModalScreen):
             yield Static("", id="entry-message", markup=False)
             hint = _("{log.done} marks done · {log.correct} writes a correction · {log.close} closes")
             yield Static(keys_text(self.app, hint), classes="entry-hint")
+
+    def requested_record(self):
+        return getattr(self, "entry", None)
 
     def action_request(self, action_id: str) -> None:
         """d or c: the action table's flow on this entry; what it saved closes this screen, selected."""
