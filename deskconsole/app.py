@@ -51,6 +51,12 @@ class DeskApp(TypeAheadApp):
     # is typed.
     PREPARE_CONSOLE_AFTER = 0.05
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notice shows its words as written: a refusal naming 王[b]小明 or quoting a note with
+        "[/x]" is text, never markup (Textual's default would style it, or fail on it)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def __init__(self, config: Config, *, clock=None, engine=None, operator_code: str = "",
                  cursor_blink: bool = True) -> None:
         super().__init__()
