@@ -10,6 +10,7 @@ same order at once give one success and one Conflict that says who got there fir
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -20,11 +21,12 @@ import peewee as pw
 
 from . import audit, db, fields, people
 from .countdown import Deadline, wall_deadline
-from .db import Call, FollowUp, ReminderAck, Staff, Unit, WorkOrder
+from .db import AuditEvent, Call, FollowUp, ReminderAck, Staff, Unit, WorkOrder
 from .errors import Conflict
 from .i18n import _, label
 from .people import InvalidInput, Operator, may, require
 from .text import clean
+from .timefmt import stored
 
 DEPARTMENTS = ("engineering", "security", "cleaning", "landscaping", "customer_service", "contractor")
 OPEN_STATUSES = ("logged", "dispatched", "on_site", "done", "reopened")
@@ -77,6 +79,7 @@ class OrderRow:
     done_at: datetime | None = None
     escalate_at: datetime | None = None   # complaints: to the project manager (see escalation_at)
     pending: str = ""                     # "" | extension | return: waiting for a supervisor
+    pending_by: int | None = None         # who asked for it (staff id): their console is told the answer
     chargeable: bool = False
     acked: frozenset[str] = frozenset()   # reminders someone acknowledged
     manager_at: datetime | None = None    # complaints: past their own limit, to the department manager
@@ -166,7 +169,8 @@ def _row(engine, r: dict, acked: frozenset[str], followups=()) -> OrderRow:
         dispatched_at=r["dispatched_at"], responded_at=r["responded_at"],
         booked_visit_at=r["booked_visit_at"], done_at=r["done_at"],
         escalate_at=escalation_at(engine, r["created_at"], r["resolve_due_at"]) if complaint else None,
-        pending=r["pending"], chargeable=bool(r["chargeable"]), acked=acked,
+        pending=r["pending"], pending_by=r["pending_by"] if r["pending"] else None,
+        chargeable=bool(r["chargeable"]), acked=acked,
         manager_at=r["resolve_due_at"] if complaint else None,
         round_at=r["resolve_started_at"] or r["created_at"],
         signed_off=bool(r["owner_signoff"]), followups=tuple(followups),
@@ -838,6 +842,44 @@ def approve_extension(actor: Operator, now: datetime, order_id: int) -> str:
                  owner_consent=order.pending_owner_consent,
                  first_signature=order.pending_first_approval.code if first else None)
     return "approved"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A supervisor's answer to a request (an extension, a return), for the console of who asked."""
+    order_id: int
+    number: str
+    kind: str            # extension | return
+    approved: bool
+    by_code: str
+    by_name: str
+    at: datetime
+    until: datetime | None   # an approved extension's new deadline
+    reason: str              # a refusal's
+
+
+_DECISIONS = {"order.extend.approve": ("extension", True), "order.extension.refuse": ("extension", False),
+              "order.return.approve": ("return", True), "order.return.refuse": ("return", False)}
+
+
+def decision(order_id: int) -> Decision | None:
+    """The newest answer a supervisor gave to a request on this order (a first signature beyond two
+    weeks, which still waits for the director's, is not an answer), or None."""
+    events = (AuditEvent.select(AuditEvent.action, AuditEvent.at, AuditEvent.data, Staff.code, Staff.name)
+              .join(Staff, pw.JOIN.LEFT_OUTER, on=(AuditEvent.actor == Staff.id))
+              .where((AuditEvent.entity == "work_order") & (AuditEvent.entity_id == order_id)
+                     & AuditEvent.action.in_(list(_DECISIONS)))
+              .order_by(AuditEvent.id.desc()).limit(3).dicts())
+    for event in events:
+        data = json.loads(event["data"] or "{}")
+        if event["action"] == "order.extend.approve" and data.get("complete") is False:
+            continue
+        kind, approved = _DECISIONS[event["action"]]
+        until = (data.get("after") or {}).get("resolve_due_at") or data.get("until")
+        return Decision(order_id, number(order_id), kind, approved, event["code"] or "?", event["name"] or "",
+                        event["at"], stored(until),
+                        str(data.get("reason") or "") if not approved else "")
+    return None
 
 
 @db.writes

@@ -500,3 +500,20 @@ def test_counts_hold_until_the_next_change(demo_site, clock):
             assert orders_mod.reminder_count(rows, just_before) == orders_mod.reminder_count(rows, now)
             assert orders_mod.overdue_count(rows, just_before) == orders_mod.overdue_count(rows, now)
         now = change
+
+
+def test_the_answer_to_a_request_is_read_back_for_who_asked(staff, engine):
+    """orders.decision: the supervisor's newest answer, approved or refused, with who, the new
+    deadline or the reason; a first signature beyond two weeks is not an answer yet."""
+    now = sh(2026, 11, 24, 10)
+    oid = new(engine, staff, now)
+    assert orders.decision(oid) is None
+    until = now + timedelta(days=5)
+    orders.request_extension(staff["R1"], now, engine, oid, until=until, reason="等配件")
+    orders.refuse_request(staff["S1"], now, oid, reason="先打电话 [/x]")
+    refused = orders.decision(oid)
+    assert (refused.kind, refused.approved, refused.by_code, refused.reason) == ("extension", False, "S1", "先打电话 [/x]")
+    orders.request_extension(staff["R1"], now, engine, oid, until=until, reason="等配件")
+    orders.approve_extension(staff["S1"], now, oid)
+    approved = orders.decision(oid)
+    assert (approved.approved, approved.until, approved.number) == (True, until, orders.number(oid))
