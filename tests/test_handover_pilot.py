@@ -71,6 +71,8 @@ def test_enter_on_an_instruction_marks_it_done_and_c_corrects(demo_site):
             app.screen.pane(3).select(correction.id)
             await pilot.press("enter")
             await pilot.pause()
+            written = str(app.screen.query_one("#entry-history").render())
+            assert "R1 " in written and "entry corrected" in written   # the history's words, who and what
             await pilot.press("d")
             await settle(pilot)
             assert ShiftLogEntry.get_by_id(correction.id).done_by.code == "R1"

@@ -170,6 +170,9 @@ def test_report_lost_and_see_the_history(demo_site):
             text = str(app.screen.query_one("#key-history").render())
             assert "reported lost by R1: 掉在天台 [/x]" in text
             assert "authorised by S1" in text and "issued by G1" in text
+            # The catalogue's own events in the history's words (when it was added, by whom).
+            edits = str(app.screen.query_one("#key-edits").render())
+            assert "key added" in edits and "S1 " in edits
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, ConsoleScreen)

@@ -12,12 +12,18 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from .. import history as record_history
 from .. import keys, orders
 from ..i18n import _, label
 from ..text import one_line
 from ..timefmt import local
+from .call_detail import history_lines as events_content
 from .key_forms import holder_label
 from ..widgets.bindings import AsksTheTable, request, translate_bindings
+
+
+# A key's events shown in its history section: those the loans and reports above do not already say.
+CATALOGUE_EVENTS = ("key.create", "key.edit")
 
 
 def span(delta: timedelta) -> str:
@@ -133,4 +139,9 @@ class KeyDetailScreen(AsksTheTable, ModalScreen):
                 yield Static(_("There is no such key."), markup=False)
             else:
                 yield Static(Content("\n").join(history_lines(history, self.app.config.tz, now)), id="key-history")
+                # The loans and reports are above; the catalogue's own changes (added, edited) in the
+                # history's words, as a call's or an order's.
+                edits = [e for e in record_history.events_of("key", self.key_id) if e["action"] in CATALOGUE_EVENTS]
+                if edits:
+                    yield Static(events_content(self.app, edits), id="key-edits")
             yield Static(_("Esc closes."), classes="form-hint")

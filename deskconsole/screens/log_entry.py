@@ -11,11 +11,12 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Select, Static, TextArea
 
-from .. import shifts, units
+from .. import history, shifts, units
 from ..i18n import _, label
 from ..text import clean
 from ..timefmt import local
 from ..widgets.bindings import AsksTheTable, keys_text, request, translate_bindings
+from .call_detail import history_lines
 from .form import FormScreen
 
 if TYPE_CHECKING:
@@ -103,6 +104,8 @@ class LogEntryScreen(AsksTheTable, ModalScreen):
             if facts:
                 yield Static(" · ".join(facts), markup=False)
             yield Static(clean(e.text, multiline=True), markup=False)
+            # Who wrote it, corrected it, marked it done: the history's words, as a call's or an order's.
+            yield Static(history_lines(self.app, history.events_of("shift_log", e.id)), id="entry-history")
             yield Static("", id="entry-message", markup=False)
             hint = _("{log.done} marks done · {log.correct} writes a correction · {log.close} closes")
             yield Static(keys_text(self.app, hint), classes="entry-hint")
