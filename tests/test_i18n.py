@@ -75,3 +75,32 @@ def test_chinese_uses_full_width_punctuation_next_to_chinese():
     half_width = re.compile(f"{CJK}[,?:;()]|[,?:;()]{CJK}")
     offenders = sorted(v for v in i18n.load_catalogue("zh").values() if half_width.search(v))
     assert offenders == []
+
+
+def _glossary() -> dict[str, list[str]]:
+    import tomllib
+    return tomllib.loads((PACKAGE / "locales" / "glossary.zh.toml").read_text("utf-8"))
+
+
+def _says(term: str, english: str) -> bool:
+    """Whether `english` has the glossary's term as a word (a plural too), placeholders aside."""
+    words = re.sub(r"\{[^}]*\}", "", english)
+    return re.search(r"\b" + re.escape(term) + r"(s|es|ed)?\b", words, 0 if term.isupper() else re.I) is not None
+
+
+def test_the_catalogue_says_each_glossary_term_the_glossarys_way():
+    catalogue = i18n.load_catalogue("zh")
+    glossary = _glossary()
+    assert glossary, "the glossary is empty"
+    astray = [f"{term}: {english!r} = {chinese!r} (the glossary: {' / '.join(ways)})"
+              for term, ways in glossary.items()
+              for english, chinese in catalogue.items()
+              if _says(term, english) and not any(way in chinese for way in ways)]
+    assert astray == []
+
+
+def test_the_glossary_check_can_fail():
+    """The check above is not vacuous: each term is found in the catalogue, and a stray rendering is caught."""
+    catalogue = i18n.load_catalogue("zh")
+    assert [t for t in _glossary() if not any(_says(t, e) for e in catalogue)] == []
+    assert _says("work order", "Dispatch the {orders.new} work orders") and not _says("void", "{calls.void} avoids")
