@@ -68,9 +68,27 @@ def _has_wide(text: str) -> bool:
     return cell_len(text) != len(text)
 
 
+# Where a run of Chinese may break: after full-width punctuation, before an opening bracket. Chinese
+# has no spaces, so a line broken anywhere else may split a word (借出钥/匙).
+_CJK_BREAK = re.compile(r"(?<=[，。；：、！？）」』】])|(?=[（「『【])")
+
+
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """(glue, piece) in order: the words, and each Chinese run cut where it may break; glue is the
+    space before a piece ("" inside a Chinese run)."""
+    pieces: list[tuple[str, str]] = []
+    for word in one_line(text).split(" "):
+        if not word:
+            continue
+        parts = [p for p in _CJK_BREAK.split(word) if p] if _has_wide(word) else [word]
+        pieces += [(" " if i == 0 else "", part) for i, part in enumerate(parts)]
+    return pieces
+
+
 def wrap_cells(text: str, width: int, rest: int | None = None) -> list[str]:
-    """Word-wrap to `width` terminal cells (`rest` for the lines after the first); CJK (which has no
-    spaces) and over-long words break between characters."""
+    """Word-wrap to `width` terminal cells (`rest` for the lines after the first). Chinese breaks after
+    its punctuation where it can (a clause at a time); a piece longer than a line, Chinese or not,
+    breaks between characters."""
     rest = width if rest is None else rest
     lines: list[str] = []
     cur = ""
@@ -78,22 +96,20 @@ def wrap_cells(text: str, width: int, rest: int | None = None) -> list[str]:
     def limit() -> int:
         return width if not lines else rest
 
-    for word in one_line(text).split(" "):
-        if not word:
+    for glue, piece in _pieces(text):
+        sep = glue if cur else ""
+        if cell_len(cur + sep + piece) <= limit():
+            cur += sep + piece
             continue
-        sep = " " if cur else ""
-        if cell_len(cur + sep + word) <= limit():
-            cur += sep + word
-            continue
-        if cur and cell_len(word) <= rest and not _has_wide(word):
+        if cur and cell_len(piece) <= rest:
             lines.append(cur)
-            cur = word
+            cur = piece
             continue
         if cur and limit() - cell_len(cur + sep) < 4:
             lines.append(cur)
             cur, sep = "", ""
         cur += sep
-        for ch in word:
+        for ch in piece:
             if cell_len(cur + ch) > limit():
                 lines.append(cur)
                 cur = ""

@@ -104,3 +104,15 @@ def test_the_glossary_check_can_fail():
     catalogue = i18n.load_catalogue("zh")
     assert [t for t in _glossary() if not any(_says(t, e) for e in catalogue)] == []
     assert _says("work order", "Dispatch the {orders.new} work orders") and not _says("void", "{calls.void} avoids")
+
+
+def test_chinese_wraps_after_its_punctuation_not_inside_a_word():
+    from deskconsole.text import wrap_cells
+    # Before: 借出钥 / 匙 (the line was filled to the last cell, whatever the word).
+    assert wrap_cells("借出钥匙：领用人、用途、归还时间，钥匙须由主管批准（业户钥匙）", 20) == \
+        ["借出钥匙：领用人、", "用途、归还时间，", "钥匙须由主管批准", "（业户钥匙）"]
+    # English keeps breaking at spaces; a piece longer than the line still breaks (nothing is lost).
+    assert wrap_cells("Issue a key: tag, to whom, purpose, due back", 20) == \
+        ["Issue a key: tag, to", "whom, purpose, due", "back"]
+    assert "".join(wrap_cells("一二三四五六七八九十一二三四五六七八九十", 10)) == "一二三四五六七八九十一二三四五六七八九十"
+

@@ -217,6 +217,7 @@ class ConsoleScreen(Screen):
         self.ring_if_due(now)
 
     _bell: bell.Bell | None = None
+    _rung_once = False
     _alarms: tuple | None = None   # (data, valid until, alarms): recomputed when one can change
 
     def ring_if_due(self, now: datetime) -> None:
@@ -232,7 +233,9 @@ class ConsoleScreen(Screen):
             self._bell = bell.Bell()
         if self._bell.check(cached[2], now):
             app.bell()
-            self.flash_header()
+            if self._rung_once:   # what holds at sign-on rings, but the header already shows it
+                self.flash_header()
+            self._rung_once = True
 
     RING_MARK = 3.0   # seconds the header stays reversed after a ring
 
