@@ -117,3 +117,24 @@ def wrap_cells(text: str, width: int, rest: int | None = None) -> list[str]:
     if cur or not lines:
         lines.append(cur)
     return lines
+
+
+# Chinese punctuation (tools/zh_punctuation.py holds the catalogues to it; the demo's texts follow it).
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_FULL = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；", "(": "（", ")": "）"}
+
+
+def zh_punctuation(text: str) -> str:
+    """Half-width ,?!:;() next to a Chinese character made full-width, as a Chinese clerk writes them;
+    a pair of brackets all full-width or all half-width."""
+    chars = list(text)
+    for i, c in enumerate(chars):
+        if c in _FULL:
+            before = chars[i - 1] if i else " "
+            after = chars[i + 1] if i + 1 < len(chars) else " "
+            if _CJK.match(before) or _CJK.match(after):
+                chars[i] = _FULL[c]
+    out = "".join(chars)
+    return re.sub(r"[(（]([^()（）]*)[)）]",
+                  lambda m: f"（{m.group(1)}）" if "（" in m.group(0) or "）" in m.group(0) or _CJK.search(m.group(1))
+                  else m.group(0), out)

@@ -42,7 +42,7 @@ def seeded_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("seed") / "demo.db"
     config = make_config(path)
     db.connect(config.db_url)
-    demo.seed(config, NOW)
+    demo.seed(config, NOW, hostile=True)   # the hostile texts: shown literally everywhere
     db.database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     return path

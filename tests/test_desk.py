@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import NOW
 
 from deskconsole import calls, console_data, countdown, db, keys, orders, people, shifts
 from deskconsole.countdown import wall_deadline
@@ -223,3 +224,29 @@ def test_change_feed_sees_another_processes_commit(demo_site, clock):
     calls.add_call(people.find("R1"), clock.now(), category="other", channel="phone", text="y")
     assert feed.changed()
     feed.close()
+
+
+def _texts() -> list[str]:
+    """Every name and note of the demo a person reads."""
+    rows = [db.Staff.select(db.Staff.name), db.Call.select(db.Call.caller, db.Call.text),
+            db.WorkOrder.select(db.WorkOrder.description, db.WorkOrder.assignee),
+            db.ShiftLogEntry.select(db.ShiftLogEntry.text), db.Technician.select(db.Technician.name),
+            db.KeyLoan.select(db.KeyLoan.holder_name, db.KeyLoan.holder_company, db.KeyLoan.holder_document)]
+    return [value for query in rows for row in query.tuples() for value in row if value]
+
+
+def test_the_demo_a_trainee_opens_is_believable(empty_site):
+    """`deskconsole demo` and `init --demo-data`: no hostile test strings, Chinese punctuated as a clerk
+    writes it (跑水，已关总阀). The tests' own demo keeps the hostile texts (conftest: hostile=True)."""
+    from deskconsole import demo
+    from deskconsole.text import zh_punctuation
+    demo.seed(empty_site, NOW, call_count=300, open_orders=30)
+    texts = _texts()
+    assert [t for t in texts if "[" in t or "\x1b" in t] == []
+    assert [t for t in texts if zh_punctuation(t) != t] == []
+    assert "1-1203 跑水，已关总阀 main valve shut" in texts and "张敏" in texts
+
+
+def test_the_tests_demo_keeps_its_hostile_texts(demo_site):
+    texts = _texts()
+    assert "张[b]敏" in texts and any("[/x]" in t for t in texts) and any("[@click=app.quit]" in t for t in texts)
