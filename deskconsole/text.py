@@ -124,14 +124,38 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 _FULL = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；", "(": "（", ")": "）"}
 
 
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def _beside(text: str, i: int, step: int) -> str:
+    """The nearest character to position i in direction `step`, spaces and {placeholders} passed over
+    (",{n} 起紧急": the comma stands beside 起)."""
+    j = i + step
+    while 0 <= j < len(text):
+        if text[j] == " ":
+            j += step
+            continue
+        m = _PLACEHOLDER.match(text, j) if step > 0 else None
+        if step < 0 and text[j] == "}":
+            k = text.rfind("{", 0, j)
+            m = _PLACEHOLDER.match(text, k) if k >= 0 else None
+            if m and m.end() == j + 1:
+                j = k - 1
+                continue
+        if m:
+            j = m.end()
+            continue
+        return text[j]
+    return " "
+
+
 def zh_punctuation(text: str) -> str:
-    """Half-width ,?!:;() next to a Chinese character made full-width, as a Chinese clerk writes them;
-    a pair of brackets all full-width or all half-width."""
+    """Half-width ,?!:;() next to a Chinese character (spaces and placeholders between them aside) made
+    full-width, as a Chinese clerk writes them; a pair of brackets all full-width or all half-width."""
     chars = list(text)
     for i, c in enumerate(chars):
         if c in _FULL:
-            before = chars[i - 1] if i else " "
-            after = chars[i + 1] if i + 1 < len(chars) else " "
+            before, after = _beside(text, i, -1), _beside(text, i, 1)
             if _CJK.match(before) or _CJK.match(after):
                 chars[i] = _FULL[c]
     out = "".join(chars)
