@@ -30,7 +30,7 @@ def _lines(pairs) -> Content:
     for name, value in pairs:
         if value in (None, ""):
             continue
-        parts.append(Content.assemble((f"{name}: ", "$text-muted"), _plain(value), "\n"))
+        parts.append(Content.assemble((_("{label}: ", label=name), "$text-muted"), _plain(value), "\n"))
     return Content("").join(parts)
 
 

@@ -90,7 +90,7 @@ class OrderDetailScreen(AsksTheTable, ModalScreen):
         if d.end_reason:
             facts.append((_("Reason"), d.end_reason))
         for name, value in facts:
-            lines += [(f"{name}: ", "$text-muted"), strip_controls(str(value)), "\n"]
+            lines += [(_("{label}: ", label=name), "$text-muted"), strip_controls(str(value)), "\n"]
         due = orders.reminders(r, now)
         lines += ["\n", (_("Reminders"), "bold"), "\n"]
         if not due:
