@@ -149,7 +149,7 @@ def test_a_log_entry_and_a_sign_off_store_what_was_meant(demo_site, clock, text,
         assert_plain(entry.text, multiline=True)
     else:
         assert refusal.field in ("text", "unit", "link"), refusal.field
-    record_id, refusal = attempt(shifts.sign_off, g1, demo_site, clock.now(), note)
+    record_id, refusal = attempt(shifts.sign_off, g1, clock.now(), config=demo_site, note=note)
     if refusal is None:
         assert db.DeskSignOff.get_by_id(record_id).note == clean(note, multiline=True)
 

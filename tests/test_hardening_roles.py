@@ -112,7 +112,7 @@ def actions(d: Desk) -> dict:
         "log.add": (lambda: None, lambda a, _: shifts.add_entry(a, d.config, now, kind="note", text="巡逻正常")),
         "log.done": (lambda: shifts.add_entry(d.s1, d.config, now, kind="instruction", text="明早联系电梯公司"),
                      lambda a, e: shifts.mark_done(a, now, e)),
-        "shift.handover": (lambda: None, lambda a, _: shifts.sign_off(a, d.config, now, "去巡逻")),
+        "shift.handover": (lambda: None, lambda a, _: shifts.sign_off(a, now, config=d.config, note="去巡逻")),
         "shift.supervise": (d.handover, lambda a, h: shifts.supervise(a, now, h, "ok")),
         "key.issue": (lambda: None, lambda a, _: keys.issue(a, now, d.engine, tag="PR-03", holder_kind="staff",
                                                            holder_name="张师傅", due_at=now + timedelta(hours=1))),

@@ -36,15 +36,15 @@ def seed_small(config, now):
     engine = config.sla_engine()
     # The day shift (earlier today): R1 leaves an instruction, an incident that was dealt with, a note.
     day = now - timedelta(hours=6)    # 16:00
-    shifts.sign_on(r1, config, day)
+    shifts.sign_on(r1, day, config=config)
     instruction = shifts.add_entry(r1, config, day, kind="instruction", text="明早8点前联系电梯公司 [b]call[/b]")
     incident = shifts.add_entry(r1, config, day, kind="incident", text="1-101 跑水, 已处理", unit_code="1-101")
     shifts.mark_done(r1, day + timedelta(minutes=30), incident)
     shifts.add_entry(r1, config, day, kind="note", text="day note, not this shift's words")
-    shifts.sign_off(r1, config, day + timedelta(hours=3), "去医院 back by 21:00")
+    shifts.sign_off(r1, day + timedelta(hours=3), config=config, note="去医院 back by 21:00")
     # Work orders: urgent_repair responds in 30 min (24/7): overdue; a neighbour complaint logged
     # 10 min ago responds in 15 min: falls due in the next shift; a general repair: later.
-    shifts.sign_on(g1, config, now - timedelta(hours=1))
+    shifts.sign_on(g1, now - timedelta(hours=1), config=config)
     orders.create_order(r1, now - timedelta(hours=2), engine, sla_class="urgent_repair",
                         description="卫生间地漏堵塞 [/x]", unit_code="1-102", department="engineering")
     orders.create_order(g1, now - timedelta(minutes=10), engine, sla_class="complaint_neighbour",

@@ -115,7 +115,7 @@ class SignOffForm(FormScreen):
 
     def save(self, values: dict):
         app = self.app
-        return shifts.sign_off(app.operator, app.config, app.clock.now(), values["note"] or "")
+        return shifts.sign_off(app.operator, app.clock.now(), config=app.config, note=values["note"] or "")
 
 
 # --- the handover screen -------------------------------------------------------------------

@@ -365,7 +365,7 @@ def begin_handover(actor: Operator, config: Config, engine, now: datetime) -> in
     """Compile the sheet now and open a handover record with it. A handover of the same shift left
     open before is abandoned: the sheet must be what is true at the moment of handing over."""
     require(actor, "shift.handover")
-    shift = _open_shift(actor, config, now)
+    shift = _open_shift(actor, now, config=config)
     for old in Handover.select(Handover.id).where((Handover.shift == shift.id) & (Handover.status == "open")):
         if Handover.update(status="abandoned").where((Handover.id == old.id) & (Handover.status == "open")).execute():
             audit.record(actor, "handover.abandon", "handover", old.id, now, before={"status": "open"},
@@ -507,7 +507,7 @@ def complete(actor: Operator, config: Config, now: datetime, handover_id: int) -
     Shift.update(holder=actor.id, held_since=now, handed_over_at=now, handed_to=actor.id).where(
         Shift.id == shift.id).execute()
     # The desk now in force (the next shift may have begun while they talked) is held by the incoming one.
-    now_shift = _open_shift(actor, config, now)
+    now_shift = _open_shift(actor, now, config=config)
     if now_shift.id != shift.id:
         Shift.update(holder=actor.id, held_since=now).where(Shift.id == now_shift.id).execute()
     sign_off_ids = [int(i["key"].split(":")[1]) for s in view.sheet["sections"] if s["id"] == "sign_offs"
