@@ -37,10 +37,10 @@ def seed_small(config, now):
     # The day shift (earlier today): R1 leaves an instruction, an incident that was dealt with, a note.
     day = now - timedelta(hours=6)    # 16:00
     shifts.sign_on(r1, day, config=config)
-    instruction = shifts.add_entry(r1, config, day, kind="instruction", text="明早8点前联系电梯公司 [b]call[/b]")
-    incident = shifts.add_entry(r1, config, day, kind="incident", text="1-101 跑水, 已处理", unit_code="1-101")
+    instruction = shifts.add_entry(r1, day, config=config, kind="instruction", text="明早8点前联系电梯公司 [b]call[/b]")
+    incident = shifts.add_entry(r1, day, config=config, kind="incident", text="1-101 跑水, 已处理", unit_code="1-101")
     shifts.mark_done(r1, day + timedelta(minutes=30), incident)
-    shifts.add_entry(r1, config, day, kind="note", text="day note, not this shift's words")
+    shifts.add_entry(r1, day, config=config, kind="note", text="day note, not this shift's words")
     shifts.sign_off(r1, day + timedelta(hours=3), config=config, note="去医院 back by 21:00")
     # Work orders: urgent_repair responds in 30 min (24/7): overdue; a neighbour complaint logged
     # 10 min ago responds in 15 min: falls due in the next shift; a general repair: later.
@@ -57,8 +57,8 @@ def seed_small(config, now):
     calls.add_call(g1, now - timedelta(minutes=40), category="inquiry", channel="phone", caller="王[b]小明",
                    unit_code="1-101", text="停水到几点?", answered=False)
     calls.add_call(g1, now - timedelta(minutes=30), category="inquiry", channel="walk_in", text="快递柜在哪里")
-    shifts.add_entry(g1, config, now - timedelta(minutes=20), kind="patrol", text="B2 积水 standing water")
-    shifts.add_entry(g1, config, now - timedelta(minutes=15), kind="incident", text="电梯困人 lift stuck, 2栋",
+    shifts.add_entry(g1, now - timedelta(minutes=20), config=config, kind="patrol", text="B2 积水 standing water")
+    shifts.add_entry(g1, now - timedelta(minutes=15), config=config, kind="incident", text="电梯困人 lift stuck, 2栋",
                      link="PR-01")
     # Keys: one overdue, one out and due later.
     keys.issue(g1, now - timedelta(hours=3), engine, tag="PR-01", holder_kind="contractor", holder_name="刘师傅",
@@ -119,7 +119,7 @@ def test_carry_over_until_done_and_corrections_carry_in_place(site, clock):
     later = clock.now() + timedelta(hours=24)        # the next night shift
     carried = keys_of(shifts.compile_handover(config, s["engine"], later), "carried")
     assert f"entry:{s['instruction']}" in carried
-    fix = shifts.add_entry(s["G1"], config, later, kind="instruction", text="明早9点前联系电梯公司",
+    fix = shifts.add_entry(s["G1"], later, config=config, kind="instruction", text="明早9点前联系电梯公司",
                            corrects=s["instruction"])
     carried = keys_of(shifts.compile_handover(config, s["engine"], later), "carried")
     assert f"entry:{s['instruction']}" not in carried and f"entry:{fix}" in carried
@@ -132,7 +132,7 @@ def test_carry_over_until_done_and_corrections_carry_in_place(site, clock):
     assert f"entry:{fix}" not in keys_of(shifts.compile_handover(config, s["engine"], later), "carried")
     # The pane keeps an open item however many entries came after it.
     for i in range(5):
-        shifts.add_entry(s["G1"], config, later, kind="note", text=f"n{i}")
+        shifts.add_entry(s["G1"], later, config=config, kind="note", text=f"n{i}")
     rows = shifts.recent_entries(limit=3)
     assert 5 in [r.id for r in rows if r.open]
 
@@ -147,10 +147,10 @@ def test_entry_refusals(site, clock):
                           ({"kind": "note", "text": "x", "link": "C99999"}, "link"),
                           ({"kind": "note", "text": "x", "link": "NO-SUCH"}, "link")]:
         with pytest.raises(InvalidInput) as exc:
-            shifts.add_entry(s["G1"], config, now, **kwargs)
+            shifts.add_entry(s["G1"], now, config=config, **kwargs)
         assert exc.value.field == field
-    entry = ShiftLogEntry.get_by_id(shifts.add_entry(s["G1"], config, now, kind="note", text="王[b]小明 [/x] \x1b[2J",
-                                                     link="c1"))
+    entry = ShiftLogEntry.get_by_id(shifts.add_entry(s["G1"], now, config=config, kind="note",
+                                                     text="王[b]小明 [/x] \x1b[2J", link="c1"))
     assert entry.text == "王[b]小明 [/x]" and entry.call_id == 1
     with pytest.raises(InvalidInput):
         shifts.mark_done(s["G1"], now, entry.id)        # a note is not carried

@@ -130,7 +130,7 @@ def resolve_link(link: str) -> dict:
 
 
 @db.writes
-def add_entry(actor: Operator, config: Config, now: datetime, *, kind: str, text: str,
+def add_entry(actor: Operator, now: datetime, *, config: Config, kind: str, text: str,
               unit_code: str = "", link: str = "", corrects: int | None = None) -> int:
     """Write an entry in the current shift's log. Entries are never edited: a correction is a new
     entry that links back to the one it corrects (and carries on in its place)."""
