@@ -181,15 +181,16 @@ def test_a_queried_item_never_prints_as_acknowledged(demo_site, clock):
     from deskconsole.errors import InvalidInput
     engine = demo_site.sla_engine()
     r1, g1 = people.find("R1"), people.find("G1")
-    handover_id = shifts.begin_handover(r1, demo_site, engine, clock.now())
+    handover_id = shifts.begin_handover(r1, clock.now(), engine, config=demo_site)
     shifts.receive(g1, clock.now(), handover_id)
     view = shifts.handover(handover_id)
     overdue = next(s for s in view.sheet["sections"] if s["id"] == "orders_overdue")
     items = [("orders_overdue", i["key"]) for i in overdue["items"]]
     with pytest.raises(InvalidInput):
-        shifts.acknowledge(g1, clock.now(), handover_id, items, whole_section=True)
-    shifts.query_item(g1, clock.now(), handover_id, *items[0], "谁在跟进？")
-    shifts.acknowledge(g1, clock.now(), handover_id, items)
+        shifts.acknowledge(g1, clock.now(), handover_id, items=items, whole_section=True)
+    section, item = items[0]
+    shifts.query_item(g1, clock.now(), handover_id, section=section, item=item, question="谁在跟进？")
+    shifts.acknowledge(g1, clock.now(), handover_id, items=items)
     sheet = shifts.render_sheet(shifts.handover(handover_id), demo_site.tz, "markdown")
     first = next(line for line in sheet.splitlines() if line.startswith("- [") and overdue["items"][0]["ref"] in line)
     assert first.startswith("- [?]")
