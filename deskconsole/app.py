@@ -158,7 +158,7 @@ class DeskApp(TypeAheadApp):
             return
         from . import shifts
         now = self.clock.now()
-        shifts.sign_on(operator, self.config, now)
+        shifts.sign_on(operator, now, config=self.config)
         self.operator = operator
         log.set_operator(operator.code)
         log.info(f"signed on at the console ({db.describe(self.config.db_url)})")
@@ -367,7 +367,7 @@ class DeskApp(TypeAheadApp):
 
     def _signed_on_again(self, operator: Operator) -> None:
         from . import shifts
-        shifts.sign_on(operator, self.config, self.clock.now())  # as every sign-on: joins the shift
+        shifts.sign_on(operator, self.clock.now(), config=self.config)  # as every sign-on: joins the shift
         before, self._idle_signed_off = self._idle_signed_off, None
         self._last_input = time.monotonic()
         console = self.console_screen

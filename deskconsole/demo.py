@@ -151,7 +151,8 @@ def seed(config: Config, now: datetime, *, seed: int = 2026, days: int = 30, cal
         ("incident", "1-1203 跑水,已关总阀 [b]main valve shut[/b]"), ("instruction", "明早8点前联系电梯公司 call the lift company"),
         ("note", "[@click=app.quit] 王[b]小明 来访"), ("note", "Fire alarm test at 10:00 \x1b[2J done"),
     ]):
-        shifts.add_entry(staff["G1" if i % 2 else "R1"], config, now - timedelta(hours=6 - i), kind=kind, text=say(text))
+        shifts.add_entry(staff["G1" if i % 2 else "R1"], now - timedelta(hours=6 - i), config=config, kind=kind,
+                         text=say(text))
     _finished_work(config, engine, staff, start, now - timedelta(days=1), unit_codes, say=say)
     # Last, so that everything above is as it was before the technicians existed.
     site_setup.import_technicians(staff["S1"], now - timedelta(days=1), table=site_setup.Table(

@@ -190,15 +190,15 @@ def test_shift_bounds_follow_the_site_shifts(empty_site, clock):
 
 def test_sign_on_opens_then_joins_the_shift_without_taking_the_desk(demo_site, clock):
     r1, g1, s1 = people.find("R1"), people.find("G1"), people.find("S1")
-    first = shifts.sign_on(r1, demo_site, clock.now())
+    first = shifts.sign_on(r1, clock.now(), config=demo_site)
     assert first.holder_code == "R1"
-    looked_in = shifts.sign_on(s1, demo_site, clock.now())
+    looked_in = shifts.sign_on(s1, clock.now(), config=demo_site)
     assert looked_in.id == first.id and looked_in.holder_code == "R1"
     assert shifts.current(demo_site, clock.now()).holder_code == "R1"
     # Once the holder has signed off, the next to sign on takes the desk.
     clock.advance(minutes=5)
-    shifts.sign_off(r1, demo_site, clock.now(), "doctor's appointment")
-    assert shifts.sign_on(g1, demo_site, clock.now()).holder_code == "G1"
+    shifts.sign_off(r1, clock.now(), config=demo_site, note="doctor's appointment")
+    assert shifts.sign_on(g1, clock.now(), config=demo_site).holder_code == "G1"
     assert shifts.current(demo_site, clock.now()).holder_code == "G1"
 
 

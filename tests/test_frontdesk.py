@@ -341,7 +341,7 @@ def test_the_handover_lists_the_open_items_of_each_register(ops, demo_site, cloc
     assert "found" not in listed
     assert [s["id"] for s in sheet["sections"]][-1] == "calls"
     # The printed sheet says them, with their own words as typed.
-    handover_id = shifts.begin_handover(ops["G1"], demo_site, ENGINE, now)
+    handover_id = shifts.begin_handover(ops["G1"], now, ENGINE, config=demo_site)
     text = shifts.render_sheet(shifts.handover(handover_id), "Asia/Shanghai")
     assert "Parcels waiting for collection (2)" in text and "SF0000000002" in text
     assert "Visitors still on site (1)" in text and "张[b]三 ×2" in text

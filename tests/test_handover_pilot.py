@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from appkit import make_app, settle, sign_on
+from appkit import make_app, settle, sign_on, wait_for
 
 from deskconsole import people, shifts
 from deskconsole.db import Handover, Shift, ShiftLogEntry
@@ -183,15 +183,61 @@ def test_a_queried_item_never_prints_as_acknowledged(demo_site, clock):
     from deskconsole.errors import InvalidInput
     engine = demo_site.sla_engine()
     r1, g1 = people.find("R1"), people.find("G1")
-    handover_id = shifts.begin_handover(r1, demo_site, engine, clock.now())
+    handover_id = shifts.begin_handover(r1, clock.now(), engine, config=demo_site)
     shifts.receive(g1, clock.now(), handover_id)
     view = shifts.handover(handover_id)
     overdue = next(s for s in view.sheet["sections"] if s["id"] == "orders_overdue")
     items = [("orders_overdue", i["key"]) for i in overdue["items"]]
     with pytest.raises(InvalidInput):
-        shifts.acknowledge(g1, clock.now(), handover_id, items, whole_section=True)
-    shifts.query_item(g1, clock.now(), handover_id, *items[0], "谁在跟进？")
-    shifts.acknowledge(g1, clock.now(), handover_id, items)
+        shifts.acknowledge(g1, clock.now(), handover_id, items=items, whole_section=True)
+    section, item = items[0]
+    shifts.query_item(g1, clock.now(), handover_id, section=section, item=item, question="谁在跟进？")
+    shifts.acknowledge(g1, clock.now(), handover_id, items=items)
     sheet = shifts.render_sheet(shifts.handover(handover_id), demo_site.tz, "markdown")
     first = next(line for line in sheet.splitlines() if line.startswith("- [") and overdue["items"][0]["ref"] in line)
     assert first.startswith("- [?]")
+
+
+def test_sign_off_without_handover_records_the_note_and_closes_the_console(demo_site):
+    """The form's save reaches shifts.sign_off with what was typed (the palette's "Sign off without handover")."""
+    from deskconsole.db import DeskSignOff
+    from deskconsole.screens import handover
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            handover.sign_off(app)
+            await wait_for(pilot, FormScreen)
+            assert app.return_code is None
+            await pilot.press(*"去医院 [b]", "ctrl+s")
+            await pilot.pause()
+            assert app.return_code == 0                     # saved: the console closes
+        record = DeskSignOff.select().order_by(DeskSignOff.id.desc()).first()
+        assert (record.staff.code, record.note) == ("R1", "去医院 [b]")
+    run(go())
+
+
+def test_plus_on_a_closed_handovers_sheet_adds_an_addendum(demo_site, clock):
+    """The addendum form's save reaches shifts.add_addendum with what was typed, shown on the sheet as text."""
+    r1, g1, s1 = people.find("R1"), people.find("G1"), people.find("S1")
+    now = clock.now()
+    handover_id = shifts.begin_handover(r1, now, demo_site.sla_engine(), config=demo_site)
+    shifts.receive(g1, now, handover_id)
+    shifts.acknowledge(g1, now, handover_id, items=shifts.sheet_items(shifts.handover(handover_id).sheet))
+    shifts.supervise(s1, now, handover_id, note="阅")
+    shifts.complete(g1, now, handover_id, config=demo_site)
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "G1")
+            app.push_screen(SheetScreen(handover_id))
+            await wait_for(pilot, SheetScreen)
+            await pilot.press("plus")
+            await wait_for(pilot, FormScreen)
+            await pilot.press(*"王[b]小明 钥匙已还", "ctrl+s")
+            await wait_for(pilot, SheetScreen)
+            assert "G1: 王[b]小明 钥匙已还" in str(app.screen.query_one("#sheet").render())
+        assert [a.text for a in shifts.handover(handover_id).addenda] == ["王[b]小明 钥匙已还"]
+    run(go())

@@ -189,7 +189,7 @@ def test_a_read_only_database_refuses_a_write_plainly(demo_site, clock):
     count = Call.select().count()
     writes = [
         lambda: calls.add_call(r1, clock.now(), category="repair", channel="phone", text="漏水", unit_code="1-1203"),
-        lambda: shifts.add_entry(r1, demo_site, clock.now(), kind="note", text="patrol ok"),
+        lambda: shifts.add_entry(r1, clock.now(), config=demo_site, kind="note", text="patrol ok"),
         lambda: orders.create_order(r1, clock.now(), demo_site.sla_engine(), sla_class="general_repair",
                                     description="窗户关不上", unit_code="1-1203"),
         lambda: keys.issue(r1, clock.now(), demo_site.sla_engine(), tag="PR-02", holder_kind="staff", holder_name="张师傅"),

@@ -141,7 +141,7 @@ def test_a_work_order_through_its_life_stores_what_was_meant(demo_site, clock, d
 @given(text=nasty, unit=st.one_of(st.just(""), nasty), link=st.one_of(st.just(""), nasty), note=nasty)
 def test_a_log_entry_and_a_sign_off_store_what_was_meant(demo_site, clock, text, unit, link, note):
     g1 = people.find("G1")
-    entry_id, refusal = attempt(shifts.add_entry, g1, demo_site, clock.now(), kind="incident", text=text,
+    entry_id, refusal = attempt(shifts.add_entry, g1, clock.now(), config=demo_site, kind="incident", text=text,
                                 unit_code=unit, link=link)
     if refusal is None:
         entry = ShiftLogEntry.get_by_id(entry_id)
@@ -149,7 +149,7 @@ def test_a_log_entry_and_a_sign_off_store_what_was_meant(demo_site, clock, text,
         assert_plain(entry.text, multiline=True)
     else:
         assert refusal.field in ("text", "unit", "link"), refusal.field
-    record_id, refusal = attempt(shifts.sign_off, g1, demo_site, clock.now(), note)
+    record_id, refusal = attempt(shifts.sign_off, g1, clock.now(), config=demo_site, note=note)
     if refusal is None:
         assert db.DeskSignOff.get_by_id(record_id).note == clean(note, multiline=True)
 

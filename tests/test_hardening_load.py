@@ -37,7 +37,7 @@ def _shared_records(config) -> dict:
                                      unit_code="1-1203") for i in range(30)]
     inquiries = [calls.add_call(r1, NOW, category="inquiry", channel="phone", text=f"load question {i}",
                                 answered=False) for i in range(20)]
-    instructions = [shifts.add_entry(s1, config, NOW, kind="instruction", text=f"load instruction {i}")
+    instructions = [shifts.add_entry(s1, NOW, config=config, kind="instruction", text=f"load instruction {i}")
                     for i in range(20)]
     board = list(Key.select().where(Key.kind.in_(("plant_room", "office", "common_area"))
                                     & (Key.status == "board")).order_by(Key.id))

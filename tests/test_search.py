@@ -59,18 +59,19 @@ def seed(config, now):
                                   holder_name="王[b]小明", holder_unit="1-1203", authorised_by=s1,
                                   due_at=now - timedelta(days=10) + timedelta(hours=1))
     keys.return_key(r1, now - timedelta(days=10) + timedelta(hours=3), keys.find("U-1-1203").id, note="晚还了")
-    shifts.sign_on(g1, config, now - timedelta(hours=4))
-    ids["log"] = shifts.add_entry(g1, config, now - timedelta(hours=3), kind="incident",
+    shifts.sign_on(g1, now - timedelta(hours=4), config=config)
+    ids["log"] = shifts.add_entry(g1, now - timedelta(hours=3), config=config, kind="incident",
                                   text="2栋地下车库积水 standing water", unit_code="2-1503", link=f"WO{o:05d}")
     # A handover handed and closed, with a question and an addendum.
-    h = shifts.begin_handover(g1, config, engine, now - timedelta(minutes=30))
+    h = shifts.begin_handover(g1, now - timedelta(minutes=30), engine, config=config)
     shifts.receive(r1, now - timedelta(minutes=25), h)
     items = shifts.sheet_items(shifts.handover(h).sheet)
-    shifts.query_item(r1, now - timedelta(minutes=20), h, *items[0], "电梯谁负责？")
-    shifts.acknowledge(r1, now - timedelta(minutes=15), h, items)
+    shifts.query_item(r1, now - timedelta(minutes=20), h, section=items[0][0], item=items[0][1],
+                      question="电梯谁负责？")
+    shifts.acknowledge(r1, now - timedelta(minutes=15), h, items=items)
     shifts.supervise(s1, now - timedelta(minutes=14), h)
-    shifts.complete(r1, config, now - timedelta(minutes=10), h)
-    shifts.add_addendum(g1, now - timedelta(minutes=5), h, "忘了说：配电房门锁坏了")
+    shifts.complete(r1, now - timedelta(minutes=10), h, config=config)
+    shifts.add_addendum(g1, now - timedelta(minutes=5), h, text="忘了说：配电房门锁坏了")
     ids["handover"] = h
     return ids
 

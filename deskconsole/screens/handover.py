@@ -23,7 +23,7 @@ from ..widgets.bindings import keys_text, translate_bindings
 def start_handover(app) -> None:
     """`h`: compile the sheet from live state now and open the handover screen on it."""
     try:
-        handover_id = shifts.begin_handover(app.operator, app.config, app.engine, app.clock.now())
+        handover_id = shifts.begin_handover(app.operator, app.clock.now(), app.engine, config=app.config)
     except Refusal as exc:
         app.notify(explain(exc, app.config.tz), severity="error")
         return
@@ -84,8 +84,8 @@ class QueryForm(FormScreen):
         yield from self.labelled(_("Your question"), TextArea(id="question"))
 
     def save(self, values: dict):
-        shifts.query_item(self.incoming, self.app.clock.now(), self.handover_id, self.section, self.item,
-                          values["question"] or "")
+        shifts.query_item(self.incoming, self.app.clock.now(), self.handover_id, section=self.section,
+                          item=self.item, question=values["question"] or "")
         return True
 
 
@@ -102,7 +102,7 @@ class AddendumForm(FormScreen):
         yield from self.labelled(_("Addendum"), TextArea(id="text"))
 
     def save(self, values: dict):
-        return shifts.add_addendum(self.app.operator, self.app.clock.now(), self.handover_id, values["text"] or "")
+        return shifts.add_addendum(self.app.operator, self.app.clock.now(), self.handover_id, text=values["text"] or "")
 
 
 class SignOffForm(FormScreen):
@@ -115,7 +115,7 @@ class SignOffForm(FormScreen):
 
     def save(self, values: dict):
         app = self.app
-        return shifts.sign_off(app.operator, app.config, app.clock.now(), values["note"] or "")
+        return shifts.sign_off(app.operator, app.clock.now(), config=app.config, note=values["note"] or "")
 
 
 # --- the handover screen -------------------------------------------------------------------
@@ -272,7 +272,7 @@ class HandoverScreen(Screen):
                 self.say(keys_text(self.app, hint))
                 return
             index = self.table.cursor_index
-            if self._run(shifts.acknowledge, self.incoming, self.app.clock.now(), self.handover_id, [key]):
+            if self._run(shifts.acknowledge, self.incoming, self.app.clock.now(), self.handover_id, items=[key]):
                 self.refresh_view()
                 self._move_to_next_unanswered(index)
         self._with_incoming(ack)
@@ -285,7 +285,7 @@ class HandoverScreen(Screen):
             section = key[1] if key[0] == "section" else key[0]
             items = [(section, i["key"]) for s in self.view.sheet["sections"] if s["id"] == section
                      for i in (s["items"] or [])]
-            if self._run(shifts.acknowledge, self.incoming, self.app.clock.now(), self.handover_id, items,
+            if self._run(shifts.acknowledge, self.incoming, self.app.clock.now(), self.handover_id, items=items,
                          whole_section=True):
                 self.refresh_view()
                 self._move_to_next_unanswered(self.table.cursor_index)
@@ -308,7 +308,7 @@ class HandoverScreen(Screen):
 
     def action_supervise(self) -> None:
         def verified(operator, note) -> None:
-            shifts.supervise(operator, self.app.clock.now(), self.handover_id, note)
+            shifts.supervise(operator, self.app.clock.now(), self.handover_id, note=note)
 
         def done(result) -> None:
             if result is not None:
@@ -320,7 +320,7 @@ class HandoverScreen(Screen):
         def complete() -> None:
             app = self.app
             incoming = self.incoming
-            if self._run(shifts.complete, incoming, app.config, app.clock.now(), self.handover_id):
+            if self._run(shifts.complete, incoming, app.clock.now(), self.handover_id, config=app.config):
                 app.hand_over_to(incoming)
                 app.notify(_("Handover H{id} closed: {code} holds the desk.", id=self.handover_id,
                              code=incoming.code))

@@ -60,7 +60,7 @@ class LogEntryForm(FormScreen):
 
     def save(self, values: dict):
         app = self.app
-        return shifts.add_entry(app.operator, app.config, app.clock.now(), kind=values["kind"] or "",
+        return shifts.add_entry(app.operator, app.clock.now(), config=app.config, kind=values["kind"] or "",
                                 text=values["text"] or "", unit_code=values["unit"] or "",
                                 link=values["link"] or "", corrects=self.corrects.id if self.corrects else None)
 

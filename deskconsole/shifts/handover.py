@@ -361,11 +361,11 @@ def last_handover_id(*, closed_only: bool = False, shift_id: int | None = None) 
 
 
 @db.writes
-def begin_handover(actor: Operator, config: Config, engine, now: datetime) -> int:
+def begin_handover(actor: Operator, now: datetime, engine, *, config: Config) -> int:
     """Compile the sheet now and open a handover record with it. A handover of the same shift left
     open before is abandoned: the sheet must be what is true at the moment of handing over."""
     require(actor, "shift.handover")
-    shift = _open_shift(actor, config, now)
+    shift = _open_shift(actor, now, config=config)
     for old in Handover.select(Handover.id).where((Handover.shift == shift.id) & (Handover.status == "open")):
         if Handover.update(status="abandoned").where((Handover.id == old.id) & (Handover.status == "open")).execute():
             audit.record(actor, "handover.abandon", "handover", old.id, now, before={"status": "open"},
@@ -431,7 +431,7 @@ def _incoming_handover(actor: Operator, handover_id: int) -> Handover:
 
 
 @db.writes
-def acknowledge(actor: Operator, now: datetime, handover_id: int, items: list[tuple[str, str]], *,
+def acknowledge(actor: Operator, now: datetime, handover_id: int, *, items: list[tuple[str, str]],
                 whole_section: bool = False) -> int:
     """The incoming operator acknowledges items (one, or a whole section at once). Items already
     acknowledged stay as they were; a queried item can be acknowledged once the answer is known.
@@ -457,7 +457,7 @@ def acknowledge(actor: Operator, now: datetime, handover_id: int, items: list[tu
 
 
 @db.writes
-def query_item(actor: Operator, now: datetime, handover_id: int, section: str, item: str, question: str) -> None:
+def query_item(actor: Operator, now: datetime, handover_id: int, *, section: str, item: str, question: str) -> None:
     """The incoming operator queries an item: the question is recorded with it."""
     require(actor, "shift.handover")
     h = _incoming_handover(actor, handover_id)
@@ -470,7 +470,7 @@ def query_item(actor: Operator, now: datetime, handover_id: int, section: str, i
 
 
 @db.writes
-def supervise(supervisor: Operator, now: datetime, handover_id: int, note: str = "") -> None:
+def supervise(supervisor: Operator, now: datetime, handover_id: int, *, note: str = "") -> None:
     """A supervisor (code and PIN checked by people.verify) signs the handover off: needed when an
     incident is still being handled or an emergency order is open."""
     require(supervisor, "shift.supervise")
@@ -484,7 +484,7 @@ def supervise(supervisor: Operator, now: datetime, handover_id: int, note: str =
 
 
 @db.writes
-def complete(actor: Operator, config: Config, now: datetime, handover_id: int) -> None:
+def complete(actor: Operator, now: datetime, handover_id: int, *, config: Config) -> None:
     """Close the handover: every item answered, the supervisor's sign-off when one is needed. The
     incoming operator then holds the desk, and the record is closed for good."""
     require(actor, "shift.handover")
@@ -507,7 +507,7 @@ def complete(actor: Operator, config: Config, now: datetime, handover_id: int) -
     Shift.update(holder=actor.id, held_since=now, handed_over_at=now, handed_to=actor.id).where(
         Shift.id == shift.id).execute()
     # The desk now in force (the next shift may have begun while they talked) is held by the incoming one.
-    now_shift = _open_shift(actor, config, now)
+    now_shift = _open_shift(actor, now, config=config)
     if now_shift.id != shift.id:
         Shift.update(holder=actor.id, held_since=now).where(Shift.id == now_shift.id).execute()
     sign_off_ids = [int(i["key"].split(":")[1]) for s in view.sheet["sections"] if s["id"] == "sign_offs"
@@ -520,7 +520,7 @@ def complete(actor: Operator, config: Config, now: datetime, handover_id: int) -
 
 
 @db.writes
-def add_addendum(actor: Operator, now: datetime, handover_id: int, text: str) -> int:
+def add_addendum(actor: Operator, now: datetime, handover_id: int, *, text: str) -> int:
     """Words after the handover was closed: appended, never changing what was listed or answered."""
     require(actor, "shift.handover")
     h = Handover.get_or_none(Handover.id == handover_id)

@@ -130,7 +130,7 @@ def resolve_link(link: str) -> dict:
 
 
 @db.writes
-def add_entry(actor: Operator, config: Config, now: datetime, *, kind: str, text: str,
+def add_entry(actor: Operator, now: datetime, *, config: Config, kind: str, text: str,
               unit_code: str = "", link: str = "", corrects: int | None = None) -> int:
     """Write an entry in the current shift's log. Entries are never edited: a correction is a new
     entry that links back to the one it corrects (and carries on in its place)."""
@@ -146,7 +146,7 @@ def add_entry(actor: Operator, config: Config, now: datetime, *, kind: str, text
             raise InvalidInput("text", _("There is no log entry L{id} to correct.", id=corrects))
         if original.done_at is not None:
             raise InvalidInput("text", _("L{id} is marked done already: write a new entry instead.", id=corrects))
-    shift = _open_shift(actor, config, now)
+    shift = _open_shift(actor, now, config=config)
     entry = ShiftLogEntry.create(shift=shift.id, at=now, author=actor.id, kind=kind, text=text, unit=unit,
                                  corrects=corrects, **links)
     audit.record(actor, "log.correct" if corrects else "log.add", "shift_log", entry.id, now,

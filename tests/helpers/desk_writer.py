@@ -101,7 +101,7 @@ def load(path: str, plan_file: str, out_file: str) -> None:
             if attempt(op, keys.return_key, rng.choice(everyone), now, key_id, note=note):
                 successes.append({"op": op, "id": key_id, "note": note})
         elif op == "log":
-            entry = attempt(op, shifts.add_entry, rng.choice(everyone), config, now, kind="note",
+            entry = attempt(op, shifts.add_entry, rng.choice(everyone), now, config=config, kind="note",
                             text=f"patrol ok [b] w{worker}")
             if entry:
                 successes.append({"op": op, "id": entry})
@@ -128,7 +128,7 @@ def loop(path: str) -> None:
                                      text=f"loop {n}")
             print(f"call {call_id}", flush=True)
         else:
-            entry = shifts.add_entry(actor, config, now, kind="note", text=f"loop {n}")
+            entry = shifts.add_entry(actor, now, config=config, kind="note", text=f"loop {n}")
             print(f"log {entry}", flush=True)
         time.sleep(0.002)   # a busy console, not a benchmark: the others start up meanwhile
 
