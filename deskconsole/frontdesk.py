@@ -410,13 +410,14 @@ def sign_in_visitor(actor: Operator, now: datetime, *, name: str, party_size: in
 @db.writes
 def expect_vip(actor: Operator, now: datetime, *, name: str, arrives_at: datetime | None,
                leaves_at: datetime | None = None, party_size: int | str = 1, unit_code: str = "",
-               destination: str = "", purpose: str, host_confirmed_by: str = "", phone: str = "") -> int:
+               destination: str = "", purpose: str, host_confirmed_by: str = "", pass_no: str = "",
+               id_type: str = "", id_last4: str = "", phone: str = "") -> int:
     """A VIP signed in ahead (003 §8 1.1.5): the announced arrival, and the departure when known; returns
     the visit's id. No time in until `vip_arrived`; the preparations fall due before each time."""
     require(actor, "visitor.sign_in")
     values = _visitor_values(name=name, party_size=party_size, unit_code=unit_code, destination=destination,
-                             purpose=purpose, host_confirmed_by=host_confirmed_by, pass_no="", id_type="",
-                             id_last4="", phone=phone)
+                             purpose=purpose, host_confirmed_by=host_confirmed_by, pass_no=pass_no,
+                             id_type=id_type, id_last4=id_last4, phone=phone)
     if arrives_at is None:
         raise InvalidInput("expected_at", _("Say when the VIP arrives."))
     if arrives_at <= now:
