@@ -371,7 +371,8 @@ def _visitor_values(*, name: str, party_size: int | str, unit_code: str, destina
     purpose = fields.text(purpose, "purpose", _("Write down the purpose of the visit."), multiline=False, max_len=200)
     return {"name": name, "party_size": party, "unit": unit, "destination": destination, "purpose": purpose,
             "host_confirmed_by": _short(host_confirmed_by, "host_confirmed_by", max_len=MAX_NAME),
-            "pass_no": _short(pass_no, "pass_no"), "id_type": _choice(id_type, "id_type", ID_TYPES, _("Choose the ID type.")),
+            "pass_no": _short(pass_no, "pass_no"),
+            "id_type": _choice(id_type, "id_type", ID_TYPES, _("Choose the ID type.")),
             "id_last4": check_last4(id_last4), "phone": _phone(phone)}
 
 
