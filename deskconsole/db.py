@@ -25,7 +25,7 @@ from .i18n import _
 
 database = pw.DatabaseProxy()
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # version -> function(db) that brings a database from version-1 to version. Each later issue
 # that changes the schema adds a step here and a fixture of the previous version in tests/fixtures.
 # The steps themselves are in migrations.py (defined after the models they read). A long step reports
@@ -416,8 +416,9 @@ class Parcel(BaseModel):
 
 
 class Visitor(BaseModel):
-    """A visit: signed in at the desk, on site until signed out."""
-    arrived_at = UTCDateTimeField(index=True)
+    """A visit: signed in at the desk, on site until signed out. A VIP may be signed in ahead
+    (`expected_at`): no time in until they arrive; signed out before that, they did not come."""
+    arrived_at = UTCDateTimeField(null=True, index=True)   # None: an expected VIP not here yet
     signed_in_by = pw.ForeignKeyField(Staff, backref="+")
     name = pw.CharField()
     party_size = pw.IntegerField(default=1)
@@ -434,6 +435,9 @@ class Visitor(BaseModel):
     signed_out_by = pw.ForeignKeyField(Staff, null=True, backref="+")
     purged_at = UTCDateTimeField(null=True)
     updated_at = UTCDateTimeField()
+    # Schema 6 (VIP arrivals, 003 §8 1.1.5): added at the end, where ALTER TABLE puts them.
+    expected_at = UTCDateTimeField(null=True)   # a VIP's announced arrival
+    leaves_at = UTCDateTimeField(null=True)     # a VIP's announced departure
 
 
 class GoodsPass(BaseModel):

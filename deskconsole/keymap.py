@@ -39,8 +39,9 @@ GROUPS: dict[str, dict[str, str]] = {
     "LogPane": {"log.new": "n"},
     "KeysPane": {"keys.issue": "n", "keys.return": "r", "keys.report": "l", "keys.catalogue": "e"},
     "FrontDeskPane": {
-        "frontdesk.parcels": "p", "frontdesk.visitors": "v", "frontdesk.new": "n", "frontdesk.notify": "t",
-        "frontdesk.collect": "c", "frontdesk.return": "r", "frontdesk.sign_out": "o",
+        "frontdesk.parcels": "p", "frontdesk.visitors": "v", "frontdesk.passes": "g", "frontdesk.found": "f",
+        "frontdesk.new": "n", "frontdesk.notify": "t", "frontdesk.collect": "c", "frontdesk.return": "r",
+        "frontdesk.arrived": "a", "frontdesk.sign_out": "o", "frontdesk.release": "l", "frontdesk.claim": "b",
     },
     "CallDetailScreen": {
         "call.close": "escape", "calls.edit": "e", "calls.order": "o", "calls.answer": "a", "calls.deliver": "d",

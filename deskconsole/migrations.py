@@ -150,3 +150,21 @@ def step_5(database) -> None:
 
 
 db.MIGRATIONS[5] = step_5
+
+
+def step_6(database) -> None:
+    """Issue 20, VIP arrivals: a VIP signed in ahead has an announced arrival and departure and no time
+    in until they come (arrived_at may be empty)."""
+    from playhouse.migrate import SchemaMigrator, migrate as run
+    migrator = SchemaMigrator.from_database(database)
+    # Step 4 makes the table from the model as it is now (a database older than 4 has it already so).
+    columns = {c.name: c for c in database.get_columns("visitor")}
+    if not columns["arrived_at"].null:
+        # On SQLite this rebuilds the table: nothing references visitor; its indexes are made again.
+        run(migrator.drop_not_null("visitor", "arrived_at"))
+    for name in ("expected_at", "leaves_at"):
+        if name not in columns:
+            run(migrator.add_column("visitor", name, db.UTCDateTimeField(null=True)))
+
+
+db.MIGRATIONS[6] = step_6

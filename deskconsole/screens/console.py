@@ -312,8 +312,11 @@ class ConsoleScreen(Screen):
         waiting = self._waiting_approval()
         if waiting:
             labels.append((0, f"✎{waiting}"))
-        # Five panes' counts at 80 columns: the separators lose their spaces before any count is cut.
+        # Five panes' counts at 80 columns: the separators lose their spaces before any count is cut, then
+        # the pane in view gives its place (its border says its counts) to the others' counts.
         sep = " │ " if cell_len(" │ ".join(text for _n, text in labels)) <= self.size.width else "│"
+        if cell_len(sep.join(text for _n, text in labels)) > self.size.width:
+            labels = [(n, str(n) if n == self.active else text) for n, text in labels]
         parts: list = []
         for number, label in labels:
             if parts:

@@ -214,7 +214,8 @@ class HandoverScreen(Screen):
                     "mark": mark, "ref": item["ref"], "unit": item["unit"], "due": due_text,
                     "item": " · ".join(p for p in (text, details) if p)},
                     style="alarm" if "emergency" in item["flags"] or "incident" in item["flags"] else
-                    ("over" if "overdue" in item["flags"] and not answer else "")))
+                    ("over" if "overdue" in item["flags"] and not answer else
+                     ("warn" if "after_hours" in item["flags"] and not answer else ""))))
         self.table.set_rows(rows)
 
     def say(self, message: str) -> None:

@@ -59,6 +59,7 @@ SECTIONS = (
 FRONT_DESK_SECTIONS = (
     ("parcels", "Parcels waiting for collection"),
     ("visitors", "Visitors still on site"),
+    ("vips", "VIPs expected"),
     ("passes", "Goods-release passes not yet released"),
     ("found", "Found items kept at the desk"),
 )
@@ -68,8 +69,9 @@ SECTION_TITLES = dict(SECTIONS + FRONT_DESK_SECTIONS)
 ONE_BY_ONE = frozenset({"emergencies", "orders_overdue", "keys_out", "carried"})
 
 
-def _front_desk_sections(now: datetime) -> list[tuple[str, list[dict]]]:
-    """The open items of each front-desk register, as sheet sections (the empty ones left out)."""
+def _front_desk_sections(engine, now: datetime) -> list[tuple[str, list[dict]]]:
+    """The open items of each front-desk register, as sheet sections (the empty ones left out). A visitor
+    still in while the office is shut (the site's office hours, `engine.is_open`) is marked after hours."""
     from .. import frontdesk
     parcels = [_item(f"parcel:{p.id}", ref=f"P{p.id}", unit=p.unit_code, what=f"{p.carrier} {p.tracking}",
                      who=p.addressee, at=p.received_at,
@@ -77,13 +79,19 @@ def _front_desk_sections(now: datetime) -> list[tuple[str, list[dict]]]:
                for p in frontdesk.waiting_parcels()]
     visitors = [_item(f"visitor:{v.id}", ref=v.pass_no or f"V{v.id}", unit=v.unit_code,
                       what=" ".join(x for x in (v.destination, v.purpose) if x),
-                      who=v.name + (f" ×{v.party_size}" if v.party_size > 1 else ""), at=v.arrived_at)
+                      who=v.name + (f" ×{v.party_size}" if v.party_size > 1 else ""), at=v.arrived_at,
+                      status="after_hours" if v.after_hours(now, engine) else "",
+                      flags=["after_hours"] if v.after_hours(now, engine) else [])
                 for v in frontdesk.visitors_on_site()]
+    vips = [_item(f"visitor:{v.id}", ref=f"V{v.id}", unit=v.unit_code,
+                  what=" ".join(x for x in (v.destination, v.purpose) if x),
+                  who=v.name + (f" ×{v.party_size}" if v.party_size > 1 else ""), due=v.expected_at)
+            for v in frontdesk.expected_vips()]
     passes = [_item(f"pass:{p.id}", ref=p.number, unit=p.unit_code, what=p.items, who=p.requester, at=p.issued_at,
                     due=p.valid_until) for p in frontdesk.open_passes(now)]
     found = [_item(f"found:{i.id}", ref=f"F{i.id}", what=i.description, who=i.stored_where, at=i.found_at)
              for i in frontdesk.kept_items()]
-    listed = {"parcels": parcels, "visitors": visitors, "passes": passes, "found": found}
+    listed = {"parcels": parcels, "visitors": visitors, "vips": vips, "passes": passes, "found": found}
     return [(sid, listed[sid]) for sid, _title in FRONT_DESK_SECTIONS if listed[sid]]
 
 
@@ -235,7 +243,7 @@ def compile_handover(config: Config, engine, now: datetime) -> dict:
         "holder": {"code": holder.code, "name": holder.name} if holder else None,
         "supervisor_reasons": reasons,
         "sections": [{"id": sid, "items": sections[sid]} for sid, _title in SECTIONS if sid != "calls"]
-        + [{"id": sid, "items": items} for sid, items in _front_desk_sections(now)]
+        + [{"id": sid, "items": items} for sid, items in _front_desk_sections(engine, now)]
         + [{"id": "calls", "items": sections["calls"]}],
     }
 
