@@ -288,7 +288,10 @@ def build_workbook(report: Report):
     heading_row = ws.max_row
     for cell in ws[heading_row]:
         cell.font = bold
-    ws.freeze_panes = ws.cell(row=heading_row + 1, column=1)
+    ws.freeze_panes = f"A{heading_row + 1}"   # a coordinate: ws.cell() would make an empty row there
+    # Row numbers are counted here: openpyxl's max_row scans every cell written so far, so asking it
+    # after each row made a year of orders take minutes (the time grew with the square of the rows).
+    row = heading_row
     for f in report.figures:
         rate = f.rate
         ws.append([
@@ -296,7 +299,7 @@ def build_workbook(report: Report):
             None if rate is None else float(rate), None if f.amount is None else float(f.amount),
             text(target_text(f)), text(verdict(f)),
         ])
-        row = ws.max_row
+        row += 1
         ws.cell(row=row, column=6).number_format = "0.0%"
         ws.cell(row=row, column=7).number_format = "#,##0.00"
         if f.missed:
@@ -311,6 +314,7 @@ def build_workbook(report: Report):
     for cell in orders[1]:
         cell.font = bold
     orders.freeze_panes = "B2"
+    row = 1
     for o in report.orders:
         orders.append([
             text(o.number), naive_local(o.created_at, report), text(label(o.sla_class)), text(label(o.department)),
@@ -320,7 +324,7 @@ def build_workbook(report: Report):
             o.reopened, naive_local(o.callback_at, report), _yes_no(o.satisfied), _yes_no(o.chargeable),
             None if o.fee is None else float(o.fee), _yes_no(o.timely), text(one_line(o.description)),
         ])
-        row = orders.max_row
+        row += 1
         for col in (2, 7, 8, 9, 10, 11, 14):
             orders.cell(row=row, column=col).number_format = date_fmt
         orders.cell(row=row, column=17).number_format = "#,##0.00"
@@ -334,9 +338,9 @@ def build_workbook(report: Report):
     days.append([_("Day"), _("Calls"), _("Overdue")])
     for cell in days[1]:
         cell.font = bold
-    for d in report.days:
+    for row, d in enumerate(report.days, start=2):
         days.append([d.day, len(d.calls), len(d.overdue)])
-        days.cell(row=days.max_row, column=1).number_format = "yyyy-mm-dd"
+        days.cell(row=row, column=1).number_format = "yyyy-mm-dd"
     widths(days, {1: 12, 2: 8, 3: 8})
     return wb
 
