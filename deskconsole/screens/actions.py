@@ -293,6 +293,8 @@ TABLE: tuple[Action, ...] = (
            N_("A visitor left: the time out is now"), fits=frontdesk_forms.is_visitor_on_site,
            choose=N_("Show the visitors ({frontdesk.visitors}), put the cursor on one on site, then press "
                      "{frontdesk.sign_out}.")),
+    Action("frontdesk.dossier", _dossier, needs_record=True,
+           help=N_("The unit's dossier (in a parcel, visit or pass found by search)")),
 )
 ACTIONS: dict[str, Action] = {action.id: action for action in TABLE}
 
