@@ -675,6 +675,6 @@ def record(kind: str, record_id: int) -> Record | None:
         raise ValueError(f"not a register of the front desk: {kind}")
     if not rows:
         return None
-    purged = model.select(model.purged_at).where(model.id == record_id).scalar() if hasattr(model, "purged_at") else None
-    events = audit.history(ENTITIES[kind], record_id)
-    return Record(kind, rows[0], purged, events)
+    purged = model.select(model.purged_at).where(model.id == record_id).scalar() \
+        if hasattr(model, "purged_at") else None   # a pass holds nothing that is purged
+    return Record(kind, rows[0], purged, audit.history(ENTITIES[kind], record_id))

@@ -30,9 +30,9 @@ from typing import Callable, Iterable
 import peewee as pw
 
 from . import db
-from .frontdesk import pass_number
 from .db import (AuditEvent, Call, GoodsPass, Handover, Key, KeyLoan, LostItem, Parcel, SearchDoc, ShiftLogEntry,
                  Staff, Unit, Visitor, WorkOrder)
+from .frontdesk import pass_number
 
 # The kinds of record, in the order results are shown. The code is the high part of a doc id: a new
 # kind goes at the end, so the ids already stored keep their meaning.

@@ -55,7 +55,8 @@ def test_a_parcel_found_by_the_last_four_digits_is_handed_over_from_search(demo_
             await pilot.press("enter")
             await wait_for(pilot, FrontDeskRecordScreen)
             screen = app.screen
-            assert "SF1402778159437" in text_of(screen, "#detail-title") and "waiting" in text_of(screen, "#detail-title")
+            title = text_of(screen, "#detail-title")
+            assert "SF1402778159437" in title and "waiting" in title
             fields = text_of(screen, "#detail-fields")
             assert "1-1203 王[b]小明" in fields and "Shelf: [/x]\n" in fields and "not told" in fields
             assert "parcel received" in text_of(screen, "#detail-history")
@@ -82,7 +83,8 @@ def test_a_parcel_found_by_the_last_four_digits_is_handed_over_from_search(demo_
             assert dossier.unit_code == "1-1203"
             entries = dossier.query_one(RecordTable)
             line = next(r for r in entries.rows if r.key == ("parcel", pid))
-            assert (line.cells["kind"], line.cells["outcome"], line.style) == ("Parcel", "collected by 王[b]小明", "muted")
+            assert (line.cells["kind"], line.cells["outcome"], line.style) == \
+                ("Parcel", "collected by 王[b]小明", "muted")
             assert "Parcels 1" in text_of(dossier, "#dossier-keys")
             # Enter there opens the same record; back in search, the result says it was collected.
             entries.move_cursor_to_key(("parcel", pid))

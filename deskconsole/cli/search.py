@@ -46,8 +46,8 @@ def hit_line(hit: search.Hit, tz) -> str:
     when = local(hit.at, tz, "YYYY-MM-DD HH:mm") if hit.at else ""
     words = " · ".join(p for p in (" ".join(p for p in (hit.who, hit.phone) if p), hit.what) if p)
     status = search.status_text(hit.kind, hit.status)
-    return f"{_pad(search.short_number(hit.kind, hit.number, 9), 9)} {_pad(when, 16)} {_pad(hit.unit_code, 8)} {words}" + \
-        (f"  ({status})" if status else "")
+    number = search.short_number(hit.kind, hit.number, 9)
+    return f"{_pad(number, 9)} {_pad(when, 16)} {_pad(hit.unit_code, 8)} {words}" + (f"  ({status})" if status else "")
 
 
 def run(config: Config, args, clock=None) -> int:

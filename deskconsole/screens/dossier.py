@@ -188,7 +188,8 @@ class DossierScreen(Screen):
             self.entries[key] = e
             text, style = outcome(e, now, tz)
             rows.append(Row(key, {"when": local(e.at, tz, "YYYY-MM-DD"), "kind": kind_short(e.kind),
-                                  "number": search.short_number(e.kind, e.number, 9), "who": e.who, "what": e.what, "outcome": text},
+                                  "number": search.short_number(e.kind, e.number, 9), "who": e.who,
+                                  "what": e.what, "outcome": text},
                             style=style or ("muted" if e.closed else "")))
         self.query_one(RecordTable).set_rows(rows)
 

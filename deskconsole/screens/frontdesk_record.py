@@ -152,7 +152,8 @@ def _visitor_facts(v: frontdesk.VisitorRow, t):
 
 def _pass_facts(g: frontdesk.PassRow, t):
     pairs = [
-        (_("Unit"), g.unit_code), (_("Requested by"), _("{who} ({kind})", who=g.requester, kind=label(g.requester_kind))),
+        (_("Unit"), g.unit_code),
+        (_("Requested by"), _("{who} ({kind})", who=g.requester, kind=label(g.requester_kind))),
         (_("Items leaving"), g.items), (_("Move-out"), _("yes") if g.move_out else _("no")),
         (_("Issued"), f"{t(g.issued_at)} {g.issued_by}"), (_("Valid until"), t(g.valid_until)),
     ]
