@@ -793,3 +793,37 @@ def purge_personal_data(actor: Operator, now: datetime, *, days: int) -> Purged:
             "parcel": {"ids": parcels, "fields": ["addressee", "collector", "authority", "id_type", "id_last4"]},
             "lost_item": {"ids": found, "fields": ["claimant", "id_type", "id_last4"]}})
     return Purged(visitors=len(visitors), parcels=len(parcels), found_items=len(found), before=before)
+
+
+# --- one record, as search and the unit's dossier open it ---------------------------------
+
+ENTITIES = {"parcel": "parcel", "visitor": "visitor", "pass": "goods_pass", "lost": "lost_item"}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record of a register with its history (audit events, oldest first): `row` is what the
+    pane's actions take (a ParcelRow, VisitorRow, PassRow or LostRow)."""
+    kind: str                      # parcel | visitor | pass | lost
+    row: ParcelRow | VisitorRow | PassRow | LostRow
+    purged_at: datetime | None     # its personal data were blanked then
+    history: list[dict]
+
+
+def record(kind: str, record_id: int) -> Record | None:
+    """A parcel, a visit, a pass or a found item by its id; None when there is none."""
+    if kind == "parcel":
+        rows, model = _parcel_rows(Parcel.select().where(Parcel.id == record_id)), Parcel
+    elif kind == "visitor":
+        rows, model = _visitor_rows(Visitor.select().where(Visitor.id == record_id)), Visitor
+    elif kind == "pass":
+        rows, model = _pass_rows(GoodsPass.select().where(GoodsPass.id == record_id)), GoodsPass
+    elif kind == "lost":
+        rows, model = _lost_rows(LostItem.select().where(LostItem.id == record_id)), LostItem
+    else:
+        raise ValueError(f"not a register of the front desk: {kind}")
+    if not rows:
+        return None
+    purged = model.select(model.purged_at).where(model.id == record_id).scalar() \
+        if hasattr(model, "purged_at") else None   # a pass holds nothing that is purged
+    return Record(kind, rows[0], purged, audit.history(ENTITIES[kind], record_id))

@@ -56,6 +56,9 @@ GROUPS: dict[str, dict[str, str]] = {
     "SearchScreen": {"search.close": "escape", "search.dossier": "u", "search.again": "slash"},
     "DossierScreen": {"dossier.close": "escape", "dossier.newer": "left_square_bracket",
                       "dossier.older": "right_square_bracket"},
+    "FrontDeskRecordScreen": {"frontdesk_record.close": "escape", "frontdesk.collect": "c", "frontdesk.notify": "t",
+                              "frontdesk.return": "r", "frontdesk.sign_out": "o", "frontdesk.arrived": "a",
+                              "frontdesk.release": "l", "frontdesk.claim": "b", "frontdesk.dossier": "u"},
     "HandoverScreen": {
         "handover.receive": "i", "handover.ack": "a", "handover.ack_section": "A", "handover.query": "q",
         "handover.supervise": "s", "handover.complete": "c", "handover.sheet": "v", "handover.close": "escape",

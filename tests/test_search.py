@@ -156,7 +156,7 @@ def test_kinds_and_limit(site):
     assert [(h.kind, h.id) for h in result.hits] == [("call", ids["leak_call"]), ("order", ids["open_order"])]
     assert result.more == {"order"}
     with pytest.raises(ValueError):
-        search.search("x", ["parcels"])
+        search.search("x", ["boats"])
 
 
 def test_words_too_short_are_said_and_every_other_word_must_match(site):
@@ -234,7 +234,7 @@ def test_the_dossier_holds_the_units_whole_history(site, clock):
     assert (d.code, d.owner_name, d.owner_phone) == ("1-1203", "王[b]小明", "138-0013-8000")
     assert [(p.number, p.name, p.calls) for p in d.phones] == [("13912345678", "刘德华", 1)]
     assert [(k.tag, k.status) for k in d.keys] == [("U-1-1203", "board")]
-    assert d.counts == {"call": 1, "order": 2, "loan": 1, "log": 0}
+    assert d.counts == {"call": 1, "order": 2, "loan": 1, "log": 0, "parcel": 0, "visitor": 0, "pass": 0}
     assert [(e.kind, e.id) for e in d.entries] == [
         ("order", ids["open_order"]), ("loan", ids["unit_loan"]), ("order", ids["leak_order"]),
         ("call", ids["leak_call"])]
@@ -350,7 +350,7 @@ def test_the_command_line_exits_0_without_results_and_2_when_nothing_can_be_sear
     assert run_cli(config, "漏水", "--limit", "9223372036854775808") == 2
     assert "--limit is 1 to 10000" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        run_cli(config, "漏水", "--kind", "parcels")
+        run_cli(config, "漏水", "--kind", "boats")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

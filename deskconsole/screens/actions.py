@@ -310,6 +310,8 @@ TABLE: tuple[Action, ...] = (
            N_("A found item claimed: by whom, the ID checked (type, last four)"), fits=frontdesk_forms.is_kept_item,
            choose=N_("Show lost and found ({frontdesk.found}), put the cursor on an item kept, then press "
                      "{frontdesk.claim}.")),
+    Action("frontdesk.dossier", _dossier, needs_record=True,
+           help=N_("The unit's dossier (in a parcel, visit or pass found by search)")),
 )
 ACTIONS: dict[str, Action] = {action.id: action for action in TABLE}
 
