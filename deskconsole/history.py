@@ -55,7 +55,7 @@ def event_name(action: str, data: dict | None = None) -> str:
         "handover.begin": _("handover started"), "handover.complete": _("handed over"),
         "handover.receive": _("handover received"), "handover.ack": _("handover acknowledged"),
         "handover.abandon": _("handover left unfinished"), "handover.addendum": _("addendum"),
-        "handover.supervise": _("handover signed by a supervisor"),
+        "handover.supervise": _("handover signed by a supervisor"), "handover.reply": _("handover answered a query"),
         "parcel.receive": _("parcel received"), "parcel.notify": _("addressee told"),
         "parcel.collect": _("collected"), "parcel.return": _("returned to sender"),
         "visitor.sign_in": _("signed in"), "visitor.sign_out": _("signed out"), "pass.issue": _("pass issued"),

@@ -61,6 +61,7 @@ GROUPS: dict[str, dict[str, str]] = {
                               "frontdesk.release": "l", "frontdesk.claim": "b", "frontdesk.dossier": "u"},
     "HandoverScreen": {
         "handover.receive": "i", "handover.ack": "a", "handover.ack_section": "A", "handover.query": "q",
+        "handover.reply": "r",
         "handover.supervise": "s", "handover.complete": "c", "handover.sheet": "v", "handover.close": "escape",
     },
     "SheetScreen": {"sheet.addendum": "plus", "sheet.close": "escape"},

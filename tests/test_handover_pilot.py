@@ -3,6 +3,7 @@ between two operators with a supervisor's sign-off."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -134,6 +135,16 @@ def test_a_full_handover_between_two_operators(demo_site):
                         await pilot.press("a")
                         await pilot.pause()
             assert screen.view.unanswered() == []
+            # The query waits for the outgoing operator's answer (R1, signed on here): no completing before it.
+            await pilot.press("c")
+            await pilot.pause()
+            assert "1 queries wait for R1's answer" in str(screen.query_one("#ho-message").render())
+            screen.table.move_cursor_to_key(queried)
+            await pilot.press("r")
+            await pilot.pause()
+            await pilot.press(*"张师傅明早跟进 [/x]", "ctrl+s")
+            await pilot.pause()
+            assert screen.view.unreplied() == [] and screen.table.row_at_cursor().cells["mark"] == "!"
             # An incident is open: completing is refused until a supervisor signs off.
             await pilot.press("c")
             await pilot.pause()
@@ -152,7 +163,7 @@ def test_a_full_handover_between_two_operators(demo_site):
         assert h.status == "closed" and h.to_staff.code == "G1" and h.supervisor.code == "S1"
         assert Shift.get_by_id(h.shift_id).holder.code == "G1"
         sheet = shifts.render_sheet(shifts.handover(handover_id), demo_site.tz)
-        assert "Query by G1 at 22:00: 谁去跟进?" in sheet
+        assert "Query by G1 at 22:00: 谁去跟进?" in sheet and "Answer by R1 at 22:00: 张师傅明早跟进 [/x]" in sheet
     run(go())
 
 
@@ -241,3 +252,34 @@ def test_plus_on_a_closed_handovers_sheet_adds_an_addendum(demo_site, clock):
             assert "G1: 王[b]小明 钥匙已还" in str(app.screen.query_one("#sheet").render())
         assert [a.text for a in shifts.handover(handover_id).addenda] == ["王[b]小明 钥匙已还"]
     run(go())
+
+
+def test_a_query_is_answered_or_carried_over_before_the_handover_completes(demo_site, clock):
+    """domain.md §3: the outgoing operator answers each query (only they may), or carries it over as an
+    open log item that every later handover lists until it is done."""
+    from deskconsole.errors import InvalidInput
+    r1, g1, s1 = people.find("R1"), people.find("G1"), people.find("S1")
+    now = clock.now()
+    handover_id = shifts.begin_handover(r1, now, demo_site.sla_engine(), config=demo_site)
+    shifts.receive(g1, now, handover_id)
+    items = shifts.sheet_items(shifts.handover(handover_id).sheet)
+    shifts.query_item(g1, now, handover_id, section=items[0][0], item=items[0][1], question="钥匙在哪？")
+    shifts.acknowledge(g1, now, handover_id, items=items)
+    shifts.supervise(s1, now, handover_id, note="阅")
+    with pytest.raises(InvalidInput, match="1 queries wait for R1's answer"):
+        shifts.complete(g1, now, handover_id, config=demo_site)
+    with pytest.raises(InvalidInput, match="Only R1"):
+        shifts.reply_to_query(g1, now, handover_id, section=items[0][0], item=items[0][1], answer="x",
+                              config=demo_site)
+    entry_id = shifts.reply_to_query(r1, now, handover_id, section=items[0][0], item=items[0][1], carry_over=True,
+                                     config=demo_site)
+    entry = ShiftLogEntry.get_by_id(entry_id)
+    assert (entry.kind, entry.text, entry.done_at) == \
+        ("instruction", f"Carried over from handover H{handover_id}: 钥匙在哪？", None)
+    shifts.complete(g1, now, handover_id, config=demo_site)
+    sheet = shifts.render_sheet(shifts.handover(handover_id), demo_site.tz)
+    assert f"Answer by R1 at 22:00: Carried over as L{entry_id}" in sheet
+    # The next handover lists the carried question among the open items.
+    later = shifts.begin_handover(g1, now + timedelta(hours=1), demo_site.sla_engine(), config=demo_site)
+    carried = next(s for s in shifts.handover(later).sheet["sections"] if s["id"] == "carried")
+    assert any("钥匙在哪" in i["what"] for i in carried["items"])

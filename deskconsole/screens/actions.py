@@ -413,6 +413,7 @@ OTHER_KEYS: tuple[tuple[str, tuple[tuple[tuple[str, ...], str], ...]], ...] = (
     (N_("Handover"), (
         (("handover.receive", "handover.ack", "handover.ack_section", "handover.query", "handover.supervise",
           "handover.complete"), N_("Sign on, acknowledge, whole section, query, supervisor, complete")),
+        (("handover.reply",), N_("The outgoing operator answers a query, or carries it over")),
         (("handover.sheet",), N_("The sheet; {sheet.addendum} adds to it once closed")),
     )),
     (N_("Search"), (

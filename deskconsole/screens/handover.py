@@ -17,6 +17,7 @@ from ..text import one_line
 from ..timefmt import local
 from ..widgets.header import Line
 from ..widgets.record_table import Column, RecordTable, Row
+from .call_form import PickSelect
 from .form import ConfirmScreen, FormScreen
 from ..widgets.bindings import keys_text, translate_bindings
 
@@ -89,6 +90,32 @@ class QueryForm(FormScreen):
         return True
 
 
+YES_NO_KEYS = (("y", "yes"), ("n", "no"))
+
+
+class ReplyForm(FormScreen):
+    """The outgoing operator's answer to a query, or the query carried over as an open log item."""
+    form_title = "Answer the query"
+
+    def __init__(self, handover_id: int, section: str, item: str, what: str, question: str) -> None:
+        super().__init__()
+        self.handover_id, self.section, self.item, self.what, self.question = (
+            handover_id, section, item, what, question)
+
+    def form_fields(self) -> ComposeResult:
+        yield Static(self.what, markup=False)
+        yield Static(_("Question: {question}", question=self.question), markup=False)
+        yield from self.labelled(_("Your answer"), TextArea(id="answer"))
+        yield from self.labelled(_("Carry it over instead"), PickSelect(YES_NO_KEYS, id="carry", allow_blank=False,
+                                                                       value="no"))
+
+    def save(self, values: dict):
+        app = self.app
+        shifts.reply_to_query(app.operator, app.clock.now(), self.handover_id, section=self.section, item=self.item,
+                              answer=values["answer"] or "", carry_over=values["carry"] == "yes", config=app.config)
+        return True
+
+
 class AddendumForm(FormScreen):
     form_title = "Addendum to a closed handover"
 
@@ -126,6 +153,7 @@ class HandoverScreen(Screen):
         Binding("a", "ack", "Acknowledge", id="handover.ack"),
         Binding("A", "ack_section", "Ack section", id="handover.ack_section"),
         Binding("q", "query", "Query", id="handover.query"),
+        Binding("r", "reply", "Answer query", id="handover.reply"),
         Binding("s", "supervise", "Supervisor", id="handover.supervise"),
         Binding("c", "complete", "Complete", id="handover.complete"),
         Binding("v", "sheet", "Sheet", id="handover.sheet"),
@@ -205,6 +233,8 @@ class HandoverScreen(Screen):
             for item in items:
                 answer = view.answers.get((section["id"], item["key"]))
                 mark = {"ack": "✓", "query": "?"}.get(answer.kind, "") if answer else ""
+                if answer and answer.kind == "query" and (section["id"], item["key"]) in view.replies:
+                    mark = "!"   # answered by the outgoing operator: to acknowledge now
                 details = shifts.item_details(section["id"], item, tz, view.compiled_at)
                 text = one_line(shifts.item_text(section["id"], item))
                 due = shifts.parse_time(item["due"])
@@ -217,6 +247,7 @@ class HandoverScreen(Screen):
                     ("over" if "overdue" in item["flags"] and not answer else
                      ("warn" if "after_hours" in item["flags"] and not answer else ""))))
         self.table.set_rows(rows)
+        self.refresh_bindings()
 
     def say(self, message: str) -> None:
         self.query_one("#ho-message", Static).update(message)
@@ -306,6 +337,29 @@ class HandoverScreen(Screen):
                     self.refresh_view()
             self.app.push_screen(QueryForm(self.handover_id, self.incoming, key[0], key[1], what), asked)
         self._with_incoming(query)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        # r is offered while a query waits for the outgoing operator's answer (the footer is short at 80x24).
+        if action == "reply":
+            return bool(self.view and self.view.unreplied())
+        return True
+
+    def action_reply(self) -> None:
+        """r: the outgoing operator (signed on at this console) answers the query on this item."""
+        key = self._current()
+        open_queries = self.view.unreplied() if self.view else []
+        if key is None or key not in open_queries:
+            self.say(_("Move to a queried item (?) to answer its query.") if open_queries
+                     else _("No query waits for an answer."))
+            return
+        question = next(q.question for s, i, q in reversed(self.view.queries) if (s, i) == key)
+        row = self.table.row_at_cursor()
+        what = " ".join(p for p in (row.cells["ref"], row.cells["unit"], row.cells["item"]) if p)
+
+        def answered(result) -> None:
+            if result:
+                self.refresh_view()
+        self.app.push_screen(ReplyForm(self.handover_id, key[0], key[1], what, question), answered)
 
     def action_supervise(self) -> None:
         def verified(operator, note) -> None:

@@ -35,6 +35,7 @@ from .handover import (
     parse_time,
     query_item,
     receive,
+    reply_to_query,
     sheet_items,
     supervise,
 )
@@ -60,6 +61,6 @@ __all__ = [
     "abandon_handover", "acknowledge", "add_addendum", "add_entry", "begin_handover", "compile_handover",
     "complete", "current", "entry_detail", "handover", "handovers", "item_details", "item_text",
     "last_handover_id", "link_text", "mark_done", "open_carried_count", "parse_time", "query_item", "receive",
-    "recent_entries", "render_sheet", "resolve_link", "sheet_items", "shift_bounds", "sign_off", "sign_on",
+    "recent_entries", "reply_to_query", "render_sheet", "resolve_link", "sheet_items", "shift_bounds", "sign_off", "sign_on",
     "supervise",
 ]

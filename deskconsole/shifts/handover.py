@@ -32,7 +32,7 @@ from ..errors import Conflict
 from ..i18n import _
 from ..people import InvalidInput, Operator, require
 from ..text import clean
-from .log import CARRIED_KINDS, _entry_query, _open_carried_where, link_text
+from .log import CARRIED_KINDS, _entry_query, _open_carried_where, link_text, write_entry
 from .shift import _open_shift, shift_bounds
 
 SHEET_VERSION = 1
@@ -257,8 +257,8 @@ def sheet_items(sheet: dict) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Answer:
-    kind: str          # ack | query
-    question: str
+    kind: str          # ack | query | reply (the outgoing operator's answer to a query)
+    question: str      # a query's question, a reply's answer
     at: datetime
     by: str
 
@@ -291,9 +291,17 @@ class HandoverView:
     answers: dict = field(default_factory=dict)    # (section, item) -> latest Answer
     queries: tuple = ()                            # (section, item, Answer) every question asked
     addenda: tuple = ()
+    replies: dict = field(default_factory=dict)    # (section, item) -> the outgoing operator's latest reply
 
     def unanswered(self) -> list[tuple[str, str]]:
         return [k for k in sheet_items(self.sheet) if k not in self.answers]
+
+    def unreplied(self) -> list[tuple[str, str]]:
+        """Queried items whose last question the outgoing operator has not answered (or carried over)."""
+        asked: dict = {}
+        for section, item, query in self.queries:
+            asked[(section, item)] = query.at
+        return [k for k, at in asked.items() if k not in self.replies or self.replies[k].at < at]
 
     @property
     def closed(self) -> bool:
@@ -325,8 +333,12 @@ def handover(handover_id: int) -> HandoverView:
         raise InvalidInput("handover", _("There is no handover H{id}.", id=handover_id))
     codes = {s.id: s.code for s in Staff.select(Staff.id, Staff.code)}
     answers, queries = {}, []
+    replies = {}
     for a in HandoverAck.select().where(HandoverAck.handover == h.id).order_by(HandoverAck.id):
         answer = Answer(a.kind, a.question, a.at, codes.get(a.by_id, "?"))
+        if a.kind == "reply":
+            replies[(a.section, a.item)] = answer
+            continue
         answers[(a.section, a.item)] = answer
         if a.kind == "query":
             queries.append((a.section, a.item, answer))
@@ -337,7 +349,7 @@ def handover(handover_id: int) -> HandoverView:
     return HandoverView(
         h.id, h.shift_id, h.status, h.compiled_at, frm.code, frm.name, to.code if to else "", to.name if to else "",
         h.received_at, h.needs_supervisor, sup.code if sup else "", sup.name if sup else "", h.supervised_at,
-        h.supervisor_note, h.closed_at, json.loads(h.sheet), answers, tuple(queries), addenda)
+        h.supervisor_note, h.closed_at, json.loads(h.sheet), answers, tuple(queries), addenda, replies)
 
 
 def handovers(limit: int = 200) -> list[HandoverSummary]:
@@ -478,6 +490,32 @@ def query_item(actor: Operator, now: datetime, handover_id: int, *, section: str
 
 
 @db.writes
+def reply_to_query(actor: Operator, now: datetime, handover_id: int, *, section: str, item: str, answer: str = "",
+                   carry_over: bool = False, config: Config) -> int | None:
+    """The outgoing operator answers a query (domain.md §3), or carries it over: an instruction with the
+    question goes into the log, carried to every shift until marked done. Returns that entry's id."""
+    require(actor, "shift.handover")
+    h = _open_handover(handover_id)
+    if h.from_staff_id != actor.id:
+        raise InvalidInput("answer", _("Only {who}, who is handing over, answers a query.", who=h.from_staff.code))
+    view = handover(h.id)
+    question = next((q.question for s, i, q in reversed(view.queries) if (s, i) == (section, item)), None)
+    if question is None:
+        raise InvalidInput("item", _("That item has no query to answer."))
+    entry_id = None
+    if carry_over:
+        entry_id = write_entry(actor, now, config=config, kind="instruction",
+                               text=_("Carried over from handover H{id}: {question}", id=h.id, question=question))
+        answer = _("Carried over as L{id}", id=entry_id)
+    else:
+        answer = fields.text(answer, "answer", _("Write the answer, or carry the query over."))
+    HandoverAck.create(handover=h.id, section=section, item=item, kind="reply", question=answer, at=now, by=actor.id)
+    audit.record(actor, "handover.reply", "handover", h.id, now, item=f"{section}/{item}", answer=answer,
+                 carried=entry_id)
+    return entry_id
+
+
+@db.writes
 def supervise(supervisor: Operator, now: datetime, handover_id: int, *, note: str = "") -> None:
     """A supervisor (code and PIN checked by people.verify) signs the handover off: needed when an
     incident is still being handled or an emergency order is open."""
@@ -501,6 +539,10 @@ def complete(actor: Operator, now: datetime, handover_id: int, *, config: Config
     missing = view.unanswered()
     if missing:
         raise InvalidInput("item", _("{n} items are not acknowledged or queried yet.", n=len(missing)))
+    open_queries = view.unreplied()
+    if open_queries:
+        raise InvalidInput("item", _("{n} queries wait for {who}'s answer: answer each, or carry it over.",
+                                     n=len(open_queries), who=view.from_code))
     if h.needs_supervisor and h.supervisor_id is None:
         reasons = ", ".join(_(REASONS[r]) for r in view.sheet["supervisor_reasons"])
         raise InvalidInput("supervisor", _("A supervisor must sign this handover off first ({reasons}).",

@@ -135,6 +135,14 @@ def add_entry(actor: Operator, now: datetime, *, config: Config, kind: str, text
     """Write an entry in the current shift's log. Entries are never edited: a correction is a new
     entry that links back to the one it corrects (and carries on in its place)."""
     require(actor, "log.add")
+    return write_entry(actor, now, config=config, kind=kind, text=text, unit_code=unit_code, link=link,
+                       corrects=corrects)
+
+
+def write_entry(actor: Operator, now: datetime, *, config: Config, kind: str, text: str, unit_code: str = "",
+                link: str = "", corrects: int | None = None) -> int:
+    """add_entry's work inside the caller's transaction (a query carried over at a handover is written
+    with its answer)."""
     if kind not in ENTRY_KINDS:
         raise InvalidInput("kind", _("Choose what kind of entry this is."))
     text = fields.text(text, "text", _("Write the entry."))

@@ -143,6 +143,11 @@ def render_sheet(view: HandoverView, tz, fmt: str = "text", width: int = SHEET_W
                     q = _("Query by {who} at {time}: {question}", who=answer.by, time=local(answer.at, tz, "HH:mm"),
                           question=answer.question)
                     out += ["    " + line for line in wrap_cells(q, width - 4)]
+            reply = view.replies.get((section["id"], item["key"]))
+            if reply is not None:
+                a = _("Answer by {who} at {time}: {answer}", who=reply.by, time=local(reply.at, tz, "HH:mm"),
+                      answer=reply.question)
+                out += ["    " + line for line in wrap_cells(a, width - 4)]
     out.append("")
     out += wrap_cells(_("Addenda") + f" ({len(view.addenda)})", width)
     out.append("-" * width)
@@ -180,6 +185,10 @@ def _render_markdown(view: HandoverView, tz) -> str:
                 if (q_section, q_item) == (section["id"], item["key"]):
                     out.append("  " + _md(_("Query by {who} at {time}: {question}", who=answer.by,
                                             time=local(answer.at, tz, "HH:mm"), question=answer.question)))
+            reply = view.replies.get((section["id"], item["key"]))
+            if reply is not None:
+                out.append("  " + _md(_("Answer by {who} at {time}: {answer}", who=reply.by,
+                                        time=local(reply.at, tz, "HH:mm"), answer=reply.question)))
     out += ["", f"## {_md(_('Addenda'))} ({len(view.addenda)})", ""]
     out += [f"- {_md(local(a.at, tz))} **{_md(a.author)}**: {_md(a.text)}" for a in view.addenda] or [_md(_("none"))]
     return "\n".join(out) + "\n"
