@@ -283,3 +283,23 @@ def test_a_query_is_answered_or_carried_over_before_the_handover_completes(demo_
     later = shifts.begin_handover(g1, now + timedelta(hours=1), demo_site.sla_engine(), config=demo_site)
     carried = next(s for s in shifts.handover(later).sheet["sections"] if s["id"] == "carried")
     assert any("钥匙在哪" in i["what"] for i in carried["items"])
+
+
+def test_a_second_handover_in_the_same_shift_lists_only_what_was_written_since(demo_site, clock):
+    """The first operator's notes were handed over already: the second sheet of the shift has the
+    words written after the first sheet, and what is still open (carried) as before."""
+    r1, g1, s1 = people.find("R1"), people.find("G1"), people.find("S1")
+    now = clock.now()
+    shifts.add_entry(r1, now, config=demo_site, kind="note", text="交班前：大堂灯已报修")
+    first = shifts.begin_handover(r1, now, demo_site.sla_engine(), config=demo_site)
+    shifts.receive(g1, now, first)
+    shifts.acknowledge(g1, now, first, items=shifts.sheet_items(shifts.handover(first).sheet))
+    shifts.supervise(s1, now, first, note="阅")
+    shifts.complete(g1, now, first, config=demo_site)
+    later = now + timedelta(minutes=40)
+    shifts.add_entry(g1, later, config=demo_site, kind="note", text="G1 巡逻正常")
+    second = shifts.begin_handover(g1, later + timedelta(minutes=5), demo_site.sla_engine(), config=demo_site)
+    words = next(s for s in shifts.handover(second).sheet["sections"] if s["id"] == "words")["items"]
+    assert [i["what"] for i in words] == ["G1 巡逻正常"]
+    first_words = next(s for s in shifts.handover(first).sheet["sections"] if s["id"] == "words")["items"]
+    assert "交班前：大堂灯已报修" in [i["what"] for i in first_words]

@@ -214,9 +214,15 @@ def compile_handover(config: Config, engine, now: datetime) -> dict:
         reasons.insert(0, "incident")
 
     if shift is not None:
-        for e in (_entry_query().where((ShiftLogEntry.shift == shift.id)
-                                       & ShiftLogEntry.kind.not_in(CARRIED_KINDS))
-                  .order_by(ShiftLogEntry.at, ShiftLogEntry.id).dicts()):
+        words = (ShiftLogEntry.shift == shift.id) & ShiftLogEntry.kind.not_in(CARRIED_KINDS)
+        # A second handover in the same shift lists what was written since the first one's sheet: the
+        # first operator's notes were handed over already (what is still open is carried, above).
+        earlier = (Handover.select(Handover.compiled_at)
+                   .where((Handover.shift == shift.id) & (Handover.status == "closed"))
+                   .order_by(Handover.compiled_at.desc()).first())
+        if earlier is not None:
+            words &= ShiftLogEntry.at > earlier.compiled_at
+        for e in _entry_query().where(words).order_by(ShiftLogEntry.at, ShiftLogEntry.id).dicts():
             sections["words"].append(_item(
                 f"entry:{e['id']}", ref=f"L{e['id']}", unit=e["unit_code"] or "", what=e["text"], kind=e["kind"],
                 who=e["author_code"], at=e["at"], status=link_text(e["call"], e["order"], e["key_tag"])))
