@@ -205,6 +205,7 @@ def test_a_closed_handover_is_immutable_but_takes_addenda(site, clock):
     items = shifts.sheet_items(shifts.handover(h).sheet)
     section, item = items[0]
     shifts.query_item(s["R1"], now, h, section=section, item=item, question="谁负责? [b]")
+    shifts.reply_to_query(s["G1"], now, h, section=section, item=item, answer="保安队长", config=config)
     _answer_all(h, s["R1"], now)
     shifts.supervise(s["S1"], now, h)
     shifts.complete(s["R1"], now, h, config=config)
@@ -282,6 +283,9 @@ def _closed_handover(config, s, now):
     shifts.acknowledge(s["R1"], now + timedelta(minutes=3), h, items=items[:2])
     shifts.query_item(s["R1"], now + timedelta(minutes=4), h, section="keys_out", item="key:1",
                       question="刘师傅什么时候还钥匙? Who chases [b]him[/b]?")
+    # The outgoing operator answers it (domain.md §3): the sheet prints the answer under the question.
+    shifts.reply_to_query(s["G1"], now + timedelta(minutes=4, seconds=30), h, section="keys_out", item="key:1",
+                          answer="23:30 前归还, I chase [/x] him", config=config)
     shifts.acknowledge(s["R1"], now + timedelta(minutes=5), h, items=[i for i in items if i != ("keys_out", "key:1")])
     shifts.supervise(s["S1"], now + timedelta(minutes=6), h, note="阅")
     shifts.complete(s["R1"], now + timedelta(minutes=7), h, config=config)
