@@ -68,6 +68,8 @@ def seed(config, now):
     items = shifts.sheet_items(shifts.handover(h).sheet)
     shifts.query_item(r1, now - timedelta(minutes=20), h, section=items[0][0], item=items[0][1],
                       question="电梯谁负责？")
+    shifts.reply_to_query(g1, now - timedelta(minutes=18), h, section=items[0][0], item=items[0][1],
+                          answer="工程部张师傅", config=config)
     shifts.acknowledge(r1, now - timedelta(minutes=15), h, items=items)
     shifts.supervise(s1, now - timedelta(minutes=14), h)
     shifts.complete(r1, now - timedelta(minutes=10), h, config=config)
