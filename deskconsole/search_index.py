@@ -47,8 +47,8 @@ ENTITY_KIND = {"unit": "unit", "call": "call", "work_order": "order", "key": "ke
 # Events whose notes belong in the record's words (the record's own columns do not keep them).
 _NOTE_ACTIONS = ("call.deliver", "call.close", "order.note", "order.callback", "order.cancel", "order.void",
                  "order.extend.request", "order.extension.refuse", "order.return.request",
-                 "order.return.refuse", "handover.query", "handover.addendum")
-_NOTE_KEYS = ("note", "reason", "question", "text")
+                 "order.return.refuse", "handover.query", "handover.reply", "handover.addendum")
+_NOTE_KEYS = ("note", "reason", "question", "answer", "text")
 
 Progress = Callable[[int, int], None]
 

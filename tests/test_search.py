@@ -102,7 +102,8 @@ CASES = [
     ("log", "log", "L{log}"), ("log", "log", "积水"), ("log", "log", "2栋"), ("log", "log", "standing"),
     ("log", "log", "WO{leak_order:05d}"),
     ("handover", "handover", "H{handover}"), ("handover", "handover", "谁负责"), ("handover", "handover", "门锁"),
-    ("handover", "handover", "配电房"), ("handover", "handover", "Li Na"), ("call", "noise_call", '"all night"'),
+    ("handover", "handover", "配电房"), ("handover", "handover", "工程部"), ("handover", "handover", "Li Na"),
+    ("call", "noise_call", '"all night"'),
 ]
 
 
