@@ -87,15 +87,19 @@ class FormScreen(ModalScreen):
             return
         widget = matches.first()
         widget.add_class("-invalid")
-        error = self.query_one(f"#{field}-error", Static)
-        error.update(message)
-        error.add_class("-shown")
+        errors = self.query(f"#{field}-error")
+        if errors:
+            errors.first(Static).update(message)
+            errors.first(Static).add_class("-shown")
+        else:   # a field without a line of its own (a checkbox): the form's line says it
+            self.show_message(message)
         widget.focus()
 
     def show_note(self, field: str, message: str) -> None:
-        note = self.query_one(f"#{field}-note", Static)
-        note.update(message)
-        note.set_class(bool(message), "-shown")
+        notes = self.query(f"#{field}-note")
+        if notes:
+            notes.first(Static).update(message)
+            notes.first(Static).set_class(bool(message), "-shown")
 
     def show_message(self, message: str) -> None:
         self.query_one("#form-message", Static).update(message)
