@@ -66,8 +66,7 @@ def test_dispatch_arrive_complete_callback_by_keys(demo_site, clock):
 
             await pilot.press("b")
             assert isinstance(app.screen, CallbackForm)
-            await pilot.press("enter", "down", "down", "enter")   # satisfied: yes
-            await pilot.pause()
+            await pilot.press("y")   # satisfied: yes, by its letter
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert _status(order_id) == "closed"
