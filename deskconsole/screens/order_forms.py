@@ -1,5 +1,5 @@
-"""The work-order forms: new order, dispatch, complete, call-back, extension, cancel/return, approval;
-and the flows of the action table that are more than one form (arrived, extend, cancel or return)."""
+"""The work-order forms: new order, dispatch, on site, complete, call-back, extension, cancel/return,
+approval; and the flows of the action table that are more than one form (extend, cancel or return)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ from .form import FormScreen
 if TYPE_CHECKING:
     from .actions import Job
 
+REPORTED = lambda: [(_("phone"), "phone"), (_("radio"), "radio"), (_("in person"), "in_person")]  # noqa: E731
 SIGNOFF = lambda: [(_("not yet"), "none"), (_("signed slip"), "slip"), (_("confirmed by phone"), "phone")]  # noqa: E731
 
 
@@ -111,6 +112,30 @@ class DispatchForm(_OrderForm):
         orders.dispatch(actor, now, self.row.id, department=_value(values, "department") or "",
                         assignee=values["assignee"], booked_visit_at=booked,
                         owner_chose=_value(values, "owner_chose") == "yes", engine=self.app.engine)
+        return self.row.id
+
+
+class ArriveForm(_OrderForm):
+    """a: someone is on site, as the desk heard it: who (the order's technician, filled in), how the
+    desk was told, and when they got there (empty: now; earlier when the word came late)."""
+    form_title = "Arrival on site"
+
+    def form_fields(self) -> ComposeResult:
+        yield from self.order_line()
+        names = [t.name for t in technicians.for_department(self.row.department)] if self.row.department else []
+        yield from self.labelled(_("Who is on site"), Input(
+            value=self.row.assignee, id="on_site", max_length=60,
+            suggester=SuggestFromList(names, case_sensitive=False) if names else None))
+        yield from self.labelled(_("Reported by"), PickSelect(REPORTED(), allow_blank=False, value="phone",
+                                                              id="reported_how"))
+        yield from self.labelled(_("Got there at"), Input(id="arrived_at", placeholder=_("now; or earlier, like 21:40")))
+
+    def save(self, values: dict):
+        actor, now, tz = self.ctx
+        at = orders.parse_local(values["arrived_at"], tz, now, "arrived_at", gone=True)
+        orders.arrive(actor, now, self.row.id, engine=self.app.engine, at=at, on_site=values["on_site"],
+                      reported_how=_value(values, "reported_how") or "")
+        self.app.notify(_("{number}: on site.", number=self.row.number))
         return self.row.id
 
 
@@ -264,14 +289,6 @@ class FollowUpForm(_OrderForm):
 
 
 # --- flows ---------------------------------------------------------------------------------
-
-def arrive(job: Job) -> None:
-    """a: on site, no form; the respond clock stops."""
-    app, row = job.app, job.record
-    if job.attempt(lambda: orders.arrive(app.operator, app.clock.now(), row.id, engine=app.engine)):
-        app.notify(_("{number}: on site.", number=row.number))
-        job.saved(row.id)
-
 
 def extend(job: Job) -> None:
     """e: ask for more time; a supervisor, on an order whose extension waits, approves or refuses it."""
