@@ -65,7 +65,7 @@ def test_a_nights_front_desk_at_80x24(demo_site):
             await wait_for(pilot, CollectParcelForm)
             form = app.screen
             assert form.query_one("#collector").value == "王[b]小明"
-            await pilot.press("tab", "tab", "tab", "tab", *"002X", "tab", "space", "ctrl+s")
+            await pilot.press("tab", "tab", "tab", "tab", *"002X", "tab", "y", "ctrl+s")   # signed: yes
             await settle(pilot)
             assert not isinstance(app.screen, CollectParcelForm), form.query_one("#form-message").render()
             parcel = Parcel.get(Parcel.tracking == "EA123456789CN")

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Input, Static
 
 from .. import frontdesk, units
 from ..i18n import _, label
 from ..timefmt import local
+from ..widgets.choice import PickSelect, yes_no
 from .form import FormScreen
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class ReceiveParcelForm(FormScreen):
         yield from self.labelled(_("For (name)"), Input(id="addressee"))
         yield from self.labelled(_("Carrier"), Input(id="carrier", placeholder="EMS"))
         yield from self.labelled(_("Tracking number"), Input(id="tracking"))
-        yield from self.labelled(_("Size"), Select(_options(frontdesk.SIZES), id="size"))
+        yield from self.labelled(_("Size"), PickSelect(_options(frontdesk.SIZES), id="size"))
         yield from self.labelled(_("Shelf"), Input(id="shelf"))
 
     def save(self, values: dict):
@@ -68,8 +69,8 @@ class NotifyParcelForm(_ParcelForm):
 
     def form_fields(self) -> ComposeResult:
         yield self.parcel_line()
-        yield from self.labelled(_("How"), Select(_options(frontdesk.NOTICE_WAYS), value="phone", allow_blank=False,
-                                                  id="how"))
+        yield from self.labelled(_("How"), PickSelect(_options(frontdesk.NOTICE_WAYS), value="phone", allow_blank=False,
+                                                      id="how"))
 
     def save(self, values: dict):
         app = self.app
@@ -85,24 +86,19 @@ class CollectParcelForm(_ParcelForm):
     def form_fields(self) -> ComposeResult:
         yield self.parcel_line()
         yield from self.labelled(_("Collected by"), Input(value=self.row.addressee, id="collector"))
-        yield Checkbox(_("The addressee"), value=True, id="by_addressee")
+        yield from self.labelled(_("The addressee"), yes_no(value="yes", allow_blank=False, id="by_addressee"))
         yield from self.labelled(_("Authority shown (someone else collecting)"), Input(id="authority"))
-        yield from self.labelled(_("ID type"), Select(_options(frontdesk.ID_TYPES), value="id_card",
-                                                      allow_blank=False, id="id_type"))
+        yield from self.labelled(_("ID type"), PickSelect(_options(frontdesk.ID_TYPES), value="id_card",
+                                                          allow_blank=False, id="id_type"))
         yield from self.labelled(_("ID number: last four characters"), Input(id="id_last4", max_length=4))
-        yield Checkbox(_("Signed for"), value=False, id="signed")
-
-    def values(self) -> dict:
-        result = super().values()
-        result |= {box.id: box.value for box in self.query(Checkbox)}
-        return result
+        yield from self.labelled(_("Signed for"), yes_no(value="no", allow_blank=False, id="signed"))
 
     def save(self, values: dict):
         app = self.app
         frontdesk.collect_parcel(app.operator, app.clock.now(), self.row.id, collector=values["collector"],
-                                 by_addressee=values["by_addressee"], authority=values["authority"],
+                                 by_addressee=values["by_addressee"] == "yes", authority=values["authority"],
                                  id_type=values["id_type"] or "", id_last4=values["id_last4"],
-                                 signed=values["signed"])
+                                 signed=values["signed"] == "yes")
         return self.row.id
 
 
@@ -134,13 +130,10 @@ class SignInVisitorForm(FormScreen):
         yield from self.labelled(_("Purpose"), Input(id="purpose"))
         yield from self.labelled(_("Host confirmed by phone: who"), Input(id="host_confirmed_by"))
         yield from self.labelled(_("Pass or card"), Input(id="pass_no"))
-        yield from self.labelled(_("ID type"), Select(_options(frontdesk.ID_TYPES), id="id_type"))
+        yield from self.labelled(_("ID type"), PickSelect(_options(frontdesk.ID_TYPES), id="id_type"))
         yield from self.labelled(_("ID number: last four characters"), Input(id="id_last4", max_length=4))
         yield from self.labelled(_("Phone"), Input(id="phone"))
-        yield Checkbox(_("VIP"), value=False, id="vip")
-
-    def values(self) -> dict:
-        return super().values() | {box.id: box.value for box in self.query(Checkbox)}
+        yield from self.labelled(_("VIP"), yes_no(value="no", allow_blank=False, id="vip"))
 
     def save(self, values: dict):
         app = self.app
@@ -148,7 +141,7 @@ class SignInVisitorForm(FormScreen):
             app.operator, app.clock.now(), name=values["name"], party_size=values["party_size"],
             unit_code=values["unit_code"], destination=values["destination"], purpose=values["purpose"],
             host_confirmed_by=values["host_confirmed_by"], pass_no=values["pass_no"],
-            id_type=values["id_type"] or "", id_last4=values["id_last4"], phone=values["phone"], vip=values["vip"])
+            id_type=values["id_type"] or "", id_last4=values["id_last4"], phone=values["phone"], vip=values["vip"] == "yes")
 
 
 # --- the action table's flows ------------------------------------------------------------------
