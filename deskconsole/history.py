@@ -27,7 +27,7 @@ HIDDEN = {"pending", "pending_first_approval", "pending_until", "loan", "first_s
           "state", "as_desk", "on_call"}   # state: the seal `check` compares (issue 17)
 # Payload keys whose values are stored ids shown translated ("on_site" -> "on site", 已到场).
 CHOICES = {"status", "class", "category", "channel", "department", "holder_kind", "kind", "signed_as", "how",
-           "id_type"}
+           "id_type", "reported_how"}
 # Payload keys holding a staff member's id.
 STAFF_IDS = {"callback_by", "dispatched_by", "signed_off_by", "answered_by", "delivered_by", "authorised_by_id"}
 
@@ -71,7 +71,8 @@ def field_label(key: str) -> str:
         "current_due_at": _("due"), "reason": _("reason"), "assignee": _("technician"),
         "holder": _("holder"), "due_at": _("due back"), "note": _("note"), "order": _("work order"),
         "caller": _("caller"), "phone": _("phone"), "unit": _("unit"), "text": _("text"),
-        "answer": _("answer"), "closed_at": _("closed"), "done_at": _("done"), "arrived_at": _("on site"),
+        "answer": _("answer"), "closed_at": _("closed"), "done_at": _("done"), "arrived_at": _("arrived"),
+        "on_site_by": _("on site"), "reported_how": _("reported by"),
         "dispatched_at": _("dispatched"), "booked_visit_at": _("visit booked"), "work_done": _("work done"),
         "satisfied": _("satisfied"), "end_reason": _("reason"), "authorised_by": _("authorised by"),
         "owner_caused": _("owner caused"), "owner_consent": _("owner agreed"), "holder_kind": _("holder is"),

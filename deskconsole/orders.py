@@ -56,6 +56,7 @@ VISIT_LATE_AFTER = 10
 NEW_RESPOND_CLOCK_ON_REOPEN = ("emergency", "hazard")
 COMPLAINT_PREFIX = "complaint"
 SIGNOFF_WAYS = ("slip", "phone")
+REPORT_WAYS = ("phone", "radio", "in_person")   # how the desk heard that someone is on site
 FOLLOW_UP_KINDS = ("area_check", "written_reply")
 MAX_FEE = Decimal("99999999.99")
 MAX_HOURS = Decimal("9999.99")
@@ -467,9 +468,12 @@ _LOCAL = re.compile(r"^(?:(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+)?(\d{1,2}):(\d{2})
 _DATE_ONLY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
-def parse_local(text: str, tz, now: datetime, field_name: str, *, day_end: time = time(17, 0)) -> datetime | None:
-    """A time typed at the desk, in the site's zone: "14:30" (the next 14:30 to come),
-    "11-25 14:30", "2026-11-25 14:30", or a date alone (that day's closing time). "" is None."""
+def parse_local(text: str, tz, now: datetime, field_name: str, *, day_end: time = time(17, 0),
+                gone: bool = False) -> datetime | None:
+    """A time typed at the desk, in the site's zone: "14:30" (the next 14:30 to come; with `gone`, the
+    last one gone: 23:50 typed at 00:10 is last night's, unless it is at most an hour to come, which
+    is taken as typed, for the caller to refuse), "11-25 14:30", "2026-11-25 14:30", or a date alone
+    (that day's closing time). "" is None."""
     text = clean(text)
     if not text:
         return None
@@ -486,7 +490,10 @@ def parse_local(text: str, tz, now: datetime, field_name: str, *, day_end: time 
             year, month, day, hour, minute = m.groups()
             if month is None:
                 when = datetime.combine(local_now.date(), time(int(hour), int(minute)), tzinfo=tz)
-                if when < local_now:
+                if gone:
+                    if when - local_now > timedelta(hours=1):
+                        when -= timedelta(days=1)
+                elif when < local_now:
                     when += timedelta(days=1)
             else:
                 when = datetime(int(year or local_now.year), int(month), int(day), int(hour), int(minute), tzinfo=tz)
@@ -617,19 +624,52 @@ def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, 
                 booked_visit_at=booked_visit_at, booked_by_owner=bool(owner_chose), **changes)
 
 
-def arrive(actor: Operator, now: datetime, order_id: int, *, engine=None) -> None:
+def arrive(actor: Operator, now: datetime, order_id: int, *, engine=None, at: datetime | None = None,
+           on_site: str | None = None, reported_how: str = "") -> None:
     """Someone is on site: the respond clock stops (the first arrival of the round counts). After a
-    booked visit, how late the arrival was is recorded (more than 10 minutes counts as late)."""
+    booked visit, how late the arrival was is recorded (more than 10 minutes counts as late).
+
+    As the desk hears of it: `on_site` who is there (the technician; None when not said), how the desk
+    was told (`reported_how`, one of REPORT_WAYS), and `at` when they got there when that was before
+    now (not in the future, not before the order was dispatched). The order has no column for who and
+    how: they are kept in the audit event, which the order's history shows."""
     order = _get(order_id)
-    stamp = WorkOrder.responded_at.db_value(now)
-    note: dict = {"arrived_at": now}
+    at = _arrival_time(order, now, at)
+    if on_site is not None:
+        on_site = clean(on_site)
+        if not on_site:
+            raise InvalidInput("on_site", _("Say who is on site."))
+        if len(on_site) > 60:
+            raise InvalidInput("on_site", _("A name is at most {n} characters.", n=60))
+    if reported_how and reported_how not in REPORT_WAYS:
+        raise InvalidInput("reported_how", _("Say how you were told: by phone, by radio or in person."))
+    stamp = WorkOrder.responded_at.db_value(at)
+    note: dict = {"arrived_at": at}
+    note.update({k: v for k, v in (("on_site_by", on_site), ("reported_how", reported_how)) if v})
     changes: dict = {}
     if order.booked_visit_at is not None and order.status == "dispatched":
-        late = max(0, int((now - order.booked_visit_at).total_seconds() // 60))
+        late = max(0, int((at - order.booked_visit_at).total_seconds() // 60))
         note["late_minutes"] = late
         changes["visit_late_minutes"] = pw.fn.COALESCE(WorkOrder.visit_late_minutes, late)
     _transition(actor, now, order_id, "order.arrive", ("logged", "dispatched", "reopened"), "on_site",
                 note=note, engine=engine, responded_at=pw.fn.COALESCE(WorkOrder.responded_at, stamp), **changes)
+
+
+def _arrival_time(order: WorkOrder, now: datetime, at: datetime | None) -> datetime:
+    """When someone got there: now, or an earlier time told now; not before the order was logged,
+    dispatched or reopened (to the minute: the desk types minutes)."""
+    if at is None:
+        return now
+    if at > now:
+        raise InvalidInput("arrived_at", _("That time is still to come: give the time they got there."))
+    floor, message = order.created_at, _("That is before the order was logged ({time}).")
+    if order.dispatched_at is not None and order.dispatched_at > floor:
+        floor, message = order.dispatched_at, _("That is before the order was dispatched ({time}).")
+    if order.status == "reopened" and order.callback_at is not None and order.callback_at > floor:
+        floor, message = order.callback_at, _("That is before the order was reopened ({time}).")
+    if at < floor.replace(second=0, microsecond=0):
+        raise InvalidInput("arrived_at", message, time=floor)
+    return at
 
 
 def _signoff(how: str, by: str) -> tuple[str, str]:

@@ -65,13 +65,13 @@ def test_a_nights_front_desk_at_80x24(demo_site):
             await wait_for(pilot, CollectParcelForm)
             form = app.screen
             assert form.query_one("#collector").value == "王[b]小明"
-            # Not signed for: refused on the form's own line (the checkbox has none), nothing typed is lost.
+            # Not signed for: refused at the field, nothing typed is lost; y there, and it saves.
             await pilot.press("tab", "tab", "tab", "tab", *"002X", "ctrl+s")
             await settle(pilot)
             assert isinstance(app.screen, CollectParcelForm)
-            assert "signs for the parcel" in str(form.query_one("#form-message").render())
+            assert "signs for the parcel" in str(form.query_one("#signed-error").render())
             assert form.query_one("#id_last4").value == "002X" and form.focused.id == "signed"
-            await pilot.press("space", "ctrl+s")
+            await pilot.press("y", "ctrl+s")
             await settle(pilot)
             assert not isinstance(app.screen, CollectParcelForm), form.query_one("#form-message").render()
             parcel = Parcel.get(Parcel.tracking == "EA123456789CN")

@@ -64,7 +64,7 @@ def test_a_parcel_found_by_the_last_four_digits_is_handed_over_from_search(demo_
             # c: the Front desk pane's own form, on this parcel; saved, the screen shows it handed over.
             await pilot.press("c")
             await wait_for(pilot, CollectParcelForm)
-            await pilot.press("tab", "tab", "tab", "tab", *"002X", "tab", "space", "ctrl+s")
+            await pilot.press("tab", "tab", "tab", "tab", *"002X", "tab", "y", "ctrl+s")   # signed: yes
             await wait_for(pilot, FrontDeskRecordScreen)
             await settle(pilot)
             assert Parcel.get_by_id(pid).status == "collected"

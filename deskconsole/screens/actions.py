@@ -32,7 +32,7 @@ from .key_detail import KeyDetailScreen
 from .key_forms import CatalogueForm, ReportKeyForm, ReturnKeyForm
 from .log_entry import LogEntryForm, LogEntryScreen
 from .order_detail import OrderDetailScreen
-from .order_forms import CallbackForm, CompleteForm, DispatchForm, NewOrderForm
+from .order_forms import ArriveForm, CallbackForm, CompleteForm, DispatchForm, NewOrderForm
 from .pin import ChangePinForm
 from .dossier import open_dossier
 from .staff import StaffScreen
@@ -230,7 +230,7 @@ TABLE: tuple[Action, ...] = (
     Action("orders.dossier", _dossier, needs_record=True, help=N_("The unit's dossier (in the order)")),
     Action("orders.dispatch", form(DispatchForm), "order.dispatch", True, N_("Dispatch the selected order"),
            N_("Dispatch: department, person, booked visit time")),
-    Action("orders.arrive", order_forms.arrive, "order.arrive", True, N_("Mark the selected order arrived"),
+    Action("orders.arrive", form(ArriveForm), "order.arrive", True, N_("Mark the selected order arrived"),
            N_("Arrived on site: the respond clock stops")),
     Action("orders.complete", form(CompleteForm), "order.complete", True, N_("Complete the selected order"),
            N_("Complete: work done, materials, hours, fee")),

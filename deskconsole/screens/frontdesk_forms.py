@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, Input, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from .. import frontdesk, orders, units
 from ..i18n import _, label
 from ..timefmt import local
-from .call_form import CallLayout, PickSelect, choice
+from ..widgets.choice import PickSelect, yes_no
+from .call_form import choice, pick
 from .form import FormScreen
 
 if TYPE_CHECKING:
@@ -32,29 +33,22 @@ def _unit_field(compact: bool = False) -> Input:
                  suggester=SuggestFromList(units.unit_codes(), case_sensitive=False))
 
 
-# (letter, id): the letter picks the choice while the field has the cursor (call_form.PickSelect).
+# (letter, id): the letter picks the choice while the field has the cursor (widgets.choice.PickSelect).
 ID_TYPE_KEYS = (("i", "id_card"), ("p", "passport"), ("d", "driving_licence"), ("o", "other"))
 REQUESTER_KEYS = (("o", "owner"), ("t", "tenant"), ("a", "authorised"))
-YES_NO_KEYS = (("n", "no"), ("y", "yes"))
 MOVE_OUT_LABELS = {"arrears_cleared": "Arrears cleared", "keys_returned": "Keys returned",
                    "passes_returned": "Passes and cards returned"}
 
 
-class FrontDeskForm(CallLayout, FormScreen):
-    """A front-desk form laid out as the call form (deskconsole.tcss styles it with them)."""
-
-    def checkboxes(self) -> dict:
-        return {box.id: box.value for box in self.query(Checkbox)}
-
-    def values(self) -> dict:
-        return super().values() | self.checkboxes()
+class _FrontDeskForm(FormScreen):
+    """A front-desk form, with a line of context above its fields."""
 
     def line(self, text: str, id: str) -> Static:
         """What the form is about (user text as typed, never markup)."""
         return Static(text, markup=False, id=id, classes="call-context")
 
 
-class OnRowForm(FrontDeskForm):
+class _OnRowForm(_FrontDeskForm):
     """A form on the selected row of the register (a pass, a found item)."""
 
     def __init__(self, row) -> None:
@@ -72,7 +66,7 @@ class ReceiveParcelForm(FormScreen):
         yield from self.labelled(_("For (name)"), Input(id="addressee"))
         yield from self.labelled(_("Carrier"), Input(id="carrier", placeholder="EMS"))
         yield from self.labelled(_("Tracking number"), Input(id="tracking"))
-        yield from self.labelled(_("Size"), Select(_options(frontdesk.SIZES), id="size"))
+        yield from self.labelled(_("Size"), PickSelect(_options(frontdesk.SIZES), id="size"))
         yield from self.labelled(_("Shelf"), Input(id="shelf"))
 
     def save(self, values: dict):
@@ -104,8 +98,8 @@ class NotifyParcelForm(_ParcelForm):
 
     def form_fields(self) -> ComposeResult:
         yield self.parcel_line()
-        yield from self.labelled(_("How"), Select(_options(frontdesk.NOTICE_WAYS), value="phone", allow_blank=False,
-                                                  id="how"))
+        yield from self.labelled(_("How"), PickSelect(_options(frontdesk.NOTICE_WAYS), value="phone",
+                                                      allow_blank=False, id="how"))
 
     def save(self, values: dict):
         app = self.app
@@ -121,24 +115,19 @@ class CollectParcelForm(_ParcelForm):
     def form_fields(self) -> ComposeResult:
         yield self.parcel_line()
         yield from self.labelled(_("Collected by"), Input(value=self.row.addressee, id="collector"))
-        yield Checkbox(_("The addressee"), value=True, id="by_addressee")
+        yield from self.labelled(_("The addressee"), yes_no(value="yes", allow_blank=False, id="by_addressee"))
         yield from self.labelled(_("Authority shown (someone else collecting)"), Input(id="authority"))
-        yield from self.labelled(_("ID type"), Select(_options(frontdesk.ID_TYPES), value="id_card",
+        yield from self.labelled(_("ID type"), PickSelect(_options(frontdesk.ID_TYPES), value="id_card",
                                                       allow_blank=False, id="id_type"))
         yield from self.labelled(_("ID number: last four characters"), Input(id="id_last4", max_length=4))
-        yield Checkbox(_("Signed for"), value=False, id="signed")
-
-    def values(self) -> dict:
-        result = super().values()
-        result |= {box.id: box.value for box in self.query(Checkbox)}
-        return result
+        yield from self.labelled(_("Signed for"), yes_no(value="no", allow_blank=False, id="signed"))
 
     def save(self, values: dict):
         app = self.app
         frontdesk.collect_parcel(app.operator, app.clock.now(), self.row.id, collector=values["collector"],
-                                 by_addressee=values["by_addressee"], authority=values["authority"],
+                                 by_addressee=values["by_addressee"] == "yes", authority=values["authority"],
                                  id_type=values["id_type"] or "", id_last4=values["id_last4"],
-                                 signed=values["signed"])
+                                 signed=values["signed"] == "yes")
         return self.row.id
 
 
@@ -157,7 +146,7 @@ class ReturnParcelForm(_ParcelForm):
         return self.row.id
 
 
-class SignInVisitorForm(FrontDeskForm):
+class SignInVisitorForm(_FrontDeskForm):
     """n on the Front desk pane (visitors): time in is now, signed in by the operator. With "expected
     at", a VIP is signed in ahead instead (no time in until they come); "leaves at" is a VIP's
     announced departure (the send-off reminder)."""
@@ -174,10 +163,10 @@ class SignInVisitorForm(FrontDeskForm):
         yield from self.labelled(_("Confirmed by"), Input(id="host_confirmed_by", compact=True, placeholder=_(
             "who confirmed with the host by phone")))
         yield from self.labelled(_("Pass or card"), Input(id="pass_no", compact=True))
-        yield from self.labelled(_("ID type"), PickSelect(ID_TYPE_KEYS, id="id_type", prompt=_("type a letter")))
+        yield from self.labelled(_("ID type"), pick(ID_TYPE_KEYS, id="id_type", prompt=_("type a letter")))
         yield from self.labelled(_("ID: last four"), Input(id="id_last4", max_length=4, compact=True))
         yield from self.labelled(_("Phone"), Input(id="phone", compact=True))
-        yield from self.labelled(_("VIP"), Checkbox(_("a VIP"), value=False, id="vip", compact=True))
+        yield from self.labelled(_("VIP"), yes_no(value="no", allow_blank=False, id="vip"))
         yield from self.labelled(_("VIP expected at"), Input(id="expected_at", compact=True, placeholder=_(
             "14:30: signed in ahead; empty: here now")))
         yield from self.labelled(_("VIP leaves at"), Input(id="leaves_at", compact=True, placeholder=_(
@@ -194,12 +183,12 @@ class SignInVisitorForm(FrontDeskForm):
                      id_type=choice(values["id_type"]), id_last4=values["id_last4"], phone=values["phone"])
         if expected is not None:
             return frontdesk.expect_vip(app.operator, now, arrives_at=expected, leaves_at=leaves, **visit)
-        return frontdesk.sign_in_visitor(app.operator, now, vip=values["vip"], leaves_at=leaves, **visit)
+        return frontdesk.sign_in_visitor(app.operator, now, vip=values["vip"] == "yes", leaves_at=leaves, **visit)
 
 
 # --- goods-release passes --------------------------------------------------------------------
 
-class IssuePassForm(FrontDeskForm):
+class IssuePassForm(_FrontDeskForm):
     """n on the Front desk pane (passes): a numbered pass, valid to the end of the site's day. An
     authorised person's authorisation is recorded; a move-out is checked first (the desk ticks each)."""
 
@@ -208,15 +197,13 @@ class IssuePassForm(FrontDeskForm):
     def form_fields(self) -> ComposeResult:
         yield from self.labelled(_("Unit"), _unit_field(compact=True))
         yield from self.labelled(_("Requested by"), Input(id="requester", compact=True))
-        yield from self.labelled(_("Who asks"), PickSelect(REQUESTER_KEYS, id="requester_kind",
-                                                           prompt=_("type a letter")))
+        yield from self.labelled(_("Who asks"), pick(REQUESTER_KEYS, id="requester_kind"))
         yield from self.labelled(_("Authorisation"), Input(id="authorisation", compact=True, placeholder=_(
             "from whom, what was shown")), "authorised-field -hidden")
         yield from self.labelled(_("Goods"), TextArea(id="items", compact=True, soft_wrap=True, tab_behavior="focus"))
-        yield from self.labelled(_("Move-out?"), PickSelect(YES_NO_KEYS, id="move_out", allow_blank=False,
-                                                            value="no"))
+        yield from self.labelled(_("Move-out?"), yes_no(id="move_out", allow_blank=False, value="no"))
         for check in frontdesk.MOVE_OUT_CHECKS:
-            yield from self.labelled("", Checkbox(_(MOVE_OUT_LABELS[check]), value=False, id=check, compact=True),
+            yield from self.labelled(_(MOVE_OUT_LABELS[check]), yes_no(value="no", allow_blank=False, id=check),
                                      "move-out-field -hidden")
 
     @on(Select.Changed, "#requester_kind")
@@ -238,12 +225,12 @@ class IssuePassForm(FrontDeskForm):
             app.operator, app.clock.now(), app.engine, unit_code=values["unit_code"], requester=values["requester"],
             requester_kind=choice(values["requester_kind"]), authorisation=values["authorisation"],
             items=values["items"], move_out=move_out,
-            checked=[c for c in frontdesk.MOVE_OUT_CHECKS if move_out and values[c]])
+            checked=[c for c in frontdesk.MOVE_OUT_CHECKS if move_out and values[c] == "yes"])
         app.notify(_("Pass {number} issued: valid to the end of today.", number=frontdesk.pass_number(pass_id)))
         return pass_id
 
 
-class ReleasePassForm(OnRowForm):
+class ReleasePassForm(_OnRowForm):
     """l: at the gate, the pass checked against the goods: released now, by the operator."""
 
     form_title = "Release at the gate"
@@ -266,7 +253,7 @@ class ReleasePassForm(OnRowForm):
 
 # --- lost and found ----------------------------------------------------------------------------
 
-class RecordFoundForm(FrontDeskForm):
+class RecordFoundForm(_FrontDeskForm):
     """n on the Front desk pane (lost and found): found where, what, by whom, kept where."""
 
     form_title = "Record a found item"
@@ -285,7 +272,7 @@ class RecordFoundForm(FrontDeskForm):
                                       stored_where=values["stored_where"])
 
 
-class ClaimItemForm(OnRowForm):
+class ClaimItemForm(_OnRowForm):
     """b: a found item handed back to its owner: who, the ID checked (type and last four only)."""
 
     form_title = "Hand a found item back"
@@ -296,7 +283,7 @@ class ClaimItemForm(OnRowForm):
                           where=row.found_where, time=local(row.found_at, self.app.config.tz),
                           stored=row.stored_where or "?"), "item-line")
         yield from self.labelled(_("Claimed by"), Input(id="claimant", compact=True))
-        yield from self.labelled(_("ID type"), PickSelect(ID_TYPE_KEYS, id="id_type", allow_blank=False,
+        yield from self.labelled(_("ID type"), pick(ID_TYPE_KEYS, id="id_type", allow_blank=False,
                                                           value="id_card"))
         yield from self.labelled(_("ID: last four"), Input(id="id_last4", max_length=4, compact=True))
 

@@ -17,7 +17,7 @@ from ..text import one_line
 from ..timefmt import local
 from ..widgets.header import Line
 from ..widgets.record_table import Column, RecordTable, Row
-from .call_form import PickSelect
+from ..widgets.choice import yes_no
 from .form import ConfirmScreen, FormScreen
 from ..widgets.bindings import keys_text, translate_bindings
 
@@ -90,9 +90,6 @@ class QueryForm(FormScreen):
         return True
 
 
-YES_NO_KEYS = (("y", "yes"), ("n", "no"))
-
-
 class ReplyForm(FormScreen):
     """The outgoing operator's answer to a query, or the query carried over as an open log item."""
     form_title = "Answer the query"
@@ -106,8 +103,7 @@ class ReplyForm(FormScreen):
         yield Static(self.what, markup=False)
         yield Static(_("Question: {question}", question=self.question), markup=False)
         yield from self.labelled(_("Your answer"), TextArea(id="answer"))
-        yield from self.labelled(_("Carry it over instead"), PickSelect(YES_NO_KEYS, id="carry", allow_blank=False,
-                                                                       value="no"))
+        yield from self.labelled(_("Carry it over instead"), yes_no(id="carry", allow_blank=False, value="no"))
 
     def save(self, values: dict):
         app = self.app

@@ -9,13 +9,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from .. import history, shifts, units
 from ..i18n import _, label
 from ..text import clean
 from ..timefmt import local
 from ..widgets.bindings import AsksTheTable, keys_text, request, translate_bindings
+from ..widgets.choice import PickSelect
 from .call_detail import history_lines
 from .form import FormScreen
 
@@ -40,17 +41,18 @@ class LogEntryForm(FormScreen):
         if original is not None:
             yield Static(_("Entries are never edited: this correction is kept beside the original."),
                          classes="form-hint", markup=False)
-        yield from self.labelled(_("Kind"), Select(
+        yield from self.labelled(_("Kind"), PickSelect(
             [(label(k), k) for k in shifts.ENTRY_KINDS], id="kind", allow_blank=False,
             value=original.kind if original else "note"))
-        yield from self.labelled(_("What happened, what was done, what the next shift must do"),
-                                 TextArea(original.text if original else "", id="text"))
+        yield from self.labelled(_("What happened"), TextArea(
+            original.text if original else "", id="text",
+            placeholder=_("What happened, what was done, what the next shift must do")))
         yield from self.labelled(_("Unit (optional)"), Input(original.unit_code if original else "", id="unit",
                                                              placeholder="1-1203", suggester=SuggestFromList(
                                                                  units.unit_codes(), case_sensitive=False)))
-        yield from self.labelled(_("Link (optional): work order, call or key tag"),
+        yield from self.labelled(_("Link (optional)"),
                                  Input(original.link if original else "", id="link",
-                                       placeholder="WO00012 · C123 · PR-01"))
+                                       placeholder=_("work order, call or key tag: WO00012 · C123 · PR-01")))
 
     def on_mount(self) -> None:
         # FormScreen's own on_mount (Textual runs it too) puts the cursor in the first field; a
