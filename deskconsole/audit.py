@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
+from . import db
 from .db import AuditEvent, UTCDateTimeField
 
 _TIME = UTCDateTimeField()
@@ -26,7 +27,9 @@ def _digest(prev_hash: str, at: str, actor_id, action: str, entity: str, entity_
 
 def record(actor, action: str, entity: str, entity_id: int | None, now: datetime, **data) -> AuditEvent:
     """Append an event. Call it inside the write's transaction (desk functions use @db.writes),
-    which holds the write lock, so reading the chain's last hash here cannot race."""
+    which holds the write lock, so reading the chain's last hash here cannot race. On PostgreSQL the
+    lock is taken (again) here, for a write that did not come through @db.writes."""
+    db.begin_write()
     last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
     prev_hash = last.hash if last else ""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=_jsonable)

@@ -107,6 +107,8 @@ def run_demo(config: Config, args) -> int:
 
 def _init(config: Config, demo_data: bool) -> dict | None:
     db.connect(config.db_url)
+    from . import sites
+    sites.keep_settings(config, SystemClock().now())
     if not demo_data:
         return None
     from . import demo, people
@@ -120,7 +122,7 @@ def _init(config: Config, demo_data: bool) -> dict | None:
 
 def run_init(config: Config, args) -> int:
     counts = _init(config, args.demo_data)
-    print(f"database ready: {config.db_url}" + (f" with demo data {counts}" if counts else ""))
+    print(f"database ready: {db.safe_url(config.db_url)}" + (f" with demo data {counts}" if counts else ""))
     return 0
 
 

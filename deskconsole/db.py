@@ -8,10 +8,13 @@ from __future__ import annotations
 import functools
 import os
 import random
+import re
 import sqlite3
 import time as _time
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import peewee as pw
 from playhouse.db_url import connect as connect_url
@@ -32,6 +35,11 @@ class SchemaError(RuntimeError):
 
 class StoreError(RuntimeError):
     """A write that could not be made (disk full, read-only, locked too long), said plainly."""
+
+
+class Unreachable(StoreError):
+    """The database server cannot be reached or refused us (down, restarting, wrong password, no such
+    database). The message is one line and never holds a password."""
 
 
 class UTCDateTimeField(pw.Field):
@@ -356,6 +364,9 @@ def open_database(url: str) -> pw.Database:
         # IMMEDIATE: a write transaction takes the write lock when it begins, so two consoles
         # never both read-then-write and deadlock on the upgrade from a read lock.
         return pw.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
+    if is_postgres_url(url):
+        conninfo, schema = postgres_target(url)
+        return SiteDatabase(conninfo, schema)
     return connect_url(url)
 
 
@@ -363,7 +374,10 @@ def connect(url: str, *, migrate_schema: bool = True) -> pw.Database:
     """Open the database of `url`, bind the models to it, and bring its schema up to date."""
     db = open_database(url)
     database.initialize(db)
-    db.connect(reuse_if_open=True)
+    try:
+        db.connect(reuse_if_open=True)
+    except CONNECTION_ERRORS as exc:
+        raise unreachable(exc, url) from None
     if migrate_schema:
         migrate(db, url)
     return db
@@ -371,7 +385,104 @@ def connect(url: str, *, migrate_schema: bool = True) -> pw.Database:
 
 def close() -> None:
     if database.obj is not None and not database.is_closed():
-        database.close()
+        try:
+            database.close()
+        except CONNECTION_ERRORS:
+            pass  # a server connection that died: nothing to close
+
+
+# --- PostgreSQL: one schema per site ------------------------------------------------------
+
+# A site's schema name: what PostgreSQL takes unquoted, so it reads the same in psql and pg_dump -n.
+SITE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# Connection failures of the driver (psycopg raises OperationalError; peewee re-raises it as its own).
+CONNECTION_ERRORS = (pw.OperationalError, pw.InterfaceError)
+# SQLSTATEs after which a write transaction is tried again: serialization failure, deadlock, lock timeout.
+RETRY_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def postgres_target(url: str) -> tuple[str, str]:
+    """The libpq URL to connect with (without our `site` parameter) and the site's schema (`public`
+    when the URL names none): postgresql://[user@]host[:port]/database?site=SITE[&libpq options]."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    sites = [value for key, value in query if key == "site"]
+    schema = sites[-1] if sites else "public"
+    if not SITE_NAME.fullmatch(schema):
+        raise SchemaError(f"site={schema!r} in the database URL: a site is named with lower-case letters, "
+                          "digits and _ (not starting with a digit), at most 63 characters")
+    rest = urlencode([(key, value) for key, value in query if key != "site"], safe="/")
+    return f"postgresql://{parts.netloc}{parts.path}" + (f"?{rest}" if rest else ""), schema
+
+
+def safe_url(url: str) -> str:
+    """The URL as it may be shown: any password replaced by ***."""
+    if not is_postgres_url(url):
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(":" + parts.password + "@", ":***@", 1)
+    query = urlencode([(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+                      safe="/")
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The server's error code of a driver exception that peewee wrapped (it keeps the original first)."""
+    for candidate in (*(exc.args[:1] if exc.args else ()), exc.__cause__, exc.__context__, exc):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if code:
+            return code
+    return None
+
+
+def unreachable(exc: BaseException, url: str | None = None) -> Unreachable:
+    """One plain line for a connection failure: where (without a password) and what the server said."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    # libpq: 'connection failed: connection to server at "db", port 5432 failed: FATAL:  password
+    # authentication failed for user "desk"', sometimes with a hint on a second line.
+    reason = "; ".join(lines[:2]) if lines else type(exc).__name__
+    reason = re.sub(r"^(connection failed: )?connection to server .*? failed: ", "", reason)
+    reason = re.sub(r"^(FATAL|ERROR):\s+", "", reason)
+    if url:
+        password = urlsplit(url).password if is_postgres_url(url) else None
+        if password:
+            reason = reason.replace(password, "***")
+        return Unreachable(_("cannot use the database {url}: {reason}", url=safe_url(url), reason=reason))
+    return Unreachable(_("the database server cannot be reached: {reason}", reason=reason))
+
+
+class SiteDatabase(pw.PostgresqlDatabase):
+    """PostgreSQL with the site's schema first on the search path of every connection, and writes
+    serialised per site as SQLite's BEGIN IMMEDIATE serialises them (see begin_write)."""
+
+    def __init__(self, conninfo: str, schema: str):
+        super().__init__(conninfo, prefer_psycopg3=True)
+        self.schema = schema
+        # pg_advisory_xact_lock(int, int): one lock per site, so sites on one server never wait on each other.
+        self.write_lock = (0x6465736B, zlib.crc32(schema.encode()) - 2**31)  # 0x6465736B: "desk"
+        self.channel = f"deskconsole_{schema}"
+
+    def _initialize_connection(self, conn):
+        with conn.cursor() as cursor:
+            # A writer waits at most 10 s for another console's transaction, as SQLite's busy timeout.
+            cursor.execute(f'SET search_path TO "{self.schema}"; SET lock_timeout = \'10s\'')
+
+
+def begin_write(db=None) -> None:
+    """The first statement of a write transaction. PostgreSQL's READ COMMITTED lets two transactions
+    read the same "last" audit hash or the same record state; this lock makes writers of one site take
+    turns for the whole transaction, as BEGIN IMMEDIATE does on SQLite, so every read inside it sees
+    every earlier commit. It also queues the change feed's notification (sent at commit, dropped on
+    rollback). Taken again inside the same transaction it costs a round trip and changes nothing."""
+    db = db or database.obj
+    if isinstance(db, SiteDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s), pg_notify(%s, '')", (*db.write_lock, db.channel))
 
 
 # --- schema version and migrations -------------------------------------------------------
@@ -394,6 +505,8 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
         if tables:
             raise SchemaError("this database was not made by deskconsole (it has tables but no schema version)")
         with db.atomic():
+            if isinstance(db, SiteDatabase):  # `deskconsole init` on a new site: its schema first
+                db.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"')
             db.create_tables(MODELS)
             SchemaMeta.create(key="schema_version", value=str(target))
         return []
@@ -414,8 +527,24 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
 # --- writes ------------------------------------------------------------------------------
 
 def _is_busy(exc: Exception) -> bool:
+    if _sqlstate(exc) in RETRY_SQLSTATES:
+        return True
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def _connection_lost(db) -> bool:
+    """The connection of this thread is gone (a server restart, a failover): it must be opened anew."""
+    return isinstance(db, pw.PostgresqlDatabase) and not db.is_closed() and not db.is_connection_usable()
+
+
+def _drop_connection(db) -> None:
+    """Forget this thread's dead connection; the next query opens a new one (peewee's autoconnect)."""
+    try:
+        db._state.conn.close()
+    except Exception:  # noqa: BLE001 - it is dead already
+        pass
+    db._state.reset()
 
 
 def _root_cause(exc: Exception) -> Exception:
@@ -449,13 +578,26 @@ def writes(fn):
         if db.in_transaction():
             return fn(*args, **kwargs)
         for attempt in range(5):
+            committing = False
             try:
+                if _connection_lost(db):
+                    _drop_connection(db)
                 with db.atomic():
-                    return fn(*args, **kwargs)
-            except (pw.OperationalError, sqlite3.OperationalError) as exc:
+                    begin_write(db)
+                    result = fn(*args, **kwargs)
+                    committing = True
+                return result
+            except (pw.OperationalError, pw.InterfaceError, sqlite3.OperationalError) as exc:
                 if _is_busy(exc) and attempt < 4:
                     _time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
                     continue
+                if _connection_lost(db) or isinstance(exc, pw.InterfaceError):
+                    _drop_connection(db)
+                    if committing:
+                        raise StoreError(_("The connection to the database was lost while saving: look whether "
+                                           "it was saved before you save it again.")) from exc
+                    raise StoreError(_("The database server cannot be reached: nothing was saved. "
+                                       "What you typed is still here; try again in a moment.")) from exc
                 raise _store_error(exc) from exc
             except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
                 if isinstance(exc, pw.IntegrityError):

@@ -177,7 +177,7 @@ def test_only_a_supervisor_authorises_a_master_key(demo_site, clock, role):
 
 @pytest.mark.parametrize("code", ["G1", "R1", "S1", ""])
 def test_call_add_as_each_role(demo_site, capsys, code):
-    path = db.sqlite_path(demo_site.db_url).as_posix()
+    path = demo_site.db_url
     assert cli.main(["call", "add", "--db", path, "--category", "repair", "--channel", "phone",
                      "--text", "漏水", "--operator", code]) == 0
     call_id = int(capsys.readouterr().out)
@@ -188,7 +188,7 @@ def test_call_add_as_each_role(demo_site, capsys, code):
 
 
 def test_call_add_as_someone_who_is_not_on_the_staff_list_writes_nothing(demo_site, capsys):
-    path = db.sqlite_path(demo_site.db_url).as_posix()
+    path = demo_site.db_url
     count = Call.select().count()
     db.Staff.update(active=False).where(db.Staff.code == "G2").execute()
     for code in ("X9", "G2"):      # unknown, and no longer active
