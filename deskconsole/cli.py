@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, db.SchemaError, db.StoreError) as exc:
         print(f"deskconsole: {exc}", file=sys.stderr)
         return 2
+    except db.CONNECTION_ERRORS as exc:  # the server went away while the command ran
+        print(f"deskconsole: {db.unreachable(exc)}", file=sys.stderr)
+        return 2
     finally:
         db.close()
 

@@ -447,14 +447,14 @@ def unreachable(exc: BaseException, url: str | None = None) -> Unreachable:
     # libpq: 'connection failed: connection to server at "db", port 5432 failed: FATAL:  password
     # authentication failed for user "desk"', sometimes with a hint on a second line.
     reason = "; ".join(lines[:2]) if lines else type(exc).__name__
-    reason = re.sub(r"^(connection failed: )?connection to server .*? failed: ", "", reason)
+    reason = re.sub(r"^(connection (failed|is bad): )?connection to server .*? failed: ", "", reason)
     reason = re.sub(r"^(FATAL|ERROR):\s+", "", reason)
     if url:
         password = urlsplit(url).password if is_postgres_url(url) else None
         if password:
             reason = reason.replace(password, "***")
         return Unreachable(_("cannot use the database {url}: {reason}", url=safe_url(url), reason=reason))
-    return Unreachable(_("the database server cannot be reached: {reason}", reason=reason))
+    return Unreachable(_("the database cannot be used now: {reason}", reason=reason))
 
 
 class SiteDatabase(pw.PostgresqlDatabase):
@@ -594,10 +594,8 @@ def writes(fn):
                 if _connection_lost(db) or isinstance(exc, pw.InterfaceError):
                     _drop_connection(db)
                     if committing:
-                        raise StoreError(_("The connection to the database was lost while saving: look whether "
-                                           "it was saved before you save it again.")) from exc
-                    raise StoreError(_("The database server cannot be reached: nothing was saved. "
-                                       "What you typed is still here; try again in a moment.")) from exc
+                        raise StoreError(_("The connection to the database was lost while saving: look whether it was saved before you save it again.")) from exc  # noqa: E501
+                    raise StoreError(_("The database server cannot be reached: nothing was saved. What you typed is still here; try again in a moment.")) from exc  # noqa: E501
                 raise _store_error(exc) from exc
             except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
                 if isinstance(exc, pw.IntegrityError):

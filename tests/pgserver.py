@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SUPERUSER = "desk"
 PORT = 5432  # only a socket file name here: the server listens on no TCP port
+PASSWORD_ROLE, PASSWORD = "clerk", "right-password"
 
 
 def find_bindir() -> Path | None:
@@ -103,7 +104,11 @@ class PgServer:
             conf.write(f"\nlisten_addresses = ''\nunix_socket_directories = '{home}'\nport = {PORT}\n"
                        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                        "max_connections = 300\nshared_buffers = 64MB\n")
+        # One role signs on with a password (the tests of a wrong password); everyone else is trusted.
+        hba = server.data / "pg_hba.conf"
+        hba.write_text(f"local all {PASSWORD_ROLE} scram-sha-256\n" + hba.read_text())
         server.start()
+        server.admin(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}'")
         return server
 
     def _chown(self, path: Path) -> None:

@@ -39,3 +39,101 @@ def test_twenty_consoles_writing_at_once_on_postgresql(pg_demo, tmp_path):
     check_load(pg_demo, results, streams)
     db.connect(pg_demo.db_url, migrate_schema=False)
     assert audit.verify_chain() == []
+
+
+# --- sites: one schema each, settings stored with the site -------------------------------------------
+
+NORTH = 'site_name = "North Gardens 北园"\ntimezone = "Asia/Shanghai"\nlanguage = "en"\n'
+SOUTH = 'site_name = "South Court 南苑"\ntimezone = "Asia/Shanghai"\nlanguage = "en"\n'
+
+
+def test_the_site_is_named_in_the_url_and_a_password_is_never_shown():
+    conninfo, schema = db.postgres_target("postgresql://desk:s3cret@db.example:5433/company?site=north&sslmode=require")
+    assert schema == "north" and "site=" not in conninfo and conninfo.startswith("postgresql://desk:s3cret@db.example")
+    assert db.postgres_target("postgresql:///company")[1] == "public"
+    assert db.safe_url("postgresql://desk:s3cret@db/company?site=north") == "postgresql://desk:***@db/company?site=north"
+    assert "s3cret" not in db.safe_url("postgresql://db/company?password=s3cret&site=north")
+    with pytest.raises(db.SchemaError, match="lower-case letters"):
+        db.postgres_target("postgresql:///company?site=North;DROP")
+
+
+def test_init_makes_each_site_a_schema_with_its_settings(pg_databases, tmp_path):
+    name = pg_databases.new()
+    north, south = pg_databases.url(name, site="north"), pg_databases.url(name, site="south")
+    (tmp_path / "north.toml").write_text(NORTH)
+    (tmp_path / "south.toml").write_text(SOUTH)
+    for url, site in ((north, "north"), (south, "south")):
+        result = deskconsole("init", "--db", url, "--site", str(tmp_path / f"{site}.toml"))
+        assert result.returncode == 0, result.stderr
+    # Each site is a schema of its own, with its own settings and its own audit chain.
+    assert deskconsole("call", "add", "--db", north, "--category", "other", "--channel", "phone",
+                       "--text", "north only").returncode == 0
+    from deskconsole import config as config_mod
+    assert config_mod.load(north).site_name == "North Gardens 北园"
+    assert config_mod.load(south).site_name == "South Court 南苑"
+    db.connect(south, migrate_schema=False)
+    assert db.Call.select().count() == 0 and audit.verify_chain() == []
+    assert [e.action for e in db.AuditEvent.select()] == ["site.settings"]
+    db.close()
+    for url in (north, south):
+        check = deskconsole("check", "--db", url)
+        assert check.returncode == 0 and "check: ok" in check.stdout, check.stdout + check.stderr
+
+
+def test_a_site_without_its_settings_refuses_to_start_and_says_why(pg_databases, tmp_path):
+    name = pg_databases.new()
+    url = pg_databases.url(name, site="east")
+    # No such site yet: every command says how to make it, and nothing is created.
+    for args in ([], ["check"], ["report"], ["init"]):
+        result = deskconsole(*args, "--db", url)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert result.stderr.strip().count("\n") == 0, result.stderr
+        assert "there is no site 'east'" in result.stderr and "deskconsole init --db URL --site FILE" in result.stderr
+        assert "Demo Gardens" not in result.stdout + result.stderr
+    # A schema made without settings (as by hand): refused too, never the defaults.
+    db.connect(url)
+    db.close()
+    result = deskconsole("--db", url)
+    assert result.returncode == 2 and "has no site settings" in result.stderr, result.stderr
+    # Settings given once with init: kept with the site, and the console's settings from then on.
+    (tmp_path / "east.toml").write_text(NORTH)
+    assert deskconsole("init", "--db", url, "--site", str(tmp_path / "east.toml")).returncode == 0
+    check = deskconsole("check", "--db", url)
+    assert check.returncode == 0, check.stderr
+
+
+def test_init_never_prints_the_password(pg_server, pg_databases, tmp_path):
+    name = pg_databases.new()
+    url = pg_databases.url(name, site="west").replace("postgresql:///", "postgresql://desk:hunter2@/", 1)
+    (tmp_path / "west.toml").write_text(NORTH)
+    # trust authentication: the password is not needed, but it is in the URL and must not be shown.
+    result = deskconsole("init", "--db", url, "--site", str(tmp_path / "west.toml"))
+    assert result.returncode == 0, result.stderr
+    assert "hunter2" not in result.stdout + result.stderr and "***" in result.stdout
+
+
+# --- connection failures on the command line: one line, exit 2, no password -------------------------
+
+def _one_line_failure(result, *, says: str, secret: str = "") -> None:
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert result.stderr.startswith("deskconsole: ") and result.stderr.count("\n") == 1, result.stderr
+    assert says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and (not secret or secret not in result.stdout + result.stderr)
+
+
+@pytest.mark.parametrize("command", [[], ["init"], ["check"], ["export"], ["report"], ["call", "add", "--category", "other", "--channel", "phone", "--text", "x"]])
+def test_a_wrong_password_is_one_line(pg_server, pg_databases, command):
+    from pgserver import PASSWORD_ROLE
+    url = pg_databases.url(pg_databases.new(), site="north").replace("user=desk", f"user={PASSWORD_ROLE}")
+    env = {**__import__("os").environ, "PGPASSWORD": "wrong-password"}
+    result = deskconsole(*command, "--db", url.replace("postgresql:///", "postgresql://clerk:wrong-password@/"),
+                         env=env)
+    _one_line_failure(result, says=f'password authentication failed for user "{PASSWORD_ROLE}"',
+                      secret="wrong-password")
+
+
+def test_a_missing_database_and_a_server_that_is_not_there_are_one_line(pg_server, tmp_path):
+    result = deskconsole("check", "--db", pg_server.url("no_such_database", site="north"))
+    _one_line_failure(result, says='database "no_such_database" does not exist')
+    result = deskconsole("check", "--db", f"postgresql:///desk?host={tmp_path}&site=north")
+    _one_line_failure(result, says="No such file or directory")
