@@ -538,6 +538,14 @@ def _connection_lost(db) -> bool:
     return isinstance(db, pw.PostgresqlDatabase) and not db.is_closed() and not db.is_connection_usable()
 
 
+def revive(db=None) -> None:
+    """Before a read after a failure: if this thread's connection died (a server restart), forget it,
+    so the read opens a new one instead of failing on the dead one for ever."""
+    db = db or database.obj
+    if _connection_lost(db):
+        _drop_connection(db)
+
+
 def _drop_connection(db) -> None:
     """Forget this thread's dead connection; the next query opens a new one (peewee's autoconnect)."""
     try:

@@ -137,3 +137,72 @@ def test_a_missing_database_and_a_server_that_is_not_there_are_one_line(pg_serve
     _one_line_failure(result, says='database "no_such_database" does not exist')
     result = deskconsole("check", "--db", f"postgresql:///desk?host={tmp_path}&site=north")
     _one_line_failure(result, says="No such file or directory")
+
+
+# --- the change feed: LISTEN/NOTIFY, polling while the listener is away -------------------------------
+
+def _within(seconds: float, condition) -> bool:
+    import time
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_the_feed_hears_a_commit_of_its_site_and_only_of_its_site(pg_demo, pg_databases, clock):
+    from deskconsole import calls, feed, people
+    other = pg_demo.db_url.replace("site=gardens", "site=elsewhere")
+    (db.connect(other), db.close())
+    db.connect(pg_demo.db_url, migrate_schema=False)
+    mine, theirs = feed.ChangeFeed(pg_demo.db_url), feed.ChangeFeed(other)
+    try:
+        assert not mine.changed() and not theirs.changed() and mine.listening
+        calls.add_call(people.find("R1"), clock.now(), category="other", channel="phone", text="heard?")
+        assert _within(1.0, mine.changed)
+        assert not mine.changed() and not theirs.changed()  # once per commit; the other site heard nothing
+        # A write that is rolled back (a refusal) sends nothing.
+        with pytest.raises(Exception):
+            calls.add_call(people.find("R1"), clock.now(), category="other", channel="phone", text="  ")
+        assert not _within(0.3, mine.changed)
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def test_the_feed_survives_a_server_restart(pg_server, pg_demo, clock):
+    from deskconsole import calls, feed, people
+    db.connect(pg_demo.db_url, migrate_schema=False)
+    r1 = people.find("R1")
+    watcher = feed.ChangeFeed(pg_demo.db_url)
+    try:
+        assert not watcher.changed()
+        pg_server.restart()
+        # The listener notices the restart (says "changed" once, to reload), then listens again.
+        assert _within(5.0, watcher.changed)
+        assert _within(10.0, lambda: watcher.changed() is not None and watcher.listening)
+        watcher.changed()
+        # The console's own connection died with the restart: the next write opens a new one.
+        calls.add_call(r1, clock.now(), category="other", channel="phone", text="after the restart")
+        assert _within(1.0, watcher.changed)
+        assert watcher._listener.drops == 1
+    finally:
+        watcher.close()
+
+
+def test_the_feed_polls_while_it_cannot_listen(pg_server, pg_demo, clock):
+    from deskconsole import calls, feed, people
+    db.connect(pg_demo.db_url, migrate_schema=False)
+    watcher = feed.ChangeFeed(pg_demo.db_url)
+    try:
+        watcher._listener._listen = lambda: False  # LISTEN cannot be had again (say, through a pooler)
+        pg_server.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = 'deskconsole feed'")
+        assert _within(2.0, watcher.changed) and not watcher.listening
+        assert not watcher.changed()
+        calls.add_call(people.find("R1"), clock.now(), category="other", channel="phone", text="polled")
+        assert _within(1.0, watcher.changed)
+        assert not watcher.changed()
+    finally:
+        watcher.close()
