@@ -242,6 +242,56 @@ class DeskApp(App):
         if screen is not None and screen.is_attached and screen.data is not None:
             screen.tick(self.clock.now())
 
+    # --- the database server lost and found (PostgreSQL) ------------------------------------
+
+    _reconnecting = False
+    _reconnect_screen = None
+    RECONNECT_FIRST, RECONNECT_MOST = 0.5, 10.0  # seconds between two tries: doubling
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A worker's read that failed because the server went away (a restart, a failover) does not
+        end the console: it waits for the server. Anything else ends it, as Textual does."""
+        cause = getattr(error, "error", None)  # a WorkerFailed carries the worker's exception
+        if cause is not None and db.is_connection_failure(cause):
+            self.connection_trouble()
+            return
+        super()._handle_exception(error)
+
+    def connection_trouble(self) -> None:
+        """Say "reconnecting…" over whatever is open (a form keeps what was typed) and try again."""
+        if self._reconnecting or self._exit:
+            return
+        from .screens.reconnecting import ReconnectingScreen
+        self._reconnecting = True
+        self._reconnect_screen = ReconnectingScreen()
+        self.push_screen(self._reconnect_screen)
+        self._reconnect()
+
+    @work(thread=True, exclusive=True, group="reconnect", exit_on_error=False)
+    def _reconnect(self) -> None:
+        from textual.worker import get_current_worker
+        worker, wait = get_current_worker(), self.RECONNECT_FIRST
+        while not worker.is_cancelled:
+            try:
+                with db.database.connection_context():
+                    db.database.execute_sql("SELECT 1")
+            except (*db.CONNECTION_ERRORS, db.StoreError):
+                self.call_from_thread(self._reconnect_screen.next_try, wait)
+                time.sleep(wait)
+                wait = min(wait * 2, self.RECONNECT_MOST)
+                continue
+            self.call_from_thread(self._reconnected)
+            return
+
+    def _reconnected(self) -> None:
+        self._reconnecting = False
+        screen, self._reconnect_screen = self._reconnect_screen, None
+        if screen is not None and self.screen is screen:
+            self.pop_screen()
+        self.notify(_("Connected to the database again."), timeout=3, markup=False)
+        if self.operator is not None:
+            self.reload(full=True)
+
     # --- command palette -----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen):

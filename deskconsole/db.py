@@ -468,6 +468,17 @@ class SiteDatabase(pw.PostgresqlDatabase):
         self.write_lock = (0x6465736B, zlib.crc32(schema.encode()) - 2**31)  # 0x6465736B: "desk"
         self.channel = f"deskconsole_{schema}"
 
+    def _execute_cursor(self, sql, params, **cursor_options):
+        try:
+            return super()._execute_cursor(sql, params, **cursor_options)
+        except CONNECTION_ERRORS:
+            # A statement on a connection the server dropped (a restart, a failover) is tried once on a
+            # new one, outside a transaction only: inside one, db.writes decides (the work may be lost).
+            if self.in_transaction() or self.is_closed() or self.is_connection_usable():
+                raise
+            _drop_connection(self)
+            return super()._execute_cursor(sql, params, **cursor_options)
+
     def _initialize_connection(self, conn):
         with conn.cursor() as cursor:
             # A writer waits at most 10 s for another console's transaction, as SQLite's busy timeout.
@@ -536,6 +547,11 @@ def _is_busy(exc: Exception) -> bool:
 def _connection_lost(db) -> bool:
     """The connection of this thread is gone (a server restart, a failover): it must be opened anew."""
     return isinstance(db, pw.PostgresqlDatabase) and not db.is_closed() and not db.is_connection_usable()
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """A failure of the server or of the link to it, on a server database (not SQLite's busy or I/O)."""
+    return isinstance(exc, (*CONNECTION_ERRORS, Unreachable)) and isinstance(database.obj, SiteDatabase)
 
 
 def revive(db=None) -> None:

@@ -206,3 +206,51 @@ def test_the_feed_polls_while_it_cannot_listen(pg_server, pg_demo, clock):
         assert not watcher.changed()
     finally:
         watcher.close()
+
+
+# --- a console through a server restart -----------------------------------------------------------
+
+def test_a_console_waits_out_a_server_restart_and_keeps_the_typed_form(pg_server, pg_demo):
+    """The server goes down while a call is half typed: the console says it is reconnecting (no
+    traceback, no exit), and when the server is back the form is there as typed and saves."""
+    import asyncio
+
+    from appkit import make_app, settle, sign_on
+
+    from deskconsole.screens.call_form import CallFormScreen
+    from deskconsole.screens.reconnecting import ReconnectingScreen
+
+    async def until(pilot, condition, seconds: float) -> bool:
+        for _ in range(int(seconds / 0.1)):
+            if condition():
+                return True
+            await pilot.pause(0.1)
+        return condition()
+
+    async def go():
+        db.connect(pg_demo.db_url, migrate_schema=False)
+        app = make_app(pg_demo)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            count = db.Call.select().count()
+            await pilot.press("n")
+            assert await until(pilot, lambda: isinstance(app.screen, CallFormScreen), 5)
+            form = app.screen
+            await pilot.press(*"13811112222", "tab", *"王[b]小明", "tab", *"1-1203", "tab", "r", "tab", "tab",
+                              *"停电了 [/x]")
+            pg_server.stop()
+            try:
+                assert await until(pilot, lambda: isinstance(app.screen, ReconnectingScreen), 10), app.screen
+                await pilot.pause(1.5)  # a try or two fails meanwhile
+                assert isinstance(app.screen, ReconnectingScreen) and app.is_running
+            finally:
+                pg_server.start()
+            assert await until(pilot, lambda: app.screen is form, 20), app.screen
+            values = form.values()
+            assert (values["phone"], values["caller"], values["unit"], values["text"]) == \
+                ("13811112222", "王[b]小明", "1-1203", "停电了 [/x]")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert not isinstance(app.screen, CallFormScreen), app.screen
+            assert db.Call.select().count() == count + 1
+    asyncio.run(go())
