@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("db", "site", "lang"):  # absent wherever it was not given (argparse.SUPPRESS)
         setattr(args, name, getattr(args, name, None))
     try:
-        config = load(args.db, args.site, args.lang)
+        config = load(args.db, args.site, args.lang, site_settings=not getattr(args, "across_sites", False))
         i18n.set_language(config.language)
         if getattr(args, "handler", None) is not None:
             return args.handler(config, args)
@@ -161,8 +161,7 @@ def run_export(config: Config, args) -> int:
 
 def run_backup(config: Config, args) -> int:
     db.connect(config.db_url)
-    db.backup(Path(args.dest))
-    print(f"backup written: {args.dest}")
+    print(f"backup written: {db.backup(Path(args.dest))}")
     return 0
 
 

@@ -92,7 +92,10 @@ def _dates(values, key: str) -> frozenset[date]:
         raise ConfigError(f"site file: {key} must be a list of dates like 2026-10-09") from None
 
 
-def load(db: str | None = None, site: str | None = None, lang: str | None = None) -> Config:
+def load(db: str | None = None, site: str | None = None, lang: str | None = None, *,
+         site_settings: bool = True) -> Config:
+    """The configuration of the command line. `site_settings=False`: not of one site (a report across
+    the sites of a server reads each site's own settings)."""
     config = Config(db_url=db_url_from(db))
     site_path = site or os.environ.get(ENV_SITE)
     if not site_path and config.db_url.startswith("sqlite:///"):
@@ -105,7 +108,7 @@ def load(db: str | None = None, site: str | None = None, lang: str | None = None
         except OSError as exc:
             raise ConfigError(f"cannot read site file {site_path}: {exc.strerror}") from None
         config.site_source = site_path
-    elif config.db_url.startswith(("postgresql://", "postgres://")):
+    elif site_settings and config.db_url.startswith(("postgresql://", "postgres://")):
         # A site on a server carries its settings; without them the console refuses, never guesses.
         from .sites import stored_settings
         config.site_text = stored_settings(config.db_url)

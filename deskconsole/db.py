@@ -629,11 +629,14 @@ def writes(fn):
     return wrapper
 
 
-def backup(dest: Path) -> None:
-    """SQLite's online backup: a consistent copy while other consoles write."""
+def backup(dest: Path) -> str:
+    """A consistent copy while other consoles write: SQLite's online backup, or pg_dump of the site's
+    schema (custom format, for pg_restore). Returns what was written, said for a person."""
     db = database.obj
+    if isinstance(db, SiteDatabase):
+        return _pg_dump(db, Path(dest))
     if not is_sqlite(db):
-        raise StoreError("backup copies SQLite databases; use your PostgreSQL tools for a server database")
+        raise StoreError("backup copies SQLite databases and PostgreSQL sites; use your database's own tools")
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     _create_private_file(dest)
@@ -642,6 +645,47 @@ def backup(dest: Path) -> None:
         db.connection().backup(target)
     finally:
         target.close()
+    return str(dest)
+
+
+def pg_dump_program() -> str | None:
+    """pg_dump on PATH, else the newest of Debian's /usr/lib/postgresql/*/bin (not on PATH)."""
+    import glob
+    import shutil
+    found = shutil.which("pg_dump")
+    if found:
+        return found
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_dump"),
+                      key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    return versions[-1] if versions else None
+
+
+def _pg_dump(db: SiteDatabase, dest: Path) -> str:
+    """pg_dump of one site: its schema only, one consistent snapshot (pg_dump's own transaction).
+    Without pg_dump, the refusal gives the command to run. The password never goes on a command line:
+    libpq takes it from PGPASSWORD, ~/.pgpass or the service file, as for the console."""
+    import shlex
+    import subprocess
+    parts = urlsplit(db.database)
+    netloc = parts.netloc.rsplit("@", 1)
+    if len(netloc) == 2:  # user:password@host -> user@host
+        netloc = [netloc[0].split(":", 1)[0] + "@" + netloc[1]]
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"], safe="/")
+    url = f"postgresql://{netloc[0]}{parts.path}" + (f"?{query}" if query else "")
+    args = ["--format=custom", f"--schema={db.schema}", f"--file={dest}", f"--dbname={url}"]
+    program = pg_dump_program()
+    command = "pg_dump " + " ".join(shlex.quote(a) for a in args)
+    if program is None:
+        raise StoreError(_("pg_dump is not installed here: run {command}", command=command))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    password = urlsplit(db.database).password
+    env = {**os.environ, **({"PGPASSWORD": password} if password and "PGPASSWORD" not in os.environ else {})}
+    result = subprocess.run([program, *args], capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        raise StoreError(_("pg_dump failed: {error}", error=(lines[-1] if lines else result.returncode)))
+    os.chmod(dest, 0o660)
+    return str(dest)
 
 
 def integrity_problems() -> list[str]:

@@ -116,7 +116,7 @@ def test_init_never_prints_the_password(pg_server, pg_databases, tmp_path):
 
 def _one_line_failure(result, *, says: str, secret: str = "") -> None:
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    assert result.stderr.startswith("deskconsole: ") and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("deskconsole") and result.stderr.count("\n") == 1, result.stderr
     assert says in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and (not secret or secret not in result.stdout + result.stderr)
 
@@ -254,3 +254,90 @@ def test_a_console_waits_out_a_server_restart_and_keeps_the_typed_form(pg_server
             assert not isinstance(app.screen, CallFormScreen), app.screen
             assert db.Call.select().count() == count + 1
     asyncio.run(go())
+
+
+# --- the company's figures and a site's backup --------------------------------------------------------
+
+@pytest.fixture
+def two_sites(pg_databases, tmp_path):
+    """Sites north (3 calls today) and south (2) in one database, made with the command line."""
+    name = pg_databases.new()
+    urls = {}
+    for site, settings, calls in (("north", NORTH, 3), ("south", SOUTH, 2)):
+        (tmp_path / f"{site}.toml").write_text(settings)
+        urls[site] = pg_databases.url(name, site=site)
+        assert deskconsole("init", "--db", urls[site], "--site", str(tmp_path / f"{site}.toml")).returncode == 0
+        for i in range(calls):
+            added = deskconsole("call", "add", "--db", urls[site], "--category", "repair", "--channel", "phone",
+                                "--text", f"{site} {i}")
+            assert added.returncode == 0, added.stderr
+    return urls
+
+
+def _today() -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "csv", "xlsx"])
+def test_the_company_report_has_a_table_per_site_and_the_total(two_sites, tmp_path, fmt):
+    out = tmp_path / f"company.{fmt}"
+    result = deskconsole("report", "--db", two_sites["north"], "--sites", "north,south", "--from", _today(),
+                         "--to", _today(), "--format", fmt, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+        book = load_workbook(out)
+        assert book.sheetnames == ["Total", "North Gardens 北园", "South Court 南苑"]
+        counts = [{row[1]: row[3] for row in sheet.iter_rows(values_only=True) if row and len(row) > 3}
+                  ["calls.total"] for sheet in book.worksheets]
+        assert counts == [5, 3, 2]
+        return
+    text = out.read_text("utf-8-sig").replace("\\", "")  # Markdown escapes ( ) and .
+    assert text.index("All sites (2)") < text.index("North Gardens 北园") < text.index("South Court 南苑")
+    import re
+    rows = [line for line in text.splitlines() if re.search(r"calls\\?\.total\b", line) and re.search(r"\d", line)]
+    assert [int(re.search(r"\b(\d+)\b", row).group(1)) for row in rows] == [5, 3, 2], rows
+
+
+def test_all_sites_and_the_refusals_of_a_company_report(two_sites):
+    everyone = deskconsole("report", "--db", two_sites["south"], "--all-sites", "--from", _today(), "--to", _today())
+    assert everyone.returncode == 0, everyone.stderr
+    assert "North Gardens 北园" in everyone.stdout and "South Court 南苑" in everyone.stdout
+    for args, says in ((["--sites", "north,nowhere"], "there is no site 'nowhere'"),
+                       (["--sites", "north", "--all-sites"], "not both"),
+                       (["--sites", "North!"], "lower-case letters")):
+        result = deskconsole("report", "--db", two_sites["north"], *args)
+        _one_line_failure(result, says=says)
+
+
+def test_a_site_is_backed_up_with_pg_dump_and_restores(two_sites, pg_server, pg_databases, tmp_path):
+    dest = tmp_path / "north.dump"
+    result = deskconsole("backup", "--db", two_sites["north"], str(dest))
+    assert result.returncode == 0 and dest.stat().st_size > 0, result.stderr
+    restored = pg_databases.new()
+    subprocess.run([str(pg_server.bindir / "pg_restore"), "--no-owner", "--dbname",
+                    pg_server.url(restored).split("?")[0] + "?" + pg_server.url(restored).split("?")[1],
+                    str(dest)], check=True, capture_output=True)
+    url = pg_databases.url(restored, site="north")
+    check = deskconsole("check", "--db", url)
+    assert check.returncode == 0 and "check: ok" in check.stdout, check.stdout + check.stderr
+    db.connect(url, migrate_schema=False)
+    assert db.Call.select().count() == 3
+    # The south site is not in north's backup.
+    assert "south" not in [r[0] for r in db.database.execute_sql("SELECT nspname FROM pg_namespace").fetchall()]
+
+
+def test_without_pg_dump_the_backup_gives_the_command_to_run(two_sites, tmp_path, monkeypatch):
+    from deskconsole import cli
+    monkeypatch.setattr(db, "pg_dump_program", lambda: None)
+    url = two_sites["north"].replace("postgresql:///", "postgresql://desk:hunter2@/")
+    monkeypatch.setenv("PGPASSWORD", "x")
+    import io
+    import contextlib
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert cli.main(["backup", "--db", url, str(tmp_path / "n.dump")]) == 2
+    said = err.getvalue()
+    assert "pg_dump --format=custom --schema=north" in said and "hunter2" not in said and said.count("\n") == 1
