@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("db", "site", "lang"):  # absent wherever it was not given (argparse.SUPPRESS)
         setattr(args, name, getattr(args, name, None))
     try:
-        config = load(args.db, args.site, args.lang, site_settings=not getattr(args, "across_sites", False))
+        across_sites = getattr(args, "sites", None) or getattr(args, "all_sites", False)  # report --sites
+        config = load(args.db, args.site, args.lang, site_settings=not across_sites)
         i18n.set_language(config.language)
         if getattr(args, "handler", None) is not None:
             return args.handler(config, args)

@@ -594,7 +594,9 @@ def _store_error(exc: Exception) -> StoreError:
 def writes(fn):
     """A desk function that writes: one IMMEDIATE transaction (the audit event inside it), retried
     when another console holds the lock past the busy timeout, and any storage failure turned into a
-    StoreError with a plain message. Safe to retry because nothing was committed."""
+    StoreError with a plain message. Safe to retry because nothing was committed. On PostgreSQL the
+    transaction begins with the site's write lock (begin_write), and a connection the server dropped
+    (a restart, a failover) is replaced and the write tried again, as long as nothing was committed."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -615,11 +617,15 @@ def writes(fn):
                 if _is_busy(exc) and attempt < 4:
                     _time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
                     continue
-                if _connection_lost(db) or isinstance(exc, pw.InterfaceError):
+                if isinstance(db, SiteDatabase) and (_connection_lost(db) or isinstance(exc, pw.InterfaceError)):
                     _drop_connection(db)
                     if committing:
                         raise StoreError(_("The connection to the database was lost while saving: look whether it was saved before you save it again.")) from exc  # noqa: E501
+                    if attempt < 2:
+                        continue  # nothing was committed: again on a new connection (the server may be back)
                     raise StoreError(_("The database server cannot be reached: nothing was saved. What you typed is still here; try again in a moment.")) from exc  # noqa: E501
+                if isinstance(exc, pw.InterfaceError):
+                    raise
                 raise _store_error(exc) from exc
             except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
                 if isinstance(exc, pw.IntegrityError):

@@ -103,7 +103,7 @@ def db_engine(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
+def pg_server():
     """The throwaway PostgreSQL server of this run (started on first use, removed at the end)."""
     if os.environ.get("DESKCONSOLE_TEST_PG") == "0":
         pytest.skip("PostgreSQL pass turned off by DESKCONSOLE_TEST_PG=0")
