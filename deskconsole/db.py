@@ -393,8 +393,9 @@ def close() -> None:
 
 # --- PostgreSQL: one schema per site ------------------------------------------------------
 
-# A site's schema name: what PostgreSQL takes unquoted, so it reads the same in psql and pg_dump -n.
-SITE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# A site's schema name: what PostgreSQL takes unquoted, so it reads the same in psql and pg_dump -n;
+# at most 48 characters, so its change feed's channel ("deskconsole_" + name) fits PostgreSQL's 63.
+SITE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,47}")
 # Connection failures of the driver (psycopg raises OperationalError; peewee re-raises it as its own).
 CONNECTION_ERRORS = (pw.OperationalError, pw.InterfaceError)
 # SQLSTATEs after which a write transaction is tried again: serialization failure, deadlock, lock timeout.
@@ -414,7 +415,7 @@ def postgres_target(url: str) -> tuple[str, str]:
     schema = sites[-1] if sites else "public"
     if not SITE_NAME.fullmatch(schema):
         raise SchemaError(f"site={schema!r} in the database URL: a site is named with lower-case letters, "
-                          "digits and _ (not starting with a digit), at most 63 characters")
+                          "digits and _ (not starting with a digit), at most 48 characters")
     rest = urlencode([(key, value) for key, value in query if key != "site"], safe="/")
     return f"postgresql://{parts.netloc}{parts.path}" + (f"?{rest}" if rest else ""), schema
 
@@ -519,6 +520,8 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
             if isinstance(db, SiteDatabase):  # `deskconsole init` on a new site: its schema first
                 db.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"')
             db.create_tables(MODELS)
+            if isinstance(db, SiteDatabase):
+                _unbounded_text(db)
             SchemaMeta.create(key="schema_version", value=str(target))
         return []
     if version > target:
@@ -536,6 +539,15 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
 
 
 # --- writes ------------------------------------------------------------------------------
+
+def _unbounded_text(db) -> None:
+    """A CharField is VARCHAR(255) on PostgreSQL, which refuses a longer value that SQLite stores as
+    given: make them text, so a name or a note is kept (or refused by the desk) alike on both."""
+    for model in MODELS:
+        for field in model._meta.sorted_fields:
+            if field.field_type == "VARCHAR":
+                db.execute_sql(f'ALTER TABLE "{model._meta.table_name}" ALTER COLUMN "{field.column_name}" TYPE text')
+
 
 def _is_busy(exc: Exception) -> bool:
     if _sqlstate(exc) in RETRY_SQLSTATES:

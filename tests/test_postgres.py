@@ -354,3 +354,33 @@ def test_a_save_right_after_a_server_restart_goes_through(pg_server, pg_demo, cl
     call_id = calls.add_call(r1, clock.now(), category="other", channel="phone", text="just after")
     assert db.Call.get_by_id(call_id).text == "just after"
     assert audit.verify_chain() == []
+
+
+def test_the_longest_site_name_still_has_a_change_feed(pg_databases, clock):
+    """A site's channel is "deskconsole_" + its name, within PostgreSQL's 63 characters."""
+    from deskconsole import calls, feed, people
+    longest = "s" * 48
+    url = pg_databases.url(pg_databases.new(), site=longest)
+    with pytest.raises(db.SchemaError, match="at most 48"):
+        db.postgres_target(url.replace(longest, longest + "s"))
+    db.connect(url)
+    people.create_first_supervisor("S1", "Supervisor", "0000", clock.now())
+    watcher = feed.ChangeFeed(url)
+    try:
+        calls.add_call(people.find("S1"), clock.now(), category="other", channel="phone", text="long")
+        assert _within(1.0, watcher.changed)
+    finally:
+        watcher.close()
+
+
+def test_text_longer_than_255_characters_is_kept_as_on_sqlite(demo_site, db_engine, clock):
+    """Found by the PostgreSQL pass (test_hardening_input): a CharField was VARCHAR(255) there, and a key
+    issued with a 256-character document number was refused by the database instead of stored."""
+    from datetime import timedelta
+
+    from deskconsole import keys, people
+    tag = db.Key.select().where((db.Key.kind == "office") & (db.Key.status == "board")).first().tag
+    loan = keys.issue(people.find("S1"), clock.now(), tag=tag, holder_kind="contractor", holder_name="张师傅",
+                      holder_company="Acme", holder_document="0" * 256, due_at=clock.now() + timedelta(hours=1),
+                      purpose="x")
+    assert db.KeyLoan.get_by_id(loan).holder_document == "0" * 256
