@@ -534,6 +534,8 @@ def migrate(db, url: str | None = None, *, target: int | None = None) -> list[in
     for step in steps:
         with db.atomic():
             MIGRATIONS[step](db)
+            if isinstance(db, SiteDatabase):  # a CharField a step added: text too
+                _unbounded_text(db)
             SchemaMeta.update(value=str(step)).where(SchemaMeta.key == "schema_version").execute()
     return steps
 

@@ -384,3 +384,18 @@ def test_text_longer_than_255_characters_is_kept_as_on_sqlite(demo_site, db_engi
                       holder_company="Acme", holder_document="0" * 256, due_at=clock.now() + timedelta(hours=1),
                       purpose="x")
     assert db.KeyLoan.get_by_id(loan).holder_document == "0" * 256
+
+
+def test_a_migration_step_leaves_text_columns_unbounded(pg_databases, monkeypatch):
+    """A step that adds a CharField adds VARCHAR(255) on PostgreSQL: the migration makes it text."""
+    def step(database):
+        database.execute_sql('ALTER TABLE "unit" ALTER COLUMN "building" TYPE varchar(255)')
+    url = pg_databases.url(pg_databases.new())
+    db.connect(url)
+    db.close()
+    monkeypatch.setattr(db, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(db.MIGRATIONS, 2, step)
+    db.connect(url)
+    kind = db.database.execute_sql("SELECT data_type FROM information_schema.columns WHERE table_schema = "
+                                   "current_schema() AND table_name = 'unit' AND column_name = 'building'").fetchone()
+    assert kind == ("text",) and db.schema_version() == 2
