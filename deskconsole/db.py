@@ -831,11 +831,13 @@ def migrate(db, url: str | None = None, *, target: int | None = None, progress=N
 
 def _unbounded_text(db) -> None:
     """A CharField is VARCHAR(255) on PostgreSQL, which refuses a longer value that SQLite stores as
-    given: make them text, so a name or a note is kept (or refused by the desk) alike on both."""
-    for model in MODELS:
-        for field in model._meta.sorted_fields:
-            if field.field_type == "VARCHAR":
-                db.execute_sql(f'ALTER TABLE "{model._meta.table_name}" ALTER COLUMN "{field.column_name}" TYPE text')
+    given: make them text, so a name or a note is kept (or refused by the desk) alike on both. The
+    columns as they are in the site's schema, not as the models say: after a migration step the models
+    are of a later version than the schema (a column a later step adds is not there yet)."""
+    varchar = db.execute_sql("SELECT table_name, column_name FROM information_schema.columns WHERE "
+                             "table_schema = current_schema() AND data_type = 'character varying'").fetchall()
+    for table, column in varchar:
+        db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE text')
 
 
 def _is_busy(exc: Exception) -> bool:

@@ -364,7 +364,7 @@ def test_the_longest_site_name_still_has_a_change_feed(pg_databases, clock):
     with pytest.raises(db.SchemaError, match="at most 48"):
         db.postgres_target(url.replace(longest, longest + "s"))
     db.connect(url)
-    people.create_first_supervisor("S1", "Supervisor", "0000", clock.now())
+    people.create_first_supervisor(clock.now(), code="S1", name="Supervisor", pin="0000")
     watcher = feed.ChangeFeed(url)
     try:
         calls.add_call(people.find("S1"), clock.now(), category="other", channel="phone", text="long")
@@ -380,7 +380,7 @@ def test_text_longer_than_255_characters_is_kept_as_on_sqlite(demo_site, db_engi
 
     from deskconsole import keys, people
     tag = db.Key.select().where((db.Key.kind == "office") & (db.Key.status == "board")).first().tag
-    loan = keys.issue(people.find("S1"), clock.now(), tag=tag, holder_kind="contractor", holder_name="张师傅",
+    loan = keys.issue(people.find("S1"), clock.now(), demo_site.sla_engine(), tag=tag, holder_kind="contractor", holder_name="张师傅",
                       holder_company="Acme", holder_document="0" * 256, due_at=clock.now() + timedelta(hours=1),
                       purpose="x")
     assert db.KeyLoan.get_by_id(loan).holder_document == "0" * 256
@@ -393,9 +393,103 @@ def test_a_migration_step_leaves_text_columns_unbounded(pg_databases, monkeypatc
     url = pg_databases.url(pg_databases.new())
     db.connect(url)
     db.close()
-    monkeypatch.setattr(db, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(db.MIGRATIONS, 2, step)
+    following = db.SCHEMA_VERSION + 1
+    monkeypatch.setattr(db, "SCHEMA_VERSION", following)
+    monkeypatch.setitem(db.MIGRATIONS, following, step)
     db.connect(url)
     kind = db.database.execute_sql("SELECT data_type FROM information_schema.columns WHERE table_schema = "
                                    "current_schema() AND table_name = 'unit' AND column_name = 'building'").fetchone()
-    assert kind == ("text",) and db.schema_version() == 2
+    assert kind == ("text",) and db.schema_version() == following
+
+
+# --- a site made by schema version 1 (the first that ran on PostgreSQL) is migrated --------------------
+
+def postgres_v1_schema(sqlite_sql: str) -> list[str]:
+    """tests/fixtures/schema_v1.sql (SQLite's text) as Peewee made version 1 on PostgreSQL: SERIAL ids,
+    TIMESTAMP, BOOLEAN where the model's field is one, text for VARCHAR(255) (issue 22 made them text at
+    creation), and the foreign keys added once every table exists (SQLite takes them in any order)."""
+    import re
+    tables = {model._meta.table_name: model for model in db.MODELS}
+    statements, foreign = [], []
+    for statement in (s.strip() for s in sqlite_sql.split(";\n")):
+        if not statement.startswith(("CREATE", "INSERT")):
+            continue  # BEGIN TRANSACTION, COMMIT
+        table = re.match(r'(?:CREATE TABLE|CREATE (?:UNIQUE )?INDEX "\w+" ON|INSERT INTO) "(\w+)"', statement)[1]
+        if statement.startswith("CREATE TABLE"):
+            statement = statement.replace('"id" INTEGER NOT NULL PRIMARY KEY', '"id" SERIAL NOT NULL PRIMARY KEY')
+            statement = statement.replace(" DATETIME", " TIMESTAMP").replace(" VARCHAR(255)", " TEXT")
+            columns = tables[table]._meta.columns
+            statement = re.sub(r'"(\w+)" INTEGER', lambda m: f'"{m[1]}" BOOLEAN' if isinstance(
+                columns.get(m[1]), db.pw.BooleanField) else m[0], statement)
+            for key in re.findall(r', (FOREIGN KEY \("\w+"\) REFERENCES "\w+" \("\w+"\))', statement):
+                foreign.append(f'ALTER TABLE "{table}" ADD {key}')
+                statement = statement.replace(", " + key, "", 1)
+        statements.append(statement)
+    return statements + foreign
+
+
+def _columns(schema: str) -> set[tuple[str, str, str]]:
+    return set(db.database.execute_sql(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = %s",
+        (schema,)).fetchall())
+
+
+def _indexes(schema: str) -> set[str]:
+    return {name for (name,) in db.database.execute_sql("SELECT indexname FROM pg_indexes WHERE schemaname = %s",
+                                                        (schema,)).fetchall()}
+
+
+def test_a_version_1_site_is_migrated_by_the_real_steps(pg_databases, tmp_path):
+    """Every step (2 to this version's) runs on PostgreSQL: a site of schema 1 with a unit, a supervisor, a
+    call and a key is brought to this version on its first start; nothing is lost, its tables, columns
+    and indexes are those of a new site, and `check` passes."""
+    from test_hardening_upgrade import FIXTURES, V1_PIN
+
+    from deskconsole import people, search
+    from deskconsole.clock import FixedClock
+    now = FixedClock(__import__("conftest").NOW).now()
+    name = pg_databases.new()
+    url, fresh = pg_databases.url(name, site="north"), pg_databases.url(name, site="fresh")
+    database = db.open_database(url)
+    database.connect()
+    with database.atomic():
+        database.execute_sql('CREATE SCHEMA "north"')
+        for statement in postgres_v1_schema((FIXTURES / "schema_v1.sql").read_text()):
+            database.execute_sql(statement)
+        at = "2026-11-24 14:00:00.000000"
+        database.execute_sql("INSERT INTO schema_meta (key, value) VALUES ('site_settings', %s)", (NORTH,))
+        database.execute_sql("INSERT INTO unit (code, building, floor, owner_name, owner_phone, handed_over) VALUES "
+                             "('1-1203', '1', 12, '王[b]小明', '13800001111', TRUE), ('2-1503', '2', 15, '', '', FALSE)")
+        database.execute_sql("INSERT INTO staff (code, name, role, pin_hash, active, failed_attempts, created_at) "
+                             "VALUES ('S1', '陈静 Chen Jing', 'supervisor', %s, TRUE, 0, %s)", (people.hash_pin(V1_PIN), at))
+        database.execute_sql("INSERT INTO call (received_at, channel, category, caller, unit_id, phone, text, taken_by_id, "
+                             "status, answer, message_for, message_from, callback_number, void_reason, updated_at) VALUES "
+                             "(%s, 'phone', 'repair', '王[b]小明', 1, '13800001111', '厨房水龙头漏水', 1, 'open', '', '', '', "
+                             "'', '', %s)", (at, at))
+        database.execute_sql("INSERT INTO key (tag, label, opens, kind, unit_id, hook, copies, status) VALUES "
+                             "('PR-01', '水泵房 Pump room', '', 'plant_room', NULL, '', 1, 'board')")
+    database.close()
+    db.connect(url, migrate_schema=False)
+    assert db.schema_version() == 1
+    with db.database.atomic():
+        audit.record(None, "staff.create", "staff", 1, now, after={"code": "S1"})
+        audit.record(None, "call.add", "call", 1, now, after={"text": "厨房水龙头漏水"})
+        audit.record(None, "key.create", "key", 1, now, after={"tag": "PR-01"})
+    db.close()
+
+    assert deskconsole("check", "--db", url).returncode == 1   # version 1: check asks for the upgrade
+    first_start = deskconsole("export", "--db", url)
+    assert first_start.returncode == 0, first_start.stderr
+    check = deskconsole("check", "--db", url)
+    assert check.returncode == 0 and "check: ok" in check.stdout, check.stdout + check.stderr
+
+    (tmp_path / "fresh.toml").write_text(NORTH)
+    assert deskconsole("init", "--db", fresh, "--site", str(tmp_path / "fresh.toml")).returncode == 0
+    db.connect(url, migrate_schema=False)
+    assert db.schema_version() == db.SCHEMA_VERSION
+    assert _columns("north") - _columns("fresh") == set() and _columns("fresh") - _columns("north") == set()
+    assert _indexes("north") == _indexes("fresh")
+    assert people.verify("S1", V1_PIN, now).code == "S1"        # the PIN chosen under version 1 still signs on
+    assert db.Call.get_by_id(1).text == "厨房水龙头漏水"
+    assert [h.id for h in search.find("水龙头").hits] == [1]      # step 5 indexed what version 1 wrote
+    assert audit.verify_chain() == []
