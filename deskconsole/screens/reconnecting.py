@@ -11,12 +11,6 @@ from ..i18n import _
 
 
 class ReconnectingScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    ReconnectingScreen { align: center middle; }
-    #reconnecting { width: 60; max-width: 100%; height: auto; border: round $warning; background: $surface; padding: 0 1; }
-    #reconnecting-next { color: $text-muted; }
-    """
-
     def compose(self) -> ComposeResult:
         with Vertical(id="reconnecting"):
             yield Static(_("The database server cannot be reached: reconnecting…"), markup=False)
