@@ -28,6 +28,9 @@ def register(sub, common) -> None:
     check.add_argument("--anchor", metavar="N:HASH",
                        help="an anchor printed before (by check, backup or the handover sheet): exit 1 unless "
                             "event N still has that hash")
+    check.add_argument("--purge", action="store_true",
+                       help="then blank visitors' and parcel collectors' personal data older than the site "
+                            "file's personal_data_days (default 180)")
     check.set_defaults(handler=run)
 
 

@@ -137,7 +137,7 @@ def _open_call(job: Job) -> None:
 
 def _open_order(job: Job) -> None:
     # An order that ended (listed by status:closed) opens read-only.
-    job.open(OrderDetailScreen(job.record.id, run, read_only=job.record.status in orders.ENDED_STATUSES))
+    job.open(OrderDetailScreen(job.record.id, run, read_only=getattr(job.record, "status", "") in orders.ENDED_STATUSES))
 
 
 def _open_entry(job: Job) -> None:
