@@ -326,6 +326,8 @@ def test_a_site_is_backed_up_with_pg_dump_and_restores(two_sites, pg_server, pg_
     assert check.returncode == 0 and "check: ok" in check.stdout, check.stdout + check.stderr
     db.connect(url, migrate_schema=False)
     assert db.Call.select().count() == 3
+    # The anchor printed is the copy's own (read in the snapshot pg_dump copied), as for a SQLite backup.
+    assert f"backup written: {dest} ({audit.anchor_line(audit.head())})" in result.stdout, result.stdout
     # The south site is not in north's backup.
     assert "south" not in [r[0] for r in db.database.execute_sql("SELECT nspname FROM pg_namespace").fetchall()]
 
