@@ -259,26 +259,22 @@ def order_columns() -> list[str]:
             _("Description")]
 
 
-def build_workbook(report: Report):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
+def _xlsx_text(value: str) -> str:
+    return safe_cell(clean(value))
 
-    bold = Font(bold=True)
+
+def _xlsx_widths(ws, values: dict[int, int]) -> None:
+    from openpyxl.utils import get_column_letter
+    for col, width in values.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _figures_sheet(ws, report: Report) -> None:
+    """The sheet of figures: title, header rows, one row per figure (misses marked)."""
+    from openpyxl.styles import Font, PatternFill
+    bold, text = Font(bold=True), _xlsx_text
     miss_font = Font(bold=True, color="9C0006")
     miss_fill = PatternFill("solid", fgColor="FFC7CE")
-    date_fmt = "yyyy-mm-dd hh:mm"
-
-    def text(value: str) -> str:
-        return safe_cell(clean(value))
-
-    def widths(ws, values: dict[int, int]) -> None:
-        for col, width in values.items():
-            ws.column_dimensions[get_column_letter(col)].width = width
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET_FIGURES
     ws.append([text(title(report))])
     ws["A1"].font = Font(bold=True, size=14)
     for name, value in header(report):
@@ -307,7 +303,23 @@ def build_workbook(report: Report):
                 cell.fill = miss_fill
             ws.cell(row=row, column=9).font = miss_font
             ws.cell(row=row, column=6).font = miss_font
-    widths(ws, {1: 18, 2: 30, 3: 36, 4: 8, 5: 8, 6: 9, 7: 12, 8: 10, 9: 12})
+    _xlsx_widths(ws, {1: 18, 2: 30, 3: 36, 4: 8, 5: 8, 6: 9, 7: 12, 8: 10, 9: 12})
+
+
+def build_workbook(report: Report):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    bold = Font(bold=True)
+    miss_font = Font(bold=True, color="9C0006")
+    miss_fill = PatternFill("solid", fgColor="FFC7CE")
+    date_fmt = "yyyy-mm-dd hh:mm"
+    text, widths = _xlsx_text, _xlsx_widths
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_FIGURES
+    _figures_sheet(ws, report)
 
     orders = wb.create_sheet(SHEET_ORDERS)
     orders.append(order_columns())
@@ -349,6 +361,37 @@ def render_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     build_workbook(report).save(buffer)
     return buffer.getvalue()
+
+
+# ---- several sites: one table per site and the total (deskconsole report --sites) ----------------
+
+def render_sites(total: Report, sites: list[Report], fmt: str) -> str | bytes:
+    """The company's figures: the total first, then each site's table, in any report format. csv:
+    one block per table (its header rows, its figures), a blank row between; xlsx: a sheet each."""
+    every = [total, *sites]
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+        wb = Workbook()
+        used: set[str] = set()
+        for index, report in enumerate(every):
+            ws = wb.active if index == 0 else wb.create_sheet()
+            ws.title = _sheet_title(_("Total") if index == 0 else report.site, used)
+            _figures_sheet(ws, report)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return buffer.getvalue()
+    parts = [render(report, fmt) for report in every]
+    return ("\r\n" if fmt == "csv" else "\n").join(parts)
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    """A worksheet title: at most 31 characters, none of []:*?/\\, unique in the workbook."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", one_line(name)).strip()[:28] or "site"
+    candidate, n = base, 2
+    while candidate.lower() in used:
+        candidate, n = f"{base} {n}", n + 1
+    used.add(candidate.lower())
+    return candidate
 
 
 # ---- one entry point ------------------------------------------------------------------------------

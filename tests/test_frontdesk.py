@@ -212,9 +212,8 @@ def _parcel_add(demo_site, capsys, *args, pin: str = ""):
     import sys
     from deskconsole import cli
     sys.stdin, stdin = io.StringIO(pin + "\n"), sys.stdin
-    path = db.sqlite_path(demo_site.db_url).as_posix()
     try:
-        status = cli.main(["parcel", "add", "--db", path, *args])
+        status = cli.main(["parcel", "add", "--db", demo_site.db_url, *args])
     finally:
         sys.stdin = stdin
     out, err = capsys.readouterr()
@@ -421,7 +420,7 @@ def test_check_purge_uses_the_site_files_days(demo_site, capsys, tmp_path):
     vid = frontdesk.sign_in_visitor(guard, now - timedelta(days=40), name="张三", unit_code="1-1203",
                                     purpose="探亲")
     frontdesk.sign_out_visitor(guard, now - timedelta(days=40), vid)
-    path = db.sqlite_path(demo_site.db_url)
+    path = demo_site.db_url
     site = tmp_path / "site.toml"
     site.write_text("personal_data_days = 60\n", "utf-8")
     db.close()

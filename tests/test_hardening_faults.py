@@ -179,6 +179,7 @@ def test_a_console_whose_terminal_goes_away_exits_and_leaves_nothing_behind(desk
 
 # --- read-only and full databases -----------------------------------------------------------
 
+@pytest.mark.sqlite_only("a read-only SQLite file")
 def test_a_read_only_database_refuses_a_write_plainly(demo_site, clock):
     path = db.sqlite_path(demo_site.db_url)
     r1 = people.find("R1")
@@ -201,6 +202,7 @@ def test_a_read_only_database_refuses_a_write_plainly(demo_site, clock):
     assert Call.select().count() == count
 
 
+@pytest.mark.sqlite_only("SQLite's query_only and max_page_count pragmas")
 def test_query_only_connection_and_a_full_disk_are_said_plainly(demo_site, clock):
     r1 = people.find("R1")
     db.database.execute_sql("PRAGMA query_only = 1")
@@ -220,6 +222,7 @@ def test_query_only_connection_and_a_full_disk_are_said_plainly(demo_site, clock
     assert db.integrity_problems() == []
 
 
+@pytest.mark.sqlite_only("a read-only SQLite file")
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file modes")
 def test_a_read_only_file_refuses_a_write_plainly(demo_site, clock):
     path = db.sqlite_path(demo_site.db_url)

@@ -204,7 +204,7 @@ def run_cli(capsys, argv) -> tuple[int, str, str]:
 @given(text=nasty, caller=nasty, unit=st.one_of(st.just(""), nasty), phone=st.one_of(st.just(""), nasty), category=st.one_of(st.just("repair"), nasty),
        operator=st.one_of(st.just(""), st.just("G1"), nasty))
 def test_call_add_from_the_command_line(demo_site, capsys, text, caller, unit, phone, category, operator):
-    path = db.sqlite_path(demo_site.db_url).as_posix()
+    path = demo_site.db_url
     status, out, err = run_cli(capsys, ["call", "add", "--db", path, f"--text={text}", f"--caller={caller}",
                                         f"--unit={unit}", f"--phone={phone}", f"--category={category}",
                                         "--channel=phone", f"--operator={operator}"])
@@ -231,7 +231,7 @@ def test_sla_from_the_command_line(tmp_path_factory, capsys, cls, start, as_json
 @given(shift=nasty, fmt=st.one_of(st.sampled_from(["text", "markdown"]), nasty))
 @example(shift="9223372036854775808", fmt="text")   # past SQLite's integers: it once overflowed
 def test_handover_from_the_command_line(demo_site, capsys, shift, fmt):
-    path = db.sqlite_path(demo_site.db_url).as_posix()
+    path = demo_site.db_url
     status, out, err = run_cli(capsys, ["handover", "--db", path, f"--shift={shift}", f"--format={fmt}"])
     assert status in (1, 2) and err.strip(), (status, out, err)
 

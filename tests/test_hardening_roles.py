@@ -231,7 +231,7 @@ def test_only_a_supervisor_authorises_a_master_key(demo_site, clock, role):
 def test_call_add_as_each_role(demo_site, capsys, monkeypatch, code):
     import io
     monkeypatch.setattr("sys.stdin", io.StringIO("0000\n"))  # the operator's PIN
-    path = db.sqlite_path(demo_site.db_url).as_posix()
+    path = demo_site.db_url
     assert cli.main(["call", "add", "--db", path, "--category", "repair", "--channel", "phone",
                      "--text", "漏水", "--operator", code]) == 0
     call_id = int(capsys.readouterr().out)
@@ -242,7 +242,7 @@ def test_call_add_as_each_role(demo_site, capsys, monkeypatch, code):
 
 
 def test_call_add_as_someone_who_is_not_on_the_staff_list_writes_nothing(demo_site, capsys):
-    path = db.sqlite_path(demo_site.db_url).as_posix()
+    path = demo_site.db_url
     count = Call.select().count()
     db.Staff.update(active=False).where(db.Staff.code == "G2").execute()
     for code in ("X9", "G2"):      # unknown, and no longer active
