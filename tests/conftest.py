@@ -163,7 +163,7 @@ def pg_seeded(pg_server) -> str:
     pg_server.admin("CREATE DATABASE seed_demo")
     config = make_config(pg_server.url("seed_demo", site=PG_SITE))
     db.connect(config.db_url)
-    demo.seed(config, NOW)
+    demo.seed(config, NOW, hostile=True)   # the same hostile texts as the SQLite demo
     keep_test_settings()
     db.close()
     return "seed_demo"
