@@ -51,6 +51,12 @@ class DeskApp(TypeAheadApp):
     # is typed.
     PREPARE_CONSOLE_AFTER = 0.05
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notice shows its words as written: a refusal naming 王[b]小明 or quoting a note with
+        "[/x]" is text, never markup (Textual's default would style it, or fail on it)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def __init__(self, config: Config, *, clock=None, engine=None, operator_code: str = "",
                  cursor_blink: bool = True) -> None:
         super().__init__()
@@ -152,7 +158,7 @@ class DeskApp(TypeAheadApp):
             return
         from . import shifts
         now = self.clock.now()
-        shifts.sign_on(operator, self.config, now)
+        shifts.sign_on(operator, now, config=self.config)
         self.operator = operator
         log.set_operator(operator.code)
         log.info(f"signed on at the console ({db.describe(self.config.db_url)})")
@@ -172,15 +178,19 @@ class DeskApp(TypeAheadApp):
         """Look at the change feed; a commit anywhere since the last look (this console's own too)
         starts one load. After a failed read, every look reads again until one succeeds. A database
         file replaced under the console stops it saving (database_replaced)."""
-        if self.feed is None:
-            return
+        if self.feed is None or self._reconnecting:
+            return  # reconnecting: read again once the server answers (_reconnected)
         try:
             if self.feed.replaced():
                 self.database_replaced()
                 return
             moved = self.feed.changed()
         except Exception as exc:  # noqa: BLE001 - said in one line; the next poll looks again
-            self._read_failed(self.sequencer.feed_failed(exc))
+            line = self.sequencer.feed_failed(exc)
+            if db.is_connection_failure(exc):
+                self.connection_trouble(exc)
+            else:
+                self._read_failed(line)
             return
         self._start_load(self.sequencer.poll(moved))
 
@@ -241,6 +251,10 @@ class DeskApp(TypeAheadApp):
                             severity="error", markup=False)
                 return
             line, following = self.sequencer.failed(load, error)
+            if db.is_connection_failure(error):
+                # The server went away: no error line, the reconnecting screen; read again once it is back.
+                self.connection_trouble(error)
+                return
             if line is not None:
                 self._read_failed(line)
             self._start_load(following)
@@ -278,6 +292,51 @@ class DeskApp(TypeAheadApp):
         screen = self.console_screen
         if screen is not None and screen.is_attached and screen.data is not None:
             screen.tick(self.clock.now())
+
+    # --- the database server lost and found (PostgreSQL) ------------------------------------
+
+    _reconnecting = False
+    _reconnect_screen = None
+    RECONNECT_FIRST, RECONNECT_MOST = 0.5, 10.0  # seconds between two tries: doubling
+
+    def connection_trouble(self, error: BaseException) -> None:
+        """A read failed because the database server went away (a restart, a failover): say
+        "reconnecting…" over whatever is open (a form keeps what was typed), stop looking at the change
+        feed, and try again with backoff (_reconnect) until the server answers."""
+        if self._reconnecting or self._exit:
+            return
+        from .screens.reconnecting import ReconnectingScreen
+        log.warning(f"database server lost, reconnecting: {db.unreachable(error, self.config.db_url)}")
+        self._reconnecting = True
+        self._reconnect_screen = ReconnectingScreen()
+        self.push_screen(self._reconnect_screen)
+        self._reconnect()
+
+    @work(thread=True, exclusive=True, group="reconnect", exit_on_error=False)
+    def _reconnect(self) -> None:
+        from textual.worker import get_current_worker
+        worker, wait = get_current_worker(), self.RECONNECT_FIRST
+        while not worker.is_cancelled:
+            try:
+                with db.database.connection_context():
+                    db.database.execute_sql("SELECT 1")
+            except (*db.CONNECTION_ERRORS, db.StoreError):
+                self.call_from_thread(self._reconnect_screen.next_try, wait)
+                time.sleep(wait)
+                wait = min(wait * 2, self.RECONNECT_MOST)
+                continue
+            self.call_from_thread(self._reconnected)
+            return
+
+    def _reconnected(self) -> None:
+        log.info("database server reachable again")
+        self._reconnecting = False
+        screen, self._reconnect_screen = self._reconnect_screen, None
+        if screen is not None and self.screen is screen:
+            self.pop_screen()
+        self.notify(_("Connected to the database again."), timeout=3, markup=False)
+        if self.operator is not None:
+            self.reload(full=True)
 
     # --- command palette -----------------------------------------------------------------
 
@@ -361,7 +420,7 @@ class DeskApp(TypeAheadApp):
 
     def _signed_on_again(self, operator: Operator) -> None:
         from . import shifts
-        shifts.sign_on(operator, self.config, self.clock.now())  # as every sign-on: joins the shift
+        shifts.sign_on(operator, self.clock.now(), config=self.config)  # as every sign-on: joins the shift
         before, self._idle_signed_off = self._idle_signed_off, None
         self._last_input = time.monotonic()
         console = self.console_screen

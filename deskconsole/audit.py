@@ -89,7 +89,9 @@ def _seal(entity: str, entity_id: int | None) -> dict[str, str]:
 def record(actor, action: str, entity: str, entity_id: int | None, now: datetime, **data) -> AuditEvent:
     """Append an event, sealing the state of the record it is about (see SEALED): call it after the
     change. Call it inside the write's transaction (desk functions use @db.writes), which holds the
-    write lock, so reading the chain's last hash here cannot race."""
+    write lock, so reading the chain's last hash here cannot race. On PostgreSQL the lock is taken
+    (again) here, for a write that did not come through @db.writes."""
+    db.begin_write()
     state = _seal(entity, entity_id)
     if state:
         data["state"] = state

@@ -4,6 +4,7 @@ Plain Python over what the console last read (ConsoleData) and the clock: `stand
 that hold now, each with a stable key; `Bell` remembers which it has rung for and says when to ring:
 once for a new alarm, again every REPEAT while it still holds (acknowledging an order's reminder, or
 acting on the call, ends it), and never twice within MIN_GAP (alarms that come together ring once).
+A VIP's preparation (frontdesk.Preparation) is a reminder, not an alarm: it rings once when it falls due.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 
 REPEAT = timedelta(minutes=5)
 MIN_GAP = timedelta(seconds=10)
+ONCE = ("vip:",)   # the alarms that ring once, never again while they hold
 _RINGING_BANDS = ("band90", "over")
 
 
@@ -20,7 +22,8 @@ def standing(data, now: datetime, *, supervisor: bool = False) -> frozenset[str]
     """The alarms that hold at `now` in `data` (a console_data.ConsoleData), by key: an open emergency
     call ("call:<id>"), an order clock at 90 % or over whose reminder nobody acknowledged
     ("order:<id>:<reminder key>"), a key overdue ("key:<loan>"), and, on a supervisor's console,
-    a request waiting for approval ("approval:<order id>:<kind>")."""
+    a request waiting for approval ("approval:<order id>:<kind>"), and a VIP's preparation that is due
+    ("vip:<visitor id>:<kind>:<time>", until the VIP arrives or leaves)."""
     found = {f"call:{c.id}" for c in data.calls if c.is_open_emergency}
     for row in data.orders:
         for clock in row.clocks:
@@ -32,7 +35,12 @@ def standing(data, now: datetime, *, supervisor: bool = False) -> frozenset[str]
         if supervisor and row.pending:
             found.add(f"approval:{row.id}:{row.pending}")
     found.update(f"key:{k.loan_id or k.id}" for k in data.keys if k.overdue(now))
+    found.update(p.key for p in _preparations(data) if p.at <= now)
     return frozenset(found)
+
+
+def _preparations(data):
+    return [p for p in (v.preparation for v in data.visitors) if p is not None]
 
 
 def new_alarms(before, before_now: datetime | None, after, now: datetime, *,
@@ -46,6 +54,7 @@ def next_change(data, now: datetime) -> datetime | None:
     """The first moment after `now` at which an order or key can start to ring without a reload."""
     moments = [m for row in data.orders for clock in row.clocks for m in (clock.at90, clock.due) if m > now]
     moments += [k.due_at for k in data.keys if k.status == "out" and k.due_at and k.due_at > now]
+    moments += [p.at for p in _preparations(data) if p.at > now]
     return min(moments, default=None)
 
 
@@ -57,7 +66,7 @@ class Bell:
 
     def check(self, alarms: frozenset[str], now: datetime) -> bool:
         self.rung = {k: at for k, at in self.rung.items() if k in alarms}   # ended: forget it
-        due = [k for k in alarms if k not in self.rung or now - self.rung[k] >= REPEAT]
+        due = [k for k in alarms if k not in self.rung or (now - self.rung[k] >= REPEAT and not k.startswith(ONCE))]
         if not due or (self.last is not None and now - self.last < MIN_GAP):
             return False
         for k in due:

@@ -61,6 +61,10 @@ class Config:
     # Visitors' and parcel collectors' names, phones and ID digits are blanked this many days after
     # the visit or the collection (`deskconsole check --purge`).
     personal_data_days: int = 180
+    # Where the settings came from: a site file's path, "database" (a PostgreSQL site keeps its own),
+    # or None (defaults: a SQLite database without a site file). site_text: the TOML as read.
+    site_source: str | None = None
+    site_text: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -153,25 +157,39 @@ def _notices(table) -> dict[int, tuple[frozenset[date], frozenset[date]]]:
     return notices
 
 
-def load(db: str | None = None, site: str | None = None, lang: str | None = None) -> Config:
+def load(db: str | None = None, site: str | None = None, lang: str | None = None, *,
+         site_settings: bool = True) -> Config:
+    """The configuration of the command line. `site_settings=False`: not of one site (a report across
+    the sites of a server reads each site's own settings)."""
     config = Config(db_url=db_url_from(db))
     site_path = site or os.environ.get(ENV_SITE)
     if not site_path and config.db_url.startswith("sqlite:///"):
         beside = Path(config.db_url.removeprefix("sqlite:///")).with_name("site.toml")
         site_path = str(beside) if beside.exists() else None
+    data: dict = {}
     if site_path:
         try:
-            data = tomllib.loads(Path(site_path).read_text("utf-8"))
+            config.site_text = Path(site_path).read_text("utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read site file {site_path}: {exc.strerror}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"site file {site_path}: {exc}") from None
         except UnicodeDecodeError:
             raise ConfigError(f"site file {site_path}: not UTF-8 text (save it as UTF-8)") from None
+        config.site_source = site_path
+    elif site_settings and config.db_url.startswith(("postgresql://", "postgres://")):
+        # A site on a server carries its settings; without them the console refuses, never guesses.
+        from .sites import stored_settings
+        config.site_text = stored_settings(config.db_url)
+        config.site_source = site_path = "database"
+    if config.site_source is not None:
+        try:
+            data = tomllib.loads(config.site_text)
+        except tomllib.TOMLDecodeError as exc:
+            where = "the site's stored settings" if site_path == "database" else f"site file {site_path}"
+            raise ConfigError(f"{where}: {exc}") from None
         apply_site(config, data)
     if lang:
         config.language = lang
-    elif not site_path or "language" not in data:
+    elif "language" not in data:
         config.language = i18n.language_from_locale()
     if config.language not in i18n.LANGUAGES:
         raise ConfigError(f"language must be one of {', '.join(i18n.LANGUAGES)}, not {config.language!r}")

@@ -19,7 +19,8 @@ from .db import AuditEvent
 # transaction) holds new events since then and all of them are of these entities: none of them changes
 # an order row. No new event at all while something was committed (the change feed moved) means a
 # write that left no event: then everything is read again.
-ORDERS_UNTOUCHED_BY = frozenset({"call", "key", "shift_log", "shift", "staff", "handover", "parcel", "visitor"})
+ORDERS_UNTOUCHED_BY = frozenset({"call", "key", "shift_log", "shift", "staff", "handover", "parcel", "visitor",
+                                 "goods_pass", "lost_item"})
 # ... and reads them again anyway when its copy is this old (seconds): a write made outside the desk
 # functions (a script, a restore) shows within this time even though it left no event.
 ORDERS_MAX_AGE = 60.0
@@ -36,10 +37,13 @@ class ConsoleData:
     open_log_items: int
     journal: int | None = None      # the newest audit event id when this was read
     orders_read_at: float = 0.0     # time.monotonic() when `orders` were read from the database
-    # The front desk's registers (pane 5): waiting parcels and the newest others, visitors on site first.
+    # The front desk's registers (pane 5): waiting parcels and the newest others; VIPs expected, visitors on
+    # site, then those who left; the open passes and the others of the day; found items kept, then claimed.
     parcels: list[frontdesk.ParcelRow] = ()
     visitors: list[frontdesk.VisitorRow] = ()
     desk_counts: frontdesk.FrontDeskCounts | None = None
+    passes: list[frontdesk.PassRow] = ()
+    found: list[frontdesk.LostRow] = ()
 
     @property
     def open_emergencies(self) -> int:
@@ -87,6 +91,8 @@ def load(config: Config, engine, now: datetime, previous: ConsoleData | None = N
         parcels=frontdesk.recent_parcels(),
         visitors=frontdesk.recent_visitors(),
         desk_counts=frontdesk.counts(now),
+        passes=frontdesk.todays_passes(now, engine),
+        found=frontdesk.recent_found(),
     )
 
 

@@ -9,11 +9,14 @@ import contextlib
 import functools
 import os
 import random
+import re
 import sqlite3
 import time as _time
 import urllib.parse
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import peewee as pw
 from playhouse.db_url import connect as connect_url
@@ -25,7 +28,7 @@ from .i18n import _
 
 database = pw.DatabaseProxy()
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # version -> function(db) that brings a database from version-1 to version. Each later issue
 # that changes the schema adds a step here and a fixture of the previous version in tests/fixtures.
 # The steps themselves are in migrations.py (defined after the models they read). A long step reports
@@ -42,6 +45,14 @@ class SchemaError(RuntimeError):
 READ_ERRORS = (pw.DatabaseError, sqlite3.Error, ValueError, UnicodeDecodeError)
 # What the database itself raises (a disk I/O error after its -wal file was removed, a torn page).
 DATABASE_ERRORS = (pw.DatabaseError, sqlite3.Error)
+
+
+class Unreachable(StoreError):
+    """The database server cannot be reached or refused us (down, restarting, wrong password, no such
+    database). The message is one line and never holds a password."""
+
+    def __init__(self, message: str, /, **values):
+        super().__init__(message, kind="unreachable", **values)
 
 
 class UTCDateTimeField(pw.Field):
@@ -416,8 +427,9 @@ class Parcel(BaseModel):
 
 
 class Visitor(BaseModel):
-    """A visit: signed in at the desk, on site until signed out."""
-    arrived_at = UTCDateTimeField(index=True)
+    """A visit: signed in at the desk, on site until signed out. A VIP may be signed in ahead
+    (`expected_at`): no time in until they arrive; signed out before that, they did not come."""
+    arrived_at = UTCDateTimeField(null=True, index=True)   # None: an expected VIP not here yet
     signed_in_by = pw.ForeignKeyField(Staff, backref="+")
     name = pw.CharField()
     party_size = pw.IntegerField(default=1)
@@ -434,6 +446,9 @@ class Visitor(BaseModel):
     signed_out_by = pw.ForeignKeyField(Staff, null=True, backref="+")
     purged_at = UTCDateTimeField(null=True)
     updated_at = UTCDateTimeField()
+    # Schema 6 (VIP arrivals, 003 §8 1.1.5): added at the end, where ALTER TABLE puts them.
+    expected_at = UTCDateTimeField(null=True)   # a VIP's announced arrival
+    leaves_at = UTCDateTimeField(null=True)     # a VIP's announced departure
 
 
 class GoodsPass(BaseModel):
@@ -524,7 +539,7 @@ def describe(url: str | None) -> str:
     path = sqlite_path(url)
     if path is not None:
         return str(path)
-    parts = urllib.parse.urlsplit(url)
+    parts = urllib.parse.urlsplit(safe_url(url))  # a password=... of the query too
     host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
     return urllib.parse.urlunsplit(parts._replace(netloc=host))
 
@@ -585,6 +600,9 @@ def open_database(url: str, *, must_exist: bool = False) -> pw.Database:
         # IMMEDIATE: a write transaction takes the write lock when it begins, so two consoles
         # never both read-then-write and deadlock on the upgrade from a read lock.
         return pw.SqliteDatabase(rw_uri(path), uri=True, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
+    if is_postgres_url(url):
+        conninfo, schema = postgres_target(url)
+        return SiteDatabase(conninfo, schema)
     try:
         return connect_url(url)
     except pw.ImproperlyConfigured as exc:
@@ -602,14 +620,20 @@ def connect(url: str, *, migrate_schema: bool = True, must_exist: bool = False, 
     """Open the database of `url`, bind the models to it, and bring its schema up to date
     (`progress(done, total)` is told how far a long migration step is). What stops it (a file that is
     not a database, a folder, a read-only or full disk, a missing driver) is a SchemaError or
-    StoreError with a plain message."""
+    StoreError with a plain message; a server that cannot be reached (down, a wrong password, no such
+    database) is an Unreachable."""
     from . import search_index
     where = sqlite_path(url) or url.split("://", 1)[0] + "://"
     refuse_writes(None)
     try:
         db = open_database(url, must_exist=must_exist)
         database.initialize(db)
-        db.connect(reuse_if_open=True)
+        try:
+            db.connect(reuse_if_open=True)
+        except CONNECTION_ERRORS as exc:
+            if is_sqlite(db):
+                raise
+            raise unreachable(exc, url) from None
         if migrate_schema:
             migrate(db, url, progress=progress)
         # A database opened at an older schema without migrating has no index to keep.
@@ -629,7 +653,117 @@ def connect(url: str, *, migrate_schema: bool = True, must_exist: bool = False, 
 
 def close() -> None:
     if database.obj is not None and not database.is_closed():
-        database.close()
+        try:
+            database.close()
+        except CONNECTION_ERRORS:
+            pass  # a server connection that died: nothing to close
+
+
+# --- PostgreSQL: one schema per site ------------------------------------------------------
+
+# A site's schema name: what PostgreSQL takes unquoted, so it reads the same in psql and pg_dump -n;
+# at most 48 characters, so its change feed's channel ("deskconsole_" + name) fits PostgreSQL's 63.
+SITE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,47}")
+# Connection failures of the driver (psycopg raises OperationalError; peewee re-raises it as its own).
+CONNECTION_ERRORS = (pw.OperationalError, pw.InterfaceError)
+# SQLSTATEs after which a write transaction is tried again: serialization failure, deadlock, lock timeout.
+RETRY_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def postgres_target(url: str) -> tuple[str, str]:
+    """The libpq URL to connect with (without our `site` parameter) and the site's schema (`public`
+    when the URL names none): postgresql://[user@]host[:port]/database?site=SITE[&libpq options]."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    sites = [value for key, value in query if key == "site"]
+    schema = sites[-1] if sites else "public"
+    if not SITE_NAME.fullmatch(schema):
+        raise SchemaError(f"site={schema!r} in the database URL: a site is named with lower-case letters, "
+                          "digits and _ (not starting with a digit), at most 48 characters")
+    rest = urlencode([(key, value) for key, value in query if key != "site"], safe="/")
+    return f"postgresql://{parts.netloc}{parts.path}" + (f"?{rest}" if rest else ""), schema
+
+
+def safe_url(url: str) -> str:
+    """The URL as it may be shown to the person who typed it: any password replaced by *** (the user
+    name kept; `describe` is the log's form, without it)."""
+    if sqlite_path(url) is not None or "://" not in url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(":" + parts.password + "@", ":***@", 1)
+    query = urlencode([(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+                      safe="/")
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The server's error code of a driver exception that peewee wrapped (it keeps the original first)."""
+    for candidate in (*(exc.args[:1] if exc.args else ()), exc.__cause__, exc.__context__, exc):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if code:
+            return code
+    return None
+
+
+def unreachable(exc: BaseException, url: str | None = None) -> Unreachable:
+    """One plain line for a connection failure: where (without a password) and what the server said."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    # libpq: 'connection failed: connection to server at "db", port 5432 failed: FATAL:  password
+    # authentication failed for user "desk"', sometimes with a hint on a second line.
+    reason = "; ".join(lines[:2]) if lines else type(exc).__name__
+    reason = re.sub(r"^(connection (failed|is bad): )?connection to server .*? failed: ", "", reason)
+    reason = re.sub(r"^(FATAL|ERROR):\s+", "", reason)
+    if url:
+        password = urlsplit(url).password if is_postgres_url(url) else None
+        if password:
+            reason = reason.replace(password, "***")
+        return Unreachable(_("cannot use the database {url}: {reason}"), url=safe_url(url), reason=reason)
+    return Unreachable(_("the database cannot be used now: {reason}"), reason=reason)
+
+
+class SiteDatabase(pw.PostgresqlDatabase):
+    """PostgreSQL with the site's schema first on the search path of every connection, and writes
+    serialised per site as SQLite's BEGIN IMMEDIATE serialises them (see begin_write)."""
+
+    def __init__(self, conninfo: str, schema: str):
+        super().__init__(conninfo, prefer_psycopg3=True)
+        self.schema = schema
+        # pg_advisory_xact_lock(int, int): one lock per site, so sites on one server never wait on each other.
+        self.write_lock = (0x6465736B, zlib.crc32(schema.encode()) - 2**31)  # 0x6465736B: "desk"
+        self.channel = f"deskconsole_{schema}"
+
+    def _execute_cursor(self, sql, params, **cursor_options):
+        try:
+            return super()._execute_cursor(sql, params, **cursor_options)
+        except CONNECTION_ERRORS:
+            # A statement on a connection the server dropped (a restart, a failover) is tried once on a
+            # new one, outside a transaction only: inside one, db.writes decides (the work may be lost).
+            if self.in_transaction() or self.is_closed() or self.is_connection_usable():
+                raise
+            _drop_connection(self)
+            return super()._execute_cursor(sql, params, **cursor_options)
+
+    def _initialize_connection(self, conn):
+        with conn.cursor() as cursor:
+            # A writer waits at most 10 s for another console's transaction, as SQLite's busy timeout.
+            cursor.execute(f'SET search_path TO "{self.schema}"; SET lock_timeout = \'10s\'')
+
+
+def begin_write(db=None) -> None:
+    """The first statement of a write transaction. PostgreSQL's READ COMMITTED lets two transactions
+    read the same "last" audit hash or the same record state; this lock makes writers of one site take
+    turns for the whole transaction, as BEGIN IMMEDIATE does on SQLite, so every read inside it sees
+    every earlier commit. It also queues the change feed's notification (sent at commit, dropped on
+    rollback). Taken again inside the same transaction it costs a round trip and changes nothing."""
+    db = db or database.obj
+    if isinstance(db, SiteDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s), pg_notify(%s, '')", (*db.write_lock, db.channel))
 
 
 # --- schema version and migrations -------------------------------------------------------
@@ -663,8 +797,12 @@ def migrate(db, url: str | None = None, *, target: int | None = None, progress=N
         if tables:
             raise SchemaError("this database was not made by deskconsole (it has tables but no schema version)")
         with db.atomic():
+            if isinstance(db, SiteDatabase):  # `deskconsole init` on a new site: its schema first
+                db.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"')
             db.create_tables(MODELS)
             search_index.create(db)
+            if isinstance(db, SiteDatabase):
+                _unbounded_text(db)
             SchemaMeta.create(key="schema_version", value=str(target))
         log.info(f"database created with schema version {target}: {describe(url)}")
         return []
@@ -682,6 +820,8 @@ def migrate(db, url: str | None = None, *, target: int | None = None, progress=N
         for step in steps:
             with db.atomic():
                 MIGRATIONS[step](db)
+                if isinstance(db, SiteDatabase):  # a CharField a step added: text too
+                    _unbounded_text(db)
                 SchemaMeta.update(value=str(step)).where(SchemaMeta.key == "schema_version").execute()
             log.info(f"migrated to schema version {step}")
     finally:
@@ -693,9 +833,51 @@ def migrate(db, url: str | None = None, *, target: int | None = None, progress=N
 
 # --- writes ------------------------------------------------------------------------------
 
+def _unbounded_text(db) -> None:
+    """A CharField is VARCHAR(255) on PostgreSQL, which refuses a longer value that SQLite stores as
+    given: make them text, so a name or a note is kept (or refused by the desk) alike on both. The
+    columns as they are in the site's schema, not as the models say: after a migration step the models
+    are of a later version than the schema (a column a later step adds is not there yet)."""
+    varchar = db.execute_sql("SELECT table_name, column_name FROM information_schema.columns WHERE "
+                             "table_schema = current_schema() AND data_type = 'character varying'").fetchall()
+    for table, column in varchar:
+        db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE text')
+
+
 def _is_busy(exc: Exception) -> bool:
+    if _sqlstate(exc) in RETRY_SQLSTATES:
+        return True
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def _connection_lost(db) -> bool:
+    """The connection of this thread is gone (a server restart, a failover): it must be opened anew."""
+    return isinstance(db, pw.PostgresqlDatabase) and not db.is_closed() and not db.is_connection_usable()
+
+
+def is_connection_failure(exc: BaseException, url: str | None = None) -> bool:
+    """A failure of the server or of the link to it, on a server database (not SQLite's busy or I/O):
+    the bound database's, or `url`'s (a command whose work ran in other processes binds none)."""
+    on_server = isinstance(database.obj, SiteDatabase) or (url is not None and is_postgres_url(url))
+    return isinstance(exc, (*CONNECTION_ERRORS, Unreachable)) and on_server
+
+
+def revive(db=None) -> None:
+    """Before a read after a failure: if this thread's connection died (a server restart), forget it,
+    so the read opens a new one instead of failing on the dead one for ever."""
+    db = db or database.obj
+    if _connection_lost(db):
+        _drop_connection(db)
+
+
+def _drop_connection(db) -> None:
+    """Forget this thread's dead connection; the next query opens a new one (peewee's autoconnect)."""
+    try:
+        db._state.conn.close()
+    except Exception:  # noqa: BLE001 - it is dead already
+        pass
+    db._state.reset()
 
 
 def _root_cause(exc: Exception) -> Exception:
@@ -730,7 +912,10 @@ def _logged(error: StoreError, fn, cause: Exception) -> StoreError:
 def writes(fn):
     """A desk function that writes: one IMMEDIATE transaction (the audit event and the search index
     inside it), retried when another console holds the lock past the busy timeout, and any storage
-    failure turned into a StoreError with a plain message. Safe to retry because nothing was committed."""
+    failure turned into a StoreError with a plain message. Safe to retry because nothing was committed.
+    On PostgreSQL the transaction begins with the site's write lock (begin_write), and a connection the
+    server dropped (a restart, a failover) is replaced and the write tried again, as long as nothing was
+    committed."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -742,21 +927,37 @@ def writes(fn):
             log.warning(f"refused {fn.__name__}: the database file is not the one this process opened")
             raise StoreError(_refusal, kind="replaced")
         for attempt in range(5):
+            committing = False
             try:
+                if _connection_lost(db):
+                    _drop_connection(db)
                 with db.atomic():
+                    begin_write(db)
                     mark = search_index.mark()
                     result = fn(*args, **kwargs)
                     # The records this write's audit events name are indexed in its own transaction:
                     # found the moment it commits, at every console (search_index.after_write).
                     search_index.after_write(mark)
-                    return result
+                    committing = True
+                return result
             except REFUSALS as exc:
                 log.info(f"refused {fn.__name__}: {type(exc).__name__}: {exc}")
                 raise
-            except (pw.OperationalError, sqlite3.OperationalError) as exc:
+            except (pw.OperationalError, pw.InterfaceError, sqlite3.OperationalError) as exc:
                 if _is_busy(exc) and attempt < 4:
                     _time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
                     continue
+                if isinstance(db, SiteDatabase) and (_connection_lost(db) or isinstance(exc, pw.InterfaceError)):
+                    _drop_connection(db)
+                    if committing:
+                        log.warning(f"connection lost while {fn.__name__} committed: {exc}")
+                        raise StoreError(_("The connection to the database was lost while saving: look whether it was saved before you save it again."), kind="lost") from exc  # noqa: E501
+                    if attempt < 2:
+                        log.warning(f"connection lost in {fn.__name__}, trying again on a new one: {exc}")
+                        continue  # nothing was committed: again on a new connection (the server may be back)
+                    raise _logged(StoreError(_("The database server cannot be reached: nothing was saved. What you typed is still here; try again in a moment."), kind="unreachable"), fn, exc) from exc  # noqa: E501
+                if isinstance(exc, pw.InterfaceError):
+                    raise
                 raise _logged(_store_error(exc), fn, exc) from exc
             except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
                 if isinstance(exc, pw.IntegrityError):
@@ -766,12 +967,12 @@ def writes(fn):
     return wrapper
 
 
-def backup(dest: Path) -> None:
-    """SQLite's online backup: a consistent copy while other consoles write."""
+def backup(dest: Path) -> str:
+    """A consistent copy while other consoles write: SQLite's online backup, or pg_dump of the site's
+    schema (custom format, for pg_restore). Returns what was written, said for a person."""
     db = database.obj
     if not is_sqlite(db):
-        raise StoreError("backup copies SQLite databases; use your PostgreSQL tools for a server database",
-                         kind="not_sqlite")
+        return pg_backup(dest)[0]
     dest = Path(dest)
     live = Path(db.execute_sql("PRAGMA database_list").fetchone()[2])
     for suffix in ("", "-wal", "-shm", "-journal"):
@@ -791,6 +992,57 @@ def backup(dest: Path) -> None:
         db.connection().backup(target)
     finally:
         target.close()
+    return str(dest)
+
+
+def pg_dump_program() -> str | None:
+    """pg_dump on PATH, else the newest of Debian's /usr/lib/postgresql/*/bin (not on PATH)."""
+    import glob
+    import shutil
+    found = shutil.which("pg_dump")
+    if found:
+        return found
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_dump"),
+                      key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    return versions[-1] if versions else None
+
+
+def pg_backup(dest: Path) -> tuple[str, tuple[int, str] | None]:
+    """pg_dump of the bound site's schema (custom format, for pg_restore): what was written, and the
+    newest audit event (id, hash) in the dump, read in the very snapshot pg_dump copies (exported from
+    a REPEATABLE READ transaction), so the anchor `backup` prints is the copy's own. Without pg_dump,
+    the refusal gives the command to run. The password never goes on a command line: libpq takes it
+    from PGPASSWORD, ~/.pgpass or the service file, as for the console."""
+    import shlex
+    import subprocess
+    db = database.obj
+    if not isinstance(db, SiteDatabase):
+        raise StoreError("backup copies SQLite databases and PostgreSQL sites; use your database's own tools",
+                         kind="not_sqlite")
+    dest = Path(dest)
+    parts = urlsplit(db.database)
+    netloc = parts.netloc.rsplit("@", 1)
+    if len(netloc) == 2:  # user:password@host -> user@host
+        netloc = [netloc[0].split(":", 1)[0] + "@" + netloc[1]]
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"], safe="/")
+    url = f"postgresql://{netloc[0]}{parts.path}" + (f"?{query}" if query else "")
+    args = ["--format=custom", f"--schema={db.schema}", f"--file={dest}", f"--dbname={url}"]
+    program = pg_dump_program()
+    command = "pg_dump " + " ".join(shlex.quote(a) for a in args)
+    if program is None:
+        raise StoreError(_("pg_dump is not installed here: run {command}"), kind="not_installed", command=command)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    password = urlsplit(db.database).password
+    env = {**os.environ, **({"PGPASSWORD": password} if password and "PGPASSWORD" not in os.environ else {})}
+    with db.atomic(isolation_level="REPEATABLE READ"):
+        snapshot = db.execute_sql("SELECT pg_export_snapshot()").fetchone()[0]
+        newest = db.execute_sql(f'SELECT id, hash FROM "{AuditEvent._meta.table_name}" ORDER BY id DESC LIMIT 1').fetchone()
+        result = subprocess.run([program, *args, f"--snapshot={snapshot}"], capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        raise StoreError(_("pg_dump failed: {error}"), kind="refused", error=lines[-1] if lines else result.returncode)
+    os.chmod(dest, 0o660)
+    return str(dest), (tuple(newest) if newest else None)
 
 
 def others_have_it_open(path: Path) -> bool:

@@ -1,16 +1,20 @@
 """Demo data that looks like a real site, made through the desk functions (so it is audited).
 
-Deterministic for a given `now` and seed, so snapshot tests can rely on it. Among the names are
-hostile texts (`王[b]小明`, `[/x]`, `[@click=app.quit]`, an escape sequence) that must show literally.
+Deterministic for a given `now` and seed, so snapshot tests can rely on it. For the tests
+(`hostile=True`) some names and notes hold hostile texts (`王[b]小明`, `[/x]`, `[@click=app.quit]`, an
+escape sequence) that must show literally; the demo a trainee opens has them cleaned away and its
+Chinese punctuated as a clerk writes it.
 """
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime, timedelta
 
 from . import audit, calls, db, keys, orders, people, shifts, site_setup
 from .config import Config
 from .db import Call, Key, Unit
+from .text import zh_punctuation
 
 DEMO_PIN = "0000"
 DEMO_STAFF = [
@@ -72,6 +76,15 @@ KEY_SET = [
 ]
 
 
+# What the tests' hostile texts add: markup-like brackets and escape sequences.
+_HOSTILE_BITS = re.compile(r"\[[^\]\n]*\]|\x1b\[[0-9;]*[A-Za-z]")
+
+
+def believable(text: str) -> str:
+    """A demo text as a trainee should see it: the hostile bits gone, Chinese punctuation full-width."""
+    return zh_punctuation(" ".join(_HOSTILE_BITS.sub("", text).split()))
+
+
 def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
@@ -84,16 +97,18 @@ def _name(rng: random.Random) -> str:
 
 @db.writes
 def seed(config: Config, now: datetime, *, seed: int = 2026, days: int = 30, call_count: int = 2000,
-         open_orders: int = 60, key_count: int = 40) -> dict[str, int]:
-    """Fill an empty database with a plausible site. One transaction: all of it or nothing."""
+         open_orders: int = 60, key_count: int = 40, hostile: bool = False) -> dict[str, int]:
+    """Fill an empty database with a plausible site. One transaction: all of it or nothing. `hostile`:
+    keep the tests' hostile texts in names and notes."""
+    say = (lambda text: text) if hostile else believable
     rng = random.Random(seed)
     engine = config.sla_engine()
     start = now - timedelta(days=days)
     _units(start)
     code, name, _role = DEMO_STAFF[0]
-    staff = {code: people.create_first_supervisor(start, code=code, name=name, pin=DEMO_PIN)}
+    staff = {code: people.create_first_supervisor(start, code=code, name=say(name), pin=DEMO_PIN)}
     for code, name, role in DEMO_STAFF[1:]:
-        staff[code] = people.create_staff(staff["S1"], start, code=code, name=name, role=role, pin=DEMO_PIN)
+        staff[code] = people.create_staff(staff["S1"], start, code=code, name=say(name), role=role, pin=DEMO_PIN)
     unit_codes = [u.code for u in Unit.select(Unit.code).order_by(Unit.id)]
     phones = {}
 
@@ -104,9 +119,10 @@ def seed(config: Config, now: datetime, *, seed: int = 2026, days: int = 30, cal
         unit = rng.choice(unit_codes)
         phone = phones.setdefault(unit, f"13{rng.randrange(10**9):09d}")
         caller = HOSTILE_CALLERS[i % len(HOSTILE_CALLERS)] if i % 97 == 0 else _name(rng)
+        caller = say(caller) or "匿名"
         operator = staff[rng.choice(["R1", "R2", "G1", "G2"] if at.hour < 12 else ["R1", "G1"])]
         calls.add_call(operator, at, engine, phone=phone, caller=caller, unit_code=unit, category=category,
-                       channel=_weighted(rng, CHANNEL_WEIGHTS), text=rng.choice(CALL_TEXTS[category]),
+                       channel=_weighted(rng, CHANNEL_WEIGHTS), text=say(rng.choice(CALL_TEXTS[category])),
                        answered=rng.random() < 0.9)
     # What came in before the last twelve hours has been dealt with.
     handled = Call.select(Call.id).where((Call.status == "open") & (Call.received_at < now - timedelta(hours=12)))
@@ -119,34 +135,35 @@ def seed(config: Config, now: datetime, *, seed: int = 2026, days: int = 30, cal
         age = timedelta(minutes=rng.choice([3, 7, 9, 20, 45, 90, 200, 400, 900, 1500, 3000, 5000]))
         at = now - age
         operator = staff[rng.choice(["R1", "R2", "G1"])]
-        order_id = orders.create_order(operator, at, engine, sla_class=sla_class, description=text,
+        order_id = orders.create_order(operator, at, engine, sla_class=sla_class, description=say(text),
                                        unit_code=rng.choice(unit_codes), department=DEPT_OF[sla_class])
         step = rng.random()
         if step < 0.6:
             orders.dispatch(staff["R1"], at + age * 0.2, order_id, department=DEPT_OF[sla_class],
-                            assignee=rng.choice(["张师傅", "Li Gong", "[/x]", "刘工"]))
+                            assignee=say(rng.choice(["张师傅", "Li Gong", "[/x]", "刘工"])) or "王师傅")
         if step < 0.3:
             orders.arrive(staff["G1"], at + age * 0.4, order_id)
 
-    _keys(rng, engine, staff, now, key_count, unit_codes)
+    _keys(rng, engine, staff, now, key_count, unit_codes, say)
 
     for i, (kind, text) in enumerate([
         ("note", "夜班巡逻正常 Night patrol normal"), ("patrol", "2栋地下车库积水 standing water, B2"),
         ("incident", "1-1203 跑水,已关总阀 [b]main valve shut[/b]"), ("instruction", "明早8点前联系电梯公司 call the lift company"),
         ("note", "[@click=app.quit] 王[b]小明 来访"), ("note", "Fire alarm test at 10:00 \x1b[2J done"),
     ]):
-        shifts.add_entry(staff["G1" if i % 2 else "R1"], config, now - timedelta(hours=6 - i), kind=kind, text=text)
-    _finished_work(config, engine, staff, start, now - timedelta(days=1), unit_codes)
+        shifts.add_entry(staff["G1" if i % 2 else "R1"], now - timedelta(hours=6 - i), config=config, kind=kind,
+                         text=say(text))
+    _finished_work(config, engine, staff, start, now - timedelta(days=1), unit_codes, say=say)
     # Last, so that everything above is as it was before the technicians existed.
     site_setup.import_technicians(staff["S1"], now - timedelta(days=1), table=site_setup.Table(
         "demo", ("department", "name", "phone", "on call"), 1,
-        tuple((i + 2, row) for i, row in enumerate(DEMO_TECHNICIANS))))
+        tuple((i + 2, (dept, say(name), phone, on_call)) for i, (dept, name, phone, on_call) in enumerate(DEMO_TECHNICIANS))))
     return {"units": len(unit_codes), "calls": call_count, "orders": open_orders, "keys": key_count,
             "technicians": len(DEMO_TECHNICIANS)}
 
 
 def _finished_work(config: Config, engine, staff: dict, start: datetime, until: datetime, unit_codes: list[str],
-                   *, count: int = 150) -> None:
+                   *, count: int = 150, say=lambda text: text) -> None:
     """A month of work already finished, so the monthly figures have something to count: most on
     time and called back, some late, reopened, extended, returned or cancelled, a few chargeable.
     Its own random stream, and after everything else: the open work above stays exactly as it was."""
@@ -157,7 +174,7 @@ def _finished_work(config: Config, engine, staff: dict, start: datetime, until: 
         chargeable = sla_class in ("simple_repair", "general_repair") and rng.random() < 0.4
         fee = rng.choice(["30", "50", "80", "120.50"]) if chargeable else None
         order_id = orders.create_order(staff[rng.choice(["R1", "R2", "G1"])], at, engine, sla_class=sla_class,
-                                       description=text, unit_code=rng.choice(unit_codes),
+                                       description=say(text), unit_code=rng.choice(unit_codes),
                                        department=DEPT_OF[sla_class], chargeable=chargeable, fee_agreed=fee)
         fate = rng.random()
         if fate < 0.03:
@@ -217,7 +234,8 @@ def _units(at: datetime) -> None:
     audit.record(None, "unit.import", "unit", None, at, after={"count": count})
 
 
-def _keys(rng: random.Random, engine, staff: dict, now: datetime, key_count: int, unit_codes: list[str]) -> None:
+def _keys(rng: random.Random, engine, staff: dict, now: datetime, key_count: int, unit_codes: list[str],
+          say=lambda text: text) -> None:
     specs = list(KEY_SET)
     spare_units = [u for u in Unit.select().where(Unit.handed_over == False).order_by(Unit.code)]  # noqa: E712
     for unit in spare_units[: key_count - len(specs)]:
@@ -231,7 +249,7 @@ def _keys(rng: random.Random, engine, staff: dict, now: datetime, key_count: int
                ("staff", "Li Gong", "", ""), ("contractor", "陈工", "奥的斯电梯", "310101197702030417")]
     out_tags = [s[0] for s in specs[:key_count]][::5][:8]
     for i, tag in enumerate(out_tags):
-        kind, name, company, extra = holders[i % len(holders)]
+        kind, name, company, extra = (say(v) for v in holders[i % len(holders)])
         issued = now - timedelta(minutes=rng.choice([30, 90, 200, 400, 700]))
         due = issued + timedelta(hours=rng.choice([1, 2, 8]))
         if due <= issued:

@@ -76,7 +76,9 @@ class SignOnError(Exception):
 
 class StoreError(Refusal, RuntimeError):
     """A write that could not be made, said plainly; `kind` is read_only | disk_full | busy | refused
-    (with the driver's `error` text) | not_sqlite | cannot_open | replaced (the file was swapped) | same_file (a backup onto the database)."""
+    (with the driver's `error` text) | not_sqlite | cannot_open | replaced (the file was swapped) | same_file (a backup onto the database)
+    | unreachable (a database server down or refusing us, db.Unreachable) | lost (the connection dropped as a write committed: it may be saved)
+    | not_installed (pg_dump for a backup)."""
 
     def __init__(self, message: str, /, *, kind: str, **values):
         super().__init__(message, **values)

@@ -7,7 +7,13 @@ sender. A parcel is `waiting` until then: the pane ages it and the handover list
 
 Visitors: who, how many, visiting which unit or office, purpose, who confirmed with the host by
 phone, pass or card, ID type and the last four characters only of its number, time in and out.
-A visitor without a time out is on site; after office hours that is a handover item.
+A visitor without a time out is on site; after office hours (the site's, as `people.may` reads them:
+`SlaEngine.is_open`) that is marked on the pane and at the handover.
+
+VIP arrivals (003 §8 1.1.5): a VIP can be signed in ahead with the announced arrival (and departure)
+time; they have no time in until the desk records that they came. Two preparations are due:
+reception staff at the entrance 15 minutes before the arrival (c), and the departments told 10
+minutes before the departure (e). Signed out before arriving, a VIP did not come.
 
 Goods-release passes (物品放行): asked for by the owner or tenant of a unit, or someone they authorised
 (the authorisation recorded); the items listed; a move-out is checked first (arrears cleared, keys
@@ -53,6 +59,9 @@ REQUESTER_KINDS = ("owner", "tenant", "authorised")
 # What the desk checks before a move-out's goods leave (domain.md §6, 002 退租流程).
 MOVE_OUT_CHECKS = ("arrears_cleared", "keys_returned", "passes_returned")
 REMIND_AFTER = timedelta(days=1)
+# A VIP's preparations (003 §8 1.1.5 c, e): (kind, how long before the announced time).
+GREET_BEFORE = timedelta(minutes=15)      # reception staff at the entrance before the arrival
+SEND_OFF_BEFORE = timedelta(minutes=10)   # the departments told before the departure
 MAX_NAME = 60
 MAX_SHORT = 40
 MAX_PARTY = 50
@@ -89,9 +98,23 @@ class ParcelRow:
 
 
 @dataclass(frozen=True)
+class Preparation:
+    """A VIP's preparation that falls due at `at`: "greet" (staff at the entrance) or "send_off"
+    (the departments told)."""
+    visitor_id: int
+    kind: str
+    at: datetime
+
+    @property
+    def key(self) -> str:
+        """Stable while the preparation is the same one (a changed time is another reminder)."""
+        return f"vip:{self.visitor_id}:{self.kind}:{int(self.at.timestamp())}"
+
+
+@dataclass(frozen=True)
 class VisitorRow:
     id: int
-    arrived_at: datetime
+    arrived_at: datetime | None            # None: an expected VIP not here yet
     signed_in_by: str
     name: str
     party_size: int
@@ -105,10 +128,36 @@ class VisitorRow:
     vip: bool
     left_at: datetime | None
     signed_out_by: str = ""
+    expected_at: datetime | None = None    # a VIP signed in ahead: the announced arrival
+    leaves_at: datetime | None = None      # a VIP's announced departure
 
     @property
     def on_site(self) -> bool:
-        return self.left_at is None
+        return self.arrived_at is not None and self.left_at is None
+
+    @property
+    def expected(self) -> bool:
+        """A VIP signed in ahead who has not come yet."""
+        return self.arrived_at is None and self.left_at is None
+
+    @property
+    def no_show(self) -> bool:
+        """Signed out before arriving: the VIP did not come."""
+        return self.arrived_at is None and self.left_at is not None
+
+    def after_hours(self, now: datetime, engine: SlaEngine) -> bool:
+        """On site while the office is shut (the site's office hours and working days)."""
+        return self.on_site and not engine.is_open(now)
+
+    @property
+    def preparation(self) -> Preparation | None:
+        """The VIP's next preparation: staff at the entrance before an expected VIP arrives; the
+        departments told before a VIP on site leaves (when the departure was announced)."""
+        if self.expected and self.expected_at is not None:
+            return Preparation(self.id, "greet", self.expected_at - GREET_BEFORE)
+        if self.on_site and self.leaves_at is not None:
+            return Preparation(self.id, "send_off", self.leaves_at - SEND_OFF_BEFORE)
+        return None
 
     @property
     def visiting(self) -> str:
@@ -120,6 +169,9 @@ class FrontDeskCounts:
     parcels_waiting: int
     parcels_to_notify: int
     visitors_on_site: int      # people, a party counted by its size
+    passes_open: int = 0
+    found_kept: int = 0
+    vips_expected: int = 0
 
 
 def parcel_status_label(status: str) -> str:
@@ -302,12 +354,9 @@ def _visitor(visitor_id: int) -> Visitor:
     return visitor
 
 
-@db.writes
-def sign_in_visitor(actor: Operator, now: datetime, *, name: str, party_size: int | str = 1, unit_code: str = "",
-                    destination: str = "", purpose: str, host_confirmed_by: str = "", pass_no: str = "",
-                    id_type: str = "", id_last4: str = "", phone: str = "", vip: bool = False) -> int:
-    """A visitor signed in; returns the visit's id. The visitor is on site until signed out."""
-    require(actor, "visitor.sign_in")
+def _visitor_values(*, name: str, party_size: int | str, unit_code: str, destination: str, purpose: str,
+                    host_confirmed_by: str, pass_no: str, id_type: str, id_last4: str, phone: str) -> dict:
+    """A visit's fields cleaned, or InvalidInput naming the first field that is wrong."""
     name = _short(name, "name", _("Write down the visitor's name."), max_len=MAX_NAME)
     try:
         party = int(clean(str(party_size)) or "1")
@@ -320,33 +369,95 @@ def sign_in_visitor(actor: Operator, now: datetime, *, name: str, party_size: in
     if unit is None and not destination:
         raise InvalidInput("unit", _("Say which unit or office the visitor goes to."))
     purpose = fields.text(purpose, "purpose", _("Write down the purpose of the visit."), multiline=False, max_len=200)
-    host_confirmed_by = _short(host_confirmed_by, "host_confirmed_by", max_len=MAX_NAME)
-    pass_no = _short(pass_no, "pass_no")
-    id_type = _choice(id_type, "id_type", ID_TYPES, _("Choose the ID type."))
-    last4 = check_last4(id_last4)
-    phone = _phone(phone)
-    visitor = Visitor.create(arrived_at=now, signed_in_by=actor.id, name=name, party_size=party, unit=unit,
-                             destination=destination, purpose=purpose, host_confirmed_by=host_confirmed_by,
-                             pass_no=pass_no, id_type=id_type, id_last4=last4, phone=phone, vip=bool(vip),
-                             updated_at=now)
-    audit.record(actor, "visitor.sign_in", "visitor", visitor.id, now, after={
-        "party_size": party, "unit": unit.code if unit else "", "destination": destination, "purpose": purpose,
-        "host_confirmed": bool(host_confirmed_by), "pass_no": pass_no, "id_type": id_type,
-        "id_checked": bool(last4), "phone_given": bool(phone), "vip": bool(vip)})
+    return {"name": name, "party_size": party, "unit": unit, "destination": destination, "purpose": purpose,
+            "host_confirmed_by": _short(host_confirmed_by, "host_confirmed_by", max_len=MAX_NAME),
+            "pass_no": _short(pass_no, "pass_no"),
+            "id_type": _choice(id_type, "id_type", ID_TYPES, _("Choose the ID type.")),
+            "id_last4": check_last4(id_last4), "phone": _phone(phone)}
+
+
+def _visit_public(values: dict) -> dict:
+    """What a visit's audit event says: never the name, phone or ID digits (they are purged later)."""
+    return {"party_size": values["party_size"], "unit": values["unit"].code if values["unit"] else "",
+            "destination": values["destination"], "purpose": values["purpose"],
+            "host_confirmed": bool(values["host_confirmed_by"]), "pass_no": values["pass_no"],
+            "id_type": values["id_type"], "id_checked": bool(values["id_last4"]), "phone_given": bool(values["phone"])}
+
+
+def _check_leaves(leaves_at: datetime | None, after: datetime) -> None:
+    if leaves_at is not None and leaves_at <= after:
+        raise InvalidInput("leaves_at", _("The departure comes after the arrival."))
+
+
+@db.writes
+def sign_in_visitor(actor: Operator, now: datetime, *, name: str, party_size: int | str = 1, unit_code: str = "",
+                    destination: str = "", purpose: str, host_confirmed_by: str = "", pass_no: str = "",
+                    id_type: str = "", id_last4: str = "", phone: str = "", vip: bool = False,
+                    leaves_at: datetime | None = None) -> int:
+    """A visitor signed in; returns the visit's id. The visitor is on site until signed out. A VIP's
+    announced departure (`leaves_at`) brings the send-off reminder."""
+    require(actor, "visitor.sign_in")
+    values = _visitor_values(name=name, party_size=party_size, unit_code=unit_code, destination=destination,
+                             purpose=purpose, host_confirmed_by=host_confirmed_by, pass_no=pass_no,
+                             id_type=id_type, id_last4=id_last4, phone=phone)
+    _check_leaves(leaves_at, now)
+    visitor = Visitor.create(arrived_at=now, signed_in_by=actor.id, vip=bool(vip), leaves_at=leaves_at,
+                             updated_at=now, **values)
+    audit.record(actor, "visitor.sign_in", "visitor", visitor.id, now,
+                 after=_visit_public(values) | {"vip": bool(vip), "leaves_at": leaves_at})
     return visitor.id
 
 
 @db.writes
+def expect_vip(actor: Operator, now: datetime, *, name: str, arrives_at: datetime | None,
+               leaves_at: datetime | None = None, party_size: int | str = 1, unit_code: str = "",
+               destination: str = "", purpose: str, host_confirmed_by: str = "", pass_no: str = "",
+               id_type: str = "", id_last4: str = "", phone: str = "") -> int:
+    """A VIP signed in ahead (003 §8 1.1.5): the announced arrival, and the departure when known; returns
+    the visit's id. No time in until `vip_arrived`; the preparations fall due before each time."""
+    require(actor, "visitor.sign_in")
+    values = _visitor_values(name=name, party_size=party_size, unit_code=unit_code, destination=destination,
+                             purpose=purpose, host_confirmed_by=host_confirmed_by, pass_no=pass_no,
+                             id_type=id_type, id_last4=id_last4, phone=phone)
+    if arrives_at is None:
+        raise InvalidInput("expected_at", _("Say when the VIP arrives."))
+    if arrives_at <= now:
+        raise InvalidInput("expected_at", _("The VIP is expected later than now: a VIP who is here is signed in."))
+    _check_leaves(leaves_at, arrives_at)
+    visitor = Visitor.create(arrived_at=None, expected_at=arrives_at, leaves_at=leaves_at, signed_in_by=actor.id,
+                             vip=True, updated_at=now, **values)
+    audit.record(actor, "visitor.expect", "visitor", visitor.id, now,
+                 after=_visit_public(values) | {"vip": True, "expected_at": arrives_at, "leaves_at": leaves_at})
+    return visitor.id
+
+
+@db.writes
+def vip_arrived(actor: Operator, now: datetime, visitor_id: int, *, pass_no: str = "") -> None:
+    """An expected VIP came: the time in is now (the greeting's reminder ends). Once."""
+    require(actor, "visitor.sign_in")
+    _visitor(visitor_id)
+    pass_no = _short(pass_no, "pass_no")
+    changes = {"arrived_at": now, "updated_at": now} | ({"pass_no": pass_no} if pass_no else {})
+    updated = (Visitor.update(**changes)
+               .where((Visitor.id == visitor_id) & Visitor.arrived_at.is_null() & Visitor.left_at.is_null()
+                      & Visitor.expected_at.is_null(False)).execute())
+    if not updated:
+        raise _refused_after_race("visitor", visitor_id, _("This visitor is not expected any more ({who}, {time})."))
+    audit.record(actor, "visitor.arrive", "visitor", visitor_id, now, after={"arrived_at": now, "pass_no": pass_no})
+
+
+@db.writes
 def sign_out_visitor(actor: Operator, now: datetime, visitor_id: int) -> None:
-    """The visitor left: time out and who signed them out. Signed out once."""
+    """The visitor left: time out and who signed them out. Signed out once. An expected VIP signed out
+    before arriving did not come (no time in is recorded)."""
     require(actor, "visitor.sign_out")
     visitor = _visitor(visitor_id)
     updated = (Visitor.update(left_at=now, signed_out_by=actor.id, updated_at=now)
                .where((Visitor.id == visitor_id) & Visitor.left_at.is_null()).execute())
     if not updated:
         raise _refused_after_race("visitor", visitor_id, _("This visitor was signed out already ({who}, {time})."))
-    audit.record(actor, "visitor.sign_out", "visitor", visitor_id, now, after={"left_at": now,
-                                                                              "pass_no": visitor.pass_no})
+    action = "visitor.sign_out" if visitor.arrived_at is not None else "visitor.no_show"
+    audit.record(actor, action, "visitor", visitor_id, now, after={"left_at": now, "pass_no": visitor.pass_no})
 
 
 # --- reads -------------------------------------------------------------------------------
@@ -412,19 +523,29 @@ def _visitor_rows(query) -> list[VisitorRow]:
         id=v.id, arrived_at=v.arrived_at, signed_in_by=staff.get(v.signed_in_by_id, ""), name=v.name,
         party_size=v.party_size, unit_code=units.get(v.unit_id, ""), destination=v.destination, purpose=v.purpose,
         host_confirmed_by=v.host_confirmed_by, pass_no=v.pass_no, id_type=v.id_type, id_last4=v.id_last4,
-        vip=v.vip, left_at=v.left_at, signed_out_by=staff.get(v.signed_out_by_id, "")) for v in visitors]
+        vip=v.vip, left_at=v.left_at, signed_out_by=staff.get(v.signed_out_by_id, ""), expected_at=v.expected_at,
+        leaves_at=v.leaves_at) for v in visitors]
+
+
+_ON_SITE = Visitor.arrived_at.is_null(False) & Visitor.left_at.is_null()
 
 
 def visitors_on_site() -> list[VisitorRow]:
-    """Who is on site now: every visitor signed in and not out, earliest first."""
-    return _visitor_rows(Visitor.select().where(Visitor.left_at.is_null()).order_by(Visitor.arrived_at, Visitor.id))
+    """Who is on site now: every visitor who came and is not signed out, earliest first."""
+    return _visitor_rows(Visitor.select().where(_ON_SITE).order_by(Visitor.arrived_at, Visitor.id))
+
+
+def expected_vips() -> list[VisitorRow]:
+    """VIPs signed in ahead who have not come (nor been signed out), the soonest first."""
+    return _visitor_rows(Visitor.select().where(Visitor.arrived_at.is_null() & Visitor.left_at.is_null())
+                         .order_by(Visitor.expected_at, Visitor.id))
 
 
 def recent_visitors(limit: int = 200) -> list[VisitorRow]:
-    """Those on site, then the newest who left: a window, never the whole table."""
+    """The VIPs expected, those on site, then the newest who left: a window, never the whole table."""
     left = _visitor_rows(Visitor.select().where(Visitor.left_at.is_null(False))
                          .order_by(Visitor.left_at.desc(), Visitor.id.desc()).limit(limit))
-    return visitors_on_site() + left
+    return expected_vips() + visitors_on_site() + left
 
 
 def visitors_of_unit(unit_code: str) -> list[VisitorRow]:
@@ -435,13 +556,15 @@ def visitors_of_unit(unit_code: str) -> list[VisitorRow]:
 
 
 def counts(now: datetime) -> FrontDeskCounts:
-    """The open items the strip and the handover count."""
+    """The open items of each register, as the strip and the pane's border count them."""
     waiting = Parcel.select(Parcel.notified_at).where(Parcel.status == "waiting")
     to_notify = waiting.where(Parcel.notified_at.is_null() | (Parcel.notified_at <= now - REMIND_AFTER)).count()
-    people = (Visitor.select(pw.fn.COALESCE(pw.fn.SUM(Visitor.party_size), 0))
-              .where(Visitor.left_at.is_null()).scalar())
-    return FrontDeskCounts(parcels_waiting=waiting.count(), parcels_to_notify=to_notify,
-                           visitors_on_site=int(people or 0))
+    people = (Visitor.select(pw.fn.COALESCE(pw.fn.SUM(Visitor.party_size), 0)).where(_ON_SITE).scalar())
+    return FrontDeskCounts(
+        parcels_waiting=waiting.count(), parcels_to_notify=to_notify, visitors_on_site=int(people or 0),
+        passes_open=GoodsPass.select().where(_pass_open(now)).count(),
+        found_kept=LostItem.select().where(LostItem.status == "kept").count(),
+        vips_expected=Visitor.select().where(Visitor.arrived_at.is_null() & Visitor.left_at.is_null()).count())
 
 
 # --- goods-release passes ----------------------------------------------------------------
@@ -536,10 +659,22 @@ def _pass_rows(query) -> list[PassRow]:
                     released_at=p.released_at, released_by=staff.get(p.released_by_id, "")) for p in passes]
 
 
+def _pass_open(now: datetime):
+    return (GoodsPass.status == "issued") & (GoodsPass.valid_until > now)
+
+
 def open_passes(now: datetime) -> list[PassRow]:
     """Passes issued and not yet released that are still valid, oldest first."""
-    return _pass_rows(GoodsPass.select().where((GoodsPass.status == "issued") & (GoodsPass.valid_until > now))
-                      .order_by(GoodsPass.issued_at, GoodsPass.id))
+    return _pass_rows(GoodsPass.select().where(_pass_open(now)).order_by(GoodsPass.issued_at, GoodsPass.id))
+
+
+def todays_passes(now: datetime, engine: SlaEngine) -> list[PassRow]:
+    """The open passes, then the others of the site's day (released, or expired at midnight), newest first."""
+    day_start = end_of_day(now, engine) - timedelta(days=1)
+    done = _pass_rows(GoodsPass.select().where(~_pass_open(now) & (
+        (GoodsPass.issued_at >= day_start) | (GoodsPass.released_at >= day_start)))
+        .order_by(GoodsPass.updated_at.desc(), GoodsPass.id.desc()))
+    return open_passes(now) + done
 
 
 # --- lost and found ----------------------------------------------------------------------
@@ -555,6 +690,9 @@ class LostRow:
     status: str                    # kept | claimed
     claimed_at: datetime | None
     claimant: str
+    id_type: str = ""
+    recorded_by: str = ""
+    handed_by: str = ""
 
 
 @db.writes
@@ -593,12 +731,26 @@ def claim_item(actor: Operator, now: datetime, item_id: int, *, claimant: str, i
                  after={"status": "claimed", "id_type": id_type, "id_checked": True})
 
 
-def kept_items() -> list[LostRow]:
-    """Found items still kept at the desk, oldest first."""
+def _lost_rows(query) -> list[LostRow]:
+    items = list(query)
+    staff = _codes([i.recorded_by_id for i in items] + [i.handed_by_id for i in items])
     return [LostRow(id=i.id, found_at=i.found_at, found_where=i.found_where, found_by=i.found_by,
                     description=i.description, stored_where=i.stored_where, status=i.status,
-                    claimed_at=i.claimed_at, claimant=i.claimant)
-            for i in LostItem.select().where(LostItem.status == "kept").order_by(LostItem.found_at, LostItem.id)]
+                    claimed_at=i.claimed_at, claimant=i.claimant, id_type=i.id_type,
+                    recorded_by=staff.get(i.recorded_by_id, ""), handed_by=staff.get(i.handed_by_id, ""))
+            for i in items]
+
+
+def kept_items() -> list[LostRow]:
+    """Found items still kept at the desk, oldest first."""
+    return _lost_rows(LostItem.select().where(LostItem.status == "kept").order_by(LostItem.found_at, LostItem.id))
+
+
+def recent_found(limit: int = 200) -> list[LostRow]:
+    """The items kept, then the newest claimed: a window, never the whole table."""
+    claimed = _lost_rows(LostItem.select().where(LostItem.status != "kept")
+                         .order_by(LostItem.claimed_at.desc(), LostItem.id.desc()).limit(limit))
+    return kept_items() + claimed
 
 
 # --- personal data kept only as long as needed ---------------------------------------------
@@ -641,3 +793,37 @@ def purge_personal_data(actor: Operator, now: datetime, *, days: int) -> Purged:
             "parcel": {"ids": parcels, "fields": ["addressee", "collector", "authority", "id_type", "id_last4"]},
             "lost_item": {"ids": found, "fields": ["claimant", "id_type", "id_last4"]}})
     return Purged(visitors=len(visitors), parcels=len(parcels), found_items=len(found), before=before)
+
+
+# --- one record, as search and the unit's dossier open it ---------------------------------
+
+ENTITIES = {"parcel": "parcel", "visitor": "visitor", "pass": "goods_pass", "lost": "lost_item"}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record of a register with its history (audit events, oldest first): `row` is what the
+    pane's actions take (a ParcelRow, VisitorRow, PassRow or LostRow)."""
+    kind: str                      # parcel | visitor | pass | lost
+    row: ParcelRow | VisitorRow | PassRow | LostRow
+    purged_at: datetime | None     # its personal data were blanked then
+    history: list[dict]
+
+
+def record(kind: str, record_id: int) -> Record | None:
+    """A parcel, a visit, a pass or a found item by its id; None when there is none."""
+    if kind == "parcel":
+        rows, model = _parcel_rows(Parcel.select().where(Parcel.id == record_id)), Parcel
+    elif kind == "visitor":
+        rows, model = _visitor_rows(Visitor.select().where(Visitor.id == record_id)), Visitor
+    elif kind == "pass":
+        rows, model = _pass_rows(GoodsPass.select().where(GoodsPass.id == record_id)), GoodsPass
+    elif kind == "lost":
+        rows, model = _lost_rows(LostItem.select().where(LostItem.id == record_id)), LostItem
+    else:
+        raise ValueError(f"not a register of the front desk: {kind}")
+    if not rows:
+        return None
+    purged = model.select(model.purged_at).where(model.id == record_id).scalar() \
+        if hasattr(model, "purged_at") else None   # a pass holds nothing that is purged
+    return Record(kind, rows[0], purged, audit.history(ENTITIES[kind], record_id))

@@ -17,11 +17,17 @@ from .timefmt import local, stored
 # Events older than this also say how long ago they were.
 SAY_AGO_AFTER = timedelta(hours=12)
 
+# The front desk's events that make a record (its fields are on the screen above the history), and
+# those whose name says the new status ("returned" alone would read as a returned work order).
+CREATES = ("parcel.receive", "visitor.sign_in", "pass.issue", "lost.record")
+SAYS_STATUS = ("parcel.collect", "parcel.return", "pass.release", "lost.claim")
+
 # Payload keys that are bookkeeping, not something the person at the desk changed.
 HIDDEN = {"pending", "pending_first_approval", "pending_until", "loan", "first_signature", "complete",
           "state", "as_desk", "on_call"}   # state: the seal `check` compares (issue 17)
 # Payload keys whose values are stored ids shown translated ("on_site" -> "on site", 已到场).
-CHOICES = {"status", "class", "category", "channel", "department", "holder_kind", "kind", "signed_as"}
+CHOICES = {"status", "class", "category", "channel", "department", "holder_kind", "kind", "signed_as", "how",
+           "id_type", "reported_how"}
 # Payload keys holding a staff member's id.
 STAFF_IDS = {"callback_by", "dispatched_by", "signed_off_by", "answered_by", "delivered_by", "authorised_by_id"}
 
@@ -49,7 +55,12 @@ def event_name(action: str, data: dict | None = None) -> str:
         "handover.begin": _("handover started"), "handover.complete": _("handed over"),
         "handover.receive": _("handover received"), "handover.ack": _("handover acknowledged"),
         "handover.abandon": _("handover left unfinished"), "handover.addendum": _("addendum"),
-        "handover.supervise": _("handover signed by a supervisor"),
+        "handover.supervise": _("handover signed by a supervisor"), "handover.reply": _("handover answered a query"),
+        "parcel.receive": _("parcel received"), "parcel.notify": _("addressee told"),
+        "parcel.collect": _("collected"), "parcel.return": _("returned to sender"),
+        "visitor.sign_in": _("signed in"), "visitor.sign_out": _("signed out"), "pass.issue": _("pass issued"),
+        "pass.release": _("let out at the gate"), "lost.record": _("found item recorded"),
+        "lost.claim": _("handed back to its owner"),
     }
     return names.get(action, label(action.replace(".", " ")))
 
@@ -60,13 +71,17 @@ def field_label(key: str) -> str:
         "current_due_at": _("due"), "reason": _("reason"), "assignee": _("technician"),
         "holder": _("holder"), "due_at": _("due back"), "note": _("note"), "order": _("work order"),
         "caller": _("caller"), "phone": _("phone"), "unit": _("unit"), "text": _("text"),
-        "answer": _("answer"), "closed_at": _("closed"), "done_at": _("done"), "arrived_at": _("on site"),
+        "answer": _("answer"), "closed_at": _("closed"), "done_at": _("done"), "arrived_at": _("arrived"),
+        "on_site_by": _("on site"), "reported_how": _("reported by"),
         "dispatched_at": _("dispatched"), "booked_visit_at": _("visit booked"), "work_done": _("work done"),
         "satisfied": _("satisfied"), "end_reason": _("reason"), "authorised_by": _("authorised by"),
         "owner_caused": _("owner caused"), "owner_consent": _("owner agreed"), "holder_kind": _("holder is"),
         "signed_as": _("signed as"), "department": _("department"), "fee": _("fee"), "hours": _("hours"),
         "materials": _("materials"), "chargeable": _("chargeable"), "location": _("location"),
         "description": _("description"), "category": _("category"), "channel": _("channel"),
+        "how": _("told by"), "notice": _("notice"), "by_addressee": _("by the addressee"),
+        "authority_given": _("authority shown"), "id_type": _("ID type"), "id_checked": _("ID checked"),
+        "signed": _("signed"), "pass_no": _("pass or card"),
     }
     return labels.get(key) or label(key)
 
@@ -123,7 +138,7 @@ class _Shown:
 def changes(event: dict, shown: _Shown) -> list[str]:
     action, data = event["action"], event["data"]
     before, after = data.get("before") or {}, data.get("after") or {}
-    if action.endswith((".add", ".create")):
+    if action.endswith((".add", ".create")) or action in CREATES:
         return []  # the record's own fields are on the screen above the history
     out, seen = [], set(HIDDEN)
 
@@ -131,7 +146,8 @@ def changes(event: dict, shown: _Shown) -> list[str]:
         if text not in out:  # a reason both stored and said: once
             out.append(text)
 
-    if "status" in after and before.get("status") and before["status"] != after["status"]:
+    if "status" in after and before.get("status") and before["status"] != after["status"] \
+            and action not in SAYS_STATUS:
         out.append(f"{shown('status', before['status'])} → {shown('status', after['status'])}")
     seen.add("status")
     for key, value in after.items():

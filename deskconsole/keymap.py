@@ -39,8 +39,9 @@ GROUPS: dict[str, dict[str, str]] = {
     "LogPane": {"log.new": "n"},
     "KeysPane": {"keys.issue": "n", "keys.return": "r", "keys.report": "l", "keys.catalogue": "e"},
     "FrontDeskPane": {
-        "frontdesk.parcels": "p", "frontdesk.visitors": "v", "frontdesk.new": "n", "frontdesk.notify": "t",
-        "frontdesk.collect": "c", "frontdesk.return": "r", "frontdesk.sign_out": "o",
+        "frontdesk.parcels": "p", "frontdesk.visitors": "v", "frontdesk.passes": "g", "frontdesk.found": "f",
+        "frontdesk.new": "n", "frontdesk.notify": "t", "frontdesk.collect": "c", "frontdesk.return": "r",
+        "frontdesk.arrived": "a", "frontdesk.sign_out": "o", "frontdesk.release": "l", "frontdesk.claim": "b",
     },
     "CallDetailScreen": {
         "call.close": "escape", "calls.edit": "e", "calls.order": "o", "calls.answer": "a", "calls.deliver": "d",
@@ -55,8 +56,12 @@ GROUPS: dict[str, dict[str, str]] = {
     "SearchScreen": {"search.close": "escape", "search.dossier": "u", "search.again": "slash"},
     "DossierScreen": {"dossier.close": "escape", "dossier.newer": "left_square_bracket",
                       "dossier.older": "right_square_bracket"},
+    "FrontDeskRecordScreen": {"frontdesk_record.close": "escape", "frontdesk.collect": "c", "frontdesk.notify": "t",
+                              "frontdesk.return": "r", "frontdesk.sign_out": "o", "frontdesk.arrived": "a",
+                              "frontdesk.release": "l", "frontdesk.claim": "b", "frontdesk.dossier": "u"},
     "HandoverScreen": {
         "handover.receive": "i", "handover.ack": "a", "handover.ack_section": "A", "handover.query": "q",
+        "handover.reply": "r",
         "handover.supervise": "s", "handover.complete": "c", "handover.sheet": "v", "handover.close": "escape",
     },
     "SheetScreen": {"sheet.addendum": "plus", "sheet.close": "escape"},

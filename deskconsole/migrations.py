@@ -15,28 +15,30 @@ from .db import Technician
 
 _TIME = db.UTCDateTimeField()
 
+# The columns and tables of schema 3 as SQLite has them, with {DATETIME}, {BOOL} ... where PostgreSQL
+# names the same type otherwise (_V3_TYPES): the SQLite text is exactly the released one.
 _V3_COLUMNS = (
-    '"first_respond_due_at" DATETIME',
-    '"first_responded_at" DATETIME',
-    '"first_resolve_due_at" DATETIME',
-    '"first_done_at" DATETIME',
-    '"breached_due_at" DATETIME',
-    '"booked_by_owner" INTEGER NOT NULL DEFAULT 0',
+    '"first_respond_due_at" {DATETIME}',
+    '"first_responded_at" {DATETIME}',
+    '"first_resolve_due_at" {DATETIME}',
+    '"first_done_at" {DATETIME}',
+    '"breached_due_at" {DATETIME}',
+    '"booked_by_owner" {BOOL} NOT NULL DEFAULT {FALSE}',
     '"visit_late_minutes" INTEGER',
     '"owner_signoff" VARCHAR(255) NOT NULL DEFAULT \'\'',
     '"owner_signoff_by" VARCHAR(255) NOT NULL DEFAULT \'\'',
-    '"major" INTEGER NOT NULL DEFAULT 0',
+    '"major" {BOOL} NOT NULL DEFAULT {FALSE}',
     '"complaint_verdict" VARCHAR(255) NOT NULL DEFAULT \'\'',
     '"verdict_by_id" INTEGER REFERENCES "staff" ("id")',
-    '"verdict_at" DATETIME',
+    '"verdict_at" {DATETIME}',
     '"fee_collected" DECIMAL(10, 2)',
-    '"fee_collected_at" DATETIME',
+    '"fee_collected_at" {DATETIME}',
 )
 
 _V3_STATEMENTS = (
     'CREATE INDEX "work_order_verdict_by_id" ON "work_order" ("verdict_by_id")',
-    'CREATE TABLE "follow_up" ("id" INTEGER NOT NULL PRIMARY KEY, "order_id" INTEGER NOT NULL, '
-    '"kind" VARCHAR(255) NOT NULL, "asked_at" DATETIME NOT NULL, "done_at" DATETIME, "done_by_id" INTEGER, '
+    'CREATE TABLE "follow_up" ("id" {AUTO}, "order_id" INTEGER NOT NULL, '
+    '"kind" VARCHAR(255) NOT NULL, "asked_at" {DATETIME} NOT NULL, "done_at" {DATETIME}, "done_by_id" INTEGER, '
     '"person" VARCHAR(255) NOT NULL, "note" TEXT NOT NULL, FOREIGN KEY ("order_id") REFERENCES "work_order" ("id"), '
     'FOREIGN KEY ("done_by_id") REFERENCES "staff" ("id"))',
     'CREATE INDEX "follow_up_order_id" ON "follow_up" ("order_id")',
@@ -45,6 +47,12 @@ _V3_STATEMENTS = (
     'CREATE INDEX "follow_up_done_at" ON "follow_up" ("done_at")',
     'CREATE INDEX "audit_event_action_at" ON "audit_event" ("action", "at")',
 )
+
+# What Peewee makes of these fields on each engine (as a new database has them).
+_V3_TYPES = {
+    "sqlite": {"DATETIME": "DATETIME", "BOOL": "INTEGER", "FALSE": "0", "AUTO": "INTEGER NOT NULL PRIMARY KEY"},
+    "postgres": {"DATETIME": "TIMESTAMP", "BOOL": "BOOLEAN", "FALSE": "FALSE", "AUTO": "SERIAL NOT NULL PRIMARY KEY"},
+}
 
 
 def _add_columns(db, table: str, columns: dict[str, tuple[pw.Field, str]]) -> None:
@@ -120,10 +128,11 @@ def recompute_v3() -> dict[str, int]:
 
 def step_3(database) -> None:
     """Issue 18: the rules as the documents say them."""
+    types = _V3_TYPES["sqlite" if db.is_sqlite(database) else "postgres"]
     for column in _V3_COLUMNS:
-        database.execute_sql(f'ALTER TABLE "work_order" ADD COLUMN {column}')
+        database.execute_sql(f'ALTER TABLE "work_order" ADD COLUMN {column.format(**types)}')
     for statement in _V3_STATEMENTS:
-        database.execute_sql(statement)
+        database.execute_sql(statement.format(**types))
     counts = recompute_v3()
     # Said in the audit trail: the figures of old months change under the new rules.
     audit.record(None, "schema.migrate", "schema", 3, datetime.now(UTC), version=3, **counts)
@@ -150,3 +159,21 @@ def step_5(database) -> None:
 
 
 db.MIGRATIONS[5] = step_5
+
+
+def step_6(database) -> None:
+    """Issue 20, VIP arrivals: a VIP signed in ahead has an announced arrival and departure and no time
+    in until they come (arrived_at may be empty)."""
+    from playhouse.migrate import SchemaMigrator, migrate as run
+    migrator = SchemaMigrator.from_database(database)
+    # Step 4 makes the table from the model as it is now (a database older than 4 has it already so).
+    columns = {c.name: c for c in database.get_columns("visitor")}
+    if not columns["arrived_at"].null:
+        # On SQLite this rebuilds the table: nothing references visitor; its indexes are made again.
+        run(migrator.drop_not_null("visitor", "arrived_at"))
+    for name in ("expected_at", "leaves_at"):
+        if name not in columns:
+            run(migrator.add_column("visitor", name, db.UTCDateTimeField(null=True)))
+
+
+db.MIGRATIONS[6] = step_6

@@ -10,6 +10,7 @@ same order at once give one success and one Conflict that says who got there fir
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -20,11 +21,12 @@ import peewee as pw
 
 from . import audit, db, fields, people
 from .countdown import Deadline, wall_deadline
-from .db import Call, FollowUp, ReminderAck, Staff, Unit, WorkOrder
+from .db import AuditEvent, Call, FollowUp, ReminderAck, Staff, Unit, WorkOrder
 from .errors import Conflict
 from .i18n import _, label
 from .people import InvalidInput, Operator, may, require
 from .text import clean
+from .timefmt import stored
 
 DEPARTMENTS = ("engineering", "security", "cleaning", "landscaping", "customer_service", "contractor")
 OPEN_STATUSES = ("logged", "dispatched", "on_site", "done", "reopened")
@@ -54,6 +56,7 @@ VISIT_LATE_AFTER = 10
 NEW_RESPOND_CLOCK_ON_REOPEN = ("emergency", "hazard")
 COMPLAINT_PREFIX = "complaint"
 SIGNOFF_WAYS = ("slip", "phone")
+REPORT_WAYS = ("phone", "radio", "in_person")   # how the desk heard that someone is on site
 FOLLOW_UP_KINDS = ("area_check", "written_reply")
 MAX_FEE = Decimal("99999999.99")
 MAX_HOURS = Decimal("9999.99")
@@ -77,6 +80,7 @@ class OrderRow:
     done_at: datetime | None = None
     escalate_at: datetime | None = None   # complaints: to the project manager (see escalation_at)
     pending: str = ""                     # "" | extension | return: waiting for a supervisor
+    pending_by: int | None = None         # who asked for it (staff id): their console is told the answer
     chargeable: bool = False
     acked: frozenset[str] = frozenset()   # reminders someone acknowledged
     manager_at: datetime | None = None    # complaints: past their own limit, to the department manager
@@ -166,7 +170,8 @@ def _row(engine, r: dict, acked: frozenset[str], followups=()) -> OrderRow:
         dispatched_at=r["dispatched_at"], responded_at=r["responded_at"],
         booked_visit_at=r["booked_visit_at"], done_at=r["done_at"],
         escalate_at=escalation_at(engine, r["created_at"], r["resolve_due_at"]) if complaint else None,
-        pending=r["pending"], chargeable=bool(r["chargeable"]), acked=acked,
+        pending=r["pending"], pending_by=r["pending_by"] if r["pending"] else None,
+        chargeable=bool(r["chargeable"]), acked=acked,
         manager_at=r["resolve_due_at"] if complaint else None,
         round_at=r["resolve_started_at"] or r["created_at"],
         signed_off=bool(r["owner_signoff"]), followups=tuple(followups),
@@ -463,9 +468,12 @@ _LOCAL = re.compile(r"^(?:(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+)?(\d{1,2}):(\d{2})
 _DATE_ONLY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
-def parse_local(text: str, tz, now: datetime, field_name: str, *, day_end: time = time(17, 0)) -> datetime | None:
-    """A time typed at the desk, in the site's zone: "14:30" (the next 14:30 to come),
-    "11-25 14:30", "2026-11-25 14:30", or a date alone (that day's closing time). "" is None."""
+def parse_local(text: str, tz, now: datetime, field_name: str, *, day_end: time = time(17, 0),
+                gone: bool = False) -> datetime | None:
+    """A time typed at the desk, in the site's zone: "14:30" (the next 14:30 to come; with `gone`, the
+    last one gone: 23:50 typed at 00:10 is last night's, unless it is at most an hour to come, which
+    is taken as typed, for the caller to refuse), "11-25 14:30", "2026-11-25 14:30", or a date alone
+    (that day's closing time). "" is None."""
     text = clean(text)
     if not text:
         return None
@@ -482,7 +490,10 @@ def parse_local(text: str, tz, now: datetime, field_name: str, *, day_end: time 
             year, month, day, hour, minute = m.groups()
             if month is None:
                 when = datetime.combine(local_now.date(), time(int(hour), int(minute)), tzinfo=tz)
-                if when < local_now:
+                if gone:
+                    if when - local_now > timedelta(hours=1):
+                        when -= timedelta(days=1)
+                elif when < local_now:
                     when += timedelta(days=1)
             else:
                 when = datetime(int(year or local_now.year), int(month), int(day), int(hour), int(minute), tzinfo=tz)
@@ -613,19 +624,52 @@ def dispatch(actor: Operator, now: datetime, order_id: int, *, department: str, 
                 booked_visit_at=booked_visit_at, booked_by_owner=bool(owner_chose), **changes)
 
 
-def arrive(actor: Operator, now: datetime, order_id: int, *, engine=None) -> None:
+def arrive(actor: Operator, now: datetime, order_id: int, *, engine=None, at: datetime | None = None,
+           on_site: str | None = None, reported_how: str = "") -> None:
     """Someone is on site: the respond clock stops (the first arrival of the round counts). After a
-    booked visit, how late the arrival was is recorded (more than 10 minutes counts as late)."""
+    booked visit, how late the arrival was is recorded (more than 10 minutes counts as late).
+
+    As the desk hears of it: `on_site` who is there (the technician; None when not said), how the desk
+    was told (`reported_how`, one of REPORT_WAYS), and `at` when they got there when that was before
+    now (not in the future, not before the order was dispatched). The order has no column for who and
+    how: they are kept in the audit event, which the order's history shows."""
     order = _get(order_id)
-    stamp = WorkOrder.responded_at.db_value(now)
-    note: dict = {"arrived_at": now}
+    at = _arrival_time(order, now, at)
+    if on_site is not None:
+        on_site = clean(on_site)
+        if not on_site:
+            raise InvalidInput("on_site", _("Say who is on site."))
+        if len(on_site) > 60:
+            raise InvalidInput("on_site", _("A name is at most {n} characters.", n=60))
+    if reported_how and reported_how not in REPORT_WAYS:
+        raise InvalidInput("reported_how", _("Say how you were told: by phone, by radio or in person."))
+    stamp = WorkOrder.responded_at.db_value(at)
+    note: dict = {"arrived_at": at}
+    note.update({k: v for k, v in (("on_site_by", on_site), ("reported_how", reported_how)) if v})
     changes: dict = {}
     if order.booked_visit_at is not None and order.status == "dispatched":
-        late = max(0, int((now - order.booked_visit_at).total_seconds() // 60))
+        late = max(0, int((at - order.booked_visit_at).total_seconds() // 60))
         note["late_minutes"] = late
         changes["visit_late_minutes"] = pw.fn.COALESCE(WorkOrder.visit_late_minutes, late)
     _transition(actor, now, order_id, "order.arrive", ("logged", "dispatched", "reopened"), "on_site",
                 note=note, engine=engine, responded_at=pw.fn.COALESCE(WorkOrder.responded_at, stamp), **changes)
+
+
+def _arrival_time(order: WorkOrder, now: datetime, at: datetime | None) -> datetime:
+    """When someone got there: now, or an earlier time told now; not before the order was logged,
+    dispatched or reopened (to the minute: the desk types minutes)."""
+    if at is None:
+        return now
+    if at > now:
+        raise InvalidInput("arrived_at", _("That time is still to come: give the time they got there."))
+    floor, message = order.created_at, _("That is before the order was logged ({time}).")
+    if order.dispatched_at is not None and order.dispatched_at > floor:
+        floor, message = order.dispatched_at, _("That is before the order was dispatched ({time}).")
+    if order.status == "reopened" and order.callback_at is not None and order.callback_at > floor:
+        floor, message = order.callback_at, _("That is before the order was reopened ({time}).")
+    if at < floor.replace(second=0, microsecond=0):
+        raise InvalidInput("arrived_at", message, time=floor)
+    return at
 
 
 def _signoff(how: str, by: str) -> tuple[str, str]:
@@ -838,6 +882,44 @@ def approve_extension(actor: Operator, now: datetime, order_id: int) -> str:
                  owner_consent=order.pending_owner_consent,
                  first_signature=order.pending_first_approval.code if first else None)
     return "approved"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A supervisor's answer to a request (an extension, a return), for the console of who asked."""
+    order_id: int
+    number: str
+    kind: str            # extension | return
+    approved: bool
+    by_code: str
+    by_name: str
+    at: datetime
+    until: datetime | None   # an approved extension's new deadline
+    reason: str              # a refusal's
+
+
+_DECISIONS = {"order.extend.approve": ("extension", True), "order.extension.refuse": ("extension", False),
+              "order.return.approve": ("return", True), "order.return.refuse": ("return", False)}
+
+
+def decision(order_id: int) -> Decision | None:
+    """The newest answer a supervisor gave to a request on this order (a first signature beyond two
+    weeks, which still waits for the director's, is not an answer), or None."""
+    events = (AuditEvent.select(AuditEvent.action, AuditEvent.at, AuditEvent.data, Staff.code, Staff.name)
+              .join(Staff, pw.JOIN.LEFT_OUTER, on=(AuditEvent.actor == Staff.id))
+              .where((AuditEvent.entity == "work_order") & (AuditEvent.entity_id == order_id)
+                     & AuditEvent.action.in_(list(_DECISIONS)))
+              .order_by(AuditEvent.id.desc()).limit(3).dicts())
+    for event in events:
+        data = json.loads(event["data"] or "{}")
+        if event["action"] == "order.extend.approve" and data.get("complete") is False:
+            continue
+        kind, approved = _DECISIONS[event["action"]]
+        until = (data.get("after") or {}).get("resolve_due_at") or data.get("until")
+        return Decision(order_id, number(order_id), kind, approved, event["code"] or "?", event["name"] or "",
+                        event["at"], stored(until),
+                        str(data.get("reason") or "") if not approved else "")
+    return None
 
 
 @db.writes

@@ -259,26 +259,22 @@ def order_columns() -> list[str]:
             _("Description")]
 
 
-def build_workbook(report: Report):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
+def _xlsx_text(value: str) -> str:
+    return safe_cell(clean(value))
 
-    bold = Font(bold=True)
+
+def _xlsx_widths(ws, values: dict[int, int]) -> None:
+    from openpyxl.utils import get_column_letter
+    for col, width in values.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _figures_sheet(ws, report: Report) -> None:
+    """The sheet of figures: title, header rows, one row per figure (misses marked)."""
+    from openpyxl.styles import Font, PatternFill
+    bold, text = Font(bold=True), _xlsx_text
     miss_font = Font(bold=True, color="9C0006")
     miss_fill = PatternFill("solid", fgColor="FFC7CE")
-    date_fmt = "yyyy-mm-dd hh:mm"
-
-    def text(value: str) -> str:
-        return safe_cell(clean(value))
-
-    def widths(ws, values: dict[int, int]) -> None:
-        for col, width in values.items():
-            ws.column_dimensions[get_column_letter(col)].width = width
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET_FIGURES
     ws.append([text(title(report))])
     ws["A1"].font = Font(bold=True, size=14)
     for name, value in header(report):
@@ -288,7 +284,10 @@ def build_workbook(report: Report):
     heading_row = ws.max_row
     for cell in ws[heading_row]:
         cell.font = bold
-    ws.freeze_panes = ws.cell(row=heading_row + 1, column=1)
+    ws.freeze_panes = f"A{heading_row + 1}"   # a coordinate: ws.cell() would make an empty row there
+    # Row numbers are counted here: openpyxl's max_row scans every cell written so far, so asking it
+    # after each row made a year of orders take minutes (the time grew with the square of the rows).
+    row = heading_row
     for f in report.figures:
         rate = f.rate
         ws.append([
@@ -296,7 +295,7 @@ def build_workbook(report: Report):
             None if rate is None else float(rate), None if f.amount is None else float(f.amount),
             text(target_text(f)), text(verdict(f)),
         ])
-        row = ws.max_row
+        row += 1
         ws.cell(row=row, column=6).number_format = "0.0%"
         ws.cell(row=row, column=7).number_format = "#,##0.00"
         if f.missed:
@@ -304,13 +303,30 @@ def build_workbook(report: Report):
                 cell.fill = miss_fill
             ws.cell(row=row, column=9).font = miss_font
             ws.cell(row=row, column=6).font = miss_font
-    widths(ws, {1: 18, 2: 30, 3: 36, 4: 8, 5: 8, 6: 9, 7: 12, 8: 10, 9: 12})
+    _xlsx_widths(ws, {1: 18, 2: 30, 3: 36, 4: 8, 5: 8, 6: 9, 7: 12, 8: 10, 9: 12})
+
+
+def build_workbook(report: Report):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    bold = Font(bold=True)
+    miss_font = Font(bold=True, color="9C0006")
+    miss_fill = PatternFill("solid", fgColor="FFC7CE")
+    date_fmt = "yyyy-mm-dd hh:mm"
+    text, widths = _xlsx_text, _xlsx_widths
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_FIGURES
+    _figures_sheet(ws, report)
 
     orders = wb.create_sheet(SHEET_ORDERS)
     orders.append(order_columns())
     for cell in orders[1]:
         cell.font = bold
     orders.freeze_panes = "B2"
+    row = 1
     for o in report.orders:
         orders.append([
             text(o.number), naive_local(o.created_at, report), text(label(o.sla_class)), text(label(o.department)),
@@ -320,7 +336,7 @@ def build_workbook(report: Report):
             o.reopened, naive_local(o.callback_at, report), _yes_no(o.satisfied), _yes_no(o.chargeable),
             None if o.fee is None else float(o.fee), _yes_no(o.timely), text(one_line(o.description)),
         ])
-        row = orders.max_row
+        row += 1
         for col in (2, 7, 8, 9, 10, 11, 14):
             orders.cell(row=row, column=col).number_format = date_fmt
         orders.cell(row=row, column=17).number_format = "#,##0.00"
@@ -334,9 +350,9 @@ def build_workbook(report: Report):
     days.append([_("Day"), _("Calls"), _("Overdue")])
     for cell in days[1]:
         cell.font = bold
-    for d in report.days:
+    for row, d in enumerate(report.days, start=2):
         days.append([d.day, len(d.calls), len(d.overdue)])
-        days.cell(row=days.max_row, column=1).number_format = "yyyy-mm-dd"
+        days.cell(row=row, column=1).number_format = "yyyy-mm-dd"
     widths(days, {1: 12, 2: 8, 3: 8})
     return wb
 
@@ -345,6 +361,37 @@ def render_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     build_workbook(report).save(buffer)
     return buffer.getvalue()
+
+
+# ---- several sites: one table per site and the total (deskconsole report --sites) ----------------
+
+def render_sites(total: Report, sites: list[Report], fmt: str) -> str | bytes:
+    """The company's figures: the total first, then each site's table, in any report format. csv:
+    one block per table (its header rows, its figures), a blank row between; xlsx: a sheet each."""
+    every = [total, *sites]
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+        wb = Workbook()
+        used: set[str] = set()
+        for index, report in enumerate(every):
+            ws = wb.active if index == 0 else wb.create_sheet()
+            ws.title = _sheet_title(_("Total") if index == 0 else report.site, used)
+            _figures_sheet(ws, report)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return buffer.getvalue()
+    parts = [render(report, fmt) for report in every]
+    return ("\r\n" if fmt == "csv" else "\n").join(parts)
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    """A worksheet title: at most 31 characters, none of []:*?/\\, unique in the workbook."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", one_line(name)).strip()[:28] or "site"
+    candidate, n = base, 2
+    while candidate.lower() in used:
+        candidate, n = f"{base} {n}", n + 1
+    used.add(candidate.lower())
+    return candidate
 
 
 # ---- one entry point ------------------------------------------------------------------------------

@@ -1,17 +1,19 @@
 """Find anything ever written, and a unit's dossier.
 
 `search(text)` finds calls, work orders (open and closed), key loans and keys, shift-log entries,
-handovers and units by any part of a phone number, a name, a unit, a record number (WO00211, C123,
-L5, H4, a key tag), or words in Chinese (two characters and more) or English, newest first in
-each kind. The words come from the index that every desk write keeps in its own transaction
-(search_index.py), so a record is found the moment it is saved, at every console.
+handovers, units and the front desk's registers (parcels, visitors, goods-release passes, lost and
+found) by any part of a phone number, a name, a unit, a record number (WO00211, C123, L5, H4,
+GP00012, a key tag, a tracking number's last digits), or words in Chinese (two characters and more)
+or English, newest first in each kind. The words come from the index that every desk write keeps in
+its own transaction (search_index.py), so a record is found the moment it is saved, at every console.
 
 On SQLite the index is FTS5 (trigram for three characters and more, our own two-character tokens
 for Chinese words of two); on another engine the same bodies are matched with LIKE, which gives
 the same results, only slower (README: PostgreSQL).
 
 `dossier(unit_code)` is one unit's history: owner and phones, its keys, and every call, work
-order (with how it ended), key loan and log entry about it, newest first, a page at a time.
+order (with how it ended), key loan, log entry, parcel, visit and goods-release pass about it,
+newest first, a page at a time.
 """
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ import peewee as pw
 
 from . import db, search_index
 from .i18n import _
-from .db import Call, Handover, Key, KeyLoan, SearchDoc, ShiftLogEntry, Staff, Unit, WorkOrder
+from .db import (Call, GoodsPass, Handover, Key, KeyLoan, LostItem, Parcel, SearchDoc, ShiftLogEntry, Staff, Unit,
+                 Visitor, WorkOrder)
+from .frontdesk import parcel_status_label, pass_number
 from .orders import OPEN_STATUSES
 from .reports import _overall
 from .search_index import KINDS, doc_id, is_cjk, kind_range, order_number, split_id
@@ -33,9 +37,13 @@ from .text import clean, one_line
 
 # What the command line's --kind and the screen's groups name, and the kinds of record in each.
 GROUPS = {"units": ("unit",), "calls": ("call",), "orders": ("order",), "keys": ("loan", "key"), "log": ("log",),
-          "handovers": ("handover",)}
+          "handovers": ("handover",), "parcels": ("parcel",), "visitors": ("visitor",), "passes": ("pass",),
+          "lost": ("lost",)}
 KIND_TITLES = {"unit": "Units", "call": "Calls", "order": "Work orders", "loan": "Key loans", "key": "Keys",
-               "log": "Shift log", "handover": "Handovers"}
+               "log": "Shift log", "handover": "Handovers", "parcel": "Parcels", "visitor": "Visitors",
+               "pass": "Goods-release passes", "lost": "Lost and found"}
+# The front desk's registers (frontdesk.py): their records open as frontdesk.record reads them.
+FRONT_DESK = ("parcel", "visitor", "pass", "lost")
 DEFAULT_LIMIT = 20
 MIN_LENGTH = 3        # a word of three characters or more: any letters, digits or signs
 MIN_CHINESE = 2       # two characters, one of them Chinese: a Chinese word (漏水, 2栋)
@@ -44,17 +52,20 @@ MIN_CHINESE = 2       # two characters, one of them Chinese: a Chinese word (漏
 @dataclass(frozen=True)
 class Hit:
     """One record found: what the result list shows, and what opens it."""
-    kind: str                 # unit | call | order | loan | key | log | handover
+    kind: str                 # unit | call | order | loan | key | log | handover | parcel | visitor | pass | lost
     id: int
-    number: str               # C123, WO00211, L5, H4, a key's tag, a unit's code
-    at: datetime | None       # received, logged, issued, written, compiled (UTC); None for units and keys
+    number: str               # C123, WO00211, L5, H4, a key's tag, a unit's code, a parcel's tracking number,
+                              # a visitor's pass or card, GP00012; "" for a found item
+    at: datetime | None       # received, logged, issued, written, compiled, signed in, found (UTC); None for
+                              # units and keys
     unit_code: str
-    who: str                  # caller, holder, assignee, author, from -> to, owner
+    who: str                  # caller, holder, assignee, author, from -> to, owner, addressee, visitor,
+                              # requester, finder
     what: str                 # one line of the record's words
     status: str               # the record's status id
     closed: bool              # nothing more will happen to it: it opens read-only
     key_id: int | None = None  # a loan's key
-    phone: str = ""           # a call's number
+    phone: str = ""           # a call's number, a visitor's
 
 
 @dataclass(frozen=True)
@@ -73,8 +84,9 @@ class Term:
     record: tuple[str, int] | None = None   # a record number: the kind and id it names
 
 
-_NUMBER = re.compile(r"(WO|C|L|H)0*(\d{1,9})", re.IGNORECASE)
-_NUMBERED = {"WO": "order", "C": "call", "L": "log", "H": "handover"}
+_NUMBER = re.compile(r"(WO|GP|C|L|H)0*(\d{1,9})", re.IGNORECASE)
+_NUMBERED = {"WO": "order", "GP": "pass", "C": "call", "L": "log", "H": "handover"}
+_PADDED = {"WO": order_number, "GP": pass_number}   # numbers written with their zeros (WO00211, GP00012)
 _PHONE_LIKE = re.compile(r"\+?[0-9][0-9\-+()]*")
 
 
@@ -85,7 +97,7 @@ def _term(word: str) -> Term | None:
     m = _NUMBER.fullmatch(word)
     if m:
         prefix, n = m.group(1).upper(), int(m.group(2))
-        number = order_number(n) if prefix == "WO" else f"{prefix}{n}"
+        number = _PADDED[prefix](n) if prefix in _PADDED else f"{prefix}{n}"
         # The number as a word of its own: C123 finds call 123 and what names it, never C1234.
         return Term((f" {number} ",), record=(_NUMBERED[prefix], n))
     if len(word) >= MIN_LENGTH:
@@ -119,6 +131,27 @@ def parse(text: str) -> tuple[list[Term], list[str]]:
 def kind_title(kind: str) -> str:
     """A kind of record as the result list's heading says it."""
     return _(KIND_TITLES[kind])
+
+
+def status_text(kind: str, status: str) -> str:
+    """A hit's or an entry's status as the screens and the command line say it: the id's words, but a
+    parcel's own ("returned" alone is a returned work order, 退单). The front desk's statuses are
+    words no other record uses (a visitor is "inside", not "on site" as a technician who arrived)."""
+    if not status:
+        return ""
+    if kind == "parcel":
+        return parcel_status_label(status)
+    if kind == "visitor" and status in ("expected", "no_show"):   # a VIP signed in ahead
+        return _("VIP expected") if status == "expected" else _("did not come")
+    return _(status.replace("_", " "))
+
+
+def short_number(kind: str, number: str, cells: int) -> str:
+    """A number cut to `cells` for a column: a tracking number keeps its end ("…56789CN"), the digits
+    people read out and search by; any other number keeps its start."""
+    if kind != "parcel" or len(number) <= cells:
+        return number
+    return "…" + number[-(cells - 1):]
 
 
 def _kinds(kinds) -> tuple[str, ...]:
@@ -211,6 +244,11 @@ def _fts_ids(database, terms: list[Term], kind: str, limit: int) -> list[int]:
     return sorted(found, reverse=True)[:limit]
 
 
+def _empty(database, kind: str) -> bool:
+    return database.execute_sql("SELECT 1 FROM search_doc WHERE id BETWEEN ? AND ? LIMIT 1",
+                                kind_range(kind)).fetchone() is None
+
+
 def _like_ids(terms: list[Term], kind: str, limit: int, *, only: int | None = None) -> list[int]:
     """The same on any engine: every term in the body (LIKE; ILIKE on PostgreSQL), newest first;
     with `only`, that record if it has them."""
@@ -227,9 +265,11 @@ def _like_ids(terms: list[Term], kind: str, limit: int, *, only: int | None = No
 
 
 @_connected
-def find(text: str, kinds=None, limit: int = DEFAULT_LIMIT, *, engine: str | None = None) -> Found:
+def find(text: str, kinds=None, limit: int = DEFAULT_LIMIT, *, engine: str | None = None,
+         now: datetime | None = None) -> Found:
     """Every kind's newest `limit` records that hold every word of `text`. `engine` "like" matches
-    with LIKE even on SQLite (the fallback's own test); by default SQLite uses its FTS index."""
+    with LIKE even on SQLite (the fallback's own test); by default SQLite uses its FTS index. `now`
+    (the console's clock) says which goods-release passes have expired; without it, none has."""
     kinds = _kinds(kinds)
     terms, ignored = parse(text)
     if not terms:
@@ -243,6 +283,10 @@ def find(text: str, kinds=None, limit: int = DEFAULT_LIMIT, *, engine: str | Non
         if own is not None:
             # A record's own number is in no other record of its kind: look it up, don't scan for it.
             ids = _like_ids(terms, kind, 1, only=doc_id(kind, own))
+        elif fts and _empty(database, kind):
+            # FTS5 reads the trigrams' doclists whatever the range (≈1-2 ms for a number's common digits):
+            # a kind with no records yet (a site that keeps no visitors) costs one look at its ids instead.
+            ids = []
         elif fts:
             ids = _fts_ids(database, terms, kind, limit + 1)
         else:
@@ -250,7 +294,7 @@ def find(text: str, kinds=None, limit: int = DEFAULT_LIMIT, *, engine: str | Non
         if len(ids) > limit:
             more.add(kind)
             ids = ids[:limit]
-        found = _hits(kind, [split_id(i)[1] for i in ids])
+        found = _hits(kind, [split_id(i)[1] for i in ids], now)
         # The newest records written are these; shown by their own time (a record entered afterwards,
         # a late paper form, takes its place).
         if all(h.at is not None for h in found):
@@ -276,10 +320,11 @@ def ended_orders(engine, statuses: tuple[str, ...], text: str = "", limit: int =
     return orders.ended(engine, statuses=statuses, ids=ids, limit=limit)
 
 
-def search(text: str, kinds=None, limit: int = DEFAULT_LIMIT) -> list[Hit]:
+def search(text: str, kinds=None, limit: int = DEFAULT_LIMIT, *, now: datetime | None = None) -> list[Hit]:
     """The records that hold every word of `text`, grouped by kind (units, calls, orders, key loans,
-    keys, log, handovers), newest first in each; at most `limit` of each kind."""
-    return find(text, kinds, limit).hits
+    keys, log, handovers, parcels, visitors, passes, lost and found), newest first in each; at most
+    `limit` of each kind."""
+    return find(text, kinds, limit, now=now).hits
 
 
 # --- what a hit shows -------------------------------------------------------------------
@@ -290,9 +335,11 @@ def _by_id(rows: list[dict], ids: list[int], make) -> list[Hit]:
     return [make(found[i]) for i in ids if i in found]
 
 
-def _hits(kind: str, ids: list[int]) -> list[Hit]:
+def _hits(kind: str, ids: list[int], now: datetime | None = None) -> list[Hit]:
     if not ids:
         return []
+    if kind == "pass":
+        return _pass_hits(ids, now)
     return _HITS[kind](ids)
 
 
@@ -370,13 +417,78 @@ def _handover_hits(ids):
         one_line(r["supervisor_note"]), r["status"], r["status"] != "open"))
 
 
+def _parcel_hits(ids):
+    rows = list(Parcel.select(Parcel.id, Parcel.received_at, Parcel.tracking, Parcel.carrier, Parcel.addressee,
+                              Parcel.shelf, Parcel.note, Parcel.status, Unit.code.alias("unit_code"))
+                .join(Unit, pw.JOIN.LEFT_OUTER, on=(Parcel.unit == Unit.id)).where(Parcel.id.in_(ids)).dicts())
+    return _by_id(rows, ids, lambda r: Hit(
+        "parcel", r["id"], r["tracking"], r["received_at"], r["unit_code"] or "", one_line(r["addressee"]),
+        one_line(" · ".join(p for p in (r["carrier"], r["shelf"] and _("shelf {shelf}", shelf=r["shelf"]),
+                                         r["note"]) if p)),
+        r["status"], r["status"] != "waiting"))
+
+
+def _visitor_hits(ids):
+    rows = list(Visitor.select(Visitor.id, Visitor.arrived_at, Visitor.expected_at, Visitor.updated_at, Visitor.name,
+                               Visitor.party_size,
+                               Visitor.phone, Visitor.destination, Visitor.purpose, Visitor.pass_no, Visitor.left_at,
+                               Unit.code.alias("unit_code"))
+                .join(Unit, pw.JOIN.LEFT_OUTER, on=(Visitor.unit == Unit.id)).where(Visitor.id.in_(ids)).dicts())
+    return _by_id(rows, ids, lambda r: Hit(
+        "visitor", r["id"], one_line(r["pass_no"]), r["arrived_at"] or r["expected_at"] or r["updated_at"],
+        r["unit_code"] or "",
+        one_line(r["name"]) + (f" ×{r['party_size']}" if r["party_size"] > 1 else ""),
+        one_line(" · ".join(p for p in (r["destination"], r["purpose"]) if p)),
+        _visitor_status(r), r["left_at"] is not None, phone=one_line(r["phone"])))
+
+
+def _visitor_status(r: dict) -> str:
+    """inside, left, or for a VIP signed in ahead: expected, then did not come if signed out unarrived."""
+    if r["arrived_at"] is None:
+        return "no_show" if r["left_at"] else "expected"
+    return "left" if r["left_at"] else "inside"
+
+
+def _pass_status(status: str, valid_until: datetime, now: datetime | None) -> str:
+    """An issued pass not released by the end of its day has expired."""
+    if status == "issued" and now is not None and now >= valid_until:
+        return "expired"
+    return status
+
+
+def _pass_hits(ids, now=None):
+    rows = list(GoodsPass.select(GoodsPass.id, GoodsPass.issued_at, GoodsPass.requester, GoodsPass.items,
+                                 GoodsPass.move_out, GoodsPass.status, GoodsPass.valid_until,
+                                 Unit.code.alias("unit_code"))
+                .join(Unit, pw.JOIN.LEFT_OUTER, on=(GoodsPass.unit == Unit.id)).where(GoodsPass.id.in_(ids))
+                .dicts())
+
+    def make(r):
+        status = _pass_status(r["status"], r["valid_until"], now)
+        what = (_("move-out") + ": " if r["move_out"] else "") + r["items"]
+        return Hit("pass", r["id"], pass_number(r["id"]), r["issued_at"], r["unit_code"] or "",
+                   one_line(r["requester"]), one_line(what), status, status != "issued")
+    return _by_id(rows, ids, make)
+
+
+def _lost_hits(ids):
+    rows = list(LostItem.select(LostItem.id, LostItem.found_at, LostItem.found_where, LostItem.found_by,
+                                LostItem.description, LostItem.status, LostItem.claimant)
+                .where(LostItem.id.in_(ids)).dicts())
+    return _by_id(rows, ids, lambda r: Hit(
+        "lost", r["id"], "", r["found_at"], "", one_line(r["claimant"] or r["found_by"]),
+        one_line(" · ".join(p for p in (r["description"], r["found_where"]) if p)), r["status"],
+        r["status"] != "kept"))
+
+
 _HITS = {"unit": _unit_hits, "call": _call_hits, "order": _order_hits, "loan": _loan_hits, "key": _key_hits,
-         "log": _log_hits, "handover": _handover_hits}
+         "log": _log_hits, "handover": _handover_hits, "parcel": _parcel_hits, "visitor": _visitor_hits,
+         "pass": _pass_hits, "lost": _lost_hits}
 
 
-def hit(kind: str, record_id: int) -> Hit | None:
+def hit(kind: str, record_id: int, now: datetime | None = None) -> Hit | None:
     """One record as a hit (the dossier and the screens open records through it)."""
-    found = _hits(kind, [record_id])
+    found = _hits(kind, [record_id], now)
     return found[0] if found else None
 
 
@@ -403,7 +515,7 @@ class UnitKey:
 @dataclass(frozen=True)
 class Entry:
     """One line of the dossier's history."""
-    kind: str                  # call | order | loan | log
+    kind: str                  # call | order | loan | log | parcel | visitor | pass
     id: int
     number: str
     at: datetime
@@ -416,6 +528,8 @@ class Entry:
     on_time: bool | None = None      # orders: both deadlines met (None: still running, or not judged);
                                      # loans: back by the due time
     key_id: int | None = None
+    ended_at: datetime | None = None  # parcels: collected or returned; visitors: left; passes: released
+    ended_by: str = ""               # parcels: who collected it
 
 
 @dataclass(frozen=True)
@@ -455,6 +569,11 @@ def _sources(unit_id: int):
         "order": (WorkOrder, WorkOrder.created_at, WorkOrder.unit == unit_id),
         "loan": (KeyLoan, KeyLoan.issued_at, _loan_filter(unit_id)),
         "log": (ShiftLogEntry, ShiftLogEntry.at, ShiftLogEntry.unit == unit_id),
+        "parcel": (Parcel, Parcel.received_at, Parcel.unit == unit_id),
+        # An expected VIP has no time in yet: the announced arrival stands for it.
+        "visitor": (Visitor, pw.fn.COALESCE(Visitor.arrived_at, Visitor.expected_at).python_value(
+            Visitor.arrived_at.python_value), Visitor.unit == unit_id),
+        "pass": (GoodsPass, GoodsPass.issued_at, GoodsPass.unit == unit_id),
     }
 
 
@@ -566,4 +685,24 @@ def _log_entries(ids, now):
     return [Entry("log", h.id, h.number, h.at, h.who, h.what, h.status, h.closed) for h in _log_hits(ids)]
 
 
-_ENTRIES = {"call": _call_entries, "order": _order_entries, "loan": _loan_entries, "log": _log_entries}
+def _parcel_entries(ids, now):
+    ended = {pid: (collected or returned, collector) for pid, collected, returned, collector in Parcel.select(
+        Parcel.id, Parcel.collected_at, Parcel.returned_at, Parcel.collector).where(Parcel.id.in_(ids)).tuples()}
+    return [Entry("parcel", h.id, h.number, h.at, h.who, h.what, h.status, h.closed, ended_at=ended[h.id][0],
+                  ended_by=one_line(ended[h.id][1])) for h in _parcel_hits(ids)]
+
+
+def _visitor_entries(ids, now):
+    left = dict(Visitor.select(Visitor.id, Visitor.left_at).where(Visitor.id.in_(ids)).tuples())
+    return [Entry("visitor", h.id, h.number, h.at, h.who, h.what, h.status, h.closed, ended_at=left.get(h.id))
+            for h in _visitor_hits(ids)]
+
+
+def _pass_entries(ids, now):
+    released = dict(GoodsPass.select(GoodsPass.id, GoodsPass.released_at).where(GoodsPass.id.in_(ids)).tuples())
+    return [Entry("pass", h.id, h.number, h.at, h.who, h.what, h.status, h.closed, ended_at=released.get(h.id))
+            for h in _pass_hits(ids, now)]
+
+
+_ENTRIES = {"call": _call_entries, "order": _order_entries, "loan": _loan_entries, "log": _log_entries,
+            "parcel": _parcel_entries, "visitor": _visitor_entries, "pass": _pass_entries}

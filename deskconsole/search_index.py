@@ -2,8 +2,8 @@
 
 One row of `search_doc` per record: its id says which kind of record (`doc_id`), its body is the
 record's searchable text with single spaces, a space first and last, and record numbers as words
-(" C123 ", " WO00211 ", " L5 ", " H4 "), so an exact number is the phrase " C123 ". A phone is
-there as typed and as digits only.
+(" C123 ", " WO00211 ", " L5 ", " H4 ", " GP00012 "), so an exact number is the phrase " C123 ". A
+phone is there as typed and as digits only, a parcel's tracking number as stored and its digits.
 
 On SQLite two FTS5 tables index the bodies (README, design):
   search_tri  trigram tokenizer, external content (search_doc), detail=none: any substring of three
@@ -16,8 +16,10 @@ On another engine only `search_doc` exists and `search` matches its bodies with 
 
 The one place the index is written: `db.writes` calls `after_write(mark)` before its transaction
 commits; every record named by an audit event since `mark` is indexed again (the audit trail is
-appended by every desk write in the same transaction). A bulk load outside the desk functions
-(the benchmark database) calls `rebuild`.
+appended by every desk write in the same transaction); an event about many records names them
+(the front desk's purge of personal data: its "blanked" ids), so a blanked name leaves the index
+in the purge's own transaction. A bulk load outside the desk functions (the benchmark database)
+calls `rebuild`.
 """
 from __future__ import annotations
 
@@ -28,22 +30,25 @@ from typing import Callable, Iterable
 import peewee as pw
 
 from . import db
-from .db import (AuditEvent, Call, Handover, Key, KeyLoan, SearchDoc, ShiftLogEntry, Staff, Unit,
-                 WorkOrder)
+from .db import (AuditEvent, Call, GoodsPass, Handover, Key, KeyLoan, LostItem, Parcel, SearchDoc, ShiftLogEntry,
+                 Staff, Unit, Visitor, WorkOrder)
+from .frontdesk import pass_number
 
-# The kinds of record, in the order results are shown. The code is the high part of a doc id.
-KINDS = ("unit", "call", "order", "loan", "key", "log", "handover")
+# The kinds of record, in the order results are shown. The code is the high part of a doc id: a new
+# kind goes at the end, so the ids already stored keep their meaning.
+KINDS = ("unit", "call", "order", "loan", "key", "log", "handover", "parcel", "visitor", "pass", "lost")
 _CODE = {kind: n for n, kind in enumerate(KINDS, start=1)}
 _SHIFT = 40  # record ids below 2^40
 
 # Which audit entity names which kind.
 ENTITY_KIND = {"unit": "unit", "call": "call", "work_order": "order", "key": "key", "shift_log": "log",
-               "handover": "handover"}
+               "handover": "handover", "parcel": "parcel", "visitor": "visitor", "goods_pass": "pass",
+               "lost_item": "lost"}
 # Events whose notes belong in the record's words (the record's own columns do not keep them).
 _NOTE_ACTIONS = ("call.deliver", "call.close", "order.note", "order.callback", "order.cancel", "order.void",
                  "order.extend.request", "order.extension.refuse", "order.return.request",
-                 "order.return.refuse", "handover.query", "handover.addendum")
-_NOTE_KEYS = ("note", "reason", "question", "text")
+                 "order.return.refuse", "handover.query", "handover.reply", "handover.addendum")
+_NOTE_KEYS = ("note", "reason", "question", "answer", "text")
 
 Progress = Callable[[int, int], None]
 
@@ -95,6 +100,12 @@ def _phone(value: str) -> str:
         return ""
     digits = _NOT_DIGIT.sub("", value)
     return value if digits == value else f"{value} {digits}"
+
+
+def _tracking(value: str) -> str:
+    """A tracking number as stored, and its digits when dashes split them (SF-1234-5678: 45678 is found)."""
+    digits = _NOT_DIGIT.sub("", value)
+    return value if digits in value else f"{value} {digits}"
 
 
 def _body(*parts) -> str:
@@ -233,9 +244,47 @@ def _handover_bodies(where) -> Iterable[tuple[int, str]]:
                          *notes.get(hid, ()), *dict.fromkeys(refs))
 
 
+# The front desk's registers (frontdesk.py). Their personal data are blanked in place after the site's
+# retention days: the purge's event names the records (see _named), so they are indexed again without them.
+
+def _parcel_bodies(where) -> Iterable[tuple[int, str]]:
+    rows = _rows("parcel", lambda w: (
+        Parcel.select(Parcel.id, Parcel.tracking, Parcel.carrier, Parcel.addressee, Unit.code, Parcel.shelf,
+                      Parcel.note)
+        .join(Unit, pw.JOIN.LEFT_OUTER, on=(Parcel.unit == Unit.id)).where(w(Parcel.id))), where)
+    for pid, tracking, carrier, addressee, unit, shelf, note in rows:
+        yield pid, _body(_tracking(tracking), carrier, addressee, unit, shelf, note)
+
+
+def _visitor_bodies(where) -> Iterable[tuple[int, str]]:
+    rows = _rows("visitor", lambda w: (
+        Visitor.select(Visitor.id, Visitor.name, Visitor.phone, Unit.code, Visitor.destination, Visitor.purpose,
+                       Visitor.pass_no)
+        .join(Unit, pw.JOIN.LEFT_OUTER, on=(Visitor.unit == Unit.id)).where(w(Visitor.id))), where)
+    for vid, name, phone, unit, destination, purpose, pass_no in rows:
+        yield vid, _body(name, _phone(phone), unit, destination, purpose, pass_no)
+
+
+def _pass_bodies(where) -> Iterable[tuple[int, str]]:
+    rows = _rows("pass", lambda w: (
+        GoodsPass.select(GoodsPass.id, GoodsPass.requester, Unit.code, GoodsPass.items)
+        .join(Unit, pw.JOIN.LEFT_OUTER, on=(GoodsPass.unit == Unit.id)).where(w(GoodsPass.id))), where)
+    for gid, requester, unit, items in rows:
+        yield gid, _body(pass_number(gid), requester, unit, items)
+
+
+def _lost_bodies(where) -> Iterable[tuple[int, str]]:
+    rows = _rows("lost", lambda w: LostItem.select(
+        LostItem.id, LostItem.description, LostItem.found_where, LostItem.found_by, LostItem.claimant)
+        .where(w(LostItem.id)), where)
+    for lid, description, found_where, found_by, claimant in rows:
+        yield lid, _body(description, found_where, found_by, claimant)
+
+
 _BODIES = {"unit": (_unit_bodies, Unit), "call": (_call_bodies, Call), "order": (_order_bodies, WorkOrder),
            "loan": (_loan_bodies, KeyLoan), "key": (_key_bodies, Key), "log": (_log_bodies, ShiftLogEntry),
-           "handover": (_handover_bodies, Handover)}
+           "handover": (_handover_bodies, Handover), "parcel": (_parcel_bodies, Parcel),
+           "visitor": (_visitor_bodies, Visitor), "pass": (_pass_bodies, GoodsPass), "lost": (_lost_bodies, LostItem)}
 
 
 def bodies(kind: str, ids: Iterable[int]) -> dict[int, str]:
@@ -304,15 +353,22 @@ def refresh(kind: str, ids: Iterable[int]) -> int:
 
 
 def _named(entity: str, entity_id, action: str, data: str) -> list[tuple[str, int | None]]:
-    """The records an audit event names: its own, and a key event's loan."""
+    """The records an audit event names: its own, a key event's loan, and the records one event blanked
+    (the front desk's purge: {"blanked": {entity: {"ids": [...], ...}}}), whose old words must go."""
+    named: list[tuple[str, int | None]] = []
     kind = ENTITY_KIND.get(entity)
-    if kind is None:
-        return []
-    named = [(kind, entity_id)]
-    if kind == "key" and '"loan"' in data:
-        after = json.loads(data).get("after") or {}
-        if isinstance(after.get("loan"), int):
-            named.append(("loan", after["loan"]))
+    if kind is not None:
+        named.append((kind, entity_id))
+        if kind == "key" and '"loan"' in data:
+            after = json.loads(data).get("after") or {}
+            if isinstance(after.get("loan"), int):
+                named.append(("loan", after["loan"]))
+    if '"blanked"' in data:
+        blanked = json.loads(data).get("blanked")
+        for name, part in (blanked.items() if isinstance(blanked, dict) else ()):
+            ids = part.get("ids") if isinstance(part, dict) else None
+            if ENTITY_KIND.get(name) and isinstance(ids, list):
+                named += [(ENTITY_KIND[name], i) for i in ids if isinstance(i, int)]
     return named
 
 

@@ -68,9 +68,27 @@ def _has_wide(text: str) -> bool:
     return cell_len(text) != len(text)
 
 
+# Where a run of Chinese may break: after full-width punctuation, before an opening bracket. Chinese
+# has no spaces, so a line broken anywhere else may split a word (借出钥/匙).
+_CJK_BREAK = re.compile(r"(?<=[，。；：、！？）」』】])|(?=[（「『【])")
+
+
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """(glue, piece) in order: the words, and each Chinese run cut where it may break; glue is the
+    space before a piece ("" inside a Chinese run)."""
+    pieces: list[tuple[str, str]] = []
+    for word in one_line(text).split(" "):
+        if not word:
+            continue
+        parts = [p for p in _CJK_BREAK.split(word) if p] if _has_wide(word) else [word]
+        pieces += [(" " if i == 0 else "", part) for i, part in enumerate(parts)]
+    return pieces
+
+
 def wrap_cells(text: str, width: int, rest: int | None = None) -> list[str]:
-    """Word-wrap to `width` terminal cells (`rest` for the lines after the first); CJK (which has no
-    spaces) and over-long words break between characters."""
+    """Word-wrap to `width` terminal cells (`rest` for the lines after the first). Chinese breaks after
+    its punctuation where it can (a clause at a time); a piece longer than a line, Chinese or not,
+    breaks between characters."""
     rest = width if rest is None else rest
     lines: list[str] = []
     cur = ""
@@ -78,22 +96,20 @@ def wrap_cells(text: str, width: int, rest: int | None = None) -> list[str]:
     def limit() -> int:
         return width if not lines else rest
 
-    for word in one_line(text).split(" "):
-        if not word:
+    for glue, piece in _pieces(text):
+        sep = glue if cur else ""
+        if cell_len(cur + sep + piece) <= limit():
+            cur += sep + piece
             continue
-        sep = " " if cur else ""
-        if cell_len(cur + sep + word) <= limit():
-            cur += sep + word
-            continue
-        if cur and cell_len(word) <= rest and not _has_wide(word):
+        if cur and cell_len(piece) <= rest:
             lines.append(cur)
-            cur = word
+            cur = piece
             continue
         if cur and limit() - cell_len(cur + sep) < 4:
             lines.append(cur)
             cur, sep = "", ""
         cur += sep
-        for ch in word:
+        for ch in piece:
             if cell_len(cur + ch) > limit():
                 lines.append(cur)
                 cur = ""
@@ -101,3 +117,48 @@ def wrap_cells(text: str, width: int, rest: int | None = None) -> list[str]:
     if cur or not lines:
         lines.append(cur)
     return lines
+
+
+# Chinese punctuation (tools/zh_punctuation.py holds the catalogues to it; the demo's texts follow it).
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_FULL = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；", "(": "（", ")": "）"}
+
+
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def _beside(text: str, i: int, step: int) -> str:
+    """The nearest character to position i in direction `step`, spaces and {placeholders} passed over
+    (",{n} 起紧急": the comma stands beside 起)."""
+    j = i + step
+    while 0 <= j < len(text):
+        if text[j] == " ":
+            j += step
+            continue
+        m = _PLACEHOLDER.match(text, j) if step > 0 else None
+        if step < 0 and text[j] == "}":
+            k = text.rfind("{", 0, j)
+            m = _PLACEHOLDER.match(text, k) if k >= 0 else None
+            if m and m.end() == j + 1:
+                j = k - 1
+                continue
+        if m:
+            j = m.end()
+            continue
+        return text[j]
+    return " "
+
+
+def zh_punctuation(text: str) -> str:
+    """Half-width ,?!:;() next to a Chinese character (spaces and placeholders between them aside) made
+    full-width, as a Chinese clerk writes them; a pair of brackets all full-width or all half-width."""
+    chars = list(text)
+    for i, c in enumerate(chars):
+        if c in _FULL:
+            before, after = _beside(text, i, -1), _beside(text, i, 1)
+            if _CJK.match(before) or _CJK.match(after):
+                chars[i] = _FULL[c]
+    out = "".join(chars)
+    return re.sub(r"[(（]([^()（）]*)[)）]",
+                  lambda m: f"（{m.group(1)}）" if "（" in m.group(0) or "）" in m.group(0) or _CJK.search(m.group(1))
+                  else m.group(0), out)

@@ -148,6 +148,9 @@ def test_a_record_screen_runs_the_same_table_with_the_same_refusals(demo_site, c
             said = _notes(app)
             await pilot.press("v", "o")
             await pilot.pause()
+            # The footer offers what this receptionist may do on this call: not Void (a supervisor's).
+            offered = [str(k.render()).strip() for k in app.screen.query_one(DeskFooter).query("FooterKey")]
+            assert "e Edit" in offered and not [k for k in offered if k.endswith("Void")], offered
             assert said == [("Only a supervisor voids a call.", "warning"),
                             ("A message does not become a work order; only a repair, complaint, emergency or "
                              "inquiry does.", "warning")]

@@ -62,3 +62,44 @@ def test_the_queue_is_a_supervisors(demo_site, clock):
             assert _palette(app, "Pending approvals") is None
             assert "✎" not in app.screen.query_one("#strip").plain
     asyncio.run(go())
+
+
+def _notices(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def test_the_requesters_console_is_told_the_supervisors_answer(demo_site, clock):
+    """R1 asked; S1 answers at another console: R1's console says so at its next load, who and what."""
+    extension, back = _waiting(demo_site, clock)
+
+    async def go():
+        app = make_app(demo_site, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            s1 = people.find("S1")
+            # Another console: S1 signs the extension and refuses the return, with a hostile reason.
+            orders.approve_extension(s1, clock.now(), extension)
+            orders.refuse_request(s1, clock.now(), back, reason="先联系业主 [/x] 王[b]小明")
+            app.reload(full=True)
+            await settle(pilot)
+            said = _notices(app)
+            number = orders.number
+            assert any(text.startswith(f"{number(extension)}: your extension was approved by S1") for text in said), said
+            assert f"{number(back)}: your return was refused by S1 陈静 Chen Jing: 先联系业主 [/x] 王[b]小明" in said
+            # Shown as written: every notice is plain text, never markup (DeskApp.notify).
+            assert [n for n in app._notifications if n.markup] == []
+    asyncio.run(go())
+
+
+def test_an_answer_is_told_only_to_who_asked(demo_site, clock):
+    extension, _back = _waiting(demo_site, clock)
+
+    async def go():
+        app = make_app(demo_site, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "G1")
+            orders.approve_extension(people.find("S1"), clock.now(), extension)
+            app.reload(full=True)
+            await settle(pilot)
+            assert not [t for t in _notices(app) if "your extension" in t]
+    asyncio.run(go())

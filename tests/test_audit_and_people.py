@@ -88,7 +88,7 @@ def test_an_edit_behind_the_programs_back_breaks_the_chain(demo_site):
 
 def test_a_removed_event_breaks_the_chain(demo_site):
     victim = db.AuditEvent.select().order_by(db.AuditEvent.id).offset(5).first()
-    db.database.execute_sql("DELETE FROM audit_event WHERE id = ?", (victim.id,))
+    db.AuditEvent.delete().where(db.AuditEvent.id == victim.id).execute()
     assert audit.verify_chain() == [f"audit event {victim.id + 1}: does not follow the event before it"]
 
 

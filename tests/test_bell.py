@@ -100,6 +100,7 @@ def test_the_console_writes_one_bel_per_event(empty_site, clock):
             await sign_on(pilot, "R1")
             app.tick()
             assert written.count("\a") == 1                        # what holds at sign-on
+            assert not app.screen.query_one("#header").has_class("-ringing")   # the header says it already
             _ticks(app, clock, 20)
             assert written.count("\a") == 1
             calls.add_call_from_script("", clock.now(), category="emergency", channel="phone", text="电梯困人")
@@ -107,6 +108,7 @@ def test_the_console_writes_one_bel_per_event(empty_site, clock):
             await settle(pilot)
             _ticks(app, clock, 40)
             assert written.count("\a") == 2                        # the new emergency: one ring
+            assert app.screen.query_one("#header").has_class("-ringing")   # seen as well as heard
             calls.close(people.find("R1"), clock.now(), first, note="燃气公司已到")
             app.reload()
             await settle(pilot)
@@ -123,4 +125,5 @@ def test_the_site_file_turns_the_bell_off(demo_site, clock):
             await sign_on(pilot, "R1")
             _ticks(app, clock, 20)
             assert "\a" not in written
+            assert not app.screen.query_one("#header").has_class("-ringing")
     asyncio.run(go())

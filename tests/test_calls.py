@@ -296,7 +296,7 @@ def deskconsole(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
 
 
 def test_call_add_prints_the_id_and_records_the_system(demo_site):
-    path = str(db.sqlite_path(demo_site.db_url))
+    path = demo_site.db_url
     result = deskconsole("call", "add", "--db", path, "--phone", "138 0000 2222", "--caller", "王[b]小明",
                          "--unit", "1-1203", "--category", "repair", "--channel", "phone", "--text", "漏水 \x1b[2J")
     assert result.returncode == 0, result.stderr
@@ -322,7 +322,7 @@ def test_call_add_refuses_on_stderr_with_a_nonzero_status_and_writes_nothing(dem
     for flag, value in zip(args[::2], args[1::2]):
         base[flag] = value
     flat = [x for pair in base.items() for x in pair]
-    result = deskconsole("call", "add", "--db", str(db.sqlite_path(demo_site.db_url)), *flat)
+    result = deskconsole("call", "add", "--db", demo_site.db_url, *flat)
     assert result.returncode == 1 and result.stdout == ""
     assert says in result.stderr
     assert counts() == before   # not even the system operator's record
@@ -344,7 +344,7 @@ ADDER = textwrap.dedent("""
 
 def test_two_processes_adding_calls_at_once_both_land(demo_site):
     import time
-    path = str(db.sqlite_path(demo_site.db_url))
+    path = demo_site.db_url
     before = Call.select().count()
     start = str(time.time() + 1.5)
     n = 25

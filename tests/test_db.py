@@ -21,6 +21,7 @@ def _schema(path: Path) -> dict[str, str]:
         conn.close()
 
 
+@pytest.mark.sqlite_only("SQLite's pragmas")
 def test_connect_applies_the_pragmas(empty_site):
     pragma = lambda name: db.database.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
     assert pragma("journal_mode") == "wal"
@@ -30,6 +31,7 @@ def test_connect_applies_the_pragmas(empty_site):
     assert db.database.obj._lock_type == "IMMEDIATE"
 
 
+@pytest.mark.sqlite_only("SQLite's BEGIN IMMEDIATE; PostgreSQL's write lock is tested in test_postgres.py")
 def test_write_transactions_begin_immediate(empty_site, tmp_path):
     """While one console is inside a write transaction, another cannot start one: IMMEDIATE takes the lock."""
     path = db.sqlite_path(empty_site.db_url)
@@ -42,14 +44,18 @@ def test_write_transactions_begin_immediate(empty_site, tmp_path):
 
 
 def test_indexes_for_the_panes_exist(empty_site):
-    names = set(_schema(db.sqlite_path(empty_site.db_url)))
+    names = {index.name for model in db.MODELS for index in db.database.get_indexes(model._meta.table_name)}
     for index in ("call_received_at", "call_phone", "call_category_status", "work_order_status_resolve_due_at",
                   "key_status", "key_loan_key_id_returned_at", "audit_event_entity_entity_id", "shift_log_entry_at"):
         assert index in names
 
 
-def test_new_database_is_latest_version_and_group_only(empty_site):
+def test_a_new_database_is_of_the_latest_version(empty_site):
     assert db.schema_version() == db.SCHEMA_VERSION
+
+
+@pytest.mark.sqlite_only("the SQLite file's mode")
+def test_a_new_database_file_is_group_only(empty_site):
     mode = stat.S_IMODE(db.sqlite_path(empty_site.db_url).stat().st_mode)
     assert mode & 0o007 == 0, oct(mode)       # no world access
     assert mode & 0o060 == 0o060, oct(mode)   # the desk's group reads and writes
@@ -93,6 +99,7 @@ def test_every_released_schema_migrates_to_what_a_fresh_one_holds(tmp_path, vers
         assert (tmp_path / f"old.db.v{version}.bak").exists()
 
 
+@pytest.mark.sqlite_only("the copy of the SQLite file made before a migration")
 def test_a_migration_step_runs_once_after_a_backup(empty_site, monkeypatch):
     ran = []
     nxt = db.SCHEMA_VERSION + 1
@@ -124,6 +131,7 @@ def test_a_foreign_database_is_refused(tmp_path):
         db.connect("sqlite:///" + str(path))
 
 
+@pytest.mark.sqlite_only("SQLite's online backup; pg_dump is tested in test_postgres.py")
 def test_backup_is_a_consistent_database(demo_site, tmp_path):
     dest = tmp_path / "copy.db"
     db.backup(dest)

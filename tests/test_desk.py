@@ -4,10 +4,12 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import NOW
 
 from deskconsole import calls, console_data, countdown, db, keys, orders, people, shifts
 from deskconsole.countdown import wall_deadline
@@ -189,15 +191,15 @@ def test_shift_bounds_follow_the_site_shifts(empty_site, clock):
 
 def test_sign_on_opens_then_joins_the_shift_without_taking_the_desk(demo_site, clock):
     r1, g1, s1 = people.find("R1"), people.find("G1"), people.find("S1")
-    first = shifts.sign_on(r1, demo_site, clock.now())
+    first = shifts.sign_on(r1, clock.now(), config=demo_site)
     assert first.holder_code == "R1"
-    looked_in = shifts.sign_on(s1, demo_site, clock.now())
+    looked_in = shifts.sign_on(s1, clock.now(), config=demo_site)
     assert looked_in.id == first.id and looked_in.holder_code == "R1"
     assert shifts.current(demo_site, clock.now()).holder_code == "R1"
     # Once the holder has signed off, the next to sign on takes the desk.
     clock.advance(minutes=5)
-    shifts.sign_off(r1, demo_site, clock.now(), "doctor's appointment")
-    assert shifts.sign_on(g1, demo_site, clock.now()).holder_code == "G1"
+    shifts.sign_off(r1, clock.now(), config=demo_site, note="doctor's appointment")
+    assert shifts.sign_on(g1, clock.now(), config=demo_site).holder_code == "G1"
     assert shifts.current(demo_site, clock.now()).holder_code == "G1"
 
 
@@ -217,9 +219,43 @@ def test_change_feed_sees_another_processes_commit(demo_site, clock):
         "calls.add_call(people.find('R1'), datetime.now(timezone.utc), category='other', channel='phone', text='x')\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
-    assert feed.changed()
+    # Within a second (SQLite's data_version moves at once; PostgreSQL's notification comes just after).
+    assert _within_a_second(feed.changed)
     assert not feed.changed()
     # This process's own writes count too: the feed has a connection of its own.
     calls.add_call(people.find("R1"), clock.now(), category="other", channel="phone", text="y")
-    assert feed.changed()
+    assert _within_a_second(feed.changed)
     feed.close()
+
+
+def _texts() -> list[str]:
+    """Every name and note of the demo a person reads."""
+    rows = [db.Staff.select(db.Staff.name), db.Call.select(db.Call.caller, db.Call.text),
+            db.WorkOrder.select(db.WorkOrder.description, db.WorkOrder.assignee),
+            db.ShiftLogEntry.select(db.ShiftLogEntry.text), db.Technician.select(db.Technician.name),
+            db.KeyLoan.select(db.KeyLoan.holder_name, db.KeyLoan.holder_company, db.KeyLoan.holder_document)]
+    return [value for query in rows for row in query.tuples() for value in row if value]
+
+
+def test_the_demo_a_trainee_opens_is_believable(empty_site):
+    """`deskconsole demo` and `init --demo-data`: no hostile test strings, Chinese punctuated as a clerk
+    writes it (跑水，已关总阀). The tests' own demo keeps the hostile texts (conftest: hostile=True)."""
+    from deskconsole import demo
+    from deskconsole.text import zh_punctuation
+    demo.seed(empty_site, NOW, call_count=300, open_orders=30)
+    texts = _texts()
+    assert [t for t in texts if "[" in t or "\x1b" in t] == []
+    assert [t for t in texts if zh_punctuation(t) != t] == []
+    assert "1-1203 跑水，已关总阀 main valve shut" in texts and "张敏" in texts
+
+
+def test_the_tests_demo_keeps_its_hostile_texts(demo_site):
+    texts = _texts()
+    assert "张[b]敏" in texts and any("[/x]" in t for t in texts) and any("[@click=app.quit]" in t for t in texts)
+def _within_a_second(condition) -> bool:
+    end = time.monotonic() + 1.0
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True

@@ -212,9 +212,8 @@ def _parcel_add(demo_site, capsys, *args, pin: str = ""):
     import sys
     from deskconsole import cli
     sys.stdin, stdin = io.StringIO(pin + "\n"), sys.stdin
-    path = db.sqlite_path(demo_site.db_url).as_posix()
     try:
-        status = cli.main(["parcel", "add", "--db", path, *args])
+        status = cli.main(["parcel", "add", "--db", demo_site.db_url, *args])
     finally:
         sys.stdin = stdin
     out, err = capsys.readouterr()
@@ -341,7 +340,7 @@ def test_the_handover_lists_the_open_items_of_each_register(ops, demo_site, cloc
     assert "found" not in listed
     assert [s["id"] for s in sheet["sections"]][-1] == "calls"
     # The printed sheet says them, with their own words as typed.
-    handover_id = shifts.begin_handover(ops["G1"], demo_site, ENGINE, now)
+    handover_id = shifts.begin_handover(ops["G1"], now, ENGINE, config=demo_site)
     text = shifts.render_sheet(shifts.handover(handover_id), "Asia/Shanghai")
     assert "Parcels waiting for collection (2)" in text and "SF0000000002" in text
     assert "Visitors still on site (1)" in text and "张[b]三 ×2" in text
@@ -421,7 +420,7 @@ def test_check_purge_uses_the_site_files_days(demo_site, capsys, tmp_path):
     vid = frontdesk.sign_in_visitor(guard, now - timedelta(days=40), name="张三", unit_code="1-1203",
                                     purpose="探亲")
     frontdesk.sign_out_visitor(guard, now - timedelta(days=40), vid)
-    path = db.sqlite_path(demo_site.db_url)
+    path = demo_site.db_url
     site = tmp_path / "site.toml"
     site.write_text("personal_data_days = 60\n", "utf-8")
     db.close()

@@ -3,10 +3,11 @@ between two operators with a supervisor's sign-off."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
-from appkit import make_app, settle, sign_on
+from appkit import make_app, settle, sign_on, wait_for
 
 from deskconsole import people, shifts
 from deskconsole.db import Handover, Shift, ShiftLogEntry
@@ -71,6 +72,8 @@ def test_enter_on_an_instruction_marks_it_done_and_c_corrects(demo_site):
             app.screen.pane(3).select(correction.id)
             await pilot.press("enter")
             await pilot.pause()
+            written = str(app.screen.query_one("#entry-history").render())
+            assert "R1 " in written and "entry corrected" in written   # the history's words, who and what
             await pilot.press("d")
             await settle(pilot)
             assert ShiftLogEntry.get_by_id(correction.id).done_by.code == "R1"
@@ -132,6 +135,16 @@ def test_a_full_handover_between_two_operators(demo_site):
                         await pilot.press("a")
                         await pilot.pause()
             assert screen.view.unanswered() == []
+            # The query waits for the outgoing operator's answer (R1, signed on here): no completing before it.
+            await pilot.press("c")
+            await pilot.pause()
+            assert "1 queries wait for R1's answer" in str(screen.query_one("#ho-message").render())
+            screen.table.move_cursor_to_key(queried)
+            await pilot.press("r")
+            await pilot.pause()
+            await pilot.press(*"张师傅明早跟进 [/x]", "ctrl+s")
+            await pilot.pause()
+            assert screen.view.unreplied() == [] and screen.table.row_at_cursor().cells["mark"] == "!"
             # An incident is open: completing is refused until a supervisor signs off.
             await pilot.press("c")
             await pilot.pause()
@@ -150,7 +163,7 @@ def test_a_full_handover_between_two_operators(demo_site):
         assert h.status == "closed" and h.to_staff.code == "G1" and h.supervisor.code == "S1"
         assert Shift.get_by_id(h.shift_id).holder.code == "G1"
         sheet = shifts.render_sheet(shifts.handover(handover_id), demo_site.tz)
-        assert "Query by G1 at 22:00: 谁去跟进?" in sheet
+        assert "Query by G1 at 22:00: 谁去跟进?" in sheet and "Answer by R1 at 22:00: 张师傅明早跟进 [/x]" in sheet
     run(go())
 
 
@@ -181,15 +194,112 @@ def test_a_queried_item_never_prints_as_acknowledged(demo_site, clock):
     from deskconsole.errors import InvalidInput
     engine = demo_site.sla_engine()
     r1, g1 = people.find("R1"), people.find("G1")
-    handover_id = shifts.begin_handover(r1, demo_site, engine, clock.now())
+    handover_id = shifts.begin_handover(r1, clock.now(), engine, config=demo_site)
     shifts.receive(g1, clock.now(), handover_id)
     view = shifts.handover(handover_id)
     overdue = next(s for s in view.sheet["sections"] if s["id"] == "orders_overdue")
     items = [("orders_overdue", i["key"]) for i in overdue["items"]]
     with pytest.raises(InvalidInput):
-        shifts.acknowledge(g1, clock.now(), handover_id, items, whole_section=True)
-    shifts.query_item(g1, clock.now(), handover_id, *items[0], "谁在跟进？")
-    shifts.acknowledge(g1, clock.now(), handover_id, items)
+        shifts.acknowledge(g1, clock.now(), handover_id, items=items, whole_section=True)
+    section, item = items[0]
+    shifts.query_item(g1, clock.now(), handover_id, section=section, item=item, question="谁在跟进？")
+    shifts.acknowledge(g1, clock.now(), handover_id, items=items)
     sheet = shifts.render_sheet(shifts.handover(handover_id), demo_site.tz, "markdown")
     first = next(line for line in sheet.splitlines() if line.startswith("- [") and overdue["items"][0]["ref"] in line)
     assert first.startswith("- [?]")
+
+
+def test_sign_off_without_handover_records_the_note_and_closes_the_console(demo_site):
+    """The form's save reaches shifts.sign_off with what was typed (the palette's "Sign off without handover")."""
+    from deskconsole.db import DeskSignOff
+    from deskconsole.screens import handover
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            handover.sign_off(app)
+            await wait_for(pilot, FormScreen)
+            assert app.return_code is None
+            await pilot.press(*"去医院 [b]", "ctrl+s")
+            await pilot.pause()
+            assert app.return_code == 0                     # saved: the console closes
+        record = DeskSignOff.select().order_by(DeskSignOff.id.desc()).first()
+        assert (record.staff.code, record.note) == ("R1", "去医院 [b]")
+    run(go())
+
+
+def test_plus_on_a_closed_handovers_sheet_adds_an_addendum(demo_site, clock):
+    """The addendum form's save reaches shifts.add_addendum with what was typed, shown on the sheet as text."""
+    r1, g1, s1 = people.find("R1"), people.find("G1"), people.find("S1")
+    now = clock.now()
+    handover_id = shifts.begin_handover(r1, now, demo_site.sla_engine(), config=demo_site)
+    shifts.receive(g1, now, handover_id)
+    shifts.acknowledge(g1, now, handover_id, items=shifts.sheet_items(shifts.handover(handover_id).sheet))
+    shifts.supervise(s1, now, handover_id, note="阅")
+    shifts.complete(g1, now, handover_id, config=demo_site)
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "G1")
+            app.push_screen(SheetScreen(handover_id))
+            await wait_for(pilot, SheetScreen)
+            await pilot.press("plus")
+            await wait_for(pilot, FormScreen)
+            await pilot.press(*"王[b]小明 钥匙已还", "ctrl+s")
+            await wait_for(pilot, SheetScreen)
+            assert "G1: 王[b]小明 钥匙已还" in str(app.screen.query_one("#sheet").render())
+        assert [a.text for a in shifts.handover(handover_id).addenda] == ["王[b]小明 钥匙已还"]
+    run(go())
+
+
+def test_a_query_is_answered_or_carried_over_before_the_handover_completes(demo_site, clock):
+    """domain.md §3: the outgoing operator answers each query (only they may), or carries it over as an
+    open log item that every later handover lists until it is done."""
+    from deskconsole.errors import InvalidInput
+    r1, g1, s1 = people.find("R1"), people.find("G1"), people.find("S1")
+    now = clock.now()
+    handover_id = shifts.begin_handover(r1, now, demo_site.sla_engine(), config=demo_site)
+    shifts.receive(g1, now, handover_id)
+    items = shifts.sheet_items(shifts.handover(handover_id).sheet)
+    shifts.query_item(g1, now, handover_id, section=items[0][0], item=items[0][1], question="钥匙在哪？")
+    shifts.acknowledge(g1, now, handover_id, items=items)
+    shifts.supervise(s1, now, handover_id, note="阅")
+    with pytest.raises(InvalidInput, match="1 queries wait for R1's answer"):
+        shifts.complete(g1, now, handover_id, config=demo_site)
+    with pytest.raises(InvalidInput, match="Only R1"):
+        shifts.reply_to_query(g1, now, handover_id, section=items[0][0], item=items[0][1], answer="x",
+                              config=demo_site)
+    entry_id = shifts.reply_to_query(r1, now, handover_id, section=items[0][0], item=items[0][1], carry_over=True,
+                                     config=demo_site)
+    entry = ShiftLogEntry.get_by_id(entry_id)
+    assert (entry.kind, entry.text, entry.done_at) == \
+        ("instruction", f"Carried over from handover H{handover_id}: 钥匙在哪？", None)
+    shifts.complete(g1, now, handover_id, config=demo_site)
+    sheet = shifts.render_sheet(shifts.handover(handover_id), demo_site.tz)
+    assert f"Answer by R1 at 22:00: Carried over as L{entry_id}" in sheet
+    # The next handover lists the carried question among the open items.
+    later = shifts.begin_handover(g1, now + timedelta(hours=1), demo_site.sla_engine(), config=demo_site)
+    carried = next(s for s in shifts.handover(later).sheet["sections"] if s["id"] == "carried")
+    assert any("钥匙在哪" in i["what"] for i in carried["items"])
+
+
+def test_a_second_handover_in_the_same_shift_lists_only_what_was_written_since(demo_site, clock):
+    """The first operator's notes were handed over already: the second sheet of the shift has the
+    words written after the first sheet, and what is still open (carried) as before."""
+    r1, g1, s1 = people.find("R1"), people.find("G1"), people.find("S1")
+    now = clock.now()
+    shifts.add_entry(r1, now, config=demo_site, kind="note", text="交班前：大堂灯已报修")
+    first = shifts.begin_handover(r1, now, demo_site.sla_engine(), config=demo_site)
+    shifts.receive(g1, now, first)
+    shifts.acknowledge(g1, now, first, items=shifts.sheet_items(shifts.handover(first).sheet))
+    shifts.supervise(s1, now, first, note="阅")
+    shifts.complete(g1, now, first, config=demo_site)
+    later = now + timedelta(minutes=40)
+    shifts.add_entry(g1, later, config=demo_site, kind="note", text="G1 巡逻正常")
+    second = shifts.begin_handover(g1, later + timedelta(minutes=5), demo_site.sla_engine(), config=demo_site)
+    words = next(s for s in shifts.handover(second).sheet["sections"] if s["id"] == "words")["items"]
+    assert [i["what"] for i in words] == ["G1 巡逻正常"]
+    first_words = next(s for s in shifts.handover(first).sheet["sections"] if s["id"] == "words")["items"]
+    assert "交班前：大堂灯已报修" in [i["what"] for i in first_words]

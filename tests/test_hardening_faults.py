@@ -179,6 +179,7 @@ def test_a_console_whose_terminal_goes_away_exits_and_leaves_nothing_behind(desk
 
 # --- read-only and full databases -----------------------------------------------------------
 
+@pytest.mark.sqlite_only("a read-only SQLite file")
 def test_a_read_only_database_refuses_a_write_plainly(demo_site, clock):
     path = db.sqlite_path(demo_site.db_url)
     r1 = people.find("R1")
@@ -189,7 +190,7 @@ def test_a_read_only_database_refuses_a_write_plainly(demo_site, clock):
     count = Call.select().count()
     writes = [
         lambda: calls.add_call(r1, clock.now(), category="repair", channel="phone", text="漏水", unit_code="1-1203"),
-        lambda: shifts.add_entry(r1, demo_site, clock.now(), kind="note", text="patrol ok"),
+        lambda: shifts.add_entry(r1, clock.now(), config=demo_site, kind="note", text="patrol ok"),
         lambda: orders.create_order(r1, clock.now(), demo_site.sla_engine(), sla_class="general_repair",
                                     description="窗户关不上", unit_code="1-1203"),
         lambda: keys.issue(r1, clock.now(), demo_site.sla_engine(), tag="PR-02", holder_kind="staff", holder_name="张师傅"),
@@ -201,6 +202,7 @@ def test_a_read_only_database_refuses_a_write_plainly(demo_site, clock):
     assert Call.select().count() == count
 
 
+@pytest.mark.sqlite_only("SQLite's query_only and max_page_count pragmas")
 def test_query_only_connection_and_a_full_disk_are_said_plainly(demo_site, clock):
     r1 = people.find("R1")
     db.database.execute_sql("PRAGMA query_only = 1")
@@ -220,6 +222,7 @@ def test_query_only_connection_and_a_full_disk_are_said_plainly(demo_site, clock
     assert db.integrity_problems() == []
 
 
+@pytest.mark.sqlite_only("a read-only SQLite file")
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file modes")
 def test_a_read_only_file_refuses_a_write_plainly(demo_site, clock):
     path = db.sqlite_path(demo_site.db_url)

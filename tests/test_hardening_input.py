@@ -141,7 +141,7 @@ def test_a_work_order_through_its_life_stores_what_was_meant(demo_site, clock, d
 @given(text=nasty, unit=st.one_of(st.just(""), nasty), link=st.one_of(st.just(""), nasty), note=nasty)
 def test_a_log_entry_and_a_sign_off_store_what_was_meant(demo_site, clock, text, unit, link, note):
     g1 = people.find("G1")
-    entry_id, refusal = attempt(shifts.add_entry, g1, demo_site, clock.now(), kind="incident", text=text,
+    entry_id, refusal = attempt(shifts.add_entry, g1, clock.now(), config=demo_site, kind="incident", text=text,
                                 unit_code=unit, link=link)
     if refusal is None:
         entry = ShiftLogEntry.get_by_id(entry_id)
@@ -149,7 +149,7 @@ def test_a_log_entry_and_a_sign_off_store_what_was_meant(demo_site, clock, text,
         assert_plain(entry.text, multiline=True)
     else:
         assert refusal.field in ("text", "unit", "link"), refusal.field
-    record_id, refusal = attempt(shifts.sign_off, g1, demo_site, clock.now(), note)
+    record_id, refusal = attempt(shifts.sign_off, g1, clock.now(), config=demo_site, note=note)
     if refusal is None:
         assert db.DeskSignOff.get_by_id(record_id).note == clean(note, multiline=True)
 
@@ -204,7 +204,7 @@ def run_cli(capsys, argv) -> tuple[int, str, str]:
 @given(text=nasty, caller=nasty, unit=st.one_of(st.just(""), nasty), phone=st.one_of(st.just(""), nasty), category=st.one_of(st.just("repair"), nasty),
        operator=st.one_of(st.just(""), st.just("G1"), nasty))
 def test_call_add_from_the_command_line(demo_site, capsys, text, caller, unit, phone, category, operator):
-    path = db.sqlite_path(demo_site.db_url).as_posix()
+    path = demo_site.db_url
     status, out, err = run_cli(capsys, ["call", "add", "--db", path, f"--text={text}", f"--caller={caller}",
                                         f"--unit={unit}", f"--phone={phone}", f"--category={category}",
                                         "--channel=phone", f"--operator={operator}"])
@@ -231,7 +231,7 @@ def test_sla_from_the_command_line(tmp_path_factory, capsys, cls, start, as_json
 @given(shift=nasty, fmt=st.one_of(st.sampled_from(["text", "markdown"]), nasty))
 @example(shift="9223372036854775808", fmt="text")   # past SQLite's integers: it once overflowed
 def test_handover_from_the_command_line(demo_site, capsys, shift, fmt):
-    path = db.sqlite_path(demo_site.db_url).as_posix()
+    path = demo_site.db_url
     status, out, err = run_cli(capsys, ["handover", "--db", path, f"--shift={shift}", f"--format={fmt}"])
     assert status in (1, 2) and err.strip(), (status, out, err)
 

@@ -1,7 +1,8 @@
 """Many consoles at once (issue 7): 20 processes write through the real desk functions on one SQLite
 file. Every success is in the database, every refusal is a clear InvalidInput/Conflict, "database is
 locked" never reaches anyone, a race on one record has exactly one winner, and `deskconsole check`
-passes, on the database and on a backup taken while the writers run."""
+passes, on the database and on a backup taken while the writers run. test_postgres.py runs the same
+load on a PostgreSQL site (run_load and check_load below)."""
 from __future__ import annotations
 
 import json
@@ -37,7 +38,7 @@ def _shared_records(config) -> dict:
                                      unit_code="1-1203") for i in range(30)]
     inquiries = [calls.add_call(r1, NOW, category="inquiry", channel="phone", text=f"load question {i}",
                                 answered=False) for i in range(20)]
-    instructions = [shifts.add_entry(s1, config, NOW, kind="instruction", text=f"load instruction {i}")
+    instructions = [shifts.add_entry(s1, NOW, config=config, kind="instruction", text=f"load instruction {i}")
                     for i in range(20)]
     board = list(Key.select().where(Key.kind.in_(("plant_room", "office", "common_area"))
                                     & (Key.status == "board")).order_by(Key.id))
@@ -50,43 +51,60 @@ def test_twenty_consoles_writing_at_once(tmp_path, seeded_file):
     path = tmp_path / "desk.db"
     shutil.copy(seeded_file, path)
     config = make_config(path)
+    # A backup taken while the twenty write.
+    results, streams, backup = run_load(config, tmp_path, during=lambda: deskconsole(
+        "backup", "--db", str(path), str(tmp_path / "during.db")))
+    check_load(config, results, streams, backup.stdout + backup.stderr)
+    assert backup.returncode == 0, backup.stderr
+    check = deskconsole("check", "--db", str(tmp_path / "during.db"))
+    assert check.returncode == 0 and "check: ok" in check.stdout, check.stdout + check.stderr
+
+
+def run_load(config, tmp_path, during=None, processes: int = PROCESSES, seconds: float = SECONDS):
+    """`processes` writers for `seconds` on the database of `config`; `during()` runs halfway through.
+    Returns what each writer reported, their output, and what `during` returned."""
     db.connect(config.db_url)
     shared = _shared_records(config)
-    first_event = AuditEvent.select().order_by(AuditEvent.id.desc()).first().id
+    shared["first_event"] = AuditEvent.select().order_by(AuditEvent.id.desc()).first().id
     db.close()
 
     start = time.time() + 2.0   # every process imported and connected before anyone writes
     procs = []
-    for worker in range(PROCESSES):
+    for worker in range(processes):
         plan = tmp_path / f"plan{worker}.json"
         plan.write_text(json.dumps({**shared, "worker": worker, "seed": 7000 + worker, "start": start,
-                                    "seconds": SECONDS}))
+                                    "seconds": seconds}))
         out = tmp_path / f"out{worker}.json"
-        procs.append((subprocess.Popen([sys.executable, str(WORKER), "load", str(path), str(plan), str(out)],
+        procs.append((subprocess.Popen([sys.executable, str(WORKER), "load", config.db_url, str(plan), str(out)],
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT), out))
-    # A backup taken while the twenty write.
-    while time.time() < start + SECONDS / 2:
+    while time.time() < start + seconds / 2:
         time.sleep(0.05)
-    backup = deskconsole("backup", "--db", str(path), str(tmp_path / "during.db"))
+    during_result = during() if during is not None else None
     results, streams = [], []
     for proc, out in procs:
         stdout, stderr = proc.communicate(timeout=90)
         streams.append(stdout + stderr)
         assert proc.returncode == 0, stderr
         results.append(json.loads(out.read_text()))
+    results[0]["shared"] = shared
+    return results, streams, during_result
 
+
+def check_load(config, results, streams, more_output: str = "") -> None:
+    """What every writer reported is what the database holds, and `deskconsole check` passes."""
+    shared = results[0]["shared"]
     successes = [s for r in results for s in r["successes"]]
     refusals = [f for r in results for f in r["refusals"]]
     errors = [e for r in results for e in r["errors"]]
     by_op = Counter(s["op"] for s in successes)
     refused_by_op = Counter(f["op"] for f in refusals)
-    counts = (f"{PROCESSES} processes x {SECONDS:.0f} s: {len(successes)} writes succeeded {dict(by_op)}, "
+    counts = (f"{len(results)} processes: {len(successes)} writes succeeded {dict(by_op)}, "
               f"{len(refusals)} refused {dict(refused_by_op)}, {len(errors)} errors")
     print("\n" + counts)
 
     # Nothing went wrong in the desk layer, and "database is locked" reached nobody.
     assert errors == [], f"{counts}\n{errors[:3]}"
-    everything = json.dumps(results, ensure_ascii=False) + "".join(streams) + backup.stdout + backup.stderr
+    everything = json.dumps(results, ensure_ascii=False) + "".join(streams) + more_output
     assert "locked" not in everything.lower() and "busy" not in everything.lower(), counts
     assert len(successes) > 200 and by_op["dispatch"] and by_op["issue"] and by_op["return"], counts
     assert refusals, counts   # the shared records were raced for
@@ -98,7 +116,7 @@ def test_twenty_consoles_writing_at_once(tmp_path, seeded_file):
         assert "Traceback" not in refusal["message"] and "\n" not in refusal["message"], refusal
 
     db.connect(config.db_url, migrate_schema=False)
-    events = list(AuditEvent.select().where(AuditEvent.id > first_event))
+    events = list(AuditEvent.select().where(AuditEvent.id > shared["first_event"]))
     audit_count = Counter((e.action, e.entity_id) for e in events)
 
     # Every success is in the database, with its audit event.
@@ -145,8 +163,5 @@ def test_twenty_consoles_writing_at_once(tmp_path, seeded_file):
     assert search_index.verify() == []
     db.close()
 
-    check = deskconsole("check", "--db", str(path))
-    assert check.returncode == 0 and "check: ok" in check.stdout, check.stdout + check.stderr
-    assert backup.returncode == 0, backup.stderr
-    check = deskconsole("check", "--db", str(tmp_path / "during.db"))
+    check = deskconsole("check", "--db", config.db_url)
     assert check.returncode == 0 and "check: ok" in check.stdout, check.stdout + check.stderr

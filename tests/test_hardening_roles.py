@@ -71,7 +71,7 @@ class Desk:
         return frontdesk.record_found(self.s1, self.now, found_where="大堂", description="伞")
 
     def handover(self) -> int:
-        return shifts.begin_handover(self.r1, self.config, self.engine, self.now)
+        return shifts.begin_handover(self.r1, self.now, self.engine, config=self.config)
 
 
 def actions(d: Desk) -> dict:
@@ -109,11 +109,11 @@ def actions(d: Desk) -> dict:
                               lambda a, o: orders.collect_fee(a, now, o, amount="80")),
         "complaint.verify": (d.done, lambda a, o: orders.verify_complaint(a, now, o, effective=True)),
         "complaint.major": (d.done, lambda a, o: orders.mark_major(a, now, o, major=True)),
-        "log.add": (lambda: None, lambda a, _: shifts.add_entry(a, d.config, now, kind="note", text="巡逻正常")),
-        "log.done": (lambda: shifts.add_entry(d.s1, d.config, now, kind="instruction", text="明早联系电梯公司"),
+        "log.add": (lambda: None, lambda a, _: shifts.add_entry(a, now, config=d.config, kind="note", text="巡逻正常")),
+        "log.done": (lambda: shifts.add_entry(d.s1, now, config=d.config, kind="instruction", text="明早联系电梯公司"),
                      lambda a, e: shifts.mark_done(a, now, e)),
-        "shift.handover": (lambda: None, lambda a, _: shifts.sign_off(a, d.config, now, "去巡逻")),
-        "shift.supervise": (d.handover, lambda a, h: shifts.supervise(a, now, h, "ok")),
+        "shift.handover": (lambda: None, lambda a, _: shifts.sign_off(a, now, config=d.config, note="去巡逻")),
+        "shift.supervise": (d.handover, lambda a, h: shifts.supervise(a, now, h, note="ok")),
         "key.issue": (lambda: None, lambda a, _: keys.issue(a, now, d.engine, tag="PR-03", holder_kind="staff",
                                                            holder_name="张师傅", due_at=now + timedelta(hours=1))),
         "key.return": (d.key_out, lambda a, k: keys.return_key(a, now, k)),
@@ -231,7 +231,7 @@ def test_only_a_supervisor_authorises_a_master_key(demo_site, clock, role):
 def test_call_add_as_each_role(demo_site, capsys, monkeypatch, code):
     import io
     monkeypatch.setattr("sys.stdin", io.StringIO("0000\n"))  # the operator's PIN
-    path = db.sqlite_path(demo_site.db_url).as_posix()
+    path = demo_site.db_url
     assert cli.main(["call", "add", "--db", path, "--category", "repair", "--channel", "phone",
                      "--text", "漏水", "--operator", code]) == 0
     call_id = int(capsys.readouterr().out)
@@ -242,7 +242,7 @@ def test_call_add_as_each_role(demo_site, capsys, monkeypatch, code):
 
 
 def test_call_add_as_someone_who_is_not_on_the_staff_list_writes_nothing(demo_site, capsys):
-    path = db.sqlite_path(demo_site.db_url).as_posix()
+    path = demo_site.db_url
     count = Call.select().count()
     db.Staff.update(active=False).where(db.Staff.code == "G2").execute()
     for code in ("X9", "G2"):      # unknown, and no longer active

@@ -206,7 +206,7 @@ def _call_add(path, *extra, pin: str | None = None, monkeypatch=None) -> int:
 
 
 def test_call_add_as_a_person_needs_their_pin_on_standard_input(demo_site, capsys, monkeypatch):
-    path = db.sqlite_path(demo_site.db_url)
+    path = demo_site.db_url
     count = Call.select().count()
     assert _call_add(path, "--operator", "S1", monkeypatch=monkeypatch) == 1
     assert capsys.readouterr().err == ("deskconsole call add: --operator S1: give S1's PIN on standard input "
@@ -223,7 +223,7 @@ def test_call_add_as_a_person_needs_their_pin_on_standard_input(demo_site, capsy
 
 
 def test_call_add_as_the_phone_system_the_site_file_names(demo_site, capsys, monkeypatch, tmp_path):
-    path = db.sqlite_path(demo_site.db_url)
+    path = demo_site.db_url
     site = tmp_path / "elsewhere.toml"  # not site.toml beside the database: that one is read by default
     site.write_text('[integration]\ncode = "PBX"\nname = "Phone system 电话系统"\n')
     # Without the site file, PBX is nobody.
@@ -246,7 +246,7 @@ def test_an_integration_code_that_is_a_persons_code_is_refused(demo_site, capsys
     site = tmp_path / "elsewhere.toml"
     site.write_text('[integration]\ncode = "R1"\n')
     count = Call.select().count()
-    assert _call_add(db.sqlite_path(demo_site.db_url), "--operator", "R1", "--site", str(site),
+    assert _call_add(demo_site.db_url, "--operator", "R1", "--site", str(site),
                      monkeypatch=monkeypatch) == 1
     assert "R1 is a person's staff code" in capsys.readouterr().err
     db.connect(demo_site.db_url)
@@ -326,6 +326,7 @@ def test_repeated_locks_last_1_5_15_then_60_minutes(demo_site, clock):
 
 # --- 2. the database file moved, removed or replaced under a running console ---------------------
 
+@pytest.mark.sqlite_only("a database file (and its -wal) moved, removed or replaced under a console")
 @pytest.mark.parametrize("how", ["moved", "removed", "replaced by a copy", "its -wal removed"])
 def test_the_feed_notices_the_file_is_no_longer_the_database(demo_site, tmp_path, how):
     import os
@@ -408,6 +409,7 @@ def test_one_cleaner_draws_every_text_the_same_width():
     assert strip_controls("tab\there\nnew") == "tab here new"
 
 
+@pytest.mark.sqlite_only("a backup file onto the SQLite file itself; a PostgreSQL site's is pg_dump's file")
 def test_a_backup_onto_the_database_itself_is_refused(demo_site, tmp_path, capsys):
     """`backup` onto the live database or its -wal said "backup written"."""
     import os
@@ -441,6 +443,7 @@ sys.stdin.readline()
 """
 
 
+@pytest.mark.sqlite_only("SQLite's -wal file removed")
 def test_a_removed_wal_is_one_plain_line_in_other_commands(demo_site, capsys):
     """A removed -wal made every other process print a traceback."""
     import os

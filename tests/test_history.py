@@ -46,3 +46,18 @@ def test_older_events_say_how_long_ago_in_the_consoles_language(demo_site, clock
     i18n.set_language("zh")
     assert history.of("work_order", order_id, demo_site.tz, later)[0].ago == "3天前"
     assert history.of("work_order", order_id, demo_site.tz, clock.now())[0].ago == ""
+
+
+def test_an_arrival_says_who_is_on_site_and_how_the_desk_heard(demo_site, clock):
+    r1, g1 = people.find("R1"), people.find("G1")
+    now = clock.now()
+    order_id = orders.create_order(r1, now - timedelta(hours=1), demo_site.sla_engine(), sla_class="urgent_repair",
+                                   unit_code="1-101", description="跑水", department="engineering")
+    orders.dispatch(r1, now - timedelta(minutes=50), order_id, department="engineering", assignee="张师傅")
+    orders.arrive(g1, now, order_id, at=now - timedelta(minutes=25), on_site="张师傅", reported_how="radio")
+    line = history.of("work_order", order_id, demo_site.tz, now)[-1].text()
+    assert line == (f"22:00 G1 {g1.name} on site: dispatched → on site; arrived: 11-24 21:35; on site: 张师傅; "
+                    "reported by: radio").replace("22:00", local(now, demo_site.tz, "MM-DD HH:mm"))
+    i18n.set_language("zh")
+    line = history.of("work_order", order_id, demo_site.tz, now)[-1].text()
+    assert "到场：11-24 21:35" in line and "已到场：张师傅" in line and "得知方式：对讲机" in line

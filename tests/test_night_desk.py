@@ -39,8 +39,8 @@ def _order(config, now, sla_class="general_repair") -> int:
 def _holds(config, now, code="G1") -> people.Operator:
     """`code` signs on first in the shift of `now`, so holds the desk; G2 joins without taking it."""
     operator = people.find(code)
-    shifts.sign_on(operator, config, now)
-    shifts.sign_on(people.find("G2" if code != "G2" else "G1"), config, now)
+    shifts.sign_on(operator, now, config=config)
+    shifts.sign_on(people.find("G2" if code != "G2" else "G1"), now, config=config)
     return operator
 
 

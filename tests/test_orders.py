@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from deskconsole import audit, cli, db, orders, people
+from deskconsole import audit, cli, db, orders, people, timefmt
 from deskconsole.errors import Conflict, InvalidInput, PermissionDenied, explain
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -158,6 +158,71 @@ def test_the_whole_life_of_an_order_is_in_its_history(engine, staff, clock):
     assert actions == ["order.create", "order.dispatch", "order.arrive", "order.note", "order.complete",
                        "order.callback"]
     assert audit.verify_chain() == []
+
+
+def test_arrival_says_who_is_on_site_how_the_desk_heard_and_since_when(engine, staff, clock):
+    """Who and how have no column: they are in the audit event (no schema step); the respond clock
+    stops at the time they got there, not when the desk wrote it down."""
+    now = clock.now()
+    order_id = new(engine, staff, now - timedelta(minutes=40), "urgent_repair")
+    orders.dispatch(staff["R1"], now - timedelta(minutes=30), order_id, department="engineering", assignee="张师傅",
+                    booked_visit_at=now - timedelta(minutes=20))
+    orders.arrive(staff["G1"], now, order_id, at=now - timedelta(minutes=12), on_site="  张师傅\x1b[2J ",
+                  reported_how="radio")
+    order = stored(order_id)
+    assert (order.status, order.responded_at, order.visit_late_minutes) == ("on_site", now - timedelta(minutes=12), 8)
+    event = audit.history("work_order", order_id)[-1]
+    assert event["at"] == now and timefmt.stored(event["data"]["arrived_at"]) == now - timedelta(minutes=12)
+    assert (event["data"]["on_site_by"], event["data"]["reported_how"]) == ("张师傅", "radio")   # escapes cleaned
+
+
+@pytest.mark.parametrize("change, field, words", [
+    (dict(at=timedelta(minutes=1)), "arrived_at", "still to come"),
+    (dict(at=-timedelta(minutes=31)), "arrived_at", "before the order was dispatched (11-24 21:30)"),
+    (dict(on_site="  "), "on_site", "who is on site"),
+    (dict(on_site="张" * 61), "on_site", "at most 60"),
+    (dict(reported_how="fax"), "reported_how", "by phone, by radio or in person"),
+])
+def test_arrival_refusals_name_the_field(engine, staff, clock, demo_site, change, field, words):
+    now = clock.now()
+    order_id = new(engine, staff, now - timedelta(minutes=40), "urgent_repair")
+    orders.dispatch(staff["R1"], now - timedelta(minutes=30, seconds=-20), order_id, department="engineering")
+    if "at" in change:
+        change = dict(change, at=now + change["at"])
+    with pytest.raises(InvalidInput) as refused:
+        orders.arrive(staff["G1"], now, order_id, **change)
+    assert refused.value.field == field and words in explain(refused.value, demo_site.tz)
+    assert stored(order_id).status == "dispatched"
+
+
+def test_arrival_in_the_minute_of_the_dispatch_and_before_a_reopening(engine, staff, clock):
+    """The desk types minutes: the dispatch's own minute counts. A reopened order's arrival is after
+    the call-back that reopened it."""
+    now = clock.now()
+    order_id = new(engine, staff, now - timedelta(hours=3), "urgent_repair")
+    orders.dispatch(staff["R1"], now - timedelta(hours=2, seconds=-30), order_id, department="engineering")
+    orders.arrive(staff["G1"], now, order_id, at=now - timedelta(hours=2), on_site="刘工")
+    orders.complete(staff["R1"], now, order_id, work_done="修好")
+    orders.callback(staff["R1"], now + timedelta(minutes=5), engine, order_id, satisfied=False, note="还漏")
+    with pytest.raises(InvalidInput, match="reopened"):
+        orders.arrive(staff["G1"], now + timedelta(minutes=10), order_id, at=now, on_site="刘工")
+    orders.arrive(staff["G1"], now + timedelta(minutes=10), order_id, at=now + timedelta(minutes=6), on_site="刘工")
+    assert stored(order_id).status == "on_site"
+
+
+def test_a_time_typed_for_an_arrival_is_the_last_one_gone(demo_site, clock):
+    """09:50 typed at 22:00 is this morning's; 23:50 typed at 00:10 last night's; 22:10 typed at 22:00 a
+    slip, ten minutes to come (refused as such by arrive), not last night's."""
+    now = clock.now()   # 22:00 in Shanghai
+    tz = demo_site.tz
+    assert orders.parse_local("21:40", tz, now, "at", gone=True) == now - timedelta(minutes=20)
+    assert orders.parse_local("09:50", tz, now, "at", gone=True) == now - timedelta(hours=12, minutes=10)
+    assert orders.parse_local("22:10", tz, now, "at", gone=True) == now + timedelta(minutes=10)
+    assert orders.parse_local("23:30", tz, now, "at", gone=True) == now - timedelta(hours=22, minutes=30)
+    after_midnight = now + timedelta(hours=2, minutes=10)
+    assert orders.parse_local("23:50", tz, after_midnight, "at", gone=True) == now + timedelta(hours=1, minutes=50)
+    assert orders.parse_local("21:40", tz, now, "at") == now + timedelta(hours=23, minutes=40)   # without: to come
+    assert orders.parse_local("", tz, now, "at", gone=True) is None
 
 
 def test_an_unsatisfied_call_back_reopens_with_a_new_resolve_clock(engine, staff, clock):
@@ -500,3 +565,20 @@ def test_counts_hold_until_the_next_change(demo_site, clock):
             assert orders_mod.reminder_count(rows, just_before) == orders_mod.reminder_count(rows, now)
             assert orders_mod.overdue_count(rows, just_before) == orders_mod.overdue_count(rows, now)
         now = change
+
+
+def test_the_answer_to_a_request_is_read_back_for_who_asked(staff, engine):
+    """orders.decision: the supervisor's newest answer, approved or refused, with who, the new
+    deadline or the reason; a first signature beyond two weeks is not an answer yet."""
+    now = sh(2026, 11, 24, 10)
+    oid = new(engine, staff, now)
+    assert orders.decision(oid) is None
+    until = now + timedelta(days=5)
+    orders.request_extension(staff["R1"], now, engine, oid, until=until, reason="等配件")
+    orders.refuse_request(staff["S1"], now, oid, reason="先打电话 [/x]")
+    refused = orders.decision(oid)
+    assert (refused.kind, refused.approved, refused.by_code, refused.reason) == ("extension", False, "S1", "先打电话 [/x]")
+    orders.request_extension(staff["R1"], now, engine, oid, until=until, reason="等配件")
+    orders.approve_extension(staff["S1"], now, oid)
+    approved = orders.decision(oid)
+    assert (approved.approved, approved.until, approved.number) == (True, until, orders.number(oid))

@@ -10,17 +10,17 @@ from appkit import make_app, settle, sign_on
 from deskconsole import db, orders, people
 from deskconsole.screens.form import FormScreen
 from deskconsole.screens.order_detail import OrderDetailScreen
-from deskconsole.screens.order_forms import CallbackForm, CompleteForm, DispatchForm, NewOrderForm
+from deskconsole.screens.order_forms import ArriveForm, CallbackForm, CompleteForm, DispatchForm, NewOrderForm
 
 
 def run(coro):
     return asyncio.run(coro)
 
 
-def _order(site, clock, **fields) -> int:
+def _order(site, clock, ago: timedelta = timedelta(0), **fields) -> int:
     values = dict(sla_class="general_repair", unit_code="1-101", description="窗户关不上 [b]window[/b]",
                   department="engineering") | fields
-    return orders.create_order(people.find("R1"), clock.now(), site.sla_engine(), **values)
+    return orders.create_order(people.find("R1"), clock.now() - ago, site.sla_engine(), **values)
 
 
 async def _pick(pilot, order_id: int) -> None:
@@ -52,7 +52,9 @@ def test_dispatch_arrive_complete_callback_by_keys(demo_site, clock):
             order = db.WorkOrder.get_by_id(order_id)
             assert order.assignee == "张师傅" and order.booked_visit_at == clock.now() + timedelta(minutes=90)
 
-            await pilot.press("a")
+            await pilot.press("a")   # who is on site: the technician sent, filled in
+            assert isinstance(app.screen, ArriveForm) and app.screen.query_one("#on_site").value == "张师傅"
+            await pilot.press("ctrl+s")
             await settle(pilot)
             assert _status(order_id) == "on_site"
 
@@ -66,8 +68,7 @@ def test_dispatch_arrive_complete_callback_by_keys(demo_site, clock):
 
             await pilot.press("b")
             assert isinstance(app.screen, CallbackForm)
-            await pilot.press("enter", "down", "down", "enter")   # satisfied: yes
-            await pilot.pause()
+            await pilot.press("y")   # satisfied: yes, by its letter
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert _status(order_id) == "closed"
@@ -90,7 +91,12 @@ def test_refusals_stay_in_the_form_and_roles_are_checked(demo_site, clock):
             await pilot.press("c")   # nor complete
             await pilot.pause()
             assert not isinstance(app.screen, FormScreen)
-            await pilot.press("a")   # but may mark arrived
+            await pilot.press("a")   # but may mark arrived: nobody was sent, so who is on site is asked
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, ArriveForm) and "who is on site" in str(
+                app.screen.query_one("#on_site-error").render())
+            await pilot.press(*"王强 G1", "ctrl+s")
             await settle(pilot)
             assert _status(order_id) == "on_site"
     run(go())
@@ -202,4 +208,34 @@ def test_the_owners_sign_off_in_the_complete_form_and_a_follow_up_from_the_detai
             body = str(app.screen.query_one("#order-body").render())
             assert "written reply sent" in body and "[/x]" in body
             assert db.FollowUp.get(db.FollowUp.order == order_id).done_at == clock.now()
+    run(go())
+
+
+def test_a_asks_who_is_on_site_how_the_desk_heard_and_since_when(demo_site, clock):
+    order_id = _order(demo_site, clock, timedelta(hours=1), sla_class="urgent_repair")
+    orders.dispatch(people.find("R1"), clock.now() - timedelta(minutes=30), order_id, department="engineering",
+                    assignee="张师傅")
+
+    async def go():
+        app = make_app(demo_site, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "G1")
+            await _pick(pilot, order_id)
+            await pilot.press("a")
+            form = app.screen
+            assert isinstance(form, ArriveForm) and app.focused.id == "on_site"
+            assert form.query_one("#on_site").value == "张师傅"
+            await pilot.press("tab", "r", "tab", *"22:05", "ctrl+s")   # radio, by its letter; a time to come
+            await pilot.pause()
+            assert isinstance(app.screen, ArriveForm) and app.focused.id == "arrived_at"
+            assert "still to come" in str(form.query_one("#arrived_at-error").render())
+            assert _status(order_id) == "dispatched"
+            await pilot.press(*["backspace"] * 5, *"21:45", "ctrl+s")
+            await settle(pilot)
+            assert _status(order_id) == "on_site"
+            assert db.WorkOrder.get_by_id(order_id).responded_at == clock.now() - timedelta(minutes=15)
+            await pilot.press("enter")   # the order's history says who reported what
+            await settle(pilot)
+            text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+            assert "on site: 张师傅" in text and "reported by: radio" in text and "arrived: 11-24 21:45" in text
     run(go())

@@ -205,7 +205,7 @@ def _read_ahead_then_sign_on(site, between=None):
     if between:
         between()
     r1 = people.verify("R1", "0000", NOW)
-    shifts.sign_on(r1, site, NOW)
+    shifts.sign_on(r1, NOW, config=site)
     first = seq.signed_on(r1.id)
     seq.mounted()
     shown = first.run(reader)

@@ -101,7 +101,7 @@ def test_a_save_through_a_form_is_one_load(demo_site, loads):
 
 
 def test_a_commit_from_another_process_is_one_load_in_each_console(demo_site, loads, tmp_path):
-    other = make_config(tmp_path / "desk.db")  # the same database, a config (and a console) of its own
+    other = make_config(demo_site.db_url)  # the same database, a config (and a console) of its own
 
     async def go():
         async with console(demo_site, "R1") as p1, console(other, "G1") as p2:

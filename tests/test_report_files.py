@@ -255,7 +255,7 @@ def fake_compute(monkeypatch):
 
 
 def run(site, *args) -> int:
-    return cli.main(["report", "--db", db.sqlite_path(site.db_url).as_posix(), *args])
+    return cli.main(["report", "--db", site.db_url, *args])
 
 
 def test_command_writes_each_format(empty_site, fake_compute, tmp_path, capsys):

@@ -36,15 +36,15 @@ def seed_small(config, now):
     engine = config.sla_engine()
     # The day shift (earlier today): R1 leaves an instruction, an incident that was dealt with, a note.
     day = now - timedelta(hours=6)    # 16:00
-    shifts.sign_on(r1, config, day)
-    instruction = shifts.add_entry(r1, config, day, kind="instruction", text="明早8点前联系电梯公司 [b]call[/b]")
-    incident = shifts.add_entry(r1, config, day, kind="incident", text="1-101 跑水, 已处理", unit_code="1-101")
+    shifts.sign_on(r1, day, config=config)
+    instruction = shifts.add_entry(r1, day, config=config, kind="instruction", text="明早8点前联系电梯公司 [b]call[/b]")
+    incident = shifts.add_entry(r1, day, config=config, kind="incident", text="1-101 跑水, 已处理", unit_code="1-101")
     shifts.mark_done(r1, day + timedelta(minutes=30), incident)
-    shifts.add_entry(r1, config, day, kind="note", text="day note, not this shift's words")
-    shifts.sign_off(r1, config, day + timedelta(hours=3), "去医院 back by 21:00")
+    shifts.add_entry(r1, day, config=config, kind="note", text="day note, not this shift's words")
+    shifts.sign_off(r1, day + timedelta(hours=3), config=config, note="去医院 back by 21:00")
     # Work orders: urgent_repair responds in 30 min (24/7): overdue; a neighbour complaint logged
     # 10 min ago responds in 15 min: falls due in the next shift; a general repair: later.
-    shifts.sign_on(g1, config, now - timedelta(hours=1))
+    shifts.sign_on(g1, now - timedelta(hours=1), config=config)
     orders.create_order(r1, now - timedelta(hours=2), engine, sla_class="urgent_repair",
                         description="卫生间地漏堵塞 [/x]", unit_code="1-102", department="engineering")
     orders.create_order(g1, now - timedelta(minutes=10), engine, sla_class="complaint_neighbour",
@@ -57,8 +57,8 @@ def seed_small(config, now):
     calls.add_call(g1, now - timedelta(minutes=40), category="inquiry", channel="phone", caller="王[b]小明",
                    unit_code="1-101", text="停水到几点?", answered=False)
     calls.add_call(g1, now - timedelta(minutes=30), category="inquiry", channel="walk_in", text="快递柜在哪里")
-    shifts.add_entry(g1, config, now - timedelta(minutes=20), kind="patrol", text="B2 积水 standing water")
-    shifts.add_entry(g1, config, now - timedelta(minutes=15), kind="incident", text="电梯困人 lift stuck, 2栋",
+    shifts.add_entry(g1, now - timedelta(minutes=20), config=config, kind="patrol", text="B2 积水 standing water")
+    shifts.add_entry(g1, now - timedelta(minutes=15), config=config, kind="incident", text="电梯困人 lift stuck, 2栋",
                      link="PR-01")
     # Keys: one overdue, one out and due later.
     keys.issue(g1, now - timedelta(hours=3), engine, tag="PR-01", holder_kind="contractor", holder_name="刘师傅",
@@ -119,7 +119,7 @@ def test_carry_over_until_done_and_corrections_carry_in_place(site, clock):
     later = clock.now() + timedelta(hours=24)        # the next night shift
     carried = keys_of(shifts.compile_handover(config, s["engine"], later), "carried")
     assert f"entry:{s['instruction']}" in carried
-    fix = shifts.add_entry(s["G1"], config, later, kind="instruction", text="明早9点前联系电梯公司",
+    fix = shifts.add_entry(s["G1"], later, config=config, kind="instruction", text="明早9点前联系电梯公司",
                            corrects=s["instruction"])
     carried = keys_of(shifts.compile_handover(config, s["engine"], later), "carried")
     assert f"entry:{s['instruction']}" not in carried and f"entry:{fix}" in carried
@@ -132,7 +132,7 @@ def test_carry_over_until_done_and_corrections_carry_in_place(site, clock):
     assert f"entry:{fix}" not in keys_of(shifts.compile_handover(config, s["engine"], later), "carried")
     # The pane keeps an open item however many entries came after it.
     for i in range(5):
-        shifts.add_entry(s["G1"], config, later, kind="note", text=f"n{i}")
+        shifts.add_entry(s["G1"], later, config=config, kind="note", text=f"n{i}")
     rows = shifts.recent_entries(limit=3)
     assert 5 in [r.id for r in rows if r.open]
 
@@ -147,38 +147,38 @@ def test_entry_refusals(site, clock):
                           ({"kind": "note", "text": "x", "link": "C99999"}, "link"),
                           ({"kind": "note", "text": "x", "link": "NO-SUCH"}, "link")]:
         with pytest.raises(InvalidInput) as exc:
-            shifts.add_entry(s["G1"], config, now, **kwargs)
+            shifts.add_entry(s["G1"], now, config=config, **kwargs)
         assert exc.value.field == field
-    entry = ShiftLogEntry.get_by_id(shifts.add_entry(s["G1"], config, now, kind="note", text="王[b]小明 [/x] \x1b[2J",
-                                                     link="c1"))
+    entry = ShiftLogEntry.get_by_id(shifts.add_entry(s["G1"], now, config=config, kind="note",
+                                                     text="王[b]小明 [/x] \x1b[2J", link="c1"))
     assert entry.text == "王[b]小明 [/x]" and entry.call_id == 1
     with pytest.raises(InvalidInput):
         shifts.mark_done(s["G1"], now, entry.id)        # a note is not carried
 
 
 def _answer_all(h, who, now):
-    shifts.acknowledge(who, now, h, shifts.sheet_items(shifts.handover(h).sheet))
+    shifts.acknowledge(who, now, h, items=shifts.sheet_items(shifts.handover(h).sheet))
 
 
 def test_an_open_incident_needs_the_supervisors_sign_off(site, clock):
     config, s = site
     now = clock.now()
-    h = shifts.begin_handover(s["G1"], config, s["engine"], now)
+    h = shifts.begin_handover(s["G1"], now, s["engine"], config=config)
     with pytest.raises(InvalidInput, match="signs on here"):
         shifts.receive(s["G1"], now, h)                  # not the one handing over
     shifts.receive(s["R1"], now, h)
     with pytest.raises(InvalidInput) as exc:
-        shifts.complete(s["R1"], config, now, h)
+        shifts.complete(s["R1"], now, h, config=config)
     assert exc.value.field == "item"                      # nothing answered yet
     _answer_all(h, s["R1"], now)
     with pytest.raises(InvalidInput) as exc:
-        shifts.complete(s["R1"], config, now, h)
+        shifts.complete(s["R1"], now, h, config=config)
     assert exc.value.field == "supervisor" and "incident" in exc.value.message
     assert Handover.get_by_id(h).status == "open"
     with pytest.raises(PermissionDenied):
         shifts.supervise(s["G1"], now, h)                 # a guard is not a supervisor
-    shifts.supervise(s["S1"], now, h, "知道了")
-    shifts.complete(s["R1"], config, now, h)
+    shifts.supervise(s["S1"], now, h, note="知道了")
+    shifts.complete(s["R1"], now, h, config=config)
     assert Handover.get_by_id(h).status == "closed"
     assert shifts.current(config, now).holder_code == "R1"
 
@@ -187,39 +187,41 @@ def test_no_supervisor_needed_when_nothing_is_burning(site, clock):
     config, s = site
     now = clock.now()
     shifts.mark_done(s["G1"], now, 5)                     # the lift incident is over
-    h = shifts.begin_handover(s["G1"], config, s["engine"], now)
+    h = shifts.begin_handover(s["G1"], now, s["engine"], config=config)
     assert not Handover.get_by_id(h).needs_supervisor
     shifts.receive(s["R1"], now, h)
     _answer_all(h, s["R1"], now)
-    shifts.complete(s["R1"], config, now, h)
+    shifts.complete(s["R1"], now, h, config=config)
     assert Handover.get_by_id(h).supervisor is None and Handover.get_by_id(h).status == "closed"
 
 
 def test_a_closed_handover_is_immutable_but_takes_addenda(site, clock):
     config, s = site
     now = clock.now()
-    h = shifts.begin_handover(s["G1"], config, s["engine"], now)
+    h = shifts.begin_handover(s["G1"], now, s["engine"], config=config)
     with pytest.raises(InvalidInput):
-        shifts.add_addendum(s["G1"], now, h, "too early")  # addenda follow a closed handover
+        shifts.add_addendum(s["G1"], now, h, text="too early")  # addenda follow a closed handover
     shifts.receive(s["R1"], now, h)
     items = shifts.sheet_items(shifts.handover(h).sheet)
-    shifts.query_item(s["R1"], now, h, *items[0], "谁负责? [b]")
+    section, item = items[0]
+    shifts.query_item(s["R1"], now, h, section=section, item=item, question="谁负责? [b]")
+    shifts.reply_to_query(s["G1"], now, h, section=section, item=item, answer="保安队长", config=config)
     _answer_all(h, s["R1"], now)
     shifts.supervise(s["S1"], now, h)
-    shifts.complete(s["R1"], config, now, h)
+    shifts.complete(s["R1"], now, h, config=config)
     before = Handover.get_by_id(h).sheet
     later = now + timedelta(minutes=5)
-    for attempt in (lambda: shifts.acknowledge(s["R1"], later, h, items[:1]),
-                    lambda: shifts.query_item(s["R1"], later, h, *items[0], "again?"),
+    for attempt in (lambda: shifts.acknowledge(s["R1"], later, h, items=items[:1]),
+                    lambda: shifts.query_item(s["R1"], later, h, section=section, item=item, question="again?"),
                     lambda: shifts.supervise(s["S1"], later, h),
-                    lambda: shifts.complete(s["R1"], config, later, h),
+                    lambda: shifts.complete(s["R1"], later, h, config=config),
                     lambda: shifts.abandon_handover(s["G1"], later, h)):
         with pytest.raises(Conflict, match="closed"):
             attempt()
     # New live state does not change what was listed.
     calls.add_call(s["G1"], later, category="message", channel="phone", text="after the handover")
     assert Handover.get_by_id(h).sheet == before
-    shifts.add_addendum(s["G1"], later, h, "忘了说: 2栋电梯已修好")
+    shifts.add_addendum(s["G1"], later, h, text="忘了说: 2栋电梯已修好")
     view = shifts.handover(h)
     assert [a.text for a in view.addenda] == ["忘了说: 2栋电梯已修好"]
     assert [q[2].question for q in view.queries] == ["谁负责? [b]"]
@@ -229,11 +231,11 @@ def test_a_closed_handover_is_immutable_but_takes_addenda(site, clock):
 def test_the_sign_off_shows_once_on_the_next_handover(site, clock):
     config, s = site
     now = clock.now()
-    h = shifts.begin_handover(s["G1"], config, s["engine"], now)
+    h = shifts.begin_handover(s["G1"], now, s["engine"], config=config)
     shifts.receive(s["R1"], now, h)
     _answer_all(h, s["R1"], now)
     shifts.supervise(s["S1"], now, h)
-    shifts.complete(s["R1"], config, now, h)
+    shifts.complete(s["R1"], now, h, config=config)
     sheet = shifts.compile_handover(config, s["engine"], now + timedelta(hours=11))
     assert keys_of(sheet, "sign_offs") == []
 
@@ -241,8 +243,8 @@ def test_the_sign_off_shows_once_on_the_next_handover(site, clock):
 def test_a_new_handover_abandons_the_open_one_and_two_incoming_race(site, clock):
     config, s = site
     now = clock.now()
-    first = shifts.begin_handover(s["G1"], config, s["engine"], now)
-    second = shifts.begin_handover(s["G1"], config, s["engine"], now)
+    first = shifts.begin_handover(s["G1"], now, s["engine"], config=config)
+    second = shifts.begin_handover(s["G1"], now, s["engine"], config=config)
     assert Handover.get_by_id(first).status == "abandoned"
     with pytest.raises(Conflict, match="abandoned"):
         shifts.receive(s["R1"], now, first)
@@ -250,7 +252,7 @@ def test_a_new_handover_abandons_the_open_one_and_two_incoming_race(site, clock)
     with pytest.raises(Conflict, match="R1"):
         shifts.receive(s["S1"], now, second)
     with pytest.raises(InvalidInput, match="Only R1"):
-        shifts.acknowledge(s["S1"], now, second, shifts.sheet_items(shifts.handover(second).sheet)[:1])
+        shifts.acknowledge(s["S1"], now, second, items=shifts.sheet_items(shifts.handover(second).sheet)[:1])
 
 
 def test_two_consoles_marking_done_give_one_success(site, clock, tmp_path):
@@ -275,16 +277,19 @@ except Conflict as exc:
 
 
 def _closed_handover(config, s, now):
-    h = shifts.begin_handover(s["G1"], config, s["engine"], now)
+    h = shifts.begin_handover(s["G1"], now, s["engine"], config=config)
     shifts.receive(s["R1"], now + timedelta(minutes=2), h)
     items = shifts.sheet_items(shifts.handover(h).sheet)
-    shifts.acknowledge(s["R1"], now + timedelta(minutes=3), h, items[:2])
-    shifts.query_item(s["R1"], now + timedelta(minutes=4), h, "keys_out", "key:1",
-                      "刘师傅什么时候还钥匙? Who chases [b]him[/b]?")
-    shifts.acknowledge(s["R1"], now + timedelta(minutes=5), h, [i for i in items if i != ("keys_out", "key:1")])
-    shifts.supervise(s["S1"], now + timedelta(minutes=6), h, "阅")
-    shifts.complete(s["R1"], config, now + timedelta(minutes=7), h)
-    shifts.add_addendum(s["G1"], now + timedelta(minutes=30), h, "PR-01 钥匙 23:30 已归还")
+    shifts.acknowledge(s["R1"], now + timedelta(minutes=3), h, items=items[:2])
+    shifts.query_item(s["R1"], now + timedelta(minutes=4), h, section="keys_out", item="key:1",
+                      question="刘师傅什么时候还钥匙? Who chases [b]him[/b]?")
+    # The outgoing operator answers it (domain.md §3): the sheet prints the answer under the question.
+    shifts.reply_to_query(s["G1"], now + timedelta(minutes=4, seconds=30), h, section="keys_out", item="key:1",
+                          answer="23:30 前归还, I chase [/x] him", config=config)
+    shifts.acknowledge(s["R1"], now + timedelta(minutes=5), h, items=[i for i in items if i != ("keys_out", "key:1")])
+    shifts.supervise(s["S1"], now + timedelta(minutes=6), h, note="阅")
+    shifts.complete(s["R1"], now + timedelta(minutes=7), h, config=config)
+    shifts.add_addendum(s["G1"], now + timedelta(minutes=30), h, text="PR-01 钥匙 23:30 已归还")
     return h
 
 

@@ -253,7 +253,7 @@ def test_a_unit_code_is_the_consoles(site):
 
 
 def test_units_screen_look_up_and_edit_desk_functions(site, s1):
-    config = make_config(db.sqlite_path(site.db_url))
+    config = make_config(site.db_url)
     unit = Unit.create(code="2-1503", building="2", floor=15, handed_over=False)
     units.update_unit(s1, NOW, unit.id, owner="周敏", phones="13800001111；0755-12345678", status="not_taken_over",
                       notes="钥匙在前台")

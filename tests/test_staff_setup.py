@@ -31,7 +31,7 @@ def stdin(monkeypatch):
 
 
 def _run(site, capsys, *args) -> tuple[int, str, str]:
-    code = cli.main([*args, "--db", db.sqlite_path(site.db_url).as_posix()])
+    code = cli.main([*args, "--db", site.db_url])
     out, err = capsys.readouterr()
     db.connect(site.db_url)
     return code, out, err
@@ -49,7 +49,7 @@ def test_the_pin_policy_refuses_short_and_trivial_pins(pin, why):
 def test_the_site_file_sets_the_minimum_length_and_the_demo_allows_0000(tmp_path, empty_site):
     site = tmp_path / "site.toml"
     site.write_text("[pins]\nmin_length = 6\n")
-    config = config_mod.load(str(tmp_path / "desk.db"), str(site))
+    config = config_mod.load(empty_site.db_url, str(site))
     assert people.pin_policy(config) == people.PinPolicy(6, allow_trivial=False)
     with pytest.raises(InvalidInput, match="at least 6 digits"):
         people.check_pin_policy("48291", people.pin_policy(config))
@@ -57,7 +57,7 @@ def test_the_site_file_sets_the_minimum_length_and_the_demo_allows_0000(tmp_path
     for bad in ("3", "13", "true"):
         site.write_text(f"[pins]\nmin_length = {bad}\n")
         with pytest.raises(config_mod.ConfigError, match="min_length"):
-            config_mod.load(str(tmp_path / "desk.db"), str(site))
+            config_mod.load(empty_site.db_url, str(site))
     db.SchemaMeta.create(key=people.DEMO_MARK, value="1")
     assert people.pin_policy(config).allow_trivial
     assert len(people.one_time_pin(people.PinPolicy(8))) == 8

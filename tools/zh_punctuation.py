@@ -11,25 +11,10 @@ import re
 import tomllib
 from pathlib import Path
 
+from deskconsole.text import zh_punctuation as fix
+
 ROOT = Path(__file__).resolve().parent.parent
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
-FULL = {",": "，", "?": "？", ":": "：", ";": "；", "(": "（", ")": "）"}
 ENTRY = re.compile(r'^(".*?(?<!\\)"\s*=\s*)"(.*)"\s*$')
-
-
-def fix(text: str) -> str:
-    chars = list(text)
-    for i, c in enumerate(chars):
-        if c in FULL:
-            before = chars[i - 1] if i else " "
-            after = chars[i + 1] if i + 1 < len(chars) else " "
-            if CJK.match(before) or CJK.match(after):
-                chars[i] = FULL[c]
-    out = "".join(chars)
-    # A pair of brackets is all full-width or all half-width.
-    return re.sub(r"[(（]([^()（）]*)[)）]",
-                  lambda m: f"（{m.group(1)}）" if "（" in m.group(0) or "）" in m.group(0) or CJK.search(m.group(1))
-                  else m.group(0), out)
 
 
 def main() -> None:

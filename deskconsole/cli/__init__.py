@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("db", "site", "lang"):  # absent wherever it was not given (argparse.SUPPRESS)
         setattr(args, name, getattr(args, name, None))
     log.setup()
+    config = None
     try:
         decode_arguments(args)
         config = load_config(args)
@@ -93,7 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         return fail("deskconsole", str(exc), 2)
     except KeyboardInterrupt:
         return 130
-    except db.DATABASE_ERRORS as exc:
+    except (*db.CONNECTION_ERRORS, *db.DATABASE_ERRORS) as exc:
+        if config is not None and db.is_connection_failure(exc, config.db_url):
+            # The server went away while the command ran: one line, without the password, exit 2.
+            reason = str(db.unreachable(exc, config.db_url))
+            log.warning(f"database server lost: {reason}")
+            return fail("deskconsole", reason, 2)
+        if not isinstance(exc, db.DATABASE_ERRORS):
+            return fail("deskconsole", log.crash(exc), 1)
         log.warning(f"store error: {exc}")
         return fail("deskconsole", f"the database could not be read or written ({exc}): `deskconsole check` says "
                                    "what is wrong, `deskconsole restore` puts a backup back", 1)

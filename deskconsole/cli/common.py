@@ -19,8 +19,10 @@ STARTUP_ERRORS = (ConfigError, db.SchemaError, Refusal)
 
 def load_config(args) -> Config:
     """The configuration from --db, --site and --lang (else the environment, else the defaults), its
-    language set."""
-    config = load(args.db, args.site, args.lang)
+    language set. A report across the sites of a server (`report --sites`) is of no one site: each
+    site's own settings are read where it is counted."""
+    across_sites = getattr(args, "sites", None) or getattr(args, "all_sites", False)
+    config = load(args.db, args.site, args.lang, site_settings=not across_sites)
     i18n.set_language(config.language)
     return config
 

@@ -19,6 +19,8 @@ def register(sub, common) -> None:
 def create(config: Config, demo_data: bool) -> dict | None:
     """The database, brought to the current schema; with `demo_data`, a demo site in it (its counts)."""
     open_db(config)
+    from .. import sites
+    sites.keep_settings(config, SystemClock().now())  # a PostgreSQL site: the site file given is kept in it
     if not demo_data:
         return None
     from .. import demo, people
@@ -32,5 +34,5 @@ def create(config: Config, demo_data: bool) -> dict | None:
 
 def run(config: Config, args) -> int:
     counts = create(config, args.demo_data)
-    print(f"database ready: {config.db_url}" + (f" with demo data {counts}" if counts else ""))
+    print(f"database ready: {db.safe_url(config.db_url)}" + (f" with demo data {counts}" if counts else ""))
     return 0

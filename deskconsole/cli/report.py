@@ -8,9 +8,9 @@ from __future__ import annotations
 import sys
 from datetime import date, timedelta
 
-from .. import report_files, reports
+from .. import db, report_files, reports
 from ..clock import SystemClock
-from ..config import Config
+from ..config import Config, load
 from ..errors import InvalidInput
 from ..i18n import _
 from ..text import clean
@@ -30,6 +30,9 @@ def register(sub, common) -> None:
                         "in the current directory)")
     parser.add_argument("--records", metavar="FIGURE_ID",
                         help="print the records behind one figure (its id as the report shows it)")
+    sites = parser.add_argument_group("the company's figures (PostgreSQL: the sites of the --db database)")
+    sites.add_argument("--sites", metavar="A,B,C", help="these sites: one table each and their total")
+    sites.add_argument("--all-sites", action="store_true", help="every site of the database")
     parser.set_defaults(handler=run)
 
 
@@ -61,6 +64,8 @@ def _fail(message: str) -> int:
 
 def run(config: Config, args, clock=None) -> int:
     now = (clock or SystemClock()).now()
+    if getattr(args, "sites", None) or getattr(args, "all_sites", False):
+        return run_company_report(config, args, now)
     try:
         start, end = resolve_range(args, now, config.tz)
     except InvalidInput as exc:
@@ -87,6 +92,34 @@ def run(config: Config, args, clock=None) -> int:
         print(path)
         return 0
     return _emit(report_files.render(report, args.format), args, args.format)
+
+
+def run_company_report(config: Config, args, now) -> int:
+    """--sites a,b,c or --all-sites: one table per site and the total, in the format asked."""
+    from .. import company
+    if args.sites and args.all_sites:
+        return _fail(_("Give either --sites or --all-sites, not both."))
+    if args.records is not None:
+        return _fail(_("--records lists one site's records: give that site's URL without --sites."))
+    sites = company.all_sites(config.db_url) if args.all_sites and db.is_postgres_url(config.db_url) else \
+        [name.strip() for name in (args.sites or "").split(",") if name.strip()]
+    company.check(config.db_url, sites)
+    # The range is read in the first site's time zone (each site counts its own local days).
+    tz = load(company.site_url(config.db_url, sites[0])).tz
+    try:
+        start, end = resolve_range(args, now, tz)
+    except InvalidInput as exc:
+        return _fail(f"--{exc.field}: {exc.message}")
+    total, per_site = company.compute(config.db_url, sites, start, end, now)
+    content = report_files.render_sites(total, per_site, args.format)
+    if args.format == "xlsx" and args.out is None:
+        args.out = report_files.default_filename(total, "xlsx")
+        path = _save(content, args.out)
+        if path is None:
+            return 2
+        print(path)
+        return 0
+    return _emit(content, args, args.format)
 
 
 def _emit(content, args, fmt: str) -> int:

@@ -11,8 +11,9 @@ import sys
 from rich.cells import set_cell_size
 
 from .. import search
+from ..clock import SystemClock
 from ..config import Config
-from ..i18n import _, label
+from ..i18n import _
 from ..timefmt import iso, local
 from .common import fail, open_db
 
@@ -22,9 +23,11 @@ MAX_LIMIT = 10_000   # records of each kind at most (a larger number would only 
 
 def register(sub, common) -> None:
     parser = sub.add_parser("search", parents=[common],
-                            help="find calls, work orders, keys, log entries and handovers ever written")
+                            help="find calls, work orders, keys, log entries, handovers and the front desk's "
+                                 "parcels, visitors, passes and found items ever written")
     parser.add_argument("text", nargs="+", metavar="TEXT",
-                        help="words: a phone fragment, a name, a unit, a number (WO00211, C123, L5, H4), "
+                        help="words: a phone fragment, a name, a unit, a number (WO00211, C123, L5, H4, GP00012, "
+                             "a tracking number's last digits), "
                              "Chinese words of two characters and more; every word must match")
     parser.add_argument("--kind", action="append", choices=tuple(search.GROUPS),
                         help="only these records (repeat for several; default: all)")
@@ -42,16 +45,16 @@ def _pad(text: str, cells: int) -> str:
 def hit_line(hit: search.Hit, tz) -> str:
     when = local(hit.at, tz, "YYYY-MM-DD HH:mm") if hit.at else ""
     words = " · ".join(p for p in (" ".join(p for p in (hit.who, hit.phone) if p), hit.what) if p)
-    status = label(hit.status) if hit.status else ""
-    return f"{_pad(hit.number, 9)} {_pad(when, 16)} {_pad(hit.unit_code, 8)} {words}" + \
-        (f"  ({status})" if status else "")
+    status = search.status_text(hit.kind, hit.status)
+    number = search.short_number(hit.kind, hit.number, 9)
+    return f"{_pad(number, 9)} {_pad(when, 16)} {_pad(hit.unit_code, 8)} {words}" + (f"  ({status})" if status else "")
 
 
-def run(config: Config, args) -> int:
+def run(config: Config, args, clock=None) -> int:
     if not 1 <= args.limit <= MAX_LIMIT:
         return fail("deskconsole search", _("--limit is 1 to {n}", n=MAX_LIMIT), 2)
     open_db(config)
-    result = search.find(" ".join(args.text), args.kind, args.limit)
+    result = search.find(" ".join(args.text), args.kind, args.limit, now=(clock or SystemClock()).now())
     if not result.hits and result.ignored and not search.parse(" ".join(args.text))[0]:
         return fail("deskconsole search", _("Type three letters or digits, or two Chinese characters, to search."), 2)
     if args.json:

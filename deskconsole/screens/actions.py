@@ -27,12 +27,12 @@ from ..widgets.panes import PANES
 from . import call_actions, frontdesk_forms, handover, key_forms, log_entry, order_detail, order_forms
 from .approvals import ApprovalsScreen
 from .call_detail import CallDetailScreen
-from .frontdesk_forms import CollectParcelForm, NotifyParcelForm, ReturnParcelForm
+from .frontdesk_forms import ClaimItemForm, CollectParcelForm, NotifyParcelForm, ReleasePassForm, ReturnParcelForm
 from .key_detail import KeyDetailScreen
 from .key_forms import CatalogueForm, ReportKeyForm, ReturnKeyForm
 from .log_entry import LogEntryForm, LogEntryScreen
 from .order_detail import OrderDetailScreen
-from .order_forms import CallbackForm, CompleteForm, DispatchForm, NewOrderForm
+from .order_forms import ArriveForm, CallbackForm, CompleteForm, DispatchForm, NewOrderForm
 from .pin import ChangePinForm
 from .dossier import open_dossier
 from .staff import StaffScreen
@@ -167,7 +167,7 @@ TABLE: tuple[Action, ...] = (
     Action("console.pane3", _show(3), title=N_("Show Shift log"), help=N_("Show Calls, Work orders, Shift log, Keys")),
     Action("console.pane4", _show(4), title=N_("Show Keys"), help=N_("Show Calls, Work orders, Shift log, Keys")),
     Action("console.pane5", _show(5), title=N_("Show Front desk"),
-           help=N_("Show the Front desk: parcels and visitors")),
+           help=N_("Show the Front desk and its four registers")),
     Action("console.next_pane", lambda job: job.host.action_cycle_pane(1), help=N_("Next / previous pane")),
     Action("console.previous_pane", lambda job: job.host.action_cycle_pane(-1), help=N_("Next / previous pane")),
     Action("console.filter", lambda job: job.host.action_filter(), title=N_("Filter this pane"),
@@ -230,7 +230,7 @@ TABLE: tuple[Action, ...] = (
     Action("orders.dossier", _dossier, needs_record=True, help=N_("The unit's dossier (in the order)")),
     Action("orders.dispatch", form(DispatchForm), "order.dispatch", True, N_("Dispatch the selected order"),
            N_("Dispatch: department, person, booked visit time")),
-    Action("orders.arrive", order_forms.arrive, "order.arrive", True, N_("Mark the selected order arrived"),
+    Action("orders.arrive", form(ArriveForm), "order.arrive", True, N_("Mark the selected order arrived"),
            N_("Arrived on site: the respond clock stops")),
     Action("orders.complete", form(CompleteForm), "order.complete", True, N_("Complete the selected order"),
            N_("Complete: work done, materials, hours, fee")),
@@ -274,11 +274,15 @@ TABLE: tuple[Action, ...] = (
     Action("frontdesk.parcels", frontdesk_forms.show_register("parcels"), title=N_("Parcels waiting"),
            help=N_("Parcels: waiting first, the oldest at the top")),
     Action("frontdesk.visitors", frontdesk_forms.show_register("visitors"), title=N_("Visitors on site"),
-           help=N_("Visitors: those on site first")),
-    Action("frontdesk.new", frontdesk_forms.new, title=N_("Receive a parcel or sign a visitor in"),
-           help=N_("Receive a parcel, or sign a visitor in (by the register shown)")),
+           help=N_("Visitors: VIPs expected, then those on site (☾ after office hours)")),
+    Action("frontdesk.passes", frontdesk_forms.show_register("passes"), title=N_("Goods-release passes"),
+           help=N_("Goods-release passes: open first, then the others of the day")),
+    Action("frontdesk.found", frontdesk_forms.show_register("found"), title=N_("Lost and found"),
+           help=N_("Lost and found: the items kept first")),
+    Action("frontdesk.new", frontdesk_forms.new, title=N_("New front-desk record"),
+           help=N_("New in the register shown: parcel, visitor (or a VIP ahead), pass, found item")),
     Action("frontdesk.open", frontdesk_forms.open_record, needs_record=True, key_id=ENTER,
-           help=N_("Hand over the parcel, or sign the visitor out")),
+           help=N_("The selected row's next step: hand over, arrived, signed out, let out, claimed")),
     Action("frontdesk.notify", form(NotifyParcelForm), "parcel.notify", True, N_("Tell the addressee"),
            N_("Tell the addressee a parcel waits (again after a day)"), fits=frontdesk_forms.is_waiting_parcel,
            choose=N_("Put the cursor on a waiting parcel, then press {frontdesk.notify}.")),
@@ -289,17 +293,32 @@ TABLE: tuple[Action, ...] = (
            N_("Return the selected parcel to the sender"), N_("Return a parcel to the sender, with the reason"),
            fits=frontdesk_forms.is_waiting_parcel,
            choose=N_("Put the cursor on a waiting parcel, then press {frontdesk.return}.")),
+    Action("frontdesk.arrived", frontdesk_forms.arrived, "visitor.sign_in", True, N_("The expected VIP arrived"),
+           N_("An expected VIP arrived: the time in is now"), fits=frontdesk_forms.is_expected_vip,
+           choose=N_("Show the visitors ({frontdesk.visitors}), put the cursor on an expected VIP, then press "
+                     "{frontdesk.arrived}.")),
     Action("frontdesk.sign_out", frontdesk_forms.sign_out, "visitor.sign_out", True, N_("Sign the selected visitor out"),
-           N_("A visitor left: the time out is now"), fits=frontdesk_forms.is_visitor_on_site,
+           N_("A visitor left: the time out is now (an expected VIP: did not come)"),
+           fits=frontdesk_forms.is_visitor_here_or_expected,
            choose=N_("Show the visitors ({frontdesk.visitors}), put the cursor on one on site, then press "
                      "{frontdesk.sign_out}.")),
+    Action("frontdesk.release", form(ReleasePassForm), "pass.release", True, N_("Release the selected pass at the gate"),
+           N_("Let the goods out at the gate: the pass checked, the time and who"), fits=frontdesk_forms.is_open_pass,
+           choose=N_("Show the passes ({frontdesk.passes}), put the cursor on an open pass, then press "
+                     "{frontdesk.release}.")),
+    Action("frontdesk.claim", form(ClaimItemForm), "lost.claim", True, N_("Hand the selected found item back"),
+           N_("A found item claimed: by whom, the ID checked (type, last four)"), fits=frontdesk_forms.is_kept_item,
+           choose=N_("Show lost and found ({frontdesk.found}), put the cursor on an item kept, then press "
+                     "{frontdesk.claim}.")),
+    Action("frontdesk.dossier", _dossier, needs_record=True,
+           help=N_("The unit's dossier (in a parcel, visit or pass found by search)")),
 )
 ACTIONS: dict[str, Action] = {action.id: action for action in TABLE}
 
 # What `run` says when an action needs a selected record and there is none, pane by pane.
 CHOOSE = {"calls": N_("Choose a call first."), "orders": N_("Choose an order first."),
           "log": N_("Choose an entry first."), "keys": N_("Choose a key first."),
-          "frontdesk": N_("Choose a parcel or a visitor first.")}
+          "frontdesk": N_("Choose a row first.")}
 
 _NOT_GIVEN = object()
 
@@ -394,6 +413,7 @@ OTHER_KEYS: tuple[tuple[str, tuple[tuple[tuple[str, ...], str], ...]], ...] = (
     (N_("Handover"), (
         (("handover.receive", "handover.ack", "handover.ack_section", "handover.query", "handover.supervise",
           "handover.complete"), N_("Sign on, acknowledge, whole section, query, supervisor, complete")),
+        (("handover.reply",), N_("The outgoing operator answers a query, or carries it over")),
         (("handover.sheet",), N_("The sheet; {sheet.addendum} adds to it once closed")),
     )),
     (N_("Search"), (

@@ -13,8 +13,9 @@ from .. import calls, orders
 from ..errors import InvalidInput, Refusal, explain
 from ..i18n import _, label
 from ..text import one_line
+from ..widgets.choice import PickSelect
 from .call_detail import OrderSummaryScreen
-from .call_form import CallFormScreen, CallLayout, choice
+from .call_form import CallFormScreen, choice
 from .form import ConfirmScreen, FormScreen
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def call_context(call: calls.CallDetail, app) -> Static:
     return Static(line, classes="call-context", markup=False)
 
 
-class ConvertFormScreen(CallLayout, FormScreen):
+class ConvertFormScreen(FormScreen):
     """`o`: the class (proposed from the category and the words), where, what; dismisses with the order id."""
 
     form_title = "Work order from this call"
@@ -42,8 +43,8 @@ class ConvertFormScreen(CallLayout, FormScreen):
         c = self.call
         yield call_context(c, self.app)
         classes = list(self.app.engine.catalogue)
-        yield from self.labelled(_("Class"), Select(
-            [(label(k), k) for k in classes], id="sla_class", compact=True,
+        yield from self.labelled(_("Class"), PickSelect(
+            [(label(k), k) for k in classes], id="sla_class",
             value=self.proposed if self.proposed in classes else Select.NULL))
         yield from self.labelled(_("Unit"), Input(value=c.unit_code, id="unit", compact=True,
                                                   suggester=SuggestFromList(calls.unit_codes(), case_sensitive=False)))
@@ -51,9 +52,8 @@ class ConvertFormScreen(CallLayout, FormScreen):
                                                    placeholder=_("when there is no unit")))
         yield from self.labelled(_("What is wrong"), TextArea(c.text, id="description", compact=True,
                                                               soft_wrap=True, tab_behavior="focus"))
-        yield from self.labelled(_("Department"), Select(
-            [(label(d), d) for d in orders.DEPARTMENTS], id="department", compact=True,
-            prompt=_("later, at dispatch")))
+        yield from self.labelled(_("Department"), PickSelect(
+            [(label(d), d) for d in orders.DEPARTMENTS], id="department", prompt=_("later, at dispatch")))
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -67,7 +67,7 @@ class ConvertFormScreen(CallLayout, FormScreen):
             department=choice(values["department"]))
 
 
-class AnswerFormScreen(CallLayout, FormScreen):
+class AnswerFormScreen(FormScreen):
     form_title = "Answer the inquiry"
 
     def __init__(self, call: calls.CallDetail) -> None:
@@ -84,7 +84,7 @@ class AnswerFormScreen(CallLayout, FormScreen):
         return self.call.id
 
 
-class DeliverFormScreen(CallLayout, FormScreen):
+class DeliverFormScreen(FormScreen):
     form_title = "Message delivered"
 
     def __init__(self, call: calls.CallDetail) -> None:
@@ -104,7 +104,7 @@ class DeliverFormScreen(CallLayout, FormScreen):
         return self.call.id
 
 
-class VoidFormScreen(CallLayout, FormScreen):
+class VoidFormScreen(FormScreen):
     form_title = "Void this call"
 
     def __init__(self, call: calls.CallDetail) -> None:

@@ -16,7 +16,7 @@ from ..widgets.footer import DeskFooter
 from .. import calls, history, orders
 from ..i18n import _, label
 from ..text import strip_controls
-from ..widgets.bindings import request, translate_bindings
+from ..widgets.bindings import AsksTheTable, request, translate_bindings
 
 
 
@@ -30,7 +30,7 @@ def _lines(pairs) -> Content:
     for name, value in pairs:
         if value in (None, ""):
             continue
-        parts.append(Content.assemble((f"{name}: ", "$text-muted"), _plain(value), "\n"))
+        parts.append(Content.assemble((_("{label}: ", label=name), "$text-muted"), _plain(value), "\n"))
     return Content("").join(parts)
 
 
@@ -46,7 +46,7 @@ def history_lines(app, events: list[dict]) -> Content:
     return Content("").join(parts)
 
 
-class CallDetailScreen(ModalScreen):
+class CallDetailScreen(AsksTheTable, ModalScreen):
     BINDINGS = [
         Binding("escape", "close", "Close", id="call.close"),
         request("e", "calls.edit", "Edit"),
@@ -107,6 +107,9 @@ class CallDetailScreen(ModalScreen):
 
     def action_close(self) -> None:
         self.dismiss(self.call_id if self.changed else None)
+
+    def requested_record(self):
+        return getattr(self, "call", None)
 
     def action_request(self, action_id: str) -> None:
         """A key of the Calls pane's actions, on this call: the same table, the same flow."""

@@ -6,15 +6,14 @@ Built for speed at the keyboard: one line per field, category and channel pick b
 """
 from __future__ import annotations
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
-from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Select, TextArea
 
 from .. import calls, units
 from ..i18n import _
+from ..widgets.choice import PickSelect
 from .form import FormScreen
 
 # (hotkey, id): the letter picks the option while the field has the cursor.
@@ -26,42 +25,14 @@ CHANNEL_KEYS = (("p", "phone"), ("w", "walk_in"), ("i", "intercom"), ("l", "lett
 CHANNEL_LABELS = {"walk_in": "walk-in", "patrol": "patrol finding"}
 
 
-class PickSelect(Select):
-    """A compact Select that also picks by a letter typed while it is closed: the letter shown in
-    brackets after each option. Enter still opens the list."""
-
-    def __init__(self, choices: tuple[tuple[str, str], ...], labels: dict[str, str] | None = None, **kwargs) -> None:
-        labels = labels or {}
-        self._hotkeys = {key: value for key, value in choices}
-        options = [(f"{_(labels.get(value, value.replace('_', ' ')))} ({key})", value) for key, value in choices]
-        super().__init__(options, compact=True, **kwargs)
-
-    def check_consume_key(self, key: str, character: str | None = None) -> bool:
-        return character is not None and character.lower() in self._hotkeys
-
-    async def _on_key(self, event: events.Key) -> None:
-        character = (event.character or "").lower()
-        if not self.expanded and character in self._hotkeys:
-            event.stop()
-            event.prevent_default()
-            self.value = self._hotkeys[character]
-            return
-        await super()._on_key(event)
+def pick(keys: tuple[tuple[str, str], ...], labels: dict[str, str] | None = None, **kwargs) -> PickSelect:
+    """A choice of (letter, id) pairs, each id shown as its label (`labels` where it differs)."""
+    labels = labels or {}
+    return PickSelect([(_(labels.get(value, value.replace("_", " "))), value) for _key, value in keys],
+                      letters={value: key for key, value in keys}, **kwargs)
 
 
-class CallLayout:
-    """One line per field: the label left, the widget right, the refusal and the note under it."""
-
-    def labelled(self, label: str, widget: Widget, classes: str = "") -> ComposeResult:
-        with Vertical(classes=f"form-field {classes}".strip(), id=f"{widget.id}-field"):
-            with Horizontal(classes="field-line"):
-                yield Label(label, markup=False)
-                yield widget
-            yield Static("", id=f"{widget.id}-error", classes="field-error", markup=False)
-            yield Static("", id=f"{widget.id}-note", classes="field-note", markup=False)
-
-
-class CallFormScreen(CallLayout, FormScreen):
+class CallFormScreen(FormScreen):
     """`n` in the Calls pane (new), `e` on a call (edit). Dismisses with (call id, category)."""
 
     def __init__(self, call: calls.CallDetail | None = None) -> None:
@@ -78,9 +49,9 @@ class CallFormScreen(CallLayout, FormScreen):
         yield from self.labelled(_("Unit"), Input(
             value=c.unit_code if c else "", id="unit", compact=True, placeholder=_("e.g. 1-1203"),
             suggester=SuggestFromList(calls.unit_codes(), case_sensitive=False)))
-        yield from self.labelled(_("Category"), PickSelect(CATEGORY_KEYS, id="category", prompt=_("type a letter"),
+        yield from self.labelled(_("Category"), pick(CATEGORY_KEYS, id="category",
                                                            value=c.category if c else Select.NULL))
-        yield from self.labelled(_("Channel"), PickSelect(CHANNEL_KEYS, CHANNEL_LABELS, id="channel",
+        yield from self.labelled(_("Channel"), pick(CHANNEL_KEYS, CHANNEL_LABELS, id="channel",
                                                           allow_blank=False,
                                                           value=c.channel if c else "phone"))
         yield from self.labelled(_("What was said"), TextArea(c.text if c else "", id="text", compact=True,
@@ -95,7 +66,7 @@ class CallFormScreen(CallLayout, FormScreen):
                                                           id="callback_number", compact=True, max_length=24),
                                  "message-field " + hide)
         if c is None:
-            yield from self.labelled(_("Answered?"), PickSelect(
+            yield from self.labelled(_("Answered?"), pick(
                 (("y", "yes"), ("n", "no")),
                 {"yes": "yes, on the spot", "no": "no: reply within 30 min"},
                 id="answered", allow_blank=False, value="yes"), "inquiry-field -hidden")

@@ -18,6 +18,7 @@ from ..widgets.footer import DeskFooter
 from .. import bell, countdown, keys, orders
 from ..console_data import ConsoleData
 from ..i18n import _
+from ..timefmt import local
 from ..widgets.header import Line
 from ..widgets.panes import PANES, Pane
 from ..widgets.record_table import RecordTable
@@ -28,6 +29,21 @@ from ..widgets.bindings import translate_bindings
 
 # At this size and larger all four panes show at once (ux.md).
 GRID_MIN = (120, 36)
+
+
+def answer_text(answer: orders.Decision, tz) -> str:
+    """A supervisor's answer to this operator's request, in one line."""
+    who = f"{answer.by_code} {answer.by_name}".strip()
+    if answer.kind == "extension" and answer.approved:
+        return _("{number}: your extension was approved by {who}; due {until}.", number=answer.number, who=who,
+                 until=local(answer.until, tz, "MM-DD HH:mm") if answer.until else "—")
+    if answer.kind == "extension":
+        return _("{number}: your extension was refused by {who}: {reason}", number=answer.number, who=who,
+                 reason=answer.reason or "—")
+    if answer.approved:
+        return _("{number}: your return was signed by {who}; the order is returned.", number=answer.number, who=who)
+    return _("{number}: your return was refused by {who}: {reason}", number=answer.number, who=who,
+             reason=answer.reason or "—")
 
 
 class ConsoleScreen(Screen):
@@ -147,11 +163,35 @@ class ConsoleScreen(Screen):
     # --- data and time -----------------------------------------------------------------
 
     def show_data(self, data: ConsoleData, now: datetime) -> None:
-        self.data = data
+        before, self.data = self.data, data
         with self.app.batch_update():
             for pane in self.panes:
                 pane.show(data)
             self.tick(now)
+        if before is not None:
+            self.tell_answers(before, data)
+
+    def tell_answers(self, before: ConsoleData, after: ConsoleData) -> None:
+        """A request this operator made (an extension, a return) that a supervisor has answered since
+        the last load, at any console: said here, with who answered, and the new deadline or the reason."""
+        op = self.app.operator
+        if op is None:
+            return
+        now_open = {o.id: o for o in after.orders}
+        for asked in before.orders:
+            if not asked.pending or asked.pending_by != op.id:
+                continue
+            still = now_open.get(asked.id)
+            if still is not None and still.pending == asked.pending:
+                continue
+            try:
+                answer = orders.decision(asked.id)
+            except Exception:  # noqa: BLE001 - a failed read: the history shows the answer all the same
+                continue
+            if answer is None or answer.kind != asked.pending or answer.by_code == op.code:
+                continue
+            self.app.notify(answer_text(answer, self.app.config.tz), severity="information" if answer.approved
+                            else "warning", timeout=30)
 
     def show_saved_call(self, call, new: bool) -> None:
         """A call this console just saved (`call`: its CallRow as read back after the commit), shown
@@ -177,6 +217,7 @@ class ConsoleScreen(Screen):
         self.ring_if_due(now)
 
     _bell: bell.Bell | None = None
+    _rung_once = False
     _alarms: tuple | None = None   # (data, valid until, alarms): recomputed when one can change
 
     def ring_if_due(self, now: datetime) -> None:
@@ -192,6 +233,18 @@ class ConsoleScreen(Screen):
             self._bell = bell.Bell()
         if self._bell.check(cached[2], now):
             app.bell()
+            if self._rung_once:   # what holds at sign-on rings, but the header already shows it
+                self.flash_header()
+            self._rung_once = True
+
+    RING_MARK = 3.0   # seconds the header stays reversed after a ring
+
+    def flash_header(self) -> None:
+        """The bell seen as well as heard: the header reversed for a moment (a muted terminal, a
+        guard back from the round; the counts in it say what rang)."""
+        header = self.query_one("#header")
+        header.add_class("-ringing")
+        self.set_timer(self.RING_MARK, lambda: header.remove_class("-ringing"))
 
     def update_header(self, now: datetime) -> None:
         """Site, operator and role, shift, clock (to the minute: a seconds clock would cost a slow
@@ -259,8 +312,11 @@ class ConsoleScreen(Screen):
         waiting = self._waiting_approval()
         if waiting:
             labels.append((0, f"✎{waiting}"))
-        # Five panes' counts at 80 columns: the separators lose their spaces before any count is cut.
+        # Five panes' counts at 80 columns: the separators lose their spaces before any count is cut, then
+        # the pane in view gives its place (its border says its counts) to the others' counts.
         sep = " │ " if cell_len(" │ ".join(text for _n, text in labels)) <= self.size.width else "│"
+        if cell_len(sep.join(text for _n, text in labels)) > self.size.width:
+            labels = [(n, str(n) if n == self.active else text) for n, text in labels]
         parts: list = []
         for number, label in labels:
             if parts:

@@ -1,7 +1,10 @@
 """A unit's dossier: the owner and the phones that call about it, its keys, and every call, work order
-(with how it ended), key loan and log entry about it, newest first, a page at a time (`[` newer,
-`]` older). Enter opens a record. Reached by `u` from search and from any record with a unit."""
+(with how it ended), key loan, log entry, parcel, visit and goods-release pass about it, newest first,
+a page at a time (`[` newer, `]` older). Enter opens a record. Reached by `u` from search and from any
+record with a unit."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,13 +18,17 @@ from ..widgets.footer import DeskFooter
 from ..widgets.header import Line
 from ..widgets.record_table import Column, RecordTable, Row
 from ..widgets.bindings import translate_bindings
+from ..widgets.frontdesk_pane import format_age
 
 PER_PAGE = 50
 
 
-def outcome(entry: search.Entry) -> tuple[str, str]:
+def outcome(entry: search.Entry, now: datetime | None = None, tz=None) -> tuple[str, str]:
     """How a record ended, in words, and the row's style: an order's status, call-back and
-    deadlines; a loan back late."""
+    deadlines; a loan back late; a parcel collected by whom or waiting how long; a visitor left
+    when or still on site; a pass let out when."""
+    if entry.kind in search.FRONT_DESK:
+        return _front_desk_outcome(entry, now, tz)
     words = [label(entry.status)] if entry.status else []
     style = ""
     if entry.kind == "order":
@@ -41,8 +48,27 @@ def outcome(entry: search.Entry) -> tuple[str, str]:
     return " · ".join(words), style
 
 
+def _front_desk_outcome(entry: search.Entry, now: datetime | None, tz) -> tuple[str, str]:
+    def when(at: datetime) -> str:
+        # The time alone when it ended the day it began (a visit), else the date too.
+        same_day = local(at, tz, "YYYY-MM-DD") == local(entry.at, tz, "YYYY-MM-DD")
+        return local(at, tz, "HH:mm" if same_day else "MM-DD HH:mm")
+
+    if entry.kind == "parcel" and entry.status == "waiting" and now is not None:
+        return _("waiting {age}", age=format_age(now - entry.at)), ""
+    if entry.kind == "parcel" and entry.status == "collected" and entry.ended_by:
+        return _("collected by {who}", who=entry.ended_by), ""
+    if entry.kind == "visitor":
+        if entry.ended_at is None:
+            return _("still on site"), ""
+        return _("left {time}", time=when(entry.ended_at)), ""
+    if entry.kind == "pass" and entry.ended_at is not None:
+        return _("let out {time}", time=when(entry.ended_at)), ""
+    return search.status_text(entry.kind, entry.status), ""
+
+
 KIND_SHORT = {"unit": "Unit", "call": "Call", "order": "W/O", "loan": "Loan", "key": "Key", "log": "Log",
-              "handover": "H/O"}
+              "handover": "H/O", "parcel": "Parcel", "visitor": "Visit", "pass": "G/P", "lost": "Found"}
 
 
 def kind_short(kind: str) -> str:
@@ -71,6 +97,9 @@ def record_screen(kind: str, record_id: int, route, *, key_id: int | None = None
         return SheetScreen(record_id)
     if kind == "unit" and unit_code:
         return DossierScreen(unit_code, run)
+    if kind in search.FRONT_DESK:
+        from .frontdesk_record import FrontDeskRecordScreen
+        return FrontDeskRecordScreen(kind, record_id, run)
     return None
 
 
@@ -104,7 +133,7 @@ class DossierScreen(Screen):
         yield Static("", id="dossier-keys", classes="dossier-facts", markup=False)
         yield RecordTable([
             Column("when", _("Date"), 10),
-            Column("kind", _("Kind"), 5),
+            Column("kind", _("Kind"), 6),
             Column("number", _("No."), 9),
             Column("who", _("Who"), 10),
             Column("what", _("Summary"), None, min_width=8),
@@ -135,6 +164,7 @@ class DossierScreen(Screen):
         self.dossier = d
         self.page = d.page
         tz = self.app.config.tz
+        now = self.app.clock.now()
         state = _("taken over") if d.handed_over else _("not taken over")
         self.query_one("#dossier-title", Line).set_parts(
             (_("Unit {code}", code=d.code), "bold"), "  ",
@@ -148,16 +178,18 @@ class DossierScreen(Screen):
             lines.append(_("Phones: {phones}", phones=phones))
         self.query_one("#dossier-owner", Static).update("\n".join(lines))
         keys = " · ".join(f"{k.tag} {label(k.status)}" + (f" ({k.holder})" if k.holder else "") for k in d.keys)
-        counts = " · ".join(f"{search.kind_title(k)} {n}" for k, n in d.counts.items())
+        # The kinds the unit has records of (seven kinds of zero would take a line of their own).
+        counts = " · ".join(f"{search.kind_title(k)} {n}" for k, n in d.counts.items() if n)
         self.query_one("#dossier-keys", Static).update(
-            (_("Keys: {keys}", keys=keys) if keys else _("Keys: none")) + "  │  " + counts)
+            (_("Keys: {keys}", keys=keys) if keys else _("Keys: none")) + ("  │  " + counts if counts else ""))
         rows, self.entries = [], {}
         for e in d.entries:
             key = (e.kind, e.id)
             self.entries[key] = e
-            text, style = outcome(e)
+            text, style = outcome(e, now, tz)
             rows.append(Row(key, {"when": local(e.at, tz, "YYYY-MM-DD"), "kind": kind_short(e.kind),
-                                  "number": e.number, "who": e.who, "what": e.what, "outcome": text},
+                                  "number": search.short_number(e.kind, e.number, 9), "who": e.who,
+                                  "what": e.what, "outcome": text},
                             style=style or ("muted" if e.closed else "")))
         self.query_one(RecordTable).set_rows(rows)
 
@@ -168,7 +200,12 @@ class DossierScreen(Screen):
             return
         screen = record_screen(e.kind, e.id, self.route, key_id=e.key_id, closed=e.closed)
         if screen is not None:
-            self.app.push_screen(screen)
+            self.app.push_screen(screen, self._back)
+
+    def _back(self, changed) -> None:
+        """A record's screen closed: read the page again if something was done there."""
+        if changed is not None:
+            self.load()
 
     def action_page(self, step: int) -> None:
         d = self.dossier

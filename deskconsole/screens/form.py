@@ -3,9 +3,14 @@
 ux.md: the cursor starts in the first field; Tab moves on; Ctrl+S saves from anywhere; a refused
 value is marked at its field with a message that says what is expected, and nothing typed is lost;
 Esc closes without saving, asking first if anything was typed.
+
+Every form is laid out alike, to fit 80x24: one line per field (the label left, a compact widget
+right), choices picked by a letter (widgets/choice.py), the title and the save hint held in view
+while the fields scroll inside the box when they must (a form taller than the terminal).
 """
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -45,20 +50,24 @@ class FormScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form"):
+            # Docked: they stay in view while the fields scroll under them.
             yield Static(_(self.form_title), classes="form-title", markup=False)
+            with Vertical(id="form-foot"):
+                yield Static("", id="form-message", markup=False)
+                yield Static(_("Ctrl+S saves · Tab moves on · Esc closes"), id="form-keys", classes="form-hint")
             yield from self.form_fields()
-            yield Static("", id="form-message", markup=False)
-            yield Static(_("Ctrl+S saves · Tab moves on · Esc closes"), classes="form-hint")
 
     def form_fields(self) -> ComposeResult:
         raise NotImplementedError
 
-    def labelled(self, label: str, widget: Widget) -> ComposeResult:
-        """A field: its label, the widget (whose id is the field name the desk uses), and lines for
-        a refusal and a note under it."""
-        with Vertical(classes="form-field"):
-            yield Label(label, markup=False)
-            yield widget
+    def labelled(self, label: str, widget: Widget, classes: str = "") -> ComposeResult:
+        """A field on one line: its label left, the widget (whose id is the field name the desk uses)
+        right, and lines for a refusal and a note under it. The whole field is `#<id>-field`."""
+        widget.compact = True
+        with Vertical(classes=f"form-field {classes}".strip(), id=f"{widget.id}-field"):
+            with Horizontal(classes="field-line"):
+                yield Label(label, markup=False)
+                yield widget
             yield Static("", id=f"{widget.id}-error", classes="field-error", markup=False)
             yield Static("", id=f"{widget.id}-note", classes="field-note", markup=False)
 
@@ -67,6 +76,12 @@ class FormScreen(ModalScreen):
         fields = self.fields()
         if fields:
             fields[0].focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The field with the cursor, with its refusal and note, in view: Textual's own scroll on focus
+        does not count the docked title and save hint, and leaves a field under the hint."""
+        field = next((w for w in event.widget.ancestors_with_self if w.has_class("form-field")), event.widget)
+        self.query_one("#form").scroll_to_widget(field, animate=False)
 
     def fields(self) -> list[Widget]:
         return [w for w in self.query("*") if isinstance(w, FIELD_TYPES) and w.id]
@@ -87,15 +102,19 @@ class FormScreen(ModalScreen):
             return
         widget = matches.first()
         widget.add_class("-invalid")
-        error = self.query_one(f"#{field}-error", Static)
-        error.update(message)
-        error.add_class("-shown")
+        errors = self.query(f"#{field}-error")
+        if errors:
+            errors.first(Static).update(message)
+            errors.first(Static).add_class("-shown")
+        else:   # a field without a line of its own (a checkbox): the form's line says it
+            self.show_message(message)
         widget.focus()
 
     def show_note(self, field: str, message: str) -> None:
-        note = self.query_one(f"#{field}-note", Static)
-        note.update(message)
-        note.set_class(bool(message), "-shown")
+        notes = self.query(f"#{field}-note")
+        if notes:
+            notes.first(Static).update(message)
+            notes.first(Static).set_class(bool(message), "-shown")
 
     def show_message(self, message: str) -> None:
         self.query_one("#form-message", Static).update(message)

@@ -1,16 +1,23 @@
-"""The Front desk pane's forms (receive, tell, hand over and return a parcel; sign a visitor in) and
-the action table's flows that pick the form by the register the pane shows."""
+"""The Front desk pane's forms (receive, tell, hand over and return a parcel; sign a visitor in or
+expect a VIP; issue a goods-release pass and release it at the gate; record a found item and hand it
+back) and the action table's flows that pick the form by the register the pane shows.
+
+The visitor, pass and lost-and-found forms are laid out as the call form is (FrontDeskForm: one line a
+field, choices picked by the letter shown after each), so that they fit 80x24."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import ComposeResult
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Input, Select, Static, TextArea
 
-from .. import frontdesk, units
+from .. import frontdesk, orders, units
 from ..i18n import _, label
 from ..timefmt import local
+from ..widgets.choice import PickSelect, yes_no
+from .call_form import choice, pick
 from .form import FormScreen
 
 if TYPE_CHECKING:
@@ -21,9 +28,32 @@ def _options(ids) -> list[tuple[str, str]]:
     return [(label(i), i) for i in ids]
 
 
-def _unit_field() -> Input:
-    return Input(id="unit_code", placeholder=_("e.g. 1-1203"),
+def _unit_field(compact: bool = False) -> Input:
+    return Input(id="unit_code", placeholder=_("e.g. 1-1203"), compact=compact,
                  suggester=SuggestFromList(units.unit_codes(), case_sensitive=False))
+
+
+# (letter, id): the letter picks the choice while the field has the cursor (widgets.choice.PickSelect).
+ID_TYPE_KEYS = (("i", "id_card"), ("p", "passport"), ("d", "driving_licence"), ("o", "other"))
+REQUESTER_KEYS = (("o", "owner"), ("t", "tenant"), ("a", "authorised"))
+MOVE_OUT_LABELS = {"arrears_cleared": "Arrears cleared", "keys_returned": "Keys returned",
+                   "passes_returned": "Passes and cards returned"}
+
+
+class _FrontDeskForm(FormScreen):
+    """A front-desk form, with a line of context above its fields."""
+
+    def line(self, text: str, id: str) -> Static:
+        """What the form is about (user text as typed, never markup)."""
+        return Static(text, markup=False, id=id, classes="call-context")
+
+
+class _OnRowForm(_FrontDeskForm):
+    """A form on the selected row of the register (a pass, a found item)."""
+
+    def __init__(self, row) -> None:
+        super().__init__()
+        self.row = row
 
 
 class ReceiveParcelForm(FormScreen):
@@ -36,7 +66,7 @@ class ReceiveParcelForm(FormScreen):
         yield from self.labelled(_("For (name)"), Input(id="addressee"))
         yield from self.labelled(_("Carrier"), Input(id="carrier", placeholder="EMS"))
         yield from self.labelled(_("Tracking number"), Input(id="tracking"))
-        yield from self.labelled(_("Size"), Select(_options(frontdesk.SIZES), id="size"))
+        yield from self.labelled(_("Size"), PickSelect(_options(frontdesk.SIZES), id="size"))
         yield from self.labelled(_("Shelf"), Input(id="shelf"))
 
     def save(self, values: dict):
@@ -68,8 +98,8 @@ class NotifyParcelForm(_ParcelForm):
 
     def form_fields(self) -> ComposeResult:
         yield self.parcel_line()
-        yield from self.labelled(_("How"), Select(_options(frontdesk.NOTICE_WAYS), value="phone", allow_blank=False,
-                                                  id="how"))
+        yield from self.labelled(_("How"), PickSelect(_options(frontdesk.NOTICE_WAYS), value="phone",
+                                                      allow_blank=False, id="how"))
 
     def save(self, values: dict):
         app = self.app
@@ -85,24 +115,19 @@ class CollectParcelForm(_ParcelForm):
     def form_fields(self) -> ComposeResult:
         yield self.parcel_line()
         yield from self.labelled(_("Collected by"), Input(value=self.row.addressee, id="collector"))
-        yield Checkbox(_("The addressee"), value=True, id="by_addressee")
+        yield from self.labelled(_("The addressee"), yes_no(value="yes", allow_blank=False, id="by_addressee"))
         yield from self.labelled(_("Authority shown (someone else collecting)"), Input(id="authority"))
-        yield from self.labelled(_("ID type"), Select(_options(frontdesk.ID_TYPES), value="id_card",
+        yield from self.labelled(_("ID type"), PickSelect(_options(frontdesk.ID_TYPES), value="id_card",
                                                       allow_blank=False, id="id_type"))
         yield from self.labelled(_("ID number: last four characters"), Input(id="id_last4", max_length=4))
-        yield Checkbox(_("Signed for"), value=False, id="signed")
-
-    def values(self) -> dict:
-        result = super().values()
-        result |= {box.id: box.value for box in self.query(Checkbox)}
-        return result
+        yield from self.labelled(_("Signed for"), yes_no(value="no", allow_blank=False, id="signed"))
 
     def save(self, values: dict):
         app = self.app
         frontdesk.collect_parcel(app.operator, app.clock.now(), self.row.id, collector=values["collector"],
-                                 by_addressee=values["by_addressee"], authority=values["authority"],
+                                 by_addressee=values["by_addressee"] == "yes", authority=values["authority"],
                                  id_type=values["id_type"] or "", id_last4=values["id_last4"],
-                                 signed=values["signed"])
+                                 signed=values["signed"] == "yes")
         return self.row.id
 
 
@@ -121,34 +146,152 @@ class ReturnParcelForm(_ParcelForm):
         return self.row.id
 
 
-class SignInVisitorForm(FormScreen):
-    """n on the Front desk pane (visitors): time in is now, signed in by the operator."""
+class SignInVisitorForm(_FrontDeskForm):
+    """n on the Front desk pane (visitors): time in is now, signed in by the operator. With "expected
+    at", a VIP is signed in ahead instead (no time in until they come); "leaves at" is a VIP's
+    announced departure (the send-off reminder)."""
 
     form_title = "Sign a visitor in"
 
     def form_fields(self) -> ComposeResult:
-        yield from self.labelled(_("Visitor's name"), Input(id="name"))
-        yield from self.labelled(_("How many people"), Input(value="1", id="party_size"))
-        yield from self.labelled(_("Unit"), _unit_field())
-        yield from self.labelled(_("Or office / place"), Input(id="destination"))
-        yield from self.labelled(_("Purpose"), Input(id="purpose"))
-        yield from self.labelled(_("Host confirmed by phone: who"), Input(id="host_confirmed_by"))
-        yield from self.labelled(_("Pass or card"), Input(id="pass_no"))
-        yield from self.labelled(_("ID type"), Select(_options(frontdesk.ID_TYPES), id="id_type"))
-        yield from self.labelled(_("ID number: last four characters"), Input(id="id_last4", max_length=4))
-        yield from self.labelled(_("Phone"), Input(id="phone"))
-        yield Checkbox(_("VIP"), value=False, id="vip")
-
-    def values(self) -> dict:
-        return super().values() | {box.id: box.value for box in self.query(Checkbox)}
+        yield from self.labelled(_("Visitor's name"), Input(id="name", compact=True))
+        yield from self.labelled(_("How many people"), Input(value="1", id="party_size", compact=True))
+        yield from self.labelled(_("Unit"), _unit_field(compact=True))
+        yield from self.labelled(_("Office / place"), Input(id="destination", compact=True,
+                                                            placeholder=_("when not a unit")))
+        yield from self.labelled(_("Purpose"), Input(id="purpose", compact=True))
+        yield from self.labelled(_("Confirmed by"), Input(id="host_confirmed_by", compact=True, placeholder=_(
+            "who confirmed with the host by phone")))
+        yield from self.labelled(_("Pass or card"), Input(id="pass_no", compact=True))
+        yield from self.labelled(_("ID type"), pick(ID_TYPE_KEYS, id="id_type", prompt=_("type a letter")))
+        yield from self.labelled(_("ID: last four"), Input(id="id_last4", max_length=4, compact=True))
+        yield from self.labelled(_("Phone"), Input(id="phone", compact=True))
+        yield from self.labelled(_("VIP"), yes_no(value="no", allow_blank=False, id="vip"))
+        yield from self.labelled(_("VIP expected at"), Input(id="expected_at", compact=True, placeholder=_(
+            "14:30: signed in ahead; empty: here now")))
+        yield from self.labelled(_("VIP leaves at"), Input(id="leaves_at", compact=True, placeholder=_(
+            "14:30 or 11-25 14:30, if announced")))
 
     def save(self, values: dict):
         app = self.app
-        return frontdesk.sign_in_visitor(
-            app.operator, app.clock.now(), name=values["name"], party_size=values["party_size"],
-            unit_code=values["unit_code"], destination=values["destination"], purpose=values["purpose"],
-            host_confirmed_by=values["host_confirmed_by"], pass_no=values["pass_no"],
-            id_type=values["id_type"] or "", id_last4=values["id_last4"], phone=values["phone"], vip=values["vip"])
+        now, tz = app.clock.now(), app.config.tz
+        expected = orders.parse_local(values["expected_at"], tz, now, "expected_at")
+        leaves = orders.parse_local(values["leaves_at"], tz, now, "leaves_at")
+        visit = dict(name=values["name"], party_size=values["party_size"], unit_code=values["unit_code"],
+                     destination=values["destination"], purpose=values["purpose"],
+                     host_confirmed_by=values["host_confirmed_by"], pass_no=values["pass_no"],
+                     id_type=choice(values["id_type"]), id_last4=values["id_last4"], phone=values["phone"])
+        if expected is not None:
+            return frontdesk.expect_vip(app.operator, now, arrives_at=expected, leaves_at=leaves, **visit)
+        return frontdesk.sign_in_visitor(app.operator, now, vip=values["vip"] == "yes", leaves_at=leaves, **visit)
+
+
+# --- goods-release passes --------------------------------------------------------------------
+
+class IssuePassForm(_FrontDeskForm):
+    """n on the Front desk pane (passes): a numbered pass, valid to the end of the site's day. An
+    authorised person's authorisation is recorded; a move-out is checked first (the desk ticks each)."""
+
+    form_title = "Issue a goods-release pass"
+
+    def form_fields(self) -> ComposeResult:
+        yield from self.labelled(_("Unit"), _unit_field(compact=True))
+        yield from self.labelled(_("Requested by"), Input(id="requester", compact=True))
+        yield from self.labelled(_("Who asks"), pick(REQUESTER_KEYS, id="requester_kind"))
+        yield from self.labelled(_("Authorisation"), Input(id="authorisation", compact=True, placeholder=_(
+            "from whom, what was shown")), "authorised-field -hidden")
+        yield from self.labelled(_("Goods"), TextArea(id="items", compact=True, soft_wrap=True, tab_behavior="focus"))
+        yield from self.labelled(_("Move-out?"), yes_no(id="move_out", allow_blank=False, value="no"))
+        for check in frontdesk.MOVE_OUT_CHECKS:
+            yield from self.labelled(_(MOVE_OUT_LABELS[check]), yes_no(value="no", allow_blank=False, id=check),
+                                     "move-out-field -hidden")
+
+    @on(Select.Changed, "#requester_kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        for field in self.query(".authorised-field"):
+            field.set_class(choice(event.value) != "authorised", "-hidden")
+
+    @on(Select.Changed, "#move_out")
+    def _move_out_changed(self, event: Select.Changed) -> None:
+        for field in self.query(".move-out-field"):
+            field.set_class(choice(event.value) != "yes", "-hidden")
+        self.show_note("move_out", _("A move-out: arrears cleared, keys and passes returned; tick what you checked.")
+                       if choice(event.value) == "yes" else "")
+
+    def save(self, values: dict):
+        app = self.app
+        move_out = choice(values["move_out"]) == "yes"
+        pass_id = frontdesk.issue_pass(
+            app.operator, app.clock.now(), app.engine, unit_code=values["unit_code"], requester=values["requester"],
+            requester_kind=choice(values["requester_kind"]), authorisation=values["authorisation"],
+            items=values["items"], move_out=move_out,
+            checked=[c for c in frontdesk.MOVE_OUT_CHECKS if move_out and values[c] == "yes"])
+        app.notify(_("Pass {number} issued: valid to the end of today.", number=frontdesk.pass_number(pass_id)))
+        return pass_id
+
+
+class ReleasePassForm(_OnRowForm):
+    """l: at the gate, the pass checked against the goods: released now, by the operator."""
+
+    form_title = "Release at the gate"
+
+    def form_fields(self) -> ComposeResult:
+        row = self.row
+        yield self.line(_("{number} · {unit} · {who} ({kind}), issued {time} by {by}.", number=row.number,
+                          unit=row.unit_code, who=row.requester, kind=label(row.requester_kind),
+                          time=local(row.issued_at, self.app.config.tz, "HH:mm"), by=row.issued_by), "pass-line")
+        checked = "\n" + _("A move-out: the desk checked arrears, keys and passes.") if row.move_out else ""
+        yield self.line(_("Goods: {items}", items=row.items) + checked, "pass-items")
+        yield from self.labelled(_("Gate note"), Input(id="note", compact=True))
+
+    def save(self, values: dict):
+        app = self.app
+        frontdesk.release_pass(app.operator, app.clock.now(), self.row.id, note=values["note"])
+        app.notify(_("Pass {number} released at the gate.", number=self.row.number))
+        return self.row.id
+
+
+# --- lost and found ----------------------------------------------------------------------------
+
+class RecordFoundForm(_FrontDeskForm):
+    """n on the Front desk pane (lost and found): found where, what, by whom, kept where."""
+
+    form_title = "Record a found item"
+
+    def form_fields(self) -> ComposeResult:
+        yield from self.labelled(_("Found at"), Input(id="found_where", compact=True))
+        yield from self.labelled(_("What was found"), TextArea(id="description", compact=True, soft_wrap=True,
+                                                     tab_behavior="focus"))
+        yield from self.labelled(_("Found by"), Input(id="found_by", compact=True))
+        yield from self.labelled(_("Kept at"), Input(id="stored_where", compact=True))
+
+    def save(self, values: dict):
+        app = self.app
+        return frontdesk.record_found(app.operator, app.clock.now(), found_where=values["found_where"],
+                                      description=values["description"], found_by=values["found_by"],
+                                      stored_where=values["stored_where"])
+
+
+class ClaimItemForm(_OnRowForm):
+    """b: a found item handed back to its owner: who, the ID checked (type and last four only)."""
+
+    form_title = "Hand a found item back"
+
+    def form_fields(self) -> ComposeResult:
+        row = self.row
+        yield self.line(_("{what}, found at {where} {time}, kept at {stored}.", what=row.description,
+                          where=row.found_where, time=local(row.found_at, self.app.config.tz),
+                          stored=row.stored_where or "?"), "item-line")
+        yield from self.labelled(_("Claimed by"), Input(id="claimant", compact=True))
+        yield from self.labelled(_("ID type"), pick(ID_TYPE_KEYS, id="id_type", allow_blank=False,
+                                                          value="id_card"))
+        yield from self.labelled(_("ID: last four"), Input(id="id_last4", max_length=4, compact=True))
+
+    def save(self, values: dict):
+        app = self.app
+        frontdesk.claim_item(app.operator, app.clock.now(), self.row.id, claimant=values["claimant"],
+                             id_type=choice(values["id_type"]), id_last4=values["id_last4"])
+        return self.row.id
 
 
 # --- the action table's flows ------------------------------------------------------------------
@@ -159,17 +302,29 @@ def show_register(register: str):
     return flow
 
 
+NEW_FORM = {"parcels": ReceiveParcelForm, "visitors": SignInVisitorForm, "passes": IssuePassForm,
+            "found": RecordFoundForm}
+
+
 def new(job: Job) -> None:
-    """n: a parcel received, or a visitor signed in, by the register the pane shows."""
-    register = getattr(job.pane, "register", "parcels")
-    job.open(SignInVisitorForm() if register == "visitors" else ReceiveParcelForm())
+    """n: a parcel received, a visitor signed in, a pass issued or a found item recorded, by the register
+    the pane shows."""
+    job.open(NEW_FORM[getattr(job.pane, "register", "parcels")]())
 
 
 def sign_out(job: Job) -> None:
-    """o: the selected visitor left; no form."""
+    """o: the selected visitor left, or the expected VIP will not come; no form."""
     app, row = job.app, job.record
     if job.attempt(lambda: frontdesk.sign_out_visitor(app.operator, app.clock.now(), row.id)):
-        app.notify(_("{name} signed out.", name=row.name))
+        app.notify(_("{name} signed out.", name=row.name) if row.on_site else _("{name}: did not come.", name=row.name))
+        job.saved(row.id)
+
+
+def arrived(job: Job) -> None:
+    """a: the expected VIP came; no form."""
+    app, row = job.app, job.record
+    if job.attempt(lambda: frontdesk.vip_arrived(app.operator, app.clock.now(), row.id)):
+        app.notify(_("{name} arrived.", name=row.name))
         job.saved(row.id)
 
 
@@ -181,9 +336,36 @@ def is_visitor_on_site(record) -> bool:
     return isinstance(record, frontdesk.VisitorRow) and record.on_site
 
 
+def is_visitor_here_or_expected(record) -> bool:
+    """Signed out is for a visitor on site, or an expected VIP who will not come."""
+    return isinstance(record, frontdesk.VisitorRow) and record.left_at is None
+
+
+def is_expected_vip(record) -> bool:
+    return isinstance(record, frontdesk.VisitorRow) and record.expected
+
+
+def is_open_pass(record) -> bool:
+    """Released once, and only on its day: the pane's list is read at most a load ago, the desk
+    function says so if the day has ended since."""
+    return isinstance(record, frontdesk.PassRow) and record.status == "issued"
+
+
+def is_kept_item(record) -> bool:
+    return isinstance(record, frontdesk.LostRow) and record.status == "kept"
+
+
 def open_record(job: Job) -> None:
-    """Enter: the selected row's next step (hand over a waiting parcel, sign a visitor out)."""
-    if is_waiting_parcel(job.record):
-        job.open(CollectParcelForm(job.record))
-    elif is_visitor_on_site(job.record):
+    """Enter: the selected row's next step (hand over a waiting parcel, an expected VIP arrived, sign a
+    visitor out, release a pass at the gate, hand a found item back)."""
+    record = job.record
+    if is_waiting_parcel(record):
+        job.open(CollectParcelForm(record))
+    elif is_expected_vip(record):
+        arrived(job)
+    elif is_visitor_on_site(record):
         sign_out(job)
+    elif is_open_pass(record):
+        job.open(ReleasePassForm(record))
+    elif is_kept_item(record):
+        job.open(ClaimItemForm(record))

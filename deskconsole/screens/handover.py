@@ -17,13 +17,14 @@ from ..text import one_line
 from ..timefmt import local
 from ..widgets.header import Line
 from ..widgets.record_table import Column, RecordTable, Row
+from ..widgets.choice import yes_no
 from .form import ConfirmScreen, FormScreen
 from ..widgets.bindings import keys_text, translate_bindings
 
 def start_handover(app) -> None:
     """`h`: compile the sheet from live state now and open the handover screen on it."""
     try:
-        handover_id = shifts.begin_handover(app.operator, app.config, app.engine, app.clock.now())
+        handover_id = shifts.begin_handover(app.operator, app.clock.now(), app.engine, config=app.config)
     except Refusal as exc:
         app.notify(explain(exc, app.config.tz), severity="error")
         return
@@ -84,8 +85,30 @@ class QueryForm(FormScreen):
         yield from self.labelled(_("Your question"), TextArea(id="question"))
 
     def save(self, values: dict):
-        shifts.query_item(self.incoming, self.app.clock.now(), self.handover_id, self.section, self.item,
-                          values["question"] or "")
+        shifts.query_item(self.incoming, self.app.clock.now(), self.handover_id, section=self.section,
+                          item=self.item, question=values["question"] or "")
+        return True
+
+
+class ReplyForm(FormScreen):
+    """The outgoing operator's answer to a query, or the query carried over as an open log item."""
+    form_title = "Answer the query"
+
+    def __init__(self, handover_id: int, section: str, item: str, what: str, question: str) -> None:
+        super().__init__()
+        self.handover_id, self.section, self.item, self.what, self.question = (
+            handover_id, section, item, what, question)
+
+    def form_fields(self) -> ComposeResult:
+        yield Static(self.what, markup=False)
+        yield Static(_("Question: {question}", question=self.question), markup=False)
+        yield from self.labelled(_("Your answer"), TextArea(id="answer"))
+        yield from self.labelled(_("Carry it over instead"), yes_no(id="carry", allow_blank=False, value="no"))
+
+    def save(self, values: dict):
+        app = self.app
+        shifts.reply_to_query(app.operator, app.clock.now(), self.handover_id, section=self.section, item=self.item,
+                              answer=values["answer"] or "", carry_over=values["carry"] == "yes", config=app.config)
         return True
 
 
@@ -102,7 +125,7 @@ class AddendumForm(FormScreen):
         yield from self.labelled(_("Addendum"), TextArea(id="text"))
 
     def save(self, values: dict):
-        return shifts.add_addendum(self.app.operator, self.app.clock.now(), self.handover_id, values["text"] or "")
+        return shifts.add_addendum(self.app.operator, self.app.clock.now(), self.handover_id, text=values["text"] or "")
 
 
 class SignOffForm(FormScreen):
@@ -115,7 +138,7 @@ class SignOffForm(FormScreen):
 
     def save(self, values: dict):
         app = self.app
-        return shifts.sign_off(app.operator, app.config, app.clock.now(), values["note"] or "")
+        return shifts.sign_off(app.operator, app.clock.now(), config=app.config, note=values["note"] or "")
 
 
 # --- the handover screen -------------------------------------------------------------------
@@ -126,6 +149,7 @@ class HandoverScreen(Screen):
         Binding("a", "ack", "Acknowledge", id="handover.ack"),
         Binding("A", "ack_section", "Ack section", id="handover.ack_section"),
         Binding("q", "query", "Query", id="handover.query"),
+        Binding("r", "reply", "Answer query", id="handover.reply"),
         Binding("s", "supervise", "Supervisor", id="handover.supervise"),
         Binding("c", "complete", "Complete", id="handover.complete"),
         Binding("v", "sheet", "Sheet", id="handover.sheet"),
@@ -205,6 +229,8 @@ class HandoverScreen(Screen):
             for item in items:
                 answer = view.answers.get((section["id"], item["key"]))
                 mark = {"ack": "✓", "query": "?"}.get(answer.kind, "") if answer else ""
+                if answer and answer.kind == "query" and (section["id"], item["key"]) in view.replies:
+                    mark = "!"   # answered by the outgoing operator: to acknowledge now
                 details = shifts.item_details(section["id"], item, tz, view.compiled_at)
                 text = one_line(shifts.item_text(section["id"], item))
                 due = shifts.parse_time(item["due"])
@@ -214,8 +240,10 @@ class HandoverScreen(Screen):
                     "mark": mark, "ref": item["ref"], "unit": item["unit"], "due": due_text,
                     "item": " · ".join(p for p in (text, details) if p)},
                     style="alarm" if "emergency" in item["flags"] or "incident" in item["flags"] else
-                    ("over" if "overdue" in item["flags"] and not answer else "")))
+                    ("over" if "overdue" in item["flags"] and not answer else
+                     ("warn" if "after_hours" in item["flags"] and not answer else ""))))
         self.table.set_rows(rows)
+        self.refresh_bindings()
 
     def say(self, message: str) -> None:
         self.query_one("#ho-message", Static).update(message)
@@ -272,7 +300,7 @@ class HandoverScreen(Screen):
                 self.say(keys_text(self.app, hint))
                 return
             index = self.table.cursor_index
-            if self._run(shifts.acknowledge, self.incoming, self.app.clock.now(), self.handover_id, [key]):
+            if self._run(shifts.acknowledge, self.incoming, self.app.clock.now(), self.handover_id, items=[key]):
                 self.refresh_view()
                 self._move_to_next_unanswered(index)
         self._with_incoming(ack)
@@ -285,7 +313,7 @@ class HandoverScreen(Screen):
             section = key[1] if key[0] == "section" else key[0]
             items = [(section, i["key"]) for s in self.view.sheet["sections"] if s["id"] == section
                      for i in (s["items"] or [])]
-            if self._run(shifts.acknowledge, self.incoming, self.app.clock.now(), self.handover_id, items,
+            if self._run(shifts.acknowledge, self.incoming, self.app.clock.now(), self.handover_id, items=items,
                          whole_section=True):
                 self.refresh_view()
                 self._move_to_next_unanswered(self.table.cursor_index)
@@ -306,9 +334,32 @@ class HandoverScreen(Screen):
             self.app.push_screen(QueryForm(self.handover_id, self.incoming, key[0], key[1], what), asked)
         self._with_incoming(query)
 
+    def check_action(self, action: str, parameters) -> bool | None:
+        # r is offered while a query waits for the outgoing operator's answer (the footer is short at 80x24).
+        if action == "reply":
+            return bool(self.view and self.view.unreplied())
+        return True
+
+    def action_reply(self) -> None:
+        """r: the outgoing operator (signed on at this console) answers the query on this item."""
+        key = self._current()
+        open_queries = self.view.unreplied() if self.view else []
+        if key is None or key not in open_queries:
+            self.say(_("Move to a queried item (?) to answer its query.") if open_queries
+                     else _("No query waits for an answer."))
+            return
+        question = next(q.question for s, i, q in reversed(self.view.queries) if (s, i) == key)
+        row = self.table.row_at_cursor()
+        what = " ".join(p for p in (row.cells["ref"], row.cells["unit"], row.cells["item"]) if p)
+
+        def answered(result) -> None:
+            if result:
+                self.refresh_view()
+        self.app.push_screen(ReplyForm(self.handover_id, key[0], key[1], what, question), answered)
+
     def action_supervise(self) -> None:
         def verified(operator, note) -> None:
-            shifts.supervise(operator, self.app.clock.now(), self.handover_id, note)
+            shifts.supervise(operator, self.app.clock.now(), self.handover_id, note=note)
 
         def done(result) -> None:
             if result is not None:
@@ -320,7 +371,7 @@ class HandoverScreen(Screen):
         def complete() -> None:
             app = self.app
             incoming = self.incoming
-            if self._run(shifts.complete, incoming, app.config, app.clock.now(), self.handover_id):
+            if self._run(shifts.complete, incoming, app.clock.now(), self.handover_id, config=app.config):
                 app.hand_over_to(incoming)
                 app.notify(_("Handover H{id} closed: {code} holds the desk.", id=self.handover_id,
                              code=incoming.code))

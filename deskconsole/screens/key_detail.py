@@ -12,12 +12,18 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from .. import history as record_history
 from .. import keys, orders
 from ..i18n import _, label
 from ..text import one_line
 from ..timefmt import local
+from .call_detail import history_lines as events_content
 from .key_forms import holder_label
-from ..widgets.bindings import request, translate_bindings
+from ..widgets.bindings import AsksTheTable, request, translate_bindings
+
+
+# A key's events shown in its history section: those the loans and reports above do not already say.
+CATALOGUE_EVENTS = ("key.create", "key.edit")
 
 
 def span(delta: timedelta) -> str:
@@ -104,7 +110,7 @@ def history_lines(history: keys.KeyHistory, tz, now) -> list[Content]:
     return lines
 
 
-class KeyDetailScreen(ModalScreen):
+class KeyDetailScreen(AsksTheTable, ModalScreen):
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="key_detail.close"),
         Binding("q", "dismiss", "Close", show=False, id="key_detail.quit"),
@@ -117,11 +123,15 @@ class KeyDetailScreen(ModalScreen):
         self.key_id = key_id
         self.route = route  # the action table's route (screens/actions.run), given by whoever opens this
 
+    def requested_record(self):
+        return getattr(self, "info", None)
+
     def action_request(self, action_id: str) -> None:
         """u: the action table's flow on this key (its unit's dossier)."""
-        self.route(self, action_id, record=keys.get(self.key_id))
+        self.route(self, action_id, record=self.info)
 
     def compose(self) -> ComposeResult:
+        self.info = keys.get(self.key_id)
         history = keys.history(self.key_id)
         now = self.app.clock.now()
         with VerticalScroll(id="key-detail"):
@@ -129,4 +139,9 @@ class KeyDetailScreen(ModalScreen):
                 yield Static(_("There is no such key."), markup=False)
             else:
                 yield Static(Content("\n").join(history_lines(history, self.app.config.tz, now)), id="key-history")
+                # The loans and reports are above; the catalogue's own changes (added, edited) in the
+                # history's words, as a call's or an order's.
+                edits = [e for e in record_history.events_of("key", self.key_id) if e["action"] in CATALOGUE_EVENTS]
+                if edits:
+                    yield Static(events_content(self.app, edits), id="key-edits")
             yield Static(_("Esc closes."), classes="form-hint")

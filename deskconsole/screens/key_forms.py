@@ -13,6 +13,7 @@ from .. import keys, people, units
 from ..errors import InvalidInput
 from ..i18n import _, label
 from ..timefmt import local
+from ..widgets.choice import PickSelect
 from .form import FormScreen
 
 if TYPE_CHECKING:
@@ -45,19 +46,22 @@ class IssueKeyForm(FormScreen):
         yield from self.labelled(_("Key tag"), Input(
             value=self.initial_tag, id="tag", placeholder="PR-01",
             suggester=SuggestFromList(tags, case_sensitive=False)))
-        yield from self.labelled(_("Who takes it"), Select(
+        yield from self.labelled(_("Who takes it"), PickSelect(
             [(holder_label(k), k) for k in keys.HOLDER_KINDS], value="staff", allow_blank=False, id="holder_kind"))
-        yield from self.labelled(_("Name (staff: code or name from the staff list)"), Input(
-            id="holder_name", suggester=SuggestFromList(staff, case_sensitive=False)))
+        yield from self.labelled(_("Name"), Input(
+            id="holder_name", placeholder=_("staff: code or name from the staff list"),
+            suggester=SuggestFromList(staff, case_sensitive=False)))
         yield from self.labelled(_("Company"), Input(id="holder_company"))
         yield from self.labelled(_("ID document number"), Input(id="holder_document"))
-        yield from self.labelled(_("Unit of the owner or tenant"), Input(
-            id="holder_unit", placeholder="1-1203", suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
+        yield from self.labelled(_("Unit"), Input(
+            id="holder_unit", placeholder=_("of the owner or tenant: 1-1203"),
+            suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
         yield from self.labelled(_("Purpose"), Input(id="purpose"))
-        yield from self.labelled(_("Work order (optional)"), Input(id="order", placeholder="WO00012"))
-        yield from self.labelled(_("Due back (empty: the key type's default)"), Input(
-            id="due", placeholder=_("18:30, 11-25 09:00 or 2h")))
-        yield from self.labelled(_("Authorised by (a supervisor's code, or a name)"), Input(id="auth_code"))
+        yield from self.labelled(_("Work order"), Input(id="order", placeholder=_("optional: WO00012")))
+        yield from self.labelled(_("Due back"), Input(
+            id="due", placeholder=_("empty: the key's usual loan; or 18:30, 11-25 09:00, 2h")))
+        yield from self.labelled(_("Authorised by"), Input(id="auth_code",
+                                                           placeholder=_("a supervisor's code, or a name")))
         yield from self.labelled(_("Supervisor's PIN"), Input(id="auth_pin", password=True, max_length=12))
 
     def on_mount(self) -> None:
@@ -68,7 +72,7 @@ class IssueKeyForm(FormScreen):
     def _holder_fields(self, kind) -> None:
         for field, kinds in (("holder_company", ("contractor",)), ("holder_document", ("contractor",)),
                              ("holder_unit", ("owner",))):
-            self.query_one(f"#{field}").parent.display = kind in kinds
+            self.query_one(f"#{field}-field").display = kind in kinds
 
     @on(Select.Changed, "#holder_kind")
     def _kind_changed(self, event: Select.Changed) -> None:
@@ -155,8 +159,8 @@ class ReturnKeyForm(FormScreen):
                      markup=False, id="return-key")
         op = app.operator
         yield Static(_("Received by {who}.", who=f"{op.code} {op.name}"), markup=False, id="received-by")
-        yield from self.labelled(_("Condition"), Select(_options(keys.CONDITIONS), value="fine",
-                                                        allow_blank=False, id="condition"))
+        yield from self.labelled(_("Condition"), PickSelect(_options(keys.CONDITIONS), value="fine",
+                                                            allow_blank=False, id="condition"))
         yield from self.labelled(_("Note"), Input(id="note"))
 
     def save(self, values: dict):
@@ -179,8 +183,8 @@ class ReportKeyForm(FormScreen):
         row = self.row
         where = _("with {holder}", holder=row.holder) if row.status == "out" else _("on the board")
         yield Static(f"{row.tag} {row.label} · {where}", markup=False, id="report-key")
-        yield from self.labelled(_("What happened to it"), Select(_options(keys.REPORT_KINDS), value="lost",
-                                                                  allow_blank=False, id="kind"))
+        yield from self.labelled(_("What happened to it"), PickSelect(_options(keys.REPORT_KINDS), value="lost",
+                                                                      allow_blank=False, id="kind"))
         yield from self.labelled(_("Report"), Input(id="note"))
 
     def save(self, values: dict):
@@ -206,14 +210,15 @@ class CatalogueForm(FormScreen):
                                                                            case_sensitive=False)))
         yield from self.labelled(_("Label"), Input(value=k.label if k else "", id="label"))
         yield from self.labelled(_("What it opens"), Input(value=k.opens if k else "", id="opens"))
-        yield from self.labelled(_("Type"), Select(_options(keys.KINDS), value=k.kind if k else "plant_room",
-                                                   allow_blank=False, id="kind"))
-        yield from self.labelled(_("Unit (a unit's spare key)"), Input(
-            value=k.unit_code if k else "", id="unit", suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
+        yield from self.labelled(_("Type"), PickSelect(_options(keys.KINDS), value=k.kind if k else "plant_room",
+                                                       allow_blank=False, id="kind"))
+        yield from self.labelled(_("Unit"), Input(
+            value=k.unit_code if k else "", id="unit", placeholder=_("a unit's spare key: its unit"),
+            suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
         yield from self.labelled(_("Hook"), Input(value=k.hook if k else "", id="hook"))
         yield from self.labelled(_("Copies"), Input(value=str(k.copies) if k else "1", id="copies"))
-        yield from self.labelled(_("State"), Select(self._states(k), value=self._state(k), allow_blank=False,
-                                                    id="active"))
+        yield from self.labelled(_("State"), PickSelect(self._states(k), value=self._state(k), allow_blank=False,
+                                                        id="active"))
 
     @staticmethod
     def _states(key: keys.KeyInfo | None) -> list[tuple[str, str]]:

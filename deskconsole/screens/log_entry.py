@@ -9,13 +9,15 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
-from .. import shifts, units
+from .. import history, shifts, units
 from ..i18n import _, label
 from ..text import clean
 from ..timefmt import local
-from ..widgets.bindings import keys_text, request, translate_bindings
+from ..widgets.bindings import AsksTheTable, keys_text, request, translate_bindings
+from ..widgets.choice import PickSelect
+from .call_detail import history_lines
 from .form import FormScreen
 
 if TYPE_CHECKING:
@@ -39,17 +41,18 @@ class LogEntryForm(FormScreen):
         if original is not None:
             yield Static(_("Entries are never edited: this correction is kept beside the original."),
                          classes="form-hint", markup=False)
-        yield from self.labelled(_("Kind"), Select(
+        yield from self.labelled(_("Kind"), PickSelect(
             [(label(k), k) for k in shifts.ENTRY_KINDS], id="kind", allow_blank=False,
             value=original.kind if original else "note"))
-        yield from self.labelled(_("What happened, what was done, what the next shift must do"),
-                                 TextArea(original.text if original else "", id="text"))
+        yield from self.labelled(_("What happened"), TextArea(
+            original.text if original else "", id="text",
+            placeholder=_("What happened, what was done, what the next shift must do")))
         yield from self.labelled(_("Unit (optional)"), Input(original.unit_code if original else "", id="unit",
                                                              placeholder="1-1203", suggester=SuggestFromList(
                                                                  units.unit_codes(), case_sensitive=False)))
-        yield from self.labelled(_("Link (optional): work order, call or key tag"),
+        yield from self.labelled(_("Link (optional)"),
                                  Input(original.link if original else "", id="link",
-                                       placeholder="WO00012 · C123 · PR-01"))
+                                       placeholder=_("work order, call or key tag: WO00012 · C123 · PR-01")))
 
     def on_mount(self) -> None:
         # FormScreen's own on_mount (Textual runs it too) puts the cursor in the first field; a
@@ -59,12 +62,12 @@ class LogEntryForm(FormScreen):
 
     def save(self, values: dict):
         app = self.app
-        return shifts.add_entry(app.operator, app.config, app.clock.now(), kind=values["kind"] or "",
+        return shifts.add_entry(app.operator, app.clock.now(), config=app.config, kind=values["kind"] or "",
                                 text=values["text"] or "", unit_code=values["unit"] or "",
                                 link=values["link"] or "", corrects=self.corrects.id if self.corrects else None)
 
 
-class LogEntryScreen(ModalScreen):
+class LogEntryScreen(AsksTheTable, ModalScreen):
     """Enter on an entry: the entry as written, its corrections, and what can be done with it."""
 
     BINDINGS = [
@@ -103,9 +106,14 @@ class LogEntryScreen(ModalScreen):
             if facts:
                 yield Static(" · ".join(facts), markup=False)
             yield Static(clean(e.text, multiline=True), markup=False)
+            # Who wrote it, corrected it, marked it done: the history's words, as a call's or an order's.
+            yield Static(history_lines(self.app, history.events_of("shift_log", e.id)), id="entry-history")
             yield Static("", id="entry-message", markup=False)
             hint = _("{log.done} marks done · {log.correct} writes a correction · {log.close} closes")
             yield Static(keys_text(self.app, hint), classes="entry-hint")
+
+    def requested_record(self):
+        return getattr(self, "entry", None)
 
     def action_request(self, action_id: str) -> None:
         """d or c: the action table's flow on this entry; what it saved closes this screen, selected."""

@@ -15,14 +15,14 @@ from .. import history, orders
 from ..i18n import _, label
 from ..text import strip_controls
 from ..timefmt import local
-from ..widgets.bindings import keys_text, request, translate_bindings
+from ..widgets.bindings import AsksTheTable, keys_text, request, translate_bindings
 from .call_detail import history_lines
 
 if TYPE_CHECKING:
     from .actions import Job
 
 
-class OrderDetailScreen(ModalScreen):
+class OrderDetailScreen(AsksTheTable, ModalScreen):
     BINDINGS = [
         Binding("escape", "close", "Close", id="order_detail.close"),
         request("k", "orders.acknowledge", "Acknowledge reminders"),
@@ -49,7 +49,9 @@ class OrderDetailScreen(ModalScreen):
 
     def check_action(self, action: str, parameters) -> bool | None:
         # An ended order only shows: its unit's dossier is the one thing asked of it.
-        return not (action == "request" and self.read_only and parameters[:1] != ("orders.dossier",))
+        if action == "request" and self.read_only and parameters[:1] != ("orders.dossier",):
+            return False
+        return super().check_action(action, parameters)
 
     def on_mount(self) -> None:
         self.refresh_body()
@@ -88,7 +90,7 @@ class OrderDetailScreen(ModalScreen):
         if d.end_reason:
             facts.append((_("Reason"), d.end_reason))
         for name, value in facts:
-            lines += [(f"{name}: ", "$text-muted"), strip_controls(str(value)), "\n"]
+            lines += [(_("{label}: ", label=name), "$text-muted"), strip_controls(str(value)), "\n"]
         due = orders.reminders(r, now)
         lines += ["\n", (_("Reminders"), "bold"), "\n"]
         if not due:
@@ -101,6 +103,9 @@ class OrderDetailScreen(ModalScreen):
 
     def action_close(self) -> None:
         self.dismiss(self.order_id if self.changed else None)
+
+    def requested_record(self):
+        return getattr(self, "row", None)
 
     def action_request(self, action_id: str) -> None:
         """An action of the Work orders pane's table on this order (k: acknowledge its reminders)."""

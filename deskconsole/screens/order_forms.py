@@ -1,5 +1,5 @@
-"""The work-order forms: new order, dispatch, complete, call-back, extension, cancel/return, approval;
-and the flows of the action table that are more than one form (arrived, extend, cancel or return)."""
+"""The work-order forms: new order, dispatch, on site, complete, call-back, extension, cancel/return,
+approval; and the flows of the action table that are more than one form (extend, cancel or return)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -13,13 +13,18 @@ from .. import orders, people, technicians, units
 from ..errors import InvalidInput
 from ..i18n import _, label
 from ..timefmt import local
+from ..widgets.choice import PickSelect, yes_no
 from .form import FormScreen
 
 if TYPE_CHECKING:
     from .actions import Job
 
-YES_NO = lambda: [(_("no"), "no"), (_("yes"), "yes")]  # noqa: E731  (strings: Select treats False as blank)
+REPORTED = lambda: [(_("phone"), "phone"), (_("radio"), "radio"), (_("in person"), "in_person")]  # noqa: E731
 SIGNOFF = lambda: [(_("not yet"), "none"), (_("signed slip"), "slip"), (_("confirmed by phone"), "phone")]  # noqa: E731
+
+
+def departments(**kwargs) -> PickSelect:
+    return PickSelect([(label(d), d) for d in orders.DEPARTMENTS], id="department", **kwargs)
 
 
 def _value(values: dict, key: str):
@@ -49,16 +54,15 @@ class NewOrderForm(_OrderForm):
 
     def form_fields(self) -> ComposeResult:
         engine = self.app.engine
-        yield from self.labelled(_("Unit (e.g. 1-1203)"), Input(
-            id="unit", suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
-        yield from self.labelled(_("Or where, for common areas"), Input(id="location"))
-        yield from self.labelled(_("Kind of work"), Select([(label(c), c) for c in engine.catalogue],
-                                                          prompt=_("Choose"), id="sla_class"))
+        yield from self.labelled(_("Unit"), Input(
+            id="unit", placeholder=_("e.g. 1-1203"), suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
+        yield from self.labelled(_("Where"), Input(id="location", placeholder=_("when there is no unit")))
+        yield from self.labelled(_("Kind of work"), PickSelect([(label(c), c) for c in engine.catalogue],
+                                                              id="sla_class"))
         yield from self.labelled(_("What is wrong"), TextArea(id="description"))
-        yield from self.labelled(_("Department"), Select([(label(d), d) for d in orders.DEPARTMENTS],
-                                                         prompt=_("Later, at dispatch"), id="department"))
-        yield from self.labelled(_("Chargeable"), Select(YES_NO(), allow_blank=False, value="no", id="chargeable"))
-        yield from self.labelled(_("Fee agreed with the owner (yuan)"), Input(id="fee"))
+        yield from self.labelled(_("Department"), departments(prompt=_("Later, at dispatch")))
+        yield from self.labelled(_("Chargeable"), yes_no(allow_blank=False, value="no", id="chargeable"))
+        yield from self.labelled(_("Fee agreed (yuan)"), Input(id="fee", placeholder=_("agreed with the owner")))
 
     def save(self, values: dict):
         actor, now, _tz = self.ctx
@@ -77,12 +81,11 @@ class DispatchForm(_OrderForm):
     def form_fields(self) -> ComposeResult:
         yield from self.order_line()
         dept = self.row.department if self.row.department in orders.DEPARTMENTS else Select.NULL
-        yield from self.labelled(_("Department"), Select([(label(d), d) for d in orders.DEPARTMENTS],
-                                                         prompt=_("Choose"), value=dept, id="department"))
+        yield from self.labelled(_("Department"), departments(value=dept))
         yield from self.labelled(_("Person sent"), Input(value=self.row.assignee, id="assignee"))
-        yield from self.labelled(_("Visit booked with the owner (14:30 or 11-25 14:30)"), Input(id="booked"))
-        yield from self.labelled(_("The owner chose this time"), Select(YES_NO(), allow_blank=False, value="no",
-                                                                        id="owner_chose"))
+        yield from self.labelled(_("Visit booked"), Input(
+            id="booked", placeholder=_("with the owner: 14:30 or 11-25 14:30")))
+        yield from self.labelled(_("Owner chose it"), yes_no(allow_blank=False, value="no", id="owner_chose"))
 
     _offered = ""   # the name this form filled in (replaced when the department changes; a typed one is not)
 
@@ -112,6 +115,30 @@ class DispatchForm(_OrderForm):
         return self.row.id
 
 
+class ArriveForm(_OrderForm):
+    """a: someone is on site, as the desk heard it: who (the order's technician, filled in), how the
+    desk was told, and when they got there (empty: now; earlier when the word came late)."""
+    form_title = "Arrival on site"
+
+    def form_fields(self) -> ComposeResult:
+        yield from self.order_line()
+        names = [t.name for t in technicians.for_department(self.row.department)] if self.row.department else []
+        yield from self.labelled(_("Who is on site"), Input(
+            value=self.row.assignee, id="on_site", max_length=60,
+            suggester=SuggestFromList(names, case_sensitive=False) if names else None))
+        yield from self.labelled(_("Reported by"), PickSelect(REPORTED(), allow_blank=False, value="phone",
+                                                              id="reported_how"))
+        yield from self.labelled(_("Got there at"), Input(id="arrived_at", placeholder=_("now; or earlier, like 21:40")))
+
+    def save(self, values: dict):
+        actor, now, tz = self.ctx
+        at = orders.parse_local(values["arrived_at"], tz, now, "arrived_at", gone=True)
+        orders.arrive(actor, now, self.row.id, engine=self.app.engine, at=at, on_site=values["on_site"],
+                      reported_how=_value(values, "reported_how") or "")
+        self.app.notify(_("{number}: on site.", number=self.row.number))
+        return self.row.id
+
+
 class CompleteForm(_OrderForm):
     form_title = "Complete"
 
@@ -120,10 +147,11 @@ class CompleteForm(_OrderForm):
         yield from self.labelled(_("Work done"), TextArea(id="work_done"))
         yield from self.labelled(_("Materials used"), Input(id="materials"))
         yield from self.labelled(_("Hours"), Input(id="hours"))
-        yield from self.labelled(_("Fee charged (yuan; chargeable work only)"), Input(id="fee"))
-        yield from self.labelled(_("Owner's sign-off"), Select(SIGNOFF(), allow_blank=False, value="none",
-                                                               id="signoff"))
-        yield from self.labelled(_("Signed by, or confirmed on the phone by"), Input(id="signed_by"))
+        yield from self.labelled(_("Fee charged (yuan)"), Input(id="fee", placeholder=_("chargeable work only")))
+        yield from self.labelled(_("Owner's sign-off"), PickSelect(SIGNOFF(), allow_blank=False, value="none",
+                                                                   id="signoff"))
+        yield from self.labelled(_("Signed by"), Input(
+            id="signed_by", placeholder=_("who signed, or who confirmed on the phone")))
 
     def save(self, values: dict):
         actor, now, tz = self.ctx
@@ -139,7 +167,7 @@ class CallbackForm(_OrderForm):
 
     def form_fields(self) -> ComposeResult:
         yield from self.order_line()
-        yield from self.labelled(_("Is the owner satisfied?"), Select(YES_NO(), prompt=_("Choose"), id="satisfied"))
+        yield from self.labelled(_("Owner satisfied?"), yes_no(id="satisfied"))
         yield from self.labelled(_("What the owner said"), TextArea(id="note"))
 
     def save(self, values: dict):
@@ -160,12 +188,10 @@ class ExtendForm(_OrderForm):
             due = max(c.due for c in self.row.clocks)
             yield Static(_("Due now: {time}", time=local(due, self.app.config.tz, "YYYY-MM-DD HH:mm")),
                          markup=False, classes="form-hint")
-        yield from self.labelled(_("New deadline (2026-11-30 17:00)"), Input(id="until"))
+        yield from self.labelled(_("New deadline"), Input(id="until", placeholder=_("2026-11-30 17:00 or 11-30 17:00")))
         yield from self.labelled(_("Why"), TextArea(id="reason"))
-        yield from self.labelled(_("Caused by the owner"), Select(YES_NO(), allow_blank=False, value="no",
-                                                                  id="owner_caused"))
-        yield from self.labelled(_("Owner consents"), Select(YES_NO(), allow_blank=False, value="no",
-                                                             id="owner_consent"))
+        yield from self.labelled(_("Caused by the owner"), yes_no(allow_blank=False, value="no", id="owner_caused"))
+        yield from self.labelled(_("Owner consents"), yes_no(allow_blank=False, value="no", id="owner_consent"))
 
     def save(self, values: dict):
         actor, now, tz = self.ctx
@@ -181,7 +207,7 @@ class CancelReturnForm(_OrderForm):
 
     def form_fields(self) -> ComposeResult:
         yield from self.order_line()
-        yield from self.labelled(_("What"), Select(
+        yield from self.labelled(_("What"), PickSelect(
             [(_("cancel: the order is not wanted any more"), "cancel"),
              (_("return: the work cannot be done (a supervisor signs)"), "return")],
             allow_blank=False, value="cancel", id="what"))
@@ -209,8 +235,8 @@ class DecideForm(_OrderForm):
                            reason=detail.pending_reason), markup=False)
         else:
             yield Static(_("Return: {reason}", reason=detail.pending_reason), markup=False)
-        yield from self.labelled(_("Decision"), Select([(_("approve"), "approve"), (_("refuse"), "refuse")],
-                                                       allow_blank=False, value="approve", id="decision"))
+        yield from self.labelled(_("Decision"), PickSelect([(_("approve"), "approve"), (_("refuse"), "refuse")],
+                                                           allow_blank=False, value="approve", id="decision"))
         yield from self.labelled(_("Note"), Input(id="reason"))
 
     def save(self, values: dict):
@@ -232,15 +258,15 @@ class FollowUpForm(_OrderForm):
 
     def form_fields(self) -> ComposeResult:
         yield from self.order_line()
-        yield from self.labelled(_("What"), Select([
+        yield from self.labelled(_("What"), PickSelect([
             (_("owner's sign-off: signed slip"), "slip"), (_("owner's sign-off: confirmed by phone"), "phone"),
             (_("the area manager went to look"), "area_check"), (_("the written reply was sent"), "written_reply"),
             (_("fee collected"), "fee"), (_("complaint verified: the company's failure"), "effective"),
             (_("complaint verified: not the company's failure"), "not_effective"),
             (_("complaint marked major"), "major"), (_("complaint not major"), "not_major")],
-            prompt=_("Choose"), id="what"))
-        yield from self.labelled(_("Who (signed, went, received the reply)"), Input(id="person"))
-        yield from self.labelled(_("Amount collected (yuan)"), Input(id="amount"))
+            id="what"))
+        yield from self.labelled(_("Who"), Input(id="person", placeholder=_("who signed, went to look, or received the reply")))
+        yield from self.labelled(_("Amount (yuan)"), Input(id="amount", placeholder=_("the fee collected")))
         yield from self.labelled(_("Note"), TextArea(id="note"))
 
     def save(self, values: dict):
@@ -263,14 +289,6 @@ class FollowUpForm(_OrderForm):
 
 
 # --- flows ---------------------------------------------------------------------------------
-
-def arrive(job: Job) -> None:
-    """a: on site, no form; the respond clock stops."""
-    app, row = job.app, job.record
-    if job.attempt(lambda: orders.arrive(app.operator, app.clock.now(), row.id, engine=app.engine)):
-        app.notify(_("{number}: on site.", number=row.number))
-        job.saved(row.id)
-
 
 def extend(job: Job) -> None:
     """e: ask for more time; a supervisor, on an order whose extension waits, approves or refuses it."""

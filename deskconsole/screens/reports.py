@@ -358,10 +358,10 @@ class RangeForm(FormScreen):
         self.end = end
 
     def form_fields(self) -> ComposeResult:
-        yield from self.labelled(_("From day (2026-11-01)"),
-                                 Input(self.start.isoformat() if self.start else "", id="start"))
-        yield from self.labelled(_("To day (2026-11-30)"),
-                                 Input(self.end.isoformat() if self.end else "", id="end"))
+        yield from self.labelled(_("From day"),
+                                 Input(self.start.isoformat() if self.start else "", id="start", placeholder="2026-11-01"))
+        yield from self.labelled(_("To day"),
+                                 Input(self.end.isoformat() if self.end else "", id="end", placeholder="2026-11-30"))
 
     def save(self, values: dict):
         start = reports.parse_day(values["start"] or "", "start")

@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from .. import search
-from ..i18n import _, label
+from ..i18n import _
 from ..timefmt import local
 from ..widgets.footer import DeskFooter
 from ..widgets.header import Line
@@ -44,14 +44,14 @@ class SearchScreen(Screen):
                     id="search-input")
         yield Static("", id="search-status", markup=False)
         yield RecordTable([
-            Column("kind", _("Kind"), 5),
+            Column("kind", _("Kind"), 6),
             Column("number", _("No."), 9),
             Column("when", _("Date"), 10),
             Column("unit", _("Unit"), 7),
             Column("who", _("Who"), 12),
             Column("what", _("Summary"), None, min_width=8),
             Column("status", _("Status"), 8),
-        ], empty_text=_("Type to search every call, order, key, log entry and handover ever written."),
+        ], empty_text=_("Type to search every call, order, key, log entry, handover and front-desk record."),
             id="search-results")
         yield DeskFooter(compact=True)
 
@@ -99,7 +99,7 @@ class SearchScreen(Screen):
     @work(thread=True, group="search")
     def run_search(self, text: str) -> None:
         try:
-            found = search.find(text, limit=LIMIT)
+            found = search.find(text, limit=LIMIT, now=self.app.clock.now())
         except Exception:  # noqa: BLE001 - a failed read is said in one line, never a traceback
             self.app.call_from_thread(self._failed, text)
             return
@@ -127,10 +127,10 @@ class SearchScreen(Screen):
             key = (h.kind, h.id)
             self.found[key] = h
             rows.append(Row(key, {
-                "kind": kind_short(h.kind), "number": h.number,
+                "kind": kind_short(h.kind), "number": search.short_number(h.kind, h.number, 9),
                 "when": local(h.at, tz, "YYYY-MM-DD") if h.at else "", "unit": h.unit_code,
                 "who": " ".join(p for p in (h.who, h.phone) if p),
-                "what": h.what, "status": label(h.status) if h.status else ""},
+                "what": h.what, "status": search.status_text(h.kind, h.status)},
                 style="muted" if h.closed else ""))
         table = self.query_one(RecordTable)
         table.set_rows(rows)
@@ -163,7 +163,12 @@ class SearchScreen(Screen):
             return
         screen = record_screen(h.kind, h.id, self.route, key_id=h.key_id, unit_code=h.unit_code, closed=h.closed)
         if screen is not None:
-            self.app.push_screen(screen)
+            self.app.push_screen(screen, self._back)
+
+    def _back(self, changed) -> None:
+        """A record's screen closed: search again if something was done there (a parcel handed over)."""
+        if changed is not None:
+            self._search(self._words)
 
     def action_dossier(self) -> None:
         h = self.current()

@@ -7,12 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Static
 
 from .. import people
 from ..errors import InvalidInput, PermissionDenied
 from ..i18n import _
 from ..widgets.record_table import Column, Row
+from ..widgets.choice import PickSelect
 from .form import ConfirmScreen, FormScreen
 from .list_screen import ListScreen
 from ..widgets.bindings import translate_bindings
@@ -120,9 +121,9 @@ class AddStaffForm(FormScreen):
     form_title = "Add a staff member"
 
     def form_fields(self) -> ComposeResult:
-        yield from self.labelled(_("Staff code (like R3)"), Input(id="code", max_length=12))
+        yield from self.labelled(_("Staff code"), Input(id="code", max_length=12, placeholder=_("like R3")))
         yield from self.labelled(_("Name"), Input(id="name", max_length=60))
-        yield from self.labelled(_("Role"), Select(_roles(), prompt=_("Choose"), id="role"))
+        yield from self.labelled(_("Role"), PickSelect(_roles(), id="role"))
 
     def save(self, values: dict):
         app = self.app
@@ -139,7 +140,7 @@ class RoleForm(FormScreen):
 
     def form_fields(self) -> ComposeResult:
         yield Static(f"{self.staff.code} {self.staff.name}", markup=False, classes="form-hint")
-        yield from self.labelled(_("Role"), Select(_roles(), allow_blank=False, value=self.staff.role, id="role"))
+        yield from self.labelled(_("Role"), PickSelect(_roles(), allow_blank=False, value=self.staff.role, id="role"))
 
     def save(self, values: dict):
         app = self.app

@@ -32,7 +32,7 @@ from ..errors import Conflict
 from ..i18n import _
 from ..people import InvalidInput, Operator, require
 from ..text import clean
-from .log import CARRIED_KINDS, _entry_query, _open_carried_where, link_text
+from .log import CARRIED_KINDS, _entry_query, _open_carried_where, link_text, write_entry
 from .shift import _open_shift, shift_bounds
 
 SHEET_VERSION = 1
@@ -59,6 +59,7 @@ SECTIONS = (
 FRONT_DESK_SECTIONS = (
     ("parcels", "Parcels waiting for collection"),
     ("visitors", "Visitors still on site"),
+    ("vips", "VIPs expected"),
     ("passes", "Goods-release passes not yet released"),
     ("found", "Found items kept at the desk"),
 )
@@ -68,8 +69,9 @@ SECTION_TITLES = dict(SECTIONS + FRONT_DESK_SECTIONS)
 ONE_BY_ONE = frozenset({"emergencies", "orders_overdue", "keys_out", "carried"})
 
 
-def _front_desk_sections(now: datetime) -> list[tuple[str, list[dict]]]:
-    """The open items of each front-desk register, as sheet sections (the empty ones left out)."""
+def _front_desk_sections(engine, now: datetime) -> list[tuple[str, list[dict]]]:
+    """The open items of each front-desk register, as sheet sections (the empty ones left out). A visitor
+    still in while the office is shut (the site's office hours, `engine.is_open`) is marked after hours."""
     from .. import frontdesk
     parcels = [_item(f"parcel:{p.id}", ref=f"P{p.id}", unit=p.unit_code, what=f"{p.carrier} {p.tracking}",
                      who=p.addressee, at=p.received_at,
@@ -77,13 +79,19 @@ def _front_desk_sections(now: datetime) -> list[tuple[str, list[dict]]]:
                for p in frontdesk.waiting_parcels()]
     visitors = [_item(f"visitor:{v.id}", ref=v.pass_no or f"V{v.id}", unit=v.unit_code,
                       what=" ".join(x for x in (v.destination, v.purpose) if x),
-                      who=v.name + (f" ×{v.party_size}" if v.party_size > 1 else ""), at=v.arrived_at)
+                      who=v.name + (f" ×{v.party_size}" if v.party_size > 1 else ""), at=v.arrived_at,
+                      status="after_hours" if v.after_hours(now, engine) else "",
+                      flags=["after_hours"] if v.after_hours(now, engine) else [])
                 for v in frontdesk.visitors_on_site()]
+    vips = [_item(f"visitor:{v.id}", ref=f"V{v.id}", unit=v.unit_code,
+                  what=" ".join(x for x in (v.destination, v.purpose) if x),
+                  who=v.name + (f" ×{v.party_size}" if v.party_size > 1 else ""), due=v.expected_at)
+            for v in frontdesk.expected_vips()]
     passes = [_item(f"pass:{p.id}", ref=p.number, unit=p.unit_code, what=p.items, who=p.requester, at=p.issued_at,
                     due=p.valid_until) for p in frontdesk.open_passes(now)]
     found = [_item(f"found:{i.id}", ref=f"F{i.id}", what=i.description, who=i.stored_where, at=i.found_at)
              for i in frontdesk.kept_items()]
-    listed = {"parcels": parcels, "visitors": visitors, "passes": passes, "found": found}
+    listed = {"parcels": parcels, "visitors": visitors, "vips": vips, "passes": passes, "found": found}
     return [(sid, listed[sid]) for sid, _title in FRONT_DESK_SECTIONS if listed[sid]]
 
 
@@ -206,9 +214,15 @@ def compile_handover(config: Config, engine, now: datetime) -> dict:
         reasons.insert(0, "incident")
 
     if shift is not None:
-        for e in (_entry_query().where((ShiftLogEntry.shift == shift.id)
-                                       & ShiftLogEntry.kind.not_in(CARRIED_KINDS))
-                  .order_by(ShiftLogEntry.at, ShiftLogEntry.id).dicts()):
+        words = (ShiftLogEntry.shift == shift.id) & ShiftLogEntry.kind.not_in(CARRIED_KINDS)
+        # A second handover in the same shift lists what was written since the first one's sheet: the
+        # first operator's notes were handed over already (what is still open is carried, above).
+        earlier = (Handover.select(Handover.compiled_at)
+                   .where((Handover.shift == shift.id) & (Handover.status == "closed"))
+                   .order_by(Handover.compiled_at.desc()).first())
+        if earlier is not None:
+            words &= ShiftLogEntry.at > earlier.compiled_at
+        for e in _entry_query().where(words).order_by(ShiftLogEntry.at, ShiftLogEntry.id).dicts():
             sections["words"].append(_item(
                 f"entry:{e['id']}", ref=f"L{e['id']}", unit=e["unit_code"] or "", what=e["text"], kind=e["kind"],
                 who=e["author_code"], at=e["at"], status=link_text(e["call"], e["order"], e["key_tag"])))
@@ -235,7 +249,7 @@ def compile_handover(config: Config, engine, now: datetime) -> dict:
         "holder": {"code": holder.code, "name": holder.name} if holder else None,
         "supervisor_reasons": reasons,
         "sections": [{"id": sid, "items": sections[sid]} for sid, _title in SECTIONS if sid != "calls"]
-        + [{"id": sid, "items": items} for sid, items in _front_desk_sections(now)]
+        + [{"id": sid, "items": items} for sid, items in _front_desk_sections(engine, now)]
         + [{"id": "calls", "items": sections["calls"]}],
     }
 
@@ -249,8 +263,8 @@ def sheet_items(sheet: dict) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Answer:
-    kind: str          # ack | query
-    question: str
+    kind: str          # ack | query | reply (the outgoing operator's answer to a query)
+    question: str      # a query's question, a reply's answer
     at: datetime
     by: str
 
@@ -283,9 +297,17 @@ class HandoverView:
     answers: dict = field(default_factory=dict)    # (section, item) -> latest Answer
     queries: tuple = ()                            # (section, item, Answer) every question asked
     addenda: tuple = ()
+    replies: dict = field(default_factory=dict)    # (section, item) -> the outgoing operator's latest reply
 
     def unanswered(self) -> list[tuple[str, str]]:
         return [k for k in sheet_items(self.sheet) if k not in self.answers]
+
+    def unreplied(self) -> list[tuple[str, str]]:
+        """Queried items whose last question the outgoing operator has not answered (or carried over)."""
+        asked: dict = {}
+        for section, item, query in self.queries:
+            asked[(section, item)] = query.at
+        return [k for k, at in asked.items() if k not in self.replies or self.replies[k].at < at]
 
     @property
     def closed(self) -> bool:
@@ -317,8 +339,12 @@ def handover(handover_id: int) -> HandoverView:
         raise InvalidInput("handover", _("There is no handover H{id}.", id=handover_id))
     codes = {s.id: s.code for s in Staff.select(Staff.id, Staff.code)}
     answers, queries = {}, []
+    replies = {}
     for a in HandoverAck.select().where(HandoverAck.handover == h.id).order_by(HandoverAck.id):
         answer = Answer(a.kind, a.question, a.at, codes.get(a.by_id, "?"))
+        if a.kind == "reply":
+            replies[(a.section, a.item)] = answer
+            continue
         answers[(a.section, a.item)] = answer
         if a.kind == "query":
             queries.append((a.section, a.item, answer))
@@ -329,7 +355,7 @@ def handover(handover_id: int) -> HandoverView:
     return HandoverView(
         h.id, h.shift_id, h.status, h.compiled_at, frm.code, frm.name, to.code if to else "", to.name if to else "",
         h.received_at, h.needs_supervisor, sup.code if sup else "", sup.name if sup else "", h.supervised_at,
-        h.supervisor_note, h.closed_at, json.loads(h.sheet), answers, tuple(queries), addenda)
+        h.supervisor_note, h.closed_at, json.loads(h.sheet), answers, tuple(queries), addenda, replies)
 
 
 def handovers(limit: int = 200) -> list[HandoverSummary]:
@@ -361,11 +387,11 @@ def last_handover_id(*, closed_only: bool = False, shift_id: int | None = None) 
 
 
 @db.writes
-def begin_handover(actor: Operator, config: Config, engine, now: datetime) -> int:
+def begin_handover(actor: Operator, now: datetime, engine, *, config: Config) -> int:
     """Compile the sheet now and open a handover record with it. A handover of the same shift left
     open before is abandoned: the sheet must be what is true at the moment of handing over."""
     require(actor, "shift.handover")
-    shift = _open_shift(actor, config, now)
+    shift = _open_shift(actor, now, config=config)
     for old in Handover.select(Handover.id).where((Handover.shift == shift.id) & (Handover.status == "open")):
         if Handover.update(status="abandoned").where((Handover.id == old.id) & (Handover.status == "open")).execute():
             audit.record(actor, "handover.abandon", "handover", old.id, now, before={"status": "open"},
@@ -431,7 +457,7 @@ def _incoming_handover(actor: Operator, handover_id: int) -> Handover:
 
 
 @db.writes
-def acknowledge(actor: Operator, now: datetime, handover_id: int, items: list[tuple[str, str]], *,
+def acknowledge(actor: Operator, now: datetime, handover_id: int, *, items: list[tuple[str, str]],
                 whole_section: bool = False) -> int:
     """The incoming operator acknowledges items (one, or a whole section at once). Items already
     acknowledged stay as they were; a queried item can be acknowledged once the answer is known.
@@ -457,7 +483,7 @@ def acknowledge(actor: Operator, now: datetime, handover_id: int, items: list[tu
 
 
 @db.writes
-def query_item(actor: Operator, now: datetime, handover_id: int, section: str, item: str, question: str) -> None:
+def query_item(actor: Operator, now: datetime, handover_id: int, *, section: str, item: str, question: str) -> None:
     """The incoming operator queries an item: the question is recorded with it."""
     require(actor, "shift.handover")
     h = _incoming_handover(actor, handover_id)
@@ -470,7 +496,33 @@ def query_item(actor: Operator, now: datetime, handover_id: int, section: str, i
 
 
 @db.writes
-def supervise(supervisor: Operator, now: datetime, handover_id: int, note: str = "") -> None:
+def reply_to_query(actor: Operator, now: datetime, handover_id: int, *, section: str, item: str, answer: str = "",
+                   carry_over: bool = False, config: Config) -> int | None:
+    """The outgoing operator answers a query (domain.md §3), or carries it over: an instruction with the
+    question goes into the log, carried to every shift until marked done. Returns that entry's id."""
+    require(actor, "shift.handover")
+    h = _open_handover(handover_id)
+    if h.from_staff_id != actor.id:
+        raise InvalidInput("answer", _("Only {who}, who is handing over, answers a query.", who=h.from_staff.code))
+    view = handover(h.id)
+    question = next((q.question for s, i, q in reversed(view.queries) if (s, i) == (section, item)), None)
+    if question is None:
+        raise InvalidInput("item", _("That item has no query to answer."))
+    entry_id = None
+    if carry_over:
+        entry_id = write_entry(actor, now, config=config, kind="instruction",
+                               text=_("Carried over from handover H{id}: {question}", id=h.id, question=question))
+        answer = _("Carried over as L{id}", id=entry_id)
+    else:
+        answer = fields.text(answer, "answer", _("Write the answer, or carry the query over."))
+    HandoverAck.create(handover=h.id, section=section, item=item, kind="reply", question=answer, at=now, by=actor.id)
+    audit.record(actor, "handover.reply", "handover", h.id, now, item=f"{section}/{item}", answer=answer,
+                 carried=entry_id)
+    return entry_id
+
+
+@db.writes
+def supervise(supervisor: Operator, now: datetime, handover_id: int, *, note: str = "") -> None:
     """A supervisor (code and PIN checked by people.verify) signs the handover off: needed when an
     incident is still being handled or an emergency order is open."""
     require(supervisor, "shift.supervise")
@@ -484,7 +536,7 @@ def supervise(supervisor: Operator, now: datetime, handover_id: int, note: str =
 
 
 @db.writes
-def complete(actor: Operator, config: Config, now: datetime, handover_id: int) -> None:
+def complete(actor: Operator, now: datetime, handover_id: int, *, config: Config) -> None:
     """Close the handover: every item answered, the supervisor's sign-off when one is needed. The
     incoming operator then holds the desk, and the record is closed for good."""
     require(actor, "shift.handover")
@@ -493,6 +545,10 @@ def complete(actor: Operator, config: Config, now: datetime, handover_id: int) -
     missing = view.unanswered()
     if missing:
         raise InvalidInput("item", _("{n} items are not acknowledged or queried yet.", n=len(missing)))
+    open_queries = view.unreplied()
+    if open_queries:
+        raise InvalidInput("item", _("{n} queries wait for {who}'s answer: answer each, or carry it over.",
+                                     n=len(open_queries), who=view.from_code))
     if h.needs_supervisor and h.supervisor_id is None:
         reasons = ", ".join(_(REASONS[r]) for r in view.sheet["supervisor_reasons"])
         raise InvalidInput("supervisor", _("A supervisor must sign this handover off first ({reasons}).",
@@ -507,7 +563,7 @@ def complete(actor: Operator, config: Config, now: datetime, handover_id: int) -
     Shift.update(holder=actor.id, held_since=now, handed_over_at=now, handed_to=actor.id).where(
         Shift.id == shift.id).execute()
     # The desk now in force (the next shift may have begun while they talked) is held by the incoming one.
-    now_shift = _open_shift(actor, config, now)
+    now_shift = _open_shift(actor, now, config=config)
     if now_shift.id != shift.id:
         Shift.update(holder=actor.id, held_since=now).where(Shift.id == now_shift.id).execute()
     sign_off_ids = [int(i["key"].split(":")[1]) for s in view.sheet["sections"] if s["id"] == "sign_offs"
@@ -520,7 +576,7 @@ def complete(actor: Operator, config: Config, now: datetime, handover_id: int) -
 
 
 @db.writes
-def add_addendum(actor: Operator, now: datetime, handover_id: int, text: str) -> int:
+def add_addendum(actor: Operator, now: datetime, handover_id: int, *, text: str) -> int:
     """Words after the handover was closed: appended, never changing what was listed or answered."""
     require(actor, "shift.handover")
     h = Handover.get_or_none(Handover.id == handover_id)

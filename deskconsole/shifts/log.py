@@ -130,11 +130,19 @@ def resolve_link(link: str) -> dict:
 
 
 @db.writes
-def add_entry(actor: Operator, config: Config, now: datetime, *, kind: str, text: str,
+def add_entry(actor: Operator, now: datetime, *, config: Config, kind: str, text: str,
               unit_code: str = "", link: str = "", corrects: int | None = None) -> int:
     """Write an entry in the current shift's log. Entries are never edited: a correction is a new
     entry that links back to the one it corrects (and carries on in its place)."""
     require(actor, "log.add")
+    return write_entry(actor, now, config=config, kind=kind, text=text, unit_code=unit_code, link=link,
+                       corrects=corrects)
+
+
+def write_entry(actor: Operator, now: datetime, *, config: Config, kind: str, text: str, unit_code: str = "",
+                link: str = "", corrects: int | None = None) -> int:
+    """add_entry's work inside the caller's transaction (a query carried over at a handover is written
+    with its answer)."""
     if kind not in ENTRY_KINDS:
         raise InvalidInput("kind", _("Choose what kind of entry this is."))
     text = fields.text(text, "text", _("Write the entry."))
@@ -146,7 +154,7 @@ def add_entry(actor: Operator, config: Config, now: datetime, *, kind: str, text
             raise InvalidInput("text", _("There is no log entry L{id} to correct.", id=corrects))
         if original.done_at is not None:
             raise InvalidInput("text", _("L{id} is marked done already: write a new entry instead.", id=corrects))
-    shift = _open_shift(actor, config, now)
+    shift = _open_shift(actor, now, config=config)
     entry = ShiftLogEntry.create(shift=shift.id, at=now, author=actor.id, kind=kind, text=text, unit=unit,
                                  corrects=corrects, **links)
     audit.record(actor, "log.correct" if corrects else "log.add", "shift_log", entry.id, now,

@@ -77,7 +77,7 @@ def _header_lines(view: HandoverView, tz) -> list[tuple[str, str]]:
                           time=local(view.received_at, tz, fmt)) if view.to_code else _("(nobody yet)")),
     ]
     if view.needs_supervisor or view.supervisor_code:
-        reasons = "; ".join(_(REASONS[r]) for r in sheet["supervisor_reasons"])
+        reasons = _("; ").join(_(REASONS[r]) for r in sheet["supervisor_reasons"])
         if view.supervisor_code:
             text = _("{code} {name}, signed off {time}", code=view.supervisor_code,
                      name=one_line(view.supervisor_name), time=local(view.supervised_at, tz, fmt))
@@ -85,7 +85,7 @@ def _header_lines(view: HandoverView, tz) -> list[tuple[str, str]]:
                 text += " · " + one_line(view.supervisor_note)
         else:
             text = _("needed, not yet given")
-        rows.append((_("Supervisor"), text + (f" ({reasons})" if reasons else "")))
+        rows.append((_("Supervisor"), _("{text} ({reasons})", text=text, reasons=reasons) if reasons else text))
     status = _(view.status) if not view.closed else _("closed {time}", time=local(view.closed_at, tz,
                                                                                   "YYYY-MM-DD HH:mm"))
     answered = len(sheet_items(sheet)) - len(view.unanswered())
@@ -122,8 +122,9 @@ def render_sheet(view: HandoverView, tz, fmt: str = "text", width: int = SHEET_W
     for number, section in enumerate(sheet["sections"], 1):
         items = section["items"]
         out.append("")
-        count = "" if items is None else f" ({len(items)})"
-        out += wrap_cells(f"{number}. {_(SECTION_TITLES[section['id']])}{count}", width)
+        title = _(SECTION_TITLES[section["id"]])
+        title = title if items is None else _("{title} ({n})", title=title, n=len(items))
+        out += wrap_cells(f"{number}. {title}", width)
         out.append("-" * width)
         if items is None:
             out.append("    " + _("(not available yet: the reminders come with the work-orders update)"))
@@ -143,8 +144,13 @@ def render_sheet(view: HandoverView, tz, fmt: str = "text", width: int = SHEET_W
                     q = _("Query by {who} at {time}: {question}", who=answer.by, time=local(answer.at, tz, "HH:mm"),
                           question=answer.question)
                     out += ["    " + line for line in wrap_cells(q, width - 4)]
+            reply = view.replies.get((section["id"], item["key"]))
+            if reply is not None:
+                a = _("Answer by {who} at {time}: {answer}", who=reply.by, time=local(reply.at, tz, "HH:mm"),
+                      answer=reply.question)
+                out += ["    " + line for line in wrap_cells(a, width - 4)]
     out.append("")
-    out += wrap_cells(_("Addenda") + f" ({len(view.addenda)})", width)
+    out += wrap_cells(_("{title} ({n})", title=_("Addenda"), n=len(view.addenda)), width)
     out.append("-" * width)
     if not view.addenda:
         out.append("    " + _("none"))
@@ -160,8 +166,9 @@ def _render_markdown(view: HandoverView, tz) -> str:
         out.append(f"- **{_md(name)}**: {_md(value)}")
     for number, section in enumerate(sheet["sections"], 1):
         items = section["items"]
-        count = "" if items is None else f" ({len(items)})"
-        out += ["", f"## {number}. {_md(_(SECTION_TITLES[section['id']]))}{count}", ""]
+        title = _(SECTION_TITLES[section["id"]])
+        title = title if items is None else _("{title} ({n})", title=title, n=len(items))
+        out += ["", f"## {number}. {_md(title)}", ""]
         if items is None:
             out.append(_md(_("(not available yet: the reminders come with the work-orders update)")))
             continue
@@ -180,6 +187,10 @@ def _render_markdown(view: HandoverView, tz) -> str:
                 if (q_section, q_item) == (section["id"], item["key"]):
                     out.append("  " + _md(_("Query by {who} at {time}: {question}", who=answer.by,
                                             time=local(answer.at, tz, "HH:mm"), question=answer.question)))
-    out += ["", f"## {_md(_('Addenda'))} ({len(view.addenda)})", ""]
+            reply = view.replies.get((section["id"], item["key"]))
+            if reply is not None:
+                out.append("  " + _md(_("Answer by {who} at {time}: {answer}", who=reply.by,
+                                        time=local(reply.at, tz, "HH:mm"), answer=reply.question)))
+    out += ["", f"## {_md(_('{title} ({n})', title=_('Addenda'), n=len(view.addenda)))}", ""]
     out += [f"- {_md(local(a.at, tz))} **{_md(a.author)}**: {_md(a.text)}" for a in view.addenda] or [_md(_("none"))]
     return "\n".join(out) + "\n"

@@ -41,11 +41,11 @@ def shift_bounds(config: Config, now: datetime) -> tuple[str, datetime, datetime
 
 
 @db.writes
-def sign_on(actor: Operator, config: Config, now: datetime) -> ShiftInfo:
+def sign_on(actor: Operator, now: datetime, *, config: Config) -> ShiftInfo:
     """Open the current shift, or join it. Joining does not take the desk from its holder (a
     supervisor looking in must not become the desk on paper): the desk changes hands by a
     handover, or passes to whoever signs on after the holder signed off."""
-    shift = _open_shift(actor, config, now)
+    shift = _open_shift(actor, now, config=config)
     holder_code = actor.code
     if shift.holder_id != actor.id:
         left = shift.holder_id is None or DeskSignOff.select().where(
@@ -63,7 +63,7 @@ def sign_on(actor: Operator, config: Config, now: datetime) -> ShiftInfo:
     return ShiftInfo(shift.id, shift.kind, shift.starts_at, shift.ends_at, holder_code)
 
 
-def _open_shift(actor: Operator, config: Config, now: datetime) -> Shift:
+def _open_shift(actor: Operator, now: datetime, *, config: Config) -> Shift:
     """The shift record of `now`, opened (held by `actor`) if nobody has opened it yet."""
     kind, start, end = shift_bounds(config, now)
     shift = Shift.get_or_none((Shift.kind == kind) & (Shift.starts_at == start))
@@ -87,11 +87,11 @@ def current(config: Config, now: datetime) -> ShiftInfo | None:
 # --- leaving the desk without a handover ---------------------------------------------------
 
 @db.writes
-def sign_off(actor: Operator, config: Config, now: datetime, note: str = "") -> int:
+def sign_off(actor: Operator, now: datetime, *, config: Config, note: str = "") -> int:
     """Leave the desk without a handover. Allowed, but recorded: the next handover lists it. The
     shift's holder stays on record until somebody signs on, so the desk is never unmanned on paper."""
     require(actor, "shift.handover")
-    shift = _open_shift(actor, config, now)
+    shift = _open_shift(actor, now, config=config)
     note = fields.text(note, "note")
     record = DeskSignOff.create(shift=shift.id, staff=actor.id, at=now, note=note)
     audit.record(actor, "shift.sign_off", "shift", shift.id, now, after={"sign_off": record.id, "note": note})

@@ -17,7 +17,7 @@ from textual.widgets import Input
 from .. import countdown
 from ..console_data import ConsoleData
 from ..i18n import _
-from .bindings import translate_bindings
+from .bindings import AsksTheTable, translate_bindings
 from ..text import one_line
 from .record_table import Column, RecordTable, Row
 
@@ -41,7 +41,7 @@ def render_countdown(_column: str, value, now: datetime) -> tuple[str, str]:
 _PREBUILT: dict[type, dict] = {}
 
 
-class Pane(Vertical, can_focus=False):
+class Pane(AsksTheTable, Vertical, can_focus=False):
     """A titled pane: its table, and a filter line that `/` opens."""
 
     DEFAULT_CSS = """
@@ -94,30 +94,14 @@ class Pane(Vertical, can_focus=False):
         """A key of this pane (widgets.bindings.request): one message, the rest is the action table's."""
         self.post_message(self.ActionRequested(self, action_id, self.table.cursor_key))
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """A key this operator may not use now is neither offered in the footer nor run: the screen
-        asks the action table (on the selected record: an emergency may be the desk holder's)."""
-        if action != "request" or not parameters:
-            return True
-        may = getattr(self.screen, "may", None)
-        if may is None or not self.is_mounted:
-            return True
-        try:
-            record = self.record(self.table.cursor_key)
-        except NoMatches:
-            record = None
-        return may(parameters[0], record)
+    def _may(self):
+        return getattr(self.screen, "may", None)
 
-    def on_key(self, event) -> None:
-        """A key of this pane the operator may not use now is not offered, and Textual would drop it in
-        silence: it asks the action table all the same, which says why not."""
-        for binding in self._bindings.key_to_bindings.get(event.key, ()):
-            if binding.id and binding.action.startswith("request(") and self.check_action(
-                    "request", (binding.id,)) is False:
-                event.stop()
-                event.prevent_default()
-                self.action_request(binding.id)
-                return
+    def requested_record(self):
+        try:
+            return self.record(self.table.cursor_key)
+        except NoMatches:
+            return None
 
     def on_record_table_row_highlighted(self, event: RecordTable.RowHighlighted) -> None:
         # Which keys are offered may depend on the record (an emergency at noon is the desk's).

@@ -1,12 +1,12 @@
 """A console's writes in a process of its own, for the hardening tests (tests/test_hardening_*.py).
 
-    python tests/helpers/desk_writer.py load DB_PATH PLAN_JSON OUT_JSON
+    python tests/helpers/desk_writer.py load DB_PATH_OR_URL PLAN_JSON OUT_JSON
         Wait until the plan's start time, then for `seconds` call the real desk functions at random
         (new calls, order transitions and inquiry answers on shared records, key issues and returns
         on shared keys, log entries and marking shared instructions done). Writes OUT_JSON: every
         success (what and its id) and every refusal (its exception type and message).
 
-    python tests/helpers/desk_writer.py loop DB_PATH
+    python tests/helpers/desk_writer.py loop DB_PATH_OR_URL
         Record calls and log entries for ever, printing "call <id>" / "log <id>" on stdout (flushed)
         after each commit, until it is killed.
 """
@@ -35,7 +35,7 @@ def load(path: str, plan_file: str, out_file: str) -> None:
     plan = json.load(open(plan_file))
     worker = plan["worker"]
     rng = random.Random(plan["seed"])
-    config = Config(db_url="sqlite:///" + path, language="en")
+    config = Config(db_url=path if "://" in path else "sqlite:///" + path, language="en")
     db.connect(config.db_url)
     engine = config.sla_engine()
     staff = {code: people.find(code) for code in ("S1", "S2", "R1", "R2", "G1", "G2")}
@@ -101,7 +101,7 @@ def load(path: str, plan_file: str, out_file: str) -> None:
             if attempt(op, keys.return_key, rng.choice(everyone), now, key_id, note=note):
                 successes.append({"op": op, "id": key_id, "note": note})
         elif op == "log":
-            entry = attempt(op, shifts.add_entry, rng.choice(everyone), config, now, kind="note",
+            entry = attempt(op, shifts.add_entry, rng.choice(everyone), now, config=config, kind="note",
                             text=f"patrol ok [b] w{worker}")
             if entry:
                 successes.append({"op": op, "id": entry})
@@ -115,7 +115,7 @@ def load(path: str, plan_file: str, out_file: str) -> None:
 
 
 def loop(path: str) -> None:
-    config = Config(db_url="sqlite:///" + path, language="en")
+    config = Config(db_url=path if "://" in path else "sqlite:///" + path, language="en")
     db.connect(config.db_url)
     actor = people.find("R1")
     t0 = time.monotonic()
@@ -128,7 +128,7 @@ def loop(path: str) -> None:
                                      text=f"loop {n}")
             print(f"call {call_id}", flush=True)
         else:
-            entry = shifts.add_entry(actor, config, now, kind="note", text=f"loop {n}")
+            entry = shifts.add_entry(actor, now, config=config, kind="note", text=f"loop {n}")
             print(f"log {entry}", flush=True)
         time.sleep(0.002)   # a busy console, not a benchmark: the others start up meanwhile
 
