@@ -1,8 +1,10 @@
 """The audit trail: one event per write, in the write's own transaction, chained by hash."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import threading
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -86,6 +88,22 @@ def _seal(entity: str, entity_id: int | None) -> dict[str, str]:
     return state
 
 
+_written = threading.local()
+
+
+@contextlib.contextmanager
+def collected():
+    """The events this thread appends while the block runs, as (entity, entity_id, action, data):
+    `db.writes` hands them to the search index, which so need not read them back."""
+    events: list[tuple] = []
+    outer = getattr(_written, "events", None)
+    _written.events = events
+    try:
+        yield events
+    finally:
+        _written.events = outer
+
+
 def record(actor, action: str, entity: str, entity_id: int | None, now: datetime, **data) -> AuditEvent:
     """Append an event, sealing the state of the record it is about (see SEALED): call it after the
     change. Call it inside the write's transaction (desk functions use @db.writes), which holds the
@@ -100,11 +118,15 @@ def record(actor, action: str, entity: str, entity_id: int | None, now: datetime
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=_jsonable)
     at = _TIME.db_value(now)
     actor_id = actor.id if actor is not None else None
-    return AuditEvent.create(
+    event = AuditEvent.create(
         at=at, actor=actor_id, action=action, entity=entity, entity_id=entity_id, data=text,
         prev_hash=prev_hash,
         hash=_digest(prev_hash, at, actor_id, action, entity, entity_id, text),
     )
+    events = getattr(_written, "events", None)
+    if events is not None:
+        events.append((entity, entity_id, action, text))
+    return event
 
 
 _CHAIN_COLUMNS = ("id", "at", "actor_id", "action", "entity", "entity_id", "data", "prev_hash", "hash")

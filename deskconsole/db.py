@@ -919,7 +919,7 @@ def writes(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from . import search_index
+        from . import audit, search_index
         db = database.obj
         if db.in_transaction():
             return fn(*args, **kwargs)
@@ -933,11 +933,11 @@ def writes(fn):
                     _drop_connection(db)
                 with db.atomic():
                     begin_write(db)
-                    mark = search_index.mark()
-                    result = fn(*args, **kwargs)
+                    with audit.collected() as events:
+                        result = fn(*args, **kwargs)
                     # The records this write's audit events name are indexed in its own transaction:
                     # found the moment it commits, at every console (search_index.after_write).
-                    search_index.after_write(mark)
+                    search_index.after_write(events)
                     committing = True
                 return result
             except REFUSALS as exc:

@@ -14,9 +14,9 @@ On SQLite two FTS5 tables index the bodies (README, design):
               Contentless, detail=none: a two-character query is one token, positions are not needed.
 On another engine only `search_doc` exists and `search` matches its bodies with LIKE.
 
-The one place the index is written: `db.writes` calls `after_write(mark)` before its transaction
-commits; every record named by an audit event since `mark` is indexed again (the audit trail is
-appended by every desk write in the same transaction); an event about many records names them
+The one place the index is written: `db.writes` calls `after_write(events)` before its transaction
+commits; every record named by the write's audit events is indexed again (the audit trail is
+appended by every desk write in the same transaction; `audit.collected` hands the write its events); an event about many records names them
 (the front desk's purge of personal data: its "blanked" ids), so a blanked name leaves the index
 in the purge's own transaction. A bulk load outside the desk functions (the benchmark database)
 calls `rebuild`.
@@ -134,6 +134,15 @@ class One:
         return field == _SENTINEL
 
 
+class New(One):
+    """`where` for a record the write being committed created (CREATES): nothing about it was in the
+    database before, so its notes are in the write's own `events` (no query) and it has no old body."""
+
+    def __init__(self, record_id: int, events: list) -> None:
+        super().__init__(record_id)
+        self.events = events
+
+
 def _rows(shape: str, build, where):
     """The rows of `build(where)` as the driver gives them: no per-value conversion (a rebuild reads
     millions)."""
@@ -151,10 +160,14 @@ def _rows(shape: str, build, where):
 def _notes(entity: str, where) -> dict[int, list[str]]:
     """Notes written into the audit trail of these records (call-back notes, reasons, questions)."""
     found: dict[int, list[str]] = {}
-    rows = _rows(f"notes:{entity}", lambda w: (
-        AuditEvent.select(AuditEvent.entity_id, AuditEvent.data)
-        .where((AuditEvent.entity == entity) & w(AuditEvent.entity_id) & AuditEvent.action.in_(_NOTE_ACTIONS))
-        .order_by(AuditEvent.id)), where)
+    if isinstance(where, New):
+        rows = [(i, data) for e, i, action, data in where.events
+                if e == entity and i == where.record_id and action in _NOTE_ACTIONS]
+    else:
+        rows = _rows(f"notes:{entity}", lambda w: (
+            AuditEvent.select(AuditEvent.entity_id, AuditEvent.data)
+            .where((AuditEvent.entity == entity) & w(AuditEvent.entity_id) & AuditEvent.action.in_(_NOTE_ACTIONS))
+            .order_by(AuditEvent.id)), where)
     for record_id, data in rows:
         data = json.loads(data)
         after = data.get("after") if isinstance(data.get("after"), dict) else {}
@@ -338,6 +351,12 @@ def refresh(kind: str, ids: Iterable[int]) -> int:
     docs = list(new)
     old = dict(database.execute_sql(f"SELECT id, body FROM search_doc WHERE id IN ({', '.join([p] * len(docs))})",
                                     docs).fetchall())
+    return _store(database, new, old)
+
+
+def _store(database, new: dict[int, str], old: dict[int, str]) -> int:
+    """Write the bodies `new` (doc id -> body) where the index holds `old`; returns how many changed."""
+    p = database.param
     gone = [(doc, body) for doc, body in old.items() if new[doc] != body]
     added = [(doc, body) for doc, body in new.items() if old.get(doc) != body]
     if not added:
@@ -350,6 +369,14 @@ def refresh(kind: str, ids: Iterable[int]) -> int:
             database.execute_sql(f"INSERT INTO search_doc (id, body) VALUES ({p}, {p})", (doc, body))
     _fts_write(database, added, delete=False)
     return len(added)
+
+
+def _index_created(kind: str, record_id: int, events: list) -> None:
+    """Index a record this write created: two queries fewer than `refresh` (its notes are in `events`,
+    and it has no old body), which is most of what saving a call pays for the index."""
+    found = dict(_BODIES[kind][0](New(record_id, events)))
+    if record_id in found:
+        _store(db.database.obj, {doc_id(kind, record_id): found[record_id]}, {})
 
 
 def _named(entity: str, entity_id, action: str, data: str) -> list[tuple[str, int | None]]:
@@ -377,27 +404,31 @@ def _named(entity: str, entity_id, action: str, data: str) -> list[tuple[str, in
 enabled = True
 
 
-def after_write(mark: int) -> None:
-    """Index again every record the audit events after `mark` name (called by `db.writes` inside
-    the write's transaction, so the index commits, or rolls back, with the write)."""
+# The events that make a new record of their entity (and only ever a new one): such a record is indexed
+# without looking for an old body. Any other event indexes its records again (`refresh`).
+CREATES = {("call", "call.add"), ("work_order", "order.create"), ("parcel", "parcel.receive")}
+
+
+def after_write(events: list[tuple]) -> None:
+    """Index again every record the write's audit `events` name ((entity, entity_id, action, data), as
+    `audit.collected` gathers them). `db.writes` calls it inside the write's transaction, so the index
+    commits, or rolls back, with the write."""
     if not enabled:
         return
     wanted: dict[str, set] = {}
-    database = db.database.obj
-    for entity, entity_id, action, data in database.execute_sql(
-            f"SELECT entity, entity_id, action, data FROM audit_event WHERE id > {database.param}", (mark,)):
+    created = {(entity, entity_id) for entity, entity_id, action, _data in events if (entity, action) in CREATES}
+    for entity, entity_id, action, data in events:
         for kind, record_id in _named(entity, entity_id, action, data):
+            if (entity, record_id) in created and kind == ENTITY_KIND[entity]:
+                continue
             wanted.setdefault(kind, set()).add(record_id)
+    for entity, entity_id in created:
+        _index_created(ENTITY_KIND[entity], entity_id, events)
     for kind, ids in wanted.items():
         if None in ids:  # an event about all of them (a unit import)
             ids = {i for (i,) in _BODIES[kind][1].select(_BODIES[kind][1].id).tuples()}
         for chunk in _chunks(sorted(ids), 500):
             refresh(kind, chunk)
-
-
-def mark() -> int:
-    """The newest audit event's id: `db.writes` takes it before a write, `after_write` reads from it."""
-    return db.database.execute_sql("SELECT max(id) FROM audit_event").fetchone()[0] or 0
 
 
 def _chunks(items: list, size: int):
