@@ -1,7 +1,9 @@
-"""The Work orders pane at 80x24 and 160x48, with a fixed clock and an order in every band."""
+"""The Work orders pane at 80x24, 160x48 and 200x50, with a fixed clock and an order in every band."""
 from __future__ import annotations
 
 from datetime import timedelta
+
+from rich.cells import cell_len
 
 import pytest
 from appkit import make_app, settle
@@ -10,7 +12,7 @@ from appkit import sign_on as _sign_on
 from conftest import NOW
 from deskconsole import db, orders, people
 
-SIZES = [(80, 24), (160, 48)]
+SIZES = [(80, 24), (160, 48), (200, 50)]
 
 
 async def sign_on(pilot, code: str) -> None:
@@ -69,7 +71,7 @@ def test_every_band_and_marker_is_in_the_pane(band_site):
 
     async def go():
         app = make_app(band_site)
-        async with app.run_test(size=(160, 48)) as pilot:
+        async with app.run_test(size=(200, 50)) as pilot:
             await sign_on(pilot, "R1")
             await pilot.press("2")
             await settle(pilot)
@@ -83,4 +85,35 @@ def test_every_band_and_marker_is_in_the_pane(band_site):
             assert any(r.cells["what"] == "马桶堵了 王[b]小明 [/x]" for r in table.rows)
             assert lines[0].lstrip().startswith(("✖", "⚑"))   # what breaches first at the top
             assert "to follow up" in app.screen.pane(2).border_subtitle
+    asyncio.run(go())
+
+
+# What the pane shows at each size (issue 16): never cut sideways; at 200 columns whole class names,
+# statuses, the department and the technician.
+SHOWN = {
+    (80, 24): ["Due", "No.", "Unit", "Class", "Status", "What is wrong"],
+    (120, 36): ["Due", "No.", "Unit", "Status", "What is wrong"],
+    (160, 48): ["Due", "No.", "Unit", "Class", "Status", "What is wrong"],
+    (200, 50): ["Due", "Then", "No.", "Unit", "Class", "Status", "Dept/person", "What is wrong"],
+}
+
+
+@pytest.mark.parametrize("size", list(SHOWN), ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_columns_fit_the_pane_at_every_size(band_site, size):
+    import asyncio
+
+    async def go():
+        app = make_app(band_site)
+        async with app.run_test(size=size) as pilot:
+            await sign_on(pilot, "R1")
+            await pilot.press("2")
+            await settle(pilot)
+            table = app.screen.pane(2).table
+            header = table.render_line(0).text
+            assert header.split() == ["⚑", *" ".join(SHOWN[size]).split()], header
+            assert cell_len(header.rstrip()) <= table.size.width
+            text = "\n".join(table.render_line(y).text for y in range(1, table.row_count + 1))
+            assert "跑水 water" in text                     # what is wrong, at every size
+            if size == (200, 50):
+                assert "complaint neighbour" in text and "engineering 张师傅" in text and "dispatched" in text
     asyncio.run(go())

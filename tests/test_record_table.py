@@ -151,6 +151,32 @@ def test_fit_cell_pads_crops_and_never_splits_wide_characters() -> None:
             assert cell_len(fit_cell(text, width)) == width
 
 
+def _widths(columns, width):
+    from deskconsole.widgets.record_table import _compute_layout
+    return {column.key: w for column, _x, w in _compute_layout(columns, width).cells}
+
+
+def test_narrow_tables_leave_out_the_columns_ranked_to_drop_highest_first() -> None:
+    """No mouse at the desk and no sideways scrolling: a column that does not fit is left out, in the
+    order its rank says, until the flexible ones keep their minimum."""
+    columns = [Column("a", "A", 10), Column("b", "B", 10, drop=2), Column("c", "C", 10, drop=1),
+               Column("text", "T", None, min_width=10)]
+    assert _widths(columns, 43) == {"a": 10, "b": 10, "c": 10, "text": 10}
+    assert _widths(columns, 42) == {"a": 10, "c": 10, "text": 20}       # b (rank 2) goes first
+    assert _widths(columns, 31) == {"a": 10, "text": 20}
+    assert _widths(columns, 15) == {"a": 10, "text": 10}                 # nothing else may go: it is cut
+
+
+def test_wide_tables_grow_columns_before_the_flexible_ones() -> None:
+    columns = [Column("a", "A", 10, grow=14), Column("b", "B", 10, grow=20, drop=1),
+               Column("text", "T", None, min_width=10)]
+    assert _widths(columns, 32) == {"a": 10, "b": 10, "text": 10}
+    assert _widths(columns, 36) == {"a": 14, "b": 10, "text": 10}        # left to right, each up to grow
+    assert _widths(columns, 60) == {"a": 14, "b": 20, "text": 24}
+    # A table that had to leave a column out gives its room to the flexible column, not to growing.
+    assert _widths(columns, 31) == {"a": 10, "text": 20}
+
+
 def test_bindings() -> None:
     keys = {binding.key: binding for binding in RecordTable.BINDINGS}
     assert set(keys) == {"up", "down", "pageup", "pagedown", "home", "end", "enter"}

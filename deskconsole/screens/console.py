@@ -29,6 +29,9 @@ from ..widgets.bindings import translate_bindings
 
 # At this size and larger all four panes show at once (ux.md).
 GRID_MIN = (120, 36)
+# In the grid the left column (Calls, Shift log) keeps at least this width; the right one (Work orders,
+# Keys or the Front desk) takes what the work orders need to show whole, when there is that much.
+GRID_LEFT_MIN = 80
 
 
 def answer_text(answer: orders.Decision, tz) -> str:
@@ -94,6 +97,11 @@ class ConsoleScreen(Screen):
         grid = width >= GRID_MIN[0] and height >= GRID_MIN[1]
         self.set_class(grid, "-grid")
         self.set_class(not grid, "-compact")
+        if grid:
+            orders = self.query_one("#pane-2", Pane)
+            roomy = orders.table.roomy_width + orders.styles.gutter.width
+            right = max(width // 2, min(width - GRID_LEFT_MIN, roomy))
+            self.query_one("#panes").styles.grid_columns = f"{width - right} {right}"
 
     # --- panes -------------------------------------------------------------------------
 

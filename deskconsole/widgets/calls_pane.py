@@ -131,7 +131,7 @@ class CallsPane(Pane):
             Column("time", _("Time"), 11),
             Column("category", _("Category"), 9),
             Column("unit", _("Unit"), 7),
-            Column("caller", _("Caller"), 12),
+            Column("caller", _("Caller"), 12, drop=1),   # at 120 columns: the unit says who
             Column("text", _("What was said"), None, min_width=10),
             Column("reply", _("Reply/Order"), 12, align="right"),
         ]

@@ -65,7 +65,7 @@ class KeysPane(Pane):
             Column("tag", _("Tag"), 9),
             Column("due", _("Due back"), 12, align="right"),
             Column("holder", _("With"), 14),
-            Column("since", _("Since"), 11),
+            Column("since", _("Since"), 11, drop=1),   # at 120 columns: the key's screen says it
             Column("label", _("Opens"), None, min_width=10),
         ]
 

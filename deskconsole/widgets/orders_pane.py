@@ -111,16 +111,19 @@ class OrdersPane(Pane):
         return self.build_rows(ordered, lambda record: order_row(record, self.tz))
 
     def columns(self) -> list[Column]:
+        # In 78 cells (80x24, or a grid cell at 160 columns) what is wrong is worth more than the second
+        # clock and who has it (both on the order's screen): they give way first, then the class (at 120
+        # columns). With room, the class, the status and who has it (department, technician) show whole.
         return [
             Column("remind", REMINDER_MARK, 2),
             Column("due", _("Due"), 12, align="right"),
-            Column("then", _("Then"), 12, align="right"),
+            Column("then", _("Then"), 12, align="right", drop=3),
             Column("number", _("No."), 7),
             Column("unit", _("Unit"), 7),
-            Column("class", _("Class"), 13),
-            Column("status", _("Status"), 9),
-            Column("who", _("Dept/person"), 10),
-            Column("what", _("What is wrong"), None, min_width=1),
+            Column("class", _("Class"), 13, grow=19, drop=1),
+            Column("status", _("Status"), 9, grow=12),
+            Column("who", _("Dept/person"), 10, grow=24, drop=2),
+            Column("what", _("What is wrong"), None, min_width=14),
         ]
 
     def record(self, key):

@@ -31,7 +31,7 @@ Textual's `ScrollView` only ever needs `virtual_size`, `scroll_offset` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Callable, ClassVar, Iterable, NamedTuple
 
@@ -88,6 +88,12 @@ class Column:
     """"left" or "right"."""
     min_width: int = 4
     """Minimum width of a flexible column."""
+    grow: int | None = None
+    """Width a fixed column grows to when the table is wide enough that its flexible columns keep
+    their `min_width` as well (whole class names, statuses, the technician at 200 columns)."""
+    drop: int = 0
+    """When the table is narrower than its columns: columns with a `drop` rank are left out, the
+    highest rank first, rather than making the operator scroll sideways (no mouse at the desk)."""
 
 
 @dataclass(frozen=True)
@@ -172,8 +178,13 @@ class _Layout(NamedTuple):
     """Cells used by columns and separators."""
 
 
+def _shown(columns: Iterable[Column]) -> list[Column]:
+    return [column for column in columns if column.width is None or column.width > 0]
+
+
 def _natural_width(columns: Iterable[Column]) -> int:
-    columns = [column for column in columns if column.width is None or column.width > 0]
+    """The width the columns need, fixed ones at their width and flexible ones at their minimum."""
+    columns = _shown(columns)
     if not columns:
         return 0
     return sum(
@@ -182,11 +193,44 @@ def _natural_width(columns: Iterable[Column]) -> int:
     ) + (len(columns) - 1)
 
 
+def _fitting(columns: list[Column], width: int) -> list[Column]:
+    """The columns shown at `width`: those ranked `drop` are left out, highest rank first (the
+    rightmost of a rank first), until the rest fit."""
+    kept = list(columns)
+    while _natural_width(kept) > width:
+        droppable = [column for column in kept if column.drop]
+        if not droppable:
+            break
+        kept.remove(max(reversed(droppable), key=lambda column: column.drop))
+    return kept
+
+
+def _roomy_width(columns: Iterable[Column]) -> int:
+    """The width at which every column shows, grown to its `grow`, and flexible ones at their minimum."""
+    return _natural_width(replace(column, width=max(column.width, column.grow or 0))
+                          if column.width is not None else column for column in _shown(columns))
+
+
+def _narrowest_width(columns: Iterable[Column]) -> int:
+    """The width below which the table scrolls sideways: every droppable column left out."""
+    return _natural_width(column for column in columns if not column.drop)
+
+
 def _compute_layout(columns: Iterable[Column], width: int) -> _Layout:
-    visible = [column for column in columns if column.width is None or column.width > 0]
+    columns = list(columns)
+    visible = _fitting(_shown(columns), width)
     separators = max(len(visible) - 1, 0)
-    fixed = sum(column.width for column in visible if column.width is not None)
     flexible = [column for column in visible if column.width is None]
+    # Room beyond every column at its width and the flexible ones at their minimum goes first to the
+    # columns that grow (left to right, each up to its `grow`), then to the flexible ones; a table that
+    # had to leave columns out gives it all to the flexible ones.
+    spare = max(width - _natural_width(visible), 0) if len(visible) == len(_shown(columns)) else 0
+    widths: dict[int, int] = {}
+    for index, column in enumerate(visible):
+        if column.width is not None and column.grow and column.grow > column.width and spare:
+            extra = min(spare, column.grow - column.width)
+            widths[index], spare = column.width + extra, spare - extra
+    fixed = sum(widths.get(index, column.width) for index, column in enumerate(visible) if column.width is not None)
     flexible_widths: list[int] = []
     if flexible:
         remaining = max(width - fixed - separators, 0)
@@ -198,8 +242,8 @@ def _compute_layout(columns: Iterable[Column], width: int) -> _Layout:
     flexible_iter = iter(flexible_widths)
     cells: list[tuple[Column, int, int]] = []
     x = 0
-    for column in visible:
-        column_width = column.width if column.width is not None else next(flexible_iter)
+    for index, column in enumerate(visible):
+        column_width = widths.get(index, column.width) if column.width is not None else next(flexible_iter)
         cells.append((column, x, column_width))
         x += column_width + 1
     total = max(x - 1, 0)
@@ -403,7 +447,7 @@ class RecordTable(ScrollView, can_focus=True):
         # values last painted (or about to be painted) for the row.
         self._dynamic_cache: dict[object, tuple[dict, int, tuple]] = {}
         self.set_reactive(
-            Widget.virtual_size, Size(_natural_width(self._columns), 2)
+            Widget.virtual_size, Size(_narrowest_width(self._columns), 2)
         )
 
     # ----------------------------------------------------------------- properties
@@ -673,7 +717,7 @@ class RecordTable(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         # One line for the header, and at least one for the rows (the empty text).
-        virtual_size = Size(_natural_width(self._columns), max(len(self._rows), 1) + 1)
+        virtual_size = Size(_narrowest_width(self._columns), max(len(self._rows), 1) + 1)
         if virtual_size == self.virtual_size:
             return
         # Setting `virtual_size` normally would repaint the whole widget (it is a
@@ -696,6 +740,11 @@ class RecordTable(ScrollView, can_focus=True):
     def _visible_row_count(self) -> int:
         """Number of rows that fit below the header."""
         return self.size.height - self.scrollbar_size_horizontal - 1
+
+    @property
+    def roomy_width(self) -> int:
+        """The widget's width at which every column shows whole (the console sizes its grid by it)."""
+        return _roomy_width(self._columns) + self.styles.scrollbar_size_vertical
 
     def _columns_width(self) -> int:
         """Width available to the columns (the vertical scrollbar is drawn on top of
