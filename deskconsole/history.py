@@ -5,6 +5,7 @@ screens show them: local times, translated statuses, order numbers), and for old
 ago, in the console's language ("3 days ago", "3天前")."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -20,11 +21,12 @@ SAY_AGO_AFTER = timedelta(hours=12)
 # The front desk's events that make a record (its fields are on the screen above the history), and
 # those whose name says the new status ("returned" alone would read as a returned work order).
 CREATES = ("parcel.receive", "visitor.sign_in", "pass.issue", "lost.record")
-SAYS_STATUS = ("parcel.collect", "parcel.return", "pass.release", "lost.claim")
+SAYS_STATUS = ("parcel.collect", "parcel.return", "pass.release", "lost.claim", "handover.close")
 
 # Payload keys that are bookkeeping, not something the person at the desk changed.
 HIDDEN = {"pending", "pending_first_approval", "pending_until", "loan", "first_signature", "complete",
-          "state", "as_desk", "on_call"}   # state: the seal `check` compares (issue 17)
+          "state", "as_desk", "on_call",   # state: the seal `check` compares (issue 17)
+          "shift", "needs_supervisor", "addendum"}   # a handover's shift id, its reasons (codes), an addendum's number
 # Payload keys whose values are stored ids shown translated ("on_site" -> "on site", 已到场).
 CHOICES = {"status", "class", "category", "channel", "department", "holder_kind", "kind", "signed_as", "how",
            "id_type", "reported_how"}
@@ -52,7 +54,8 @@ def event_name(action: str, data: dict | None = None) -> str:
         "key.create": _("key added"), "key.edit": _("key edited"), "key.issue": _("key issued"),
         "key.return": _("key returned"), "key.report": _("key reported"), "key.authorise": _("loan authorised"),
         "log.add": _("entry written"), "log.correct": _("entry corrected"), "log.done": _("marked done"),
-        "handover.begin": _("handover started"), "handover.complete": _("handed over"),
+        "handover.begin": _("handover started"), "handover.close": _("handed over"),
+        "handover.query": _("handover item queried"),
         "handover.receive": _("handover received"), "handover.ack": _("handover acknowledged"),
         "handover.abandon": _("handover left unfinished"), "handover.addendum": _("addendum"),
         "handover.supervise": _("handover signed by a supervisor"), "handover.reply": _("handover answered a query"),
@@ -65,7 +68,7 @@ def event_name(action: str, data: dict | None = None) -> str:
     return names.get(action, label(action.replace(".", " ")))
 
 
-def field_label(key: str) -> str:
+def field_label(key: str, entity: str | None = None) -> str:
     labels = {
         "resolve_due_at": _("Resolve by"), "respond_due_at": _("Respond by"), "until": _("until"),
         "current_due_at": _("due"), "reason": _("reason"), "assignee": _("technician"),
@@ -82,7 +85,11 @@ def field_label(key: str) -> str:
         "how": _("told by"), "notice": _("notice"), "by_addressee": _("by the addressee"),
         "authority_given": _("authority shown"), "id_type": _("ID type"), "id_checked": _("ID checked"),
         "signed": _("signed"), "pass_no": _("pass or card"),
+        "items": _("items"), "item": _("item"), "question": _("question"), "queries": _("queries"),
+        "to": _("received by"), "carried": _("carried over"),
     }
+    if entity == "handover" and key == "holder":
+        return _("on duty")   # the desk's holder, not a key's borrower
     return labels.get(key) or label(key)
 
 
@@ -97,15 +104,22 @@ class Line:
     def text(self) -> str:
         what = _("{event}: {changes}", event=self.event, changes=_("; ").join(self.changes)) \
             if self.changes else self.event
-        ago = " " + _("({ago})", ago=self.ago) if self.ago else ""
-        return f"{self.at} {self.who} {what}{ago}"
+        return f"{self.at} {self.who} {what}{ago_suffix(self.ago)}"
+
+
+def ago_suffix(ago: str) -> str:
+    """" (3 days ago)", or "（3天前）" with no space before a full-width bracket; "" when not said."""
+    if not ago:
+        return ""
+    text = _("({ago})", ago=ago)
+    return text if text.startswith("（") else " " + text
 
 
 class _Shown:
     """Turns payload values into what the screens show."""
 
-    def __init__(self, tz, staff: dict[int, tuple[str, str]]) -> None:
-        self.tz, self.staff = tz, staff
+    def __init__(self, tz, staff: dict[int, tuple[str, str]], refs: dict[str, str] | None = None) -> None:
+        self.tz, self.staff, self.refs = tz, staff, refs or {}
 
     def redundant(self, key: str, value, event: dict) -> bool:
         """What the line says already: the event's own time ("dispatched at" the time it was
@@ -113,6 +127,8 @@ class _Shown:
         at = stored(value)
         if at is not None:
             return local(at, self.tz, "MM-DD HH:mm") == local(event["at"], self.tz, "MM-DD HH:mm")
+        if key == "to":   # who received a handover: the event's own actor
+            return value == self.staff.get(event.get("actor_id"), ("", ""))[0]
         return key in STAFF_IDS and value == event.get("actor_id")
 
     def __call__(self, key: str, value) -> str:
@@ -125,6 +141,8 @@ class _Shown:
             return local(at, self.tz, "MM-DD HH:mm")
         if key in STAFF_IDS and isinstance(value, int):
             return self.staff.get(value, ("", ""))[0]
+        if key == "item" and isinstance(value, str):   # a handover sheet's item: as the sheet names it
+            return strip_controls(self.refs.get(value) or value.rpartition("/")[2])
         if key == "order" and isinstance(value, int):
             from .orders import number
             return number(value)
@@ -135,7 +153,7 @@ class _Shown:
         return strip_controls(str(value))
 
 
-def changes(event: dict, shown: _Shown) -> list[str]:
+def changes(event: dict, shown: _Shown, entity: str | None = None) -> list[str]:
     action, data = event["action"], event["data"]
     before, after = data.get("before") or {}, data.get("after") or {}
     if action.endswith((".add", ".create")) or action in CREATES:
@@ -158,16 +176,17 @@ def changes(event: dict, shown: _Shown) -> list[str]:
         if key in before:
             old = shown(key, before[key])
             if old != new:
-                add(_("{label}: {before} → {after}", label=field_label(key), before=old or "—", after=new or "—"))
+                add(_("{label}: {before} → {after}", label=field_label(key, entity), before=old or "—",
+                      after=new or "—"))
         elif new and not shown.redundant(key, value, event):
-            add(_("{label}: {value}", label=field_label(key), value=new))
+            add(_("{label}: {value}", label=field_label(key, entity), value=new))
     for key, value in data.items():
         if key in ("before", "after") or key in seen:
             continue
         seen.add(key)
         new = shown(key, value)
         if new and not shown.redundant(key, value, event):
-            add(_("{label}: {value}", label=field_label(key), value=new))
+            add(_("{label}: {value}", label=field_label(key, entity), value=new))
     return out
 
 
@@ -180,20 +199,22 @@ def ago(at: datetime, now: datetime) -> str:
         arrow.get(now.replace(tzinfo=now.tzinfo or timezone.utc)), locale=locale)
 
 
-def lines(events: list[dict], tz, now: datetime) -> list[Line]:
-    """The events (audit.history's dicts: at, actor_id, action, data), oldest first, as lines."""
+def lines(events: list[dict], tz, now: datetime, *, entity: str | None = None,
+          refs: dict[str, str] | None = None) -> list[Line]:
+    """The events (audit.history's dicts: at, actor_id, action, data), oldest first, as lines; `refs`
+    names a handover sheet's items ("orders_overdue/order:1" -> "WO00001")."""
     ids = {e["actor_id"] for e in events if e.get("actor_id")}
     for e in events:
         ids |= {v for k, v in (e["data"].get("after") or {}).items() if k in STAFF_IDS and isinstance(v, int)}
     staff = {s.id: (s.code, s.name) for s in Staff.select(Staff.id, Staff.code, Staff.name).where(Staff.id.in_(ids))} \
         if ids else {}
-    shown = _Shown(tz, staff)
+    shown = _Shown(tz, staff, refs)
     out = []
     for e in events:
         code, name = staff.get(e.get("actor_id"), ("", ""))
         who = strip_controls(f"{code} {name}".strip()) or "—"
         out.append(Line(at=local(e["at"], tz, "MM-DD HH:mm"), who=who, event=event_name(e["action"], e.get("data")),
-                        changes=changes(e, shown), ago=ago(e["at"], now)))
+                        changes=changes(e, shown, entity), ago=ago(e["at"], now)))
     return out
 
 
@@ -202,6 +223,19 @@ def events_of(entity: str, entity_id: int) -> list[dict]:
     return audit.history(entity, entity_id)
 
 
+def sheet_refs(handover_id: int) -> dict[str, str]:
+    """A handover sheet's items by their key ("section/item") as the sheet names them."""
+    from .db import Handover
+    handover = Handover.get_or_none(Handover.id == handover_id)
+    try:
+        sheet = json.loads(handover.sheet) if handover is not None and handover.sheet else {}
+    except ValueError:
+        return {}
+    return {f"{section['id']}/{item['key']}": " ".join(p for p in (item.get("ref"), item.get("unit")) if p)
+            for section in sheet.get("sections", []) for item in (section.get("items") or [])}
+
+
 def of(entity: str, entity_id: int, tz, now: datetime) -> list[Line]:
     """One record's history, oldest first."""
-    return lines(events_of(entity, entity_id), tz, now)
+    refs = sheet_refs(entity_id) if entity == "handover" else None
+    return lines(events_of(entity, entity_id), tz, now, entity=entity, refs=refs)

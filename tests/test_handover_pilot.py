@@ -250,6 +250,10 @@ def test_plus_on_a_closed_handovers_sheet_adds_an_addendum(demo_site, clock):
             await pilot.press(*"王[b]小明 钥匙已还", "ctrl+s")
             await wait_for(pilot, SheetScreen)
             assert "G1: 王[b]小明 钥匙已还" in str(app.screen.query_one("#sheet").render())
+            # Below the sheet its own history, the addendum just written last (issue 16).
+            shown = str(app.screen.query_one("#sheet-history").render()).splitlines()
+            assert shown[0] == "History" and "handover started" in shown[1] and "handed over" in shown[-2]
+            assert shown[-1].endswith("addendum: text: 王[b]小明 钥匙已还")
         assert [a.text for a in shifts.handover(handover_id).addenda] == ["王[b]小明 钥匙已还"]
     run(go())
 

@@ -331,3 +331,35 @@ def test_history_lists_who_handed_to_whom(site, clock):
     [row] = shifts.handovers()
     assert (row.id, row.from_code, row.to_code, row.status, row.queries, row.supervisor_code) == \
         (h, "G1", "R1", "closed", 1, "S1")
+
+
+def test_a_handovers_own_events_read_as_history_lines(site, clock):
+    """Issue 16: a handover's events through the one history renderer: translated names, the sheet's
+    own names for its items (not "orders_overdue/order:1"), no ids or codes, in both languages."""
+    from deskconsole import history, i18n
+    config, s = site
+    now = clock.now()
+    h = shifts.begin_handover(s["G1"], now, s["engine"], config=config)
+    shifts.receive(s["R1"], now, h)
+    section, item = shifts.sheet_items(shifts.handover(h).sheet)[0]
+    shifts.query_item(s["R1"], now, h, section=section, item=item, question="谁负责? [b]")
+    shifts.reply_to_query(s["G1"], now, h, section=section, item=item, answer="保安队长", config=config)
+    _answer_all(h, s["R1"], now)
+    shifts.supervise(s["S1"], now, h, note="知道了")
+    shifts.complete(s["R1"], now, h, config=config)
+    shifts.add_addendum(s["G1"], now + timedelta(days=1), h, text="忘了说：2栋电梯已修好")
+    ref = next(i["ref"] for sec in shifts.handover(h).sheet["sections"] if sec["id"] == section
+               for i in sec["items"] if i["key"] == item)
+    lines = history.of("handover", h, config.tz, now + timedelta(days=3))
+    assert [line.event for line in lines] == [
+        "handover started", "handover received", "handover item queried", "handover answered a query",
+        "handover acknowledged", "handover signed by a supervisor", "handed over", "addendum"]
+    texts = [line.text() for line in lines]
+    assert texts[1].endswith("handover received (3 days ago)")     # who received it is the line's who
+    assert f"item: {ref}" in texts[2] and "question: 谁负责? [b]" in texts[2]
+    assert "on duty: G1 → R1" in texts[6]
+    assert not any(marker in t for t in texts for marker in ("order:", "orders_overdue", "shift:", "holder"))
+    i18n.set_language("zh")
+    zh = [line.text() for line in history.of("handover", h, config.tz, now + timedelta(days=3))]
+    assert f"交接事项有疑问：事项：{ref}" in zh[2] and zh[2].endswith("；疑问：谁负责? [b]（3天前）")   # no space before （
+    assert "已交班：值班人：G1 → R1" in zh[6]

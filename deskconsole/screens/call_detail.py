@@ -34,15 +34,15 @@ def _lines(pairs) -> Content:
     return Content("").join(parts)
 
 
-def history_lines(app, events: list[dict]) -> Content:
-    """The record's history (history.lines), user text as plain content (never markup)."""
+def history_lines(app, events: list[dict], **how) -> Content:
+    """The record's history (history.lines, given `how`), user text as plain content (never markup)."""
     parts = [Content.assemble((_("History") + "\n", "bold"))]
-    for line in history.lines(events, app.config.tz, app.clock.now()):
+    for line in history.lines(events, app.config.tz, app.clock.now(), **how):
         what = _("{event}: {changes}", event=line.event, changes=_("; ").join(line.changes)) \
             if line.changes else line.event
         parts.append(Content.assemble(
             (line.at + " ", "$text-muted"), (line.who + " ", "bold"), what,
-            (" " + _("({ago})", ago=line.ago), "$text-muted") if line.ago else "", "\n"))
+            (history.ago_suffix(line.ago), "$text-muted"), "\n"))
     return Content("").join(parts)
 
 

@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static, TextArea
 
 from ..widgets.footer import DeskFooter
-from .. import people, shifts
+from .. import history, people, shifts
 from ..countdown import format_left
 from ..errors import InvalidInput, Refusal, SignOnError, explain
 from ..i18n import _, label
@@ -20,6 +20,8 @@ from ..widgets.record_table import Column, RecordTable, Row
 from ..widgets.choice import yes_no
 from .form import ConfirmScreen, FormScreen
 from ..widgets.bindings import keys_text, translate_bindings
+from .call_detail import history_lines
+
 
 def start_handover(app) -> None:
     """`h`: compile the sheet from live state now and open the handover screen on it."""
@@ -412,6 +414,7 @@ class SheetScreen(Screen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="sheet-scroll"):
             yield Static("", id="sheet", markup=False)
+            yield Static("", id="sheet-history")
         yield DeskFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -421,6 +424,10 @@ class SheetScreen(Screen):
     def show_sheet(self) -> None:
         self.query_one("#sheet", Static).update(
             shifts.render_sheet(shifts.handover(self.handover_id), self.app.config.tz))
+        # Below the sheet, what happened to it: who received, queried, answered, signed, added.
+        self.query_one("#sheet-history", Static).update(history_lines(
+            self.app, history.events_of("handover", self.handover_id), entity="handover",
+            refs=history.sheet_refs(self.handover_id)))
 
     def action_addendum(self) -> None:
         def saved(result) -> None:
