@@ -20,6 +20,8 @@ from .dossier import kind_short, open_dossier, record_screen
 
 # How many of each kind the screen lists (the newest); the status line says when there are more.
 LIMIT = 30
+# Keys further apart than this (seconds) are typed, not one burst (see _search).
+BURST_GAP = 0.008
 
 class SearchScreen(Screen):
     BINDINGS = [
@@ -37,6 +39,7 @@ class SearchScreen(Screen):
         self._words = text            # the words in the input now
         self._searching: str | None = None   # the words being searched (in a thread), if any
         self._shown_words: str | None = None
+        self._burst = None                   # the timer that starts a search once a burst of keys is in
 
     def compose(self) -> ComposeResult:
         yield Line(id="search-title")
@@ -63,10 +66,12 @@ class SearchScreen(Screen):
             self._search(self.text)
 
     # --- typing and searching ------------------------------------------------------------
-    # A search starts once the keys already received are in the input (a burst of keys, a paste: one
-    # search); keys typed while it runs wait for it, then the words as they are by then are searched
-    # (one search behind at most, however fast the keys come). Words too short to look up are said
-    # at once, without a thread.
+    # A search starts once the keys already received are in the input: the keys of one burst (a paste,
+    # a fast typist's keys as an SSH link delivers them) reach the input a few milliseconds apart, each
+    # its own event, so the search waits until none has come for BURST_GAP (one search and one paint
+    # per burst, not one per key). Keys typed while a search runs wait for it, then the words as they
+    # are by then are searched (one search behind at most, however fast the keys come). Words too
+    # short to look up are said without a thread.
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -75,8 +80,14 @@ class SearchScreen(Screen):
     def _search(self, text: str) -> None:
         self._words = text
         if self._searching is None:
-            self._searching = text
-            self.call_later(self._begin)
+            if self._burst is not None:
+                self._burst.stop()
+            self._burst = self.set_timer(BURST_GAP, self._burst_over)
+
+    def _burst_over(self) -> None:
+        self._burst = None
+        if self._searching is None:
+            self._begin()
 
     def _begin(self) -> None:
         text = self._searching = self._words
@@ -115,7 +126,8 @@ class SearchScreen(Screen):
 
     def _failed(self, text: str) -> None:
         if not self._next(text):
-            self.query_one("#search-status", Static).update(_("The search could not be read: try again."))
+            self.query_one("#search-status", Static).update(_("The search could not be read: try again."),
+                                                            layout=False)
 
     def show(self, text: str, found: search.Found) -> None:
         if self._next(text):
@@ -134,7 +146,8 @@ class SearchScreen(Screen):
                 style="muted" if h.closed else ""))
         table = self.query_one(RecordTable)
         table.set_rows(rows)
-        self.query_one("#search-status", Static).update(self._status(text, found))
+        # One line of fixed height (the stylesheet): no layout pass for the whole screen on every key.
+        self.query_one("#search-status", Static).update(self._status(text, found), layout=False)
 
     def _status(self, text: str, found: search.Found) -> str:
         if not text.strip():
