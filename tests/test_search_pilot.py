@@ -225,3 +225,34 @@ def test_the_orders_filter_tag_reads_statuses_in_either_language():
     assert order_filter("status:nothing") == (["-"], [])
     i18n.set_language("zh")
     assert order_filter("状态：已关闭 漏水") == (["closed"], ["漏水"])
+
+
+def test_a_burst_of_keys_is_one_search(demo_site, monkeypatch):
+    """Issue 19: a paste, or a fast typist's keys as an SSH link delivers them, is searched once and
+    painted once, with all its words (not once per key, each a paint of its own)."""
+    from test_typeahead import burst, until
+
+    from deskconsole import search
+    asked: list[str] = []
+    real_find = search.find
+
+    def find(text, *args, **kwargs):
+        asked.append(text)
+        return real_find(text, *args, **kwargs)
+
+    monkeypatch.setattr(search, "find", find)
+    # Wider than the keys of a burst can be apart on a loaded test machine: the test is of the
+    # mechanism, not of the 8 ms.
+    monkeypatch.setattr("deskconsole.screens.search.BURST_GAP", 0.5)
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            await pilot.press("s")
+            screen = app.screen
+            burst(app, "漏水 1-1")
+            await until(pilot, lambda: screen._shown_words == "漏水 1-1" and screen._searching is None)
+            assert asked == ["漏水 1-1"]
+            assert screen.query_one(RecordTable).row_count > 0
+    run(go())
