@@ -81,8 +81,9 @@ def test_a_master_key_says_so_at_once_and_needs_the_supervisors_pin(demo_site):
             await pilot.press("n", *"MK-02")
             await pilot.pause()
             form = app.screen
-            assert "master key: a supervisor must authorise" in note(form, "tag")
-            assert "supervisor" in note(form, "auth_code")
+            assert "master · hook safe · a supervisor must authorise it (below)" in note(form, "tag")
+            assert "master key: a supervisor must authorise" in note(form, "auth_code")
+            assert "master key" not in note(form, "tag")                      # said once in full
             await pilot.press("tab", "tab", *"G2", "ctrl+s")
             await pilot.pause()
             assert "master key" in error(form, "auth_code") and app.focused.id == "auth_code"

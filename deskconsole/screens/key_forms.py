@@ -112,9 +112,10 @@ class IssueKeyForm(FormScreen):
             due = self._due(key)
             if due is not None:
                 due_note = _("Due back {time}.", time=local(due, tz))
+            # Said at once under the tag, in a word, and in full beside the field it asks for.
             auth_note = keys.why_supervisor(key, now, due, self.app.engine)
             if auth_note and key.status == "board":
-                tag_note += "\n" + auth_note
+                tag_note += " · " + _("a supervisor must authorise it (below)")
         self.show_note("tag", tag_note)
         self.show_note("due", due_note)
         self.show_note("auth_code", auth_note)
