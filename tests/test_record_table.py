@@ -152,8 +152,12 @@ def test_fit_cell_pads_crops_and_never_splits_wide_characters() -> None:
 
 
 def _widths(columns, width):
+    return _widths_wanting(columns, width, None)
+
+
+def _widths_wanting(columns, width, wants):
     from deskconsole.widgets.record_table import _compute_layout
-    return {column.key: w for column, _x, w in _compute_layout(columns, width).cells}
+    return {column.key: w for column, _x, w in _compute_layout(columns, width, wants).cells}
 
 
 def test_narrow_tables_leave_out_the_columns_ranked_to_drop_highest_first() -> None:
@@ -173,6 +177,7 @@ def test_wide_tables_grow_columns_before_the_flexible_ones() -> None:
     assert _widths(columns, 32) == {"a": 10, "b": 10, "text": 10}
     assert _widths(columns, 36) == {"a": 14, "b": 10, "text": 10}        # left to right, each up to grow
     assert _widths(columns, 60) == {"a": 14, "b": 20, "text": 24}
+    assert _widths_wanting(columns, 60, {"a": 12, "b": 3}) == {"a": 12, "b": 10, "text": 36}   # as wide as shown
     # A table that had to leave a column out gives its room to the flexible column, not to growing.
     assert _widths(columns, 31) == {"a": 10, "text": 20}
 

@@ -216,7 +216,9 @@ def _narrowest_width(columns: Iterable[Column]) -> int:
     return _natural_width(column for column in columns if not column.drop)
 
 
-def _compute_layout(columns: Iterable[Column], width: int) -> _Layout:
+def _compute_layout(columns: Iterable[Column], width: int, wants: dict[str, int] | None = None) -> _Layout:
+    """Column geometry at `width`; `wants` (column key -> the widest of its cells and header) keeps a
+    growing column from growing past what it shows."""
     columns = list(columns)
     visible = _fitting(_shown(columns), width)
     separators = max(len(visible) - 1, 0)
@@ -227,8 +229,9 @@ def _compute_layout(columns: Iterable[Column], width: int) -> _Layout:
     spare = max(width - _natural_width(visible), 0) if len(visible) == len(_shown(columns)) else 0
     widths: dict[int, int] = {}
     for index, column in enumerate(visible):
-        if column.width is not None and column.grow and column.grow > column.width and spare:
-            extra = min(spare, column.grow - column.width)
+        grow = column.grow if wants is None or column.key not in wants else min(column.grow or 0, wants[column.key])
+        if column.width is not None and grow and grow > column.width and spare:
+            extra = min(spare, grow - column.width)
             widths[index], spare = column.width + extra, spare - extra
     fixed = sum(widths.get(index, column.width) for index, column in enumerate(visible) if column.width is not None)
     flexible_widths: list[int] = []
@@ -438,6 +441,7 @@ class RecordTable(ScrollView, can_focus=True):
         self._tick_serial = 0
         # Render caches (see `_invalidate_render_caches`).
         self._layout: _Layout | None = None
+        self._wants: dict[str, int] = {}   # growing columns: their widest cell (see _content_widths)
         self._style_cache: dict[tuple, Style] = {}
         self._header_strip: Strip | None = None
         # row key -> (row, is_cursor, dynamic values, line width, strip)
@@ -530,6 +534,12 @@ class RecordTable(ScrollView, can_focus=True):
 
         self._rows = new_rows
         self._index = {row.key: index for index, row in enumerate(new_rows)}
+        wants = self._content_widths(new_rows)
+        if wants != self._wants:   # a growing column's widest cell changed: lay the columns out again
+            self._wants = wants
+            if self._layout is not None:
+                self._invalidate_render_caches()
+                self.refresh()
 
         if not new_rows:
             new_cursor = -1
@@ -746,6 +756,12 @@ class RecordTable(ScrollView, can_focus=True):
         """The widget's width at which every column shows whole (the console sizes its grid by it)."""
         return _roomy_width(self._columns) + self.styles.scrollbar_size_vertical
 
+    def _content_widths(self, rows: list[Row]) -> dict[str, int]:
+        """The widest cell (or header) of each column that grows."""
+        return {column.key: max([cell_len(clean_text(column.label))] +
+                                [cell_len(clean_text(row.cells.get(column.key) or "")) for row in rows])
+                for column in self._columns if column.grow}
+
     def _columns_width(self) -> int:
         """Width available to the columns (the vertical scrollbar is drawn on top of
         the right-hand side of the widget's lines)."""
@@ -759,7 +775,7 @@ class RecordTable(ScrollView, can_focus=True):
             if layout is not None:
                 self._header_strip = None
                 self._strip_cache.clear()
-            layout = self._layout = _compute_layout(self._columns, width)
+            layout = self._layout = _compute_layout(self._columns, width, self._wants)
         return layout
 
     def _refresh_screen_line(self, y: int) -> None:
