@@ -11,6 +11,7 @@ import os
 import random
 import re
 import sqlite3
+import threading
 import time as _time
 import urllib.parse
 import zlib
@@ -904,6 +905,57 @@ def _store_error(exc: Exception) -> StoreError:
 REFUSALS = (Refusal, SignOnError)
 
 
+try:
+    import fcntl
+except ImportError:  # not on this system: SQLite's busy timeout alone keeps writers apart
+    fcntl = None
+
+
+class WriterLine:
+    """SQLite's writers in one line. Left to SQLite, a writer that finds the write lock taken polls
+    for it (its busy handler sleeps 1 ms, 2, 5 ... 100 ms between tries), so with many writers at
+    once the lock sits free while they sleep, and one writer can miss its turn again and again (one
+    save waited 4.7 s with 20 writers). Here a writer first waits on an flock of a small file beside
+    the database (`<file>-writers`): the kernel wakes the next one the moment it is let go. Threads of
+    one process take turns on a lock of their own first (an flock is shared by the whole process's
+    descriptor). A writer that cannot open the file (a read-only folder) goes without the line:
+    SQLite's busy timeout still keeps it correct."""
+
+    def __init__(self) -> None:
+        self._threads = threading.Lock()
+        self._path: Path | None = None
+        self._fd: int | None = None
+
+    def _descriptor(self, path: Path) -> int | None:
+        if path != self._path:
+            if self._fd is not None:
+                os.close(self._fd)   # our own file, never the database's (closing that would drop SQLite's locks)
+            self._path, self._fd = path, None
+            try:
+                self._fd = os.open(f"{path}-writers", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o660)
+            except OSError as exc:
+                log.info(f"writers take turns by SQLite's busy timeout only: {exc}")
+        return self._fd
+
+    @contextlib.contextmanager
+    def turn(self, path: Path | None):
+        if path is None or fcntl is None:
+            yield
+            return
+        with self._threads:
+            fd = self._descriptor(path)
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+writer_line = WriterLine()
+
+
 def _logged(error: StoreError, fn, cause: Exception) -> StoreError:
     log.warning(f"store error in {fn.__name__}: {_root_cause(cause)}")
     return error
@@ -931,7 +983,8 @@ def writes(fn):
             try:
                 if _connection_lost(db):
                     _drop_connection(db)
-                with db.atomic():
+                line = opened_file[0] if is_sqlite(db) and opened_file else None
+                with writer_line.turn(line), db.atomic():
                     begin_write(db)
                     with audit.collected() as events:
                         result = fn(*args, **kwargs)
@@ -975,7 +1028,7 @@ def backup(dest: Path) -> str:
         return pg_backup(dest)[0]
     dest = Path(dest)
     live = Path(db.execute_sql("PRAGMA database_list").fetchone()[2])
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", "-writers"):
         part = Path(f"{live}{suffix}")
         same = file_identity(dest) is not None and file_identity(dest) == file_identity(part)
         if same or dest.resolve() == part.resolve():
