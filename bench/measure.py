@@ -361,6 +361,7 @@ def fleet(db, consoles: int = 20, tries: int = 10, window: float = 20.0, size=(8
         c1, t1 = [t.cpu_seconds() for t in terms], time.monotonic()
         cpu = [100 * (b - a) / (t1 - t0) for a, b in zip(c0, c1)]
         lags, last = [], []
+        c2, t2 = sum(t.cpu_seconds() for t in terms), time.monotonic()
         for i in range(tries):
             time.sleep(random.uniform(0.3, 1.3))
             text = f"FLEET-{i:03d}-{random.randrange(10**6):06d}"  # short: the text column is narrow at 80x24
@@ -377,6 +378,7 @@ def fleet(db, consoles: int = 20, tries: int = 10, window: float = 20.0, size=(8
             lags += seen
             last.append(max((v for v in seen if v is not None), default=None))
             time.sleep(1)
+        c3, t3 = sum(t.cpu_seconds() for t in terms), time.monotonic()
         hwm = [t.status("VmHWM") for t in terms]
         rss = [t.status("VmRSS") for t in terms]
     finally:
@@ -388,6 +390,8 @@ def fleet(db, consoles: int = 20, tries: int = 10, window: float = 20.0, size=(8
                 visible_p50_ms=ms(pct(lags, 50)), visible_p95_ms=ms(pct(lags, 95)),
                 visible_max_ms=ms(max((v for v in lags if v is not None), default=None)),
                 last_console_p50_ms=ms(pct(last, 50)), missed=sum(v is None for v in lags),
+                # CPU a console spends on one change (above its idle rate): what 2 cores share out.
+                cpu_per_change_ms=ms((c3 - c2 - sum(cpu) / 100 * (t3 - t2)) / (tries * consoles)),
                 idle_cpu_total_pct=round(sum(cpu), 2), idle_cpu_per_console_pct=round(sum(cpu) / consoles, 2),
                 hwm_median_MB=round(statistics.median(hwm) / 1024, 1), hwm_max_MB=round(max(hwm) / 1024, 1),
                 rss_median_MB=round(statistics.median(rss) / 1024, 1))
