@@ -5,6 +5,8 @@
     .venv/bin/python bench/measure.py keys     [--size 80x24]      cursor moves, filter, save a call (p50/p95)
     .venv/bin/python bench/measure.py commit   [--tries 10]        a commit elsewhere -> visible here
     .venv/bin/python bench/measure.py many     [--consoles 20]     N consoles idle: total CPU
+    .venv/bin/python bench/measure.py fleet    [--consoles 20] [--build NAME=PROGRAM] [--runs 1]
+                                           N idle consoles: CPU and memory each, a new call -> on every one
     .venv/bin/python bench/measure.py memory                       peak memory (VmHWM), console vs bare app
 
 Every command takes --db PATH (default: the full-size benchmark database, made if missing) and
@@ -36,11 +38,11 @@ BENCH = Path(__file__).resolve().parent
 WHATIF = False
 
 
-def console(db, cols=80, rows=24) -> Term:
+def console(db, cols=80, rows=24, program: str | None = None) -> Term:
     if WHATIF:
         return Term([PYTHON, str(BENCH / "apps" / "whatif_console.py"), "--db", str(db), "--operator", "R1",
                      "--lang", "en"], cols, rows)
-    return ptyterm.console(db, cols, rows)
+    return ptyterm.console(db, cols, rows, program=program)
 
 
 def median(values):
@@ -338,6 +340,63 @@ def many(db, consoles: int = 20, window: float = 20.0, size=(80, 24)):
                 median_hwm_MB=round(statistics.median(hwm) / 1024, 1))
 
 
+# --- a fleet of idle consoles, and a call that must reach every one -------------------------
+
+def fleet(db, consoles: int = 20, tries: int = 10, window: float = 20.0, size=(80, 24), program=None,
+          name: str = "this"):
+    """`consoles` consoles signed on and left idle: CPU and peak memory each over `window` s; then a call
+    committed by another process `tries` times (random phases of the consoles' polls), each time the
+    seconds until its text is on every console's terminal: p50/p95 over all consoles and tries."""
+    terms = []
+    writer = writer_process(db)
+    try:
+        for _ in range(consoles):
+            term = console(db, *size, program=program)
+            terms.append(term)
+            start_to_signon(term)
+            sign_on(term)
+        time.sleep(5)
+        c0, t0 = [t.cpu_seconds() for t in terms], time.monotonic()
+        time.sleep(window)
+        c1, t1 = [t.cpu_seconds() for t in terms], time.monotonic()
+        cpu = [100 * (b - a) / (t1 - t0) for a, b in zip(c0, c1)]
+        lags, last = [], []
+        c2, t2 = sum(t.cpu_seconds() for t in terms), time.monotonic()
+        for i in range(tries):
+            time.sleep(random.uniform(0.3, 1.3))
+            text = f"FLEET-{i:03d}-{random.randrange(10**6):06d}"  # short: the text column is narrow at 80x24
+            marks = [t.mark() for t in terms]
+            writer.stdin.write(text + "\n")
+            writer.stdin.flush()
+            committed = float(writer.stdout.readline())
+            seen = []
+            for term, mark in zip(terms, marks):
+                try:
+                    seen.append(term.wait_for(text, since=mark, timeout=30) - committed)
+                except TimeoutError:
+                    seen.append(None)
+            lags += seen
+            last.append(max((v for v in seen if v is not None), default=None))
+            time.sleep(1)
+        c3, t3 = sum(t.cpu_seconds() for t in terms), time.monotonic()
+        hwm = [t.status("VmHWM") for t in terms]
+        rss = [t.status("VmRSS") for t in terms]
+    finally:
+        for term in terms:
+            term.close()
+        writer.stdin.close()
+        writer.wait(10)
+    return emit(figure="fleet", build=name, consoles=consoles, tries=tries, size=f"{size[0]}x{size[1]}",
+                visible_p50_ms=ms(pct(lags, 50)), visible_p95_ms=ms(pct(lags, 95)),
+                visible_max_ms=ms(max((v for v in lags if v is not None), default=None)),
+                last_console_p50_ms=ms(pct(last, 50)), missed=sum(v is None for v in lags),
+                # CPU a console spends on one change (above its idle rate): what 2 cores share out.
+                cpu_per_change_ms=ms((c3 - c2 - sum(cpu) / 100 * (t3 - t2)) / (tries * consoles)),
+                idle_cpu_total_pct=round(sum(cpu), 2), idle_cpu_per_console_pct=round(sum(cpu) / consoles, 2),
+                hwm_median_MB=round(statistics.median(hwm) / 1024, 1), hwm_max_MB=round(max(hwm) / 1024, 1),
+                rss_median_MB=round(statistics.median(rss) / 1024, 1))
+
+
 def whatif_db(db: Path) -> Path:
     """A copy of the benchmark database for --whatif runs (the patched console adds an index to it)."""
     import sqlite3
@@ -363,7 +422,7 @@ def parse_size(text: str) -> tuple[int, int]:
 def main(argv=None) -> int:
     global WHATIF
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["startup", "idle", "keys", "commit", "memory", "many"])
+    parser.add_argument("what", choices=["startup", "idle", "keys", "commit", "memory", "many", "fleet"])
     parser.add_argument("--db", type=Path)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--size", type=parse_size, default=None)
@@ -374,6 +433,8 @@ def main(argv=None) -> int:
     parser.add_argument("--consoles", type=int, default=20)
     parser.add_argument("--window", type=float, default=20.0)
     parser.add_argument("--whatif", action="store_true", help="the console with the proposed fixes patched in")
+    parser.add_argument("--build", action="append", default=[], metavar="NAME=PROGRAM",
+                        help="fleet: also another checkout's deskconsole (repeatable); builds take turns")
     args = parser.parse_args(argv)
     WHATIF = args.whatif
     db = args.db or make_bench_db.ensure(args.scale, max_age=24 * 3600)
@@ -393,6 +454,11 @@ def main(argv=None) -> int:
         memory(db, size or (200, 50))
     elif args.what == "many":
         many(db, args.consoles, args.window, size or (80, 24))
+    elif args.what == "fleet":
+        builds = [("this", None)] + [tuple(b.split("=", 1)) for b in args.build]
+        for round_ in range(args.runs):
+            for name, program in builds[::-1] if round_ % 2 else builds:  # the order turns round by round
+                fleet(db, args.consoles, args.tries, args.window, size or (80, 24), program, name)
     return 0
 
 

@@ -446,21 +446,72 @@ def unit_codes() -> list[str]:
     return [u.code for u in Unit.select(Unit.code).order_by(Unit.code)]
 
 
-def recent(limit: int = 300) -> list[CallRow]:
-    """The newest calls, open emergencies first: a window, never the whole table. Calls still open
-    (messages not delivered, inquiries not answered) are in it even when older than the window."""
+# The Calls pane's window (recent): the newest calls, the open emergencies before them, the open calls
+# older than the newest, each capped.
+RECENT_SHOWN = 300
+EMERGENCIES_SHOWN = 50
+OLDER_OPEN_SHOWN = 200
+
+
+def _rows_query():
     order = WorkOrder.select(WorkOrder.id).where(WorkOrder.call == Call.id).order_by(WorkOrder.id.desc()).limit(1)
-    base = (Call.select(Call, Unit.code.alias("unit_code"), Staff.code.alias("taken_by_code"), order.alias("order_id"))
+    return (Call.select(Call, Unit.code.alias("unit_code"), Staff.code.alias("taken_by_code"), order.alias("order_id"))
             .join(Unit, on=(Call.unit == Unit.id), join_type=pw.JOIN.LEFT_OUTER).switch(Call)
             .join(Staff, on=(Call.taken_by == Staff.id)))
-    emergencies = list(base.where((Call.category == "emergency") & (Call.status == "open"))
-                       .order_by(Call.received_at.desc()).limit(50).dicts())
-    rest = list(base.order_by(Call.received_at.desc(), Call.id.desc()).limit(limit).dicts())
-    seen = {r["id"] for r in emergencies} | {r["id"] for r in rest}
-    older_open = [r for r in base.where(Call.status == "open").order_by(Call.received_at.desc()).limit(200).dicts()
-                  if r["id"] not in seen]
-    first = {r["id"] for r in emergencies}
-    return [_row(r) for r in emergencies + [r for r in rest + older_open if r["id"] not in first]]
+
+
+def _newest_first(query):
+    return query.order_by(Call.received_at.desc(), Call.id.desc())
+
+
+def recent(limit: int = RECENT_SHOWN) -> list[CallRow]:
+    """The newest calls, open emergencies first: a window, never the whole table. Calls still open
+    (messages not delivered, inquiries not answered) are in it even when older than the window.
+    Newest first by (received_at, id) everywhere: `merge_recent` keeps the same order in memory."""
+    base = _rows_query()
+    emergencies = [_row(r) for r in _newest_first(base.where((Call.category == "emergency") & (Call.status == "open")))
+                   .limit(EMERGENCIES_SHOWN).dicts()]
+    rest = [_row(r) for r in _newest_first(base).limit(limit).dicts()]
+    older_open = [_row(r) for r in _newest_first(base.where(Call.status == "open")).limit(OLDER_OPEN_SHOWN).dicts()]
+    return _shown(emergencies, rest, older_open)
+
+
+def _shown(emergencies: list[CallRow], rest: list[CallRow], older_open: list[CallRow]) -> list[CallRow]:
+    first = {c.id for c in emergencies}
+    seen = first | {c.id for c in rest}
+    return emergencies + [c for c in rest if c.id not in first] + [c for c in older_open if c.id not in seen]
+
+
+def rows_by_id(ids) -> dict[int, CallRow]:
+    """These calls' rows as `recent` builds them, whatever their age or status."""
+    ids = list(ids)
+    return {r["id"]: _row(r) for r in _rows_query().where(Call.id.in_(ids)).dicts()} if ids else {}
+
+
+def _age(row: CallRow):
+    return row.received_at, row.id
+
+
+def merge_recent(previous: list[CallRow], changed: dict[int, CallRow], limit: int = RECENT_SHOWN) -> list[CallRow] | None:
+    """What `recent()` returns now, from what it returned before (`previous`) and the rows of every call
+    changed or added since (`changed`); None when that cannot be known without reading the table.
+
+    Each of the three windows is the newest `n` of the calls that fit it. `previous` holds every call of
+    every window, and a call that did not change fits the same windows as before; so the new window,
+    taken from `previous` and `changed`, is right unless the old one was full and a call left it: the next
+    one in, older than any it held, was not read."""
+    pool = {c.id: c for c in previous} | changed
+    old_order = sorted(previous, key=_age, reverse=True)
+    new_order = sorted(pool.values(), key=_age, reverse=True)
+    windows = []
+    for fits, n in ((CallRow.is_open_emergency.fget, EMERGENCIES_SHOWN), (lambda c: True, limit),
+                    (lambda c: c.status == "open", OLDER_OPEN_SHOWN)):
+        old = [c for c in old_order if fits(c)][:n]
+        new = [c for c in new_order if fits(c)][:n]
+        if len(old) == n and (len(new) < n or _age(new[-1]) < _age(old[-1])):
+            return None
+        windows.append(new)
+    return _shown(*windows)
 
 
 def _row(r: dict) -> CallRow:

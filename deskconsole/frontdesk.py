@@ -567,6 +567,20 @@ def counts(now: datetime) -> FrontDeskCounts:
         vips_expected=Visitor.select().where(Visitor.arrived_at.is_null() & Visitor.left_at.is_null()).count())
 
 
+def counts_of(parcels: list[ParcelRow], visitors: list[VisitorRow], passes: list[PassRow], found: list[LostRow],
+              now: datetime) -> FrontDeskCounts:
+    """`counts(now)` from the registers' lists as the console holds them (recent_parcels, recent_visitors,
+    todays_passes, recent_found: each holds every open item of its register), without a query."""
+    waiting = [p for p in parcels if p.status == "waiting"]
+    return FrontDeskCounts(
+        parcels_waiting=len(waiting),
+        parcels_to_notify=sum(1 for p in waiting if p.notified_at is None or p.notified_at <= now - REMIND_AFTER),
+        visitors_on_site=sum(v.party_size for v in visitors if v.on_site),
+        passes_open=sum(1 for p in passes if p.open(now)),
+        found_kept=sum(1 for i in found if i.status == "kept"),
+        vips_expected=sum(1 for v in visitors if v.expected))
+
+
 # --- goods-release passes ----------------------------------------------------------------
 
 def pass_number(pass_id: int) -> str:

@@ -157,6 +157,33 @@ class OutForDoneOrder:
 def board() -> list[KeyRow]:
     """Keys that are out first (the longest overdue at the top), then the board by tag, then
     the keys reported lost or broken (off the board, with their report)."""
+    return _board_rows(None)
+
+
+def board_rows_by_id(ids) -> dict[int, list[KeyRow]]:
+    """The rows `board` shows of these keys (none for a retired one)."""
+    ids = list(ids)
+    rows: dict[int, list[KeyRow]] = {i: [] for i in ids}
+    for row in _board_rows(ids) if ids else ():
+        rows[row.id].append(row)
+    return rows
+
+
+def merge_board(previous: list[KeyRow], changed: dict[int, list[KeyRow]]) -> list[KeyRow]:
+    """What `board` returns now, from what it returned before and the rows read again of the keys
+    changed since (`changed`, by key)."""
+    return sorted([k for k in previous if k.id not in changed] + [k for rows in changed.values() for k in rows],
+                  key=_board_order)
+
+
+def _board_order(row: KeyRow):
+    # Sorted here, not by the database: tags then sort alike on every engine and collation.
+    if row.status == "out":
+        return 0, row.due_at, row.tag
+    return (1 if row.status == "board" else 2), row.tag
+
+
+def _board_rows(ids) -> list[KeyRow]:
     Issuer = Staff.alias("issuer")
     Authoriser = Staff.alias("authoriser")
     HolderUnit = Unit.alias("holder_unit")
@@ -172,11 +199,12 @@ def board() -> list[KeyRow]:
            .join(HolderUnit, pw.JOIN.LEFT_OUTER, on=(KeyLoan.holder_unit == HolderUnit.id))
            .join(WorkOrder, pw.JOIN.LEFT_OUTER, on=(KeyLoan.order == WorkOrder.id))
            .switch(Key).join(Unit, pw.JOIN.LEFT_OUTER, on=(Key.unit == Unit.id))
-           .where(Key.status == "out").order_by(KeyLoan.due_at, Key.tag).dicts())
+           .where(Key.status == "out"))
     rest = (Key.select(Key, Unit.code.alias("unit_code"))
             .join(Unit, pw.JOIN.LEFT_OUTER, on=(Key.unit == Unit.id))
-            .where(Key.status.in_(("board", "lost", "broken")))
-            .order_by(Key.status != "board", Key.tag).dicts())
+            .where(Key.status.in_(("board", "lost", "broken"))))
+    if ids is not None:
+        out, rest = out.where(Key.id.in_(ids)), rest.where(Key.id.in_(ids))
     rows = [KeyRow(
         r["id"], r["tag"], r["label"], r["kind"], r["hook"], r["status"], r["holder_name"], r["issued_at"],
         r["due_at"], opens=r["opens"], unit_code=r["unit_code"] or "", holder_kind=r["holder_kind"],
@@ -184,10 +212,19 @@ def board() -> list[KeyRow]:
         issued_by=r["issued_by"], authorised_by=r["authorised_code"] or r["authorised_name"],
         loan_id=r["loan_id"], order_id=r["order_id"],
         order_done=_finished(r["order_status"], r["order_done_at"]),
-    ) for r in out]
+    ) for r in out.dicts()]
     rows += [KeyRow(r["id"], r["tag"], r["label"], r["kind"], r["hook"], r["status"], "", None, None,
-                    opens=r["opens"], unit_code=r["unit_code"] or "") for r in rest]
-    return rows
+                    opens=r["opens"], unit_code=r["unit_code"] or "") for r in rest.dicts()]
+    return sorted(rows, key=_board_order)
+
+
+def keys_lent_for(order_ids) -> set[int]:
+    """The keys out on a loan for one of these orders (their rows say whether the order is done)."""
+    order_ids = list(order_ids)
+    if not order_ids:
+        return set()
+    return {k for (k,) in KeyLoan.select(KeyLoan.key).where(KeyLoan.order.in_(order_ids)
+                                                            & KeyLoan.returned_at.is_null()).tuples()}
 
 
 def _finished(status: str | None, done_at) -> bool:

@@ -193,26 +193,68 @@ def calendar_guess(engine, r: dict) -> tuple[int, ...]:
     return tuple(sorted(years))
 
 
+def _shown():
+    """Open, or with a follow-up not yet done (a complaint's written reply after it closed)."""
+    waiting = FollowUp.select(FollowUp.order).where(FollowUp.done_at.is_null())
+    return WorkOrder.status.in_(OPEN_STATUSES) | WorkOrder.id.in_(waiting)
+
+
 def open_orders(engine) -> list[OrderRow]:
     """Every open order, and every order with a follow-up not yet done (a complaint's written reply
     after it closed), what breaches first at the top (orders with no running clock last)."""
-    waiting = FollowUp.select(FollowUp.order).where(FollowUp.done_at.is_null())
-    shown = WorkOrder.status.in_(OPEN_STATUSES) | WorkOrder.id.in_(waiting)
-    records = list(_base_query().where(shown).dicts())
+    shown = _shown()
+    return _by_breach(_open_rows(engine, shown, WorkOrder.select(WorkOrder.id).where(shown)))
+
+
+def open_rows_by_id(engine, ids) -> dict[int, OrderRow]:
+    """The rows of these orders that `open_orders` shows (an order that ended is not among them)."""
+    ids = list(ids)
+    return {o.id: o for o in _open_rows(engine, WorkOrder.id.in_(ids) & _shown(), ids)} if ids else {}
+
+
+def merge_open(previous: list[OrderRow], changed_ids, changed: dict[int, OrderRow]) -> list[OrderRow]:
+    """What `open_orders` returns now, from what it returned before and the rows read again of the orders
+    changed since (`changed`: those of `changed_ids` still shown). A row is a function of its order
+    alone (its clocks are stored deadlines, never measured against the time of the read)."""
+    return _by_breach([o for o in previous if o.id not in changed_ids] + list(changed.values()))
+
+
+def _open_rows(engine, where, ids) -> list[OrderRow]:
+    """Rows of the orders `where` selects; `ids`, a list or a query, holds at least their ids."""
+    records = list(_base_query().where(where).dicts())
     acks: dict[int, set[str]] = {}
     followups: dict[int, list[tuple[str, datetime]]] = {}
     if records:
-        open_ids = WorkOrder.select(WorkOrder.id).where(shown)
         for order_id, reminder in (ReminderAck.select(ReminderAck.order, ReminderAck.reminder)
-                                   .where(ReminderAck.order.in_(open_ids)).tuples()):
+                                   .where(ReminderAck.order.in_(ids)).tuples()):
             acks.setdefault(order_id, set()).add(reminder)
         for order_id, kind, asked_at in (FollowUp.select(FollowUp.order, FollowUp.kind, FollowUp.asked_at)
-                                         .where(FollowUp.done_at.is_null()).order_by(FollowUp.id).tuples()):
+                                         .where(FollowUp.done_at.is_null() & FollowUp.order.in_(ids))
+                                         .order_by(FollowUp.id).tuples()):
             followups.setdefault(order_id, []).append((kind, asked_at))
-    rows = [_row(engine, r, frozenset(acks.get(r["id"], ())), followups.get(r["id"], ())) for r in records]
+    return [_row(engine, r, frozenset(acks.get(r["id"], ())), followups.get(r["id"], ())) for r in records]
+
+
+def _by_breach(rows: list[OrderRow]) -> list[OrderRow]:
     far = datetime.max.replace(tzinfo=timezone.utc)
-    rows.sort(key=lambda o: (o.next_due or far, o.id))
-    return rows
+    return sorted(rows, key=lambda o: (o.next_due or far, o.id))
+
+
+def calls_of(order_ids) -> set[int]:
+    """The calls these orders came from (a call's row names its newest order)."""
+    order_ids = list(order_ids)
+    if not order_ids:
+        return set()
+    return {c for (c,) in WorkOrder.select(WorkOrder.call).where(WorkOrder.id.in_(order_ids)
+                                                                 & WorkOrder.call.is_null(False)).tuples()}
+
+
+def raised_from(call_ids) -> set[int]:
+    """The orders raised from these calls (a complaint call makes its order a complaint)."""
+    call_ids = list(call_ids)
+    if not call_ids:
+        return set()
+    return {o for (o,) in WorkOrder.select(WorkOrder.id).where(WorkOrder.call.in_(call_ids)).tuples()}
 
 
 def guessed_years(rows: list[OrderRow]) -> list[int]:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .console_data import ConsoleData
 
 # Kinds of load, weakest first: a pending request is kept as the strongest asked for.
-CHANGE = "change"  # the feed moved: read again, reusing the open orders when no order changed
+CHANGE = "change"  # the feed moved: read again what the audit trail says changed since the last read
 FIRST = "first"    # the first load after sign-on: the data read ahead if still current, else a read
 FULL = "full"      # everything from the database (the palette's "Reload")
 AHEAD = "ahead"    # while the sign-on screen is up: read, keep, show nothing
@@ -143,7 +143,7 @@ class Sequencer:
         if self._operator_id is not None or self.running is not None:
             return None
         latest = self.latest
-        if latest is not None and self._monotonic() - latest.orders_read_at < self.READ_AHEAD_AGAIN_AFTER:
+        if latest is not None and self._monotonic() - latest.read_in_full_at < self.READ_AHEAD_AGAIN_AFTER:
             return None
         return self._start(AHEAD)
 

@@ -25,7 +25,7 @@ def call(id: int, category: str = "inquiry", status: str = "open", minutes_ago: 
 
 def data(*rows: CallRow, counted: int = 0, read_at: float = 0.0) -> ConsoleData:
     return ConsoleData(calls=list(rows), orders=[], log=[], keys=[], shift=SHIFT, calls_this_shift=counted,
-                       open_log_items=0, journal=1, orders_read_at=read_at)
+                       open_log_items=0, journal=1, read_in_full_at=read_at)
 
 
 def ids(d: ConsoleData | None) -> list[int]:
