@@ -84,7 +84,7 @@ class Chain:
         self.rows = []
 
 
-def generate(path: Path, scale: float, now: datetime, seed: int = 8) -> dict:
+def generate(path: Path, scale: float, now: datetime, seed: int = 8, history: float = 1.0) -> dict:
     rng = random.Random(seed)
     config = Config(db_url=f"sqlite:///{path}")
     engine = config.sla_engine()
@@ -95,12 +95,14 @@ def generate(path: Path, scale: float, now: datetime, seed: int = 8) -> dict:
     conn.execute_sql("PRAGMA cache_size = -200000")
     start = now - timedelta(days=365 * YEARS)
     t_start, t_now = start.timestamp(), now.timestamp()
-    n_calls = max(500, int(1_000_000 * scale))
-    n_orders = max(100, int(100_000 * scale))
+    # `history` lengthens only the past (calls, closed orders, log entries): the live part of the site
+    # (open orders, keys and keys out) stays as `scale` makes it, as a site's does over the years.
+    n_calls = max(500, int(1_000_000 * scale * history))
+    n_orders = max(100, int(100_000 * scale * history))
     n_open = max(20, int(2_000 * scale))
     n_keys = max(20, int(1_000 * scale))
     n_out = max(5, int(50 * scale))
-    n_log = max(100, int(20_000 * scale))
+    n_log = max(100, int(20_000 * scale * history))
     timings = {}
 
     # --- units and staff, through the desk functions ------------------------------------
@@ -378,7 +380,7 @@ def model_indexes() -> set[str]:
 
 
 def ensure(scale: float = 1.0, *, max_age: float | None = None, force: bool = False, path: Path | None = None,
-           quiet: bool = False) -> Path:
+           quiet: bool = False, history: float = 1.0) -> Path:
     path = path or default_path(scale)
     age = cached_age(path)
     if not force and age is not None and (max_age is None or age <= max_age):
@@ -387,7 +389,7 @@ def ensure(scale: float = 1.0, *, max_age: float | None = None, force: bool = Fa
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
-    counts = generate(path, scale, datetime.now(timezone.utc))
+    counts = generate(path, scale, datetime.now(timezone.utc), history=history)
     if not quiet:
         print(f"made {path} in {time.monotonic() - t0:.0f} s: {counts}", file=sys.stderr)
     return path
@@ -399,9 +401,14 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, help="database file (default bench/.data/bench-SCALE.db)")
     parser.add_argument("--force", action="store_true", help="make it even when a cached one exists")
     parser.add_argument("--max-age", type=float, default=None, help="hours: make it again when older")
+    parser.add_argument("--history", type=float, default=1.0,
+                        help="times as much past (calls, closed orders, log), the live part as --scale makes it "
+                             "(3 and 10: the growth figures)")
     args = parser.parse_args(argv)
+    if args.history != 1.0 and args.out is None:
+        args.out = DATA / f"bench-{args.scale:g}-h{args.history:g}.db"
     path = ensure(args.scale, max_age=None if args.max_age is None else args.max_age * 3600, force=args.force,
-                  path=args.out)
+                  path=args.out, history=args.history)
     print(path)
     return 0
 
