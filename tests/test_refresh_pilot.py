@@ -166,3 +166,35 @@ def test_reload_full_reads_everything_even_when_nothing_changed(demo_site, loads
             assert sum(loads.values()) == 1
             assert any(o.description == "改过的" for o in app.console_screen.data.orders)
     asyncio.run(go())
+
+
+def test_a_new_call_rebuilds_no_other_panes_rows(demo_site, loads, monkeypatch):
+    """Issue 21: a change costs each console in proportion to the change. A reload that changed only
+    the calls leaves the other panes' rows as they were (not sorted, not rebuilt): the lists nobody
+    changed are the very same objects."""
+    from deskconsole import orders
+    from deskconsole.widgets.pane import Pane
+    built: Counter = Counter()
+    real_rows, real_sort = Pane.rows, orders.act_now_first
+
+    def rows(self, data):
+        built[self.pane_id] += 1
+        return real_rows(self, data)
+
+    def act_now_first(rows, now):
+        built["orders sorted"] += 1
+        return real_sort(rows, now)
+
+    monkeypatch.setattr(Pane, "rows", rows)
+    monkeypatch.setattr(orders, "act_now_first", act_now_first)
+
+    async def go():
+        async with console(demo_site) as pilot:
+            app = pilot.app
+            built.clear()
+            calls.add_call(people.find("R1"), NOW, category="other", channel="phone", text="王[b]小明 问路 [/x]")
+            app.reload()
+            await polls(pilot)
+            assert "王[b]小明 问路 [/x]" in calls_shown(app)
+            assert built == {"calls": 1}
+    asyncio.run(go())

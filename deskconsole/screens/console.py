@@ -226,7 +226,7 @@ class ConsoleScreen(Screen):
 
     _bell: bell.Bell | None = None
     _rung_once = False
-    _alarms: tuple | None = None   # (data, valid until, alarms): recomputed when one can change
+    _alarms: tuple | None = None   # (the lists they come from, valid until, alarms): recomputed when one can change
 
     def ring_if_due(self, now: datetime) -> None:
         """The terminal bell (BEL) for a new alarm, again every 5 minutes while it holds (bell.py)."""
@@ -234,9 +234,12 @@ class ConsoleScreen(Screen):
         if not app.config.bell or self.data is None or app.operator is None:
             return
         data, cached = self.data, self._alarms
-        if cached is None or cached[0] is not data or (cached[1] is not None and now >= cached[1]):
+        # The lists the alarms come from: a reload keeps an unchanged list as the same object.
+        sources = (data.calls, data.orders, data.keys, data.visitors)
+        if cached is None or any(a is not b for a, b in zip(cached[0], sources)) or \
+                (cached[1] is not None and now >= cached[1]):
             alarms = bell.standing(data, now, supervisor=app.operator.role == "supervisor")
-            self._alarms = cached = (data, bell.next_change(data, now), alarms)
+            self._alarms = cached = (sources, bell.next_change(data, now), alarms)
         if self._bell is None:
             self._bell = bell.Bell()
         if self._bell.check(cached[2], now):

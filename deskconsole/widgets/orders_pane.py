@@ -97,6 +97,7 @@ class OrdersPane(Pane):
     def __init__(self, tz) -> None:
         super().__init__(tz)
         self._counted = None
+        self._ordered = None
         self._ended: dict[int, orders.OrderRow] = {}   # ended orders the filter listed
         self._ended_key = None                         # (statuses, words) they were read for
         self._ended_timer = None
@@ -105,9 +106,18 @@ class OrdersPane(Pane):
         super().on_mount()
         self.table.dynamic_renderer = render_order_cell
 
+    rows_follow_the_clock = True
+
     def rows(self, data: ConsoleData) -> list[Row]:
-        # What needs action now first (orders.act_now_first), as of this reload.
-        ordered = orders.act_now_first(data.orders, self.app.clock.now())
+        # What needs action now first (orders.act_now_first), as of this reload: the same orders keep
+        # their order until a reminder can come or go (orders.next_change), so a reload that changed
+        # no order sorts and builds nothing.
+        now = self.app.clock.now()
+        kept = self._ordered   # (the orders list, valid until)
+        if kept is not None and kept[0] is data.orders and (kept[1] is None or now < kept[1]) and self._rows:
+            return self._rows
+        self._ordered = (data.orders, orders.next_change(data.orders, now))
+        ordered = orders.act_now_first(data.orders, now)
         return self.build_rows(ordered, lambda record: order_row(record, self.tz))
 
     def columns(self) -> list[Column]:
@@ -181,11 +191,12 @@ class OrdersPane(Pane):
 
     def _counts(self, data: ConsoleData, now: datetime) -> tuple[int, int, int]:
         """(open, overdue, reminders) for the border and the strip, recounted only when one can change."""
-        cached = self._counted  # (data, valid until, computed at, counts)
-        if cached is None or cached[0] is not data or now < cached[2] or (cached[1] is not None and now >= cached[1]):
+        cached = self._counted  # (the orders list, valid until, computed at, counts)
+        if cached is None or cached[0] is not data.orders or now < cached[2] or \
+                (cached[1] is not None and now >= cached[1]):
             counts = (len(data.orders), orders.overdue_count(data.orders, now), orders.reminder_count(data.orders, now))
             # Valid from `now` until the next moment a count can change (or new data arrives).
-            self._counted = (data, orders.next_change(data.orders, now), now, counts)
+            self._counted = (data.orders, orders.next_change(data.orders, now), now, counts)
         return self._counted[3]
 
     def summary(self, data: ConsoleData, now: datetime) -> str:

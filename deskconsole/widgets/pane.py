@@ -169,10 +169,20 @@ class Pane(AsksTheTable, Vertical, can_focus=False):
         row_of = cls.row_of
         _PREBUILT[cls] = {record: row_of(record, tz) for record in records}
 
+    # Whether the rows depend on the time as well as on the records (the Work orders' order does).
+    rows_follow_the_clock = False
+
+    _rows_of = None   # the list of records the rows were last built from
+
     def show(self, data: ConsoleData) -> None:
         self._data = data
-        self._rows = self.rows(data)
-        self._apply_filter()
+        # A reload keeps a list nobody changed as the very same object (console_data): then this
+        # pane's rows are what they were, and a change elsewhere costs it nothing.
+        records = getattr(data, self.source)
+        if self.rows_follow_the_clock or records is not self._rows_of:
+            self._rows_of = records
+            self._rows = self.rows(data)
+            self._apply_filter()
         pending = self._pending_select
         if pending is not None and self.table.move_cursor_to_key(pending):
             self._pending_select = None

@@ -534,7 +534,8 @@ class RecordTable(ScrollView, can_focus=True):
 
         self._rows = new_rows
         self._index = {row.key: index for index, row in enumerate(new_rows)}
-        wants = self._content_widths(new_rows)
+        same_rows = len(new_rows) == len(old_rows) and all(a is b for a, b in zip(new_rows, old_rows))
+        wants = self._wants if same_rows else self._content_widths(new_rows)
         if wants != self._wants:   # a growing column's widest cell changed: lay the columns out again
             self._wants = wants
             if self._layout is not None:
@@ -758,8 +759,9 @@ class RecordTable(ScrollView, can_focus=True):
 
     def _content_widths(self, rows: list[Row]) -> dict[str, int]:
         """The widest cell (or header) of each column that grows."""
-        return {column.key: max([cell_len(clean_text(column.label))] +
-                                [cell_len(clean_text(row.cells.get(column.key) or "")) for row in rows])
+        # Over the distinct texts: a class or a status repeats down two thousand rows.
+        return {column.key: max(cell_len(clean_text(text)) for text in
+                                {column.label, *(row.cells.get(column.key) or "" for row in rows)})
                 for column in self._columns if column.grow}
 
     def _columns_width(self) -> int:
