@@ -196,3 +196,27 @@ def test_the_quick_time_text_is_isos_across_offsets_and_their_changes(zone):
             moment += timedelta(minutes=37, seconds=11)
     values.append(db.UTCDateTimeField().db_value(start))
     assert [convert(v) for v in values] == [iso(parse(v), tz) for v in values]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_bar_on_a_terminal_for_the_export_and_the_report(demo_site, capsys, monkeypatch):
+    """On a terminal (here: at once, not after a second) the bar counts to every record; the output
+    itself (a pipe here) stays pure JSON."""
+    from deskconsole.cli import common
+    monkeypatch.setattr(common.TerminalProgress, "AFTER", 0.0)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    _text, data = exported(demo_site, capsys)
+    rows = sum(len(v) for v in data.values() if isinstance(v, list))
+    bar = terminal.getvalue()
+    assert bar.startswith("\rExporting: [") and bar.endswith(f"] 100 % ({rows:,} of {rows:,} records)\n")
+    terminal.seek(0)
+    terminal.truncate()
+    assert cli.main(["report", "--db", demo_site.db_url, "--month", "2026-11"]) == 0
+    assert "All calls" in capsys.readouterr().out
+    steps = terminal.getvalue()
+    assert steps.startswith("\rCounting the figures: [") and steps.endswith("] 100 % (16 of 16 steps)\n")

@@ -37,10 +37,12 @@ class TerminalProgress:
     terminal. `message(bar=, percent=, done=, total=)` gives the line (translated)."""
 
     WIDTH = 30
+    AFTER = 1.0   # seconds of work before the bar is drawn
 
-    def __init__(self, stream=None, *, after: float = 1.0, clock=time.monotonic, message=_upgrading) -> None:
+    def __init__(self, stream=None, *, after: float | None = None, clock=time.monotonic,
+                 message=_upgrading) -> None:
         self.stream = stream if stream is not None else sys.stderr
-        self.after = after
+        self.after = self.AFTER if after is None else after
         self.clock = clock
         self.message = message
         self.started: float | None = None
