@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 
@@ -142,14 +143,26 @@ def records(model, tz, batch: int | None = None) -> Iterator[list[dict]]:
         last = rows[-1][key_at]
 
 
+@contextmanager
 def _snapshot():
     """One read snapshot for the whole export, so its tables agree with each other (a call and its
     audit event, an order and its call) while consoles go on writing. SQLite: a deferred transaction
     (a reader: it never takes the write lock); PostgreSQL: REPEATABLE READ."""
     database = db.database.obj
     if isinstance(database, pw.SqliteDatabase):
-        return database.atomic(lock_type="DEFERRED")
-    return database.atomic(isolation_level="REPEATABLE READ")
+        transaction = database.atomic(lock_type="DEFERRED")
+    else:
+        transaction = database.atomic(isolation_level="REPEATABLE READ")
+    transaction.__enter__()
+    try:
+        yield
+    except BaseException as exc:
+        try:
+            transaction.__exit__(type(exc), exc, exc.__traceback__)
+        except Exception:
+            pass   # the engine ended the transaction itself (SQLite on a disk I/O error): tell the first error
+        raise
+    transaction.__exit__(None, None, None)
 
 
 def totals() -> dict[str, int]:
