@@ -238,29 +238,44 @@ def compute_in_worker(config, engine, start: date, end: date, now: datetime) -> 
         return compute(config, engine, start, end, now)
 
 
-def compute(config, engine, start: date, end: date, now: datetime) -> Report:
-    """The figures for the local days start..end (inclusive) at the site, as of `now` (UTC)."""
+# The steps compute() counts on its `progress` (what a bar on the terminal shows).
+COMPUTE_STEPS = 15
+
+
+def compute(config, engine, start: date, end: date, now: datetime, progress=None) -> Report:
+    """The figures for the local days start..end (inclusive) at the site, as of `now` (UTC).
+    `progress(done, COMPUTE_STEPS)` is told after each step (a year of calls takes seconds)."""
     check_range(start, end)
     lo, hi = local_bounds(start, end, config.tz)
-    live_calls, void_calls = _calls_in(lo, hi)
-    counted, cancelled = _orders_in(lo, hi)
-    lines, verdicts = _judge_orders(counted, now)
+    steps = iter(range(1, COMPUTE_STEPS + 1))
+
+    def step(result):
+        if progress is not None:
+            progress(next(steps), COMPUTE_STEPS)
+        return result
+
+    if progress is not None:
+        progress(0, COMPUTE_STEPS)
+    live_calls, void_calls = step(_calls_in(lo, hi))
+    counted, cancelled = step(_orders_in(lo, hi))
+    lines, verdicts = step(_judge_orders(counted, now))
     records = {r["id"]: rec for r, rec in counted}
+    figures = [*step(_call_figures(live_calls, void_calls)),
+               *step(_order_figures(engine, counted, cancelled)),
+               *step(_timeliness_figures(counted, verdicts, records)),
+               *step(_other_timeliness_figures(counted, verdicts, records, lo, hi, now)),
+               *step(_overdue_figures(counted, verdicts, records)),
+               *step(_quality_figures(counted, lo, hi)),
+               *step(_complaint_figures(lo, hi)),
+               *step(_key_figures(lo, hi, now)),
+               *step(_fee_figures(lo, hi)),
+               *step(_frontdesk_figures(lo, hi))]
     return Report(
         start=start, end=end, tz=config.timezone, generated_at=now, site=config.site_name,
-        figures=[*_call_figures(live_calls, void_calls),
-                 *_order_figures(engine, counted, cancelled),
-                 *_timeliness_figures(counted, verdicts, records),
-                 *_other_timeliness_figures(counted, verdicts, records, lo, hi, now),
-                 *_overdue_figures(counted, verdicts, records),
-                 *_quality_figures(counted, lo, hi),
-                 *_complaint_figures(lo, hi),
-                 *_key_figures(lo, hi, now),
-                 *_fee_figures(lo, hi),
-                 *_frontdesk_figures(lo, hi)],
-        days=_days(start, end, live_calls, lo, hi, now, config.tz),
+        figures=figures,
+        days=step(_days(start, end, live_calls, lo, hi, now, config.tz)),
         orders=lines,
-        calendar_guess=_calendar_guess(engine, counted))
+        calendar_guess=step(_calendar_guess(engine, counted)))
 
 
 def _calendar_guess(engine, counted) -> list[int]:
@@ -272,23 +287,31 @@ def _calendar_guess(engine, counted) -> list[int]:
     return sorted(years)
 
 
-def _calls_in(lo: datetime, hi: datetime) -> tuple[list[tuple[dict, Record]], list[Record]]:
-    """The calls received in [lo, hi): the live ones (with what the counts need) and the void ones."""
-    call_rows = (Call.select(Call.id, Call.received_at, Call.category, Call.channel, Call.status, Call.text,
-                             Call.caller, Unit.code.alias("unit_code"))
-                 .join(Unit, join_type=JOIN.LEFT_OUTER, on=(Call.unit == Unit.id))
-                 .where((Call.received_at >= lo) & (Call.received_at < hi))
-                 .order_by(Call.received_at).dicts().iterator())   # not cached: a year holds ≈200,000
-    live_calls: list[tuple[dict, Record]] = []
+def _calls_in(lo: datetime, hi: datetime) -> tuple[list[tuple[str, str, Record]], list[Record]]:
+    """The calls received in [lo, hi): the live ones as (category, channel, record) and the void ones.
+    A year holds ≈200,000: rows are read raw (not as peewee dicts), a batch at a time, and each call
+    kept as one small tuple."""
+    query = (Call.select(Call.id, Call.received_at, Call.category, Call.channel, Call.status, Call.text,
+                         Call.caller, Unit.code.alias("unit_code"))
+             .join(Unit, join_type=JOIN.LEFT_OUTER, on=(Call.unit == Unit.id))
+             .where((Call.received_at >= lo) & (Call.received_at < hi))
+             .order_by(Call.received_at))
+    parse = UTCDateTimeField().python_value
+    names: dict[str, str] = {}   # one string per category and channel, not one per call
+    labels: dict[str, str] = {}
+    live_calls: list[tuple[str, str, Record]] = []
     void_calls: list[Record] = []
-    for r in call_rows:
-        words = " · ".join(x for x in (label(r["category"]), r["unit_code"] or "", one_line(r["caller"]),
-                                       _short(r["text"])) if x)
-        record = Record("call", r["id"], f"#{r['id']}", r["received_at"], words)
-        if r["status"] == "void":
-            void_calls.append(record)
-        else:   # only what the counts below need, not the whole row
-            live_calls.append(({"id": r["id"], "category": r["category"], "channel": r["channel"]}, record))
+    cursor = query.model._meta.database.execute(query)
+    while rows := cursor.fetchmany(2000):
+        for call_id, received_at, category, channel, status, text, caller, unit_code in rows:
+            category, channel = names.setdefault(category, category), names.setdefault(channel, channel)
+            kind = labels.get(category) or labels.setdefault(category, label(category))
+            words = " · ".join(x for x in (kind, unit_code or "", one_line(caller), _short(text)) if x)
+            record = Record("call", call_id, f"#{call_id}", parse(received_at), words)
+            if status == "void":
+                void_calls.append(record)
+            else:
+                live_calls.append((category, channel, record))
     return live_calls, void_calls
 
 
@@ -296,14 +319,14 @@ def _call_figures(live_calls, void_calls) -> list[Figure]:
     """Calls in all, by category (void ones apart) and by channel."""
     figures = [Figure("calls.total", "calls", _("All calls"), len(live_calls),
                       note=_("Received in the range; void calls left out."),
-                      records=tuple(rec for _r, rec in live_calls))]
+                      records=tuple(rec for _category, _channel, rec in live_calls))]
     for category in calls.CATEGORIES:
-        chosen = tuple(rec for r, rec in live_calls if r["category"] == category)
+        chosen = tuple(rec for of, _channel, rec in live_calls if of == category)
         figures.append(Figure(f"calls.category.{category}", "calls", label(category), len(chosen), records=chosen))
     figures.append(Figure("calls.void", "calls", _("Void (not counted above)"), len(void_calls),
                           records=tuple(void_calls)))
     for channel in calls.CHANNELS:
-        chosen = tuple(rec for r, rec in live_calls if r["channel"] == channel)
+        chosen = tuple(rec for _category, by, rec in live_calls if by == channel)
         figures.append(Figure(f"calls.channel.{channel}", "channels", label(channel), len(chosen), records=chosen))
     return figures
 
@@ -322,7 +345,7 @@ def _orders_in(lo: datetime, hi: datetime) -> tuple[list[tuple[dict, Record]], l
         .join(Unit, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.unit == Unit.id)).switch(WorkOrder)
         .join(Call, join_type=JOIN.LEFT_OUTER, on=(WorkOrder.call == Call.id))
         .where((WorkOrder.created_at >= lo) & (WorkOrder.created_at < hi))
-        .order_by(WorkOrder.created_at).dicts())
+        .order_by(WorkOrder.created_at).dicts().iterator())   # not cached: the rows are kept below once
     counted: list[tuple[dict, Record]] = []
     cancelled: list[Record] = []
     for r in order_rows:
@@ -756,7 +779,7 @@ def _days(start, end, live_calls, lo, hi, now, tz) -> list[Day]:
     """Calls received each day, and orders that fell overdue each day (the moment a deadline passed
     unmet), whenever they were logged."""
     calls_by_day: dict[date, list[Record]] = {}
-    for _r, rec in live_calls:
+    for _category, _channel, rec in live_calls:
         calls_by_day.setdefault(rec.at.astimezone(tz).date(), []).append(rec)
     overdue_by_day: dict[date, list[Record]] = {}
     in_range = lambda column: (column >= lo) & (column < hi)  # noqa: E731
@@ -767,7 +790,7 @@ def _days(start, end, live_calls, lo, hi, now, tz) -> list[Day]:
                 | in_range(WorkOrder.first_respond_due_at) | in_range(WorkOrder.first_resolve_due_at)
                 | in_range(WorkOrder.breached_due_at))
                & WorkOrder.status.not_in(("cancelled", "returned")))
-        .dicts())
+        .dicts().iterator())   # read once: not cached
     for r in candidates:
         judged = first_round(r)   # the round the timeliness figure judges
         breach = None

@@ -16,6 +16,8 @@ _ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-
 def _strip_format_controls(text: str) -> str:
     # Bidi overrides and other Cf characters can reorder what the next operator reads.
     # Zero-width joiners stay in what is stored: emoji sequences need them.
+    if text.isprintable():
+        return text  # no Cf character is printable: nothing to look at one by one (a year's report cleans 500,000 texts)
     return "".join(
         ch for ch in text
         if unicodedata.category(ch) != "Cf" or ch in "\u200d\ufe0f"

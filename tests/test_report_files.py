@@ -245,7 +245,7 @@ def fake_compute(monkeypatch):
     """reports.compute replaced by the sample report, recording the range it was asked for."""
     asked = []
 
-    def compute(config, engine, start, end, now):
+    def compute(config, engine, start, end, now, progress=None):
         asked.append((start, end))
         r = sample_report(config.site_name)
         r.start, r.end = start, end

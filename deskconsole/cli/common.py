@@ -27,16 +27,24 @@ def load_config(args) -> Config:
     return config
 
 
+def _upgrading(**values) -> str:
+    return _("Upgrading the database: [{bar}] {percent} % ({done:,} of {total:,} records)", **values)
+
+
 class TerminalProgress:
-    """A bar on stderr for a migration step (building the search index of years of calls): drawn only
-    once the step has taken more than a second, and only when stderr is a terminal."""
+    """A bar on stderr for slow work (a migration step building the search index of years of calls, an
+    export, a report): drawn only once the work has taken more than a second, and only when stderr is a
+    terminal. `message(bar=, percent=, done=, total=)` gives the line (translated)."""
 
     WIDTH = 30
+    AFTER = 1.0   # seconds of work before the bar is drawn
 
-    def __init__(self, stream=None, *, after: float = 1.0, clock=time.monotonic) -> None:
+    def __init__(self, stream=None, *, after: float | None = None, clock=time.monotonic,
+                 message=_upgrading) -> None:
         self.stream = stream if stream is not None else sys.stderr
-        self.after = after
+        self.after = self.AFTER if after is None else after
         self.clock = clock
+        self.message = message
         self.started: float | None = None
         self.drawn = False
 
@@ -48,9 +56,8 @@ class TerminalProgress:
             return
         filled = self.WIDTH * done // total if total else self.WIDTH
         percent = 100 * done // total if total else 100
-        self.stream.write("\r" + _("Upgrading the database: [{bar}] {percent} % ({done:,} of {total:,} records)",
-                                    bar="#" * filled + "." * (self.WIDTH - filled), percent=percent, done=done,
-                                    total=total))
+        self.stream.write("\r" + self.message(bar="#" * filled + "." * (self.WIDTH - filled), percent=percent,
+                                               done=done, total=total))
         self.stream.flush()
         self.drawn = True
 

@@ -1,11 +1,12 @@
-"""`deskconsole export`: every table as one JSON object on stdout (the data: deskconsole.export)."""
+"""`deskconsole export`: every table as one JSON object on stdout (the data: deskconsole.export),
+streamed a batch at a time, with a bar on the terminal when it takes more than a second."""
 from __future__ import annotations
 
-import json
 import sys
 
 from ..config import Config
-from .common import open_db
+from ..i18n import _
+from .common import TerminalProgress, open_db
 
 
 def register(sub, common) -> None:
@@ -14,8 +15,13 @@ def register(sub, common) -> None:
 
 
 def run(config: Config, args) -> int:
-    from ..export import export_data
+    from ..export import write_export
     open_db(config, must_exist=True)
-    json.dump(export_data(config), sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
+    progress = TerminalProgress(message=lambda **values: _(
+        "Exporting: [{bar}] {percent} % ({done:,} of {total:,} records)", **values))
+    try:
+        # Records streaming onto the terminal show their own progress: a bar would be torn by them.
+        write_export(config, sys.stdout, progress=None if sys.stdout.isatty() else progress)
+    finally:
+        progress.close()
     return 0

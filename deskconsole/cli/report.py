@@ -14,7 +14,7 @@ from ..config import Config, load
 from ..errors import InvalidInput
 from ..i18n import _
 from ..text import clean
-from .common import fail, open_db
+from .common import TerminalProgress, fail, open_db
 
 
 def register(sub, common) -> None:
@@ -74,7 +74,20 @@ def run(config: Config, args, clock=None) -> int:
         return _fail(_("--records prints text, markdown or csv, not xlsx."))
     engine = config.sla_engine()
     open_db(config, must_exist=True)
-    report = reports.compute(config, engine, start, end, now)
+    progress = TerminalProgress(message=lambda **values: _(
+        "Counting the figures: [{bar}] {percent} % ({done} of {total} steps)", **values))
+    try:
+        return _report(config, args, engine, start, end, now, progress)
+    finally:
+        progress.close()
+
+
+def _report(config: Config, args, engine, start, end, now, progress) -> int:
+    """The report asked for, a bar on the terminal when it takes more than a second: the steps of
+    counting, then making the file."""
+    total = reports.COMPUTE_STEPS + 1
+    report = reports.compute(config, engine, start, end, now,
+                             progress=lambda done, _steps: progress(done, total))
 
     if args.records is not None:
         try:
@@ -86,12 +99,18 @@ def run(config: Config, args, clock=None) -> int:
 
     if args.format == "xlsx" and args.out is None:
         args.out = report_files.default_filename(report, "xlsx")
-        path = _save(report_files.file_bytes(report, "xlsx"), args.out)
+        data = report_files.file_bytes(report, "xlsx")
+        progress(total, total)
+        progress.close()
+        path = _save(data, args.out)
         if path is None:
             return 2
         print(path)
         return 0
-    return _emit(report_files.render(report, args.format), args, args.format)
+    content = report_files.render(report, args.format)
+    progress(total, total)
+    progress.close()   # the bar's line ends before the report is written on the terminal
+    return _emit(content, args, args.format)
 
 
 def run_company_report(config: Config, args, now) -> int:
