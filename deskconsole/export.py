@@ -21,12 +21,15 @@ from .timefmt import iso, stored
 
 EXPORT_TABLES = {
     "units": db.Unit, "staff": db.Staff, "calls": db.Call, "work_orders": db.WorkOrder, "reminder_acks": db.ReminderAck,
+    "follow_ups": db.FollowUp,
     "shifts": db.Shift, "shift_log": db.ShiftLogEntry, "keys": db.Key, "key_loans": db.KeyLoan, "key_reports": db.KeyReport,
     "audit": db.AuditEvent,
     "handovers": db.Handover, "handover_acks": db.HandoverAck, "handover_addenda": db.HandoverAddendum,
     "desk_sign_offs": db.DeskSignOff, "technicians": db.Technician,
     "parcels": db.Parcel, "visitors": db.Visitor, "goods_passes": db.GoodsPass, "lost_items": db.LostItem,
 }
+# Not exported: what is made from the rest (the search index) and the schema's own bookkeeping.
+NOT_EXPORTED = {db.SearchDoc, db.SchemaMeta}
 # Never leaves the database: not in the export, the audit or a log.
 SECRET_COLUMNS = {"pin_hash"}
 # Rows read (and held) at once: enough that a query's cost is spread, few enough to stay a few MB.
