@@ -11,6 +11,7 @@ import os
 import random
 import re
 import sqlite3
+import sys
 import threading
 import time as _time
 import urllib.parse
@@ -19,8 +20,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import peewee as pw
-from playhouse.db_url import connect as connect_url
+# psycopg (with libpq: 16 MB of a console's 90) is loaded only for a PostgreSQL database
+# (load_psycopg); peewee would load it on import, whatever the database.
+_psycopg_unloaded = "psycopg" not in sys.modules
+if _psycopg_unloaded:
+    sys.modules["psycopg"] = None   # peewee's `import psycopg` fails: it sets its names to None
+try:
+    import peewee as pw
+finally:
+    if _psycopg_unloaded:
+        sys.modules.pop("psycopg", None)
 
 from . import log
 from .errors import Refusal, SignOnError
@@ -603,11 +612,31 @@ def open_database(url: str, *, must_exist: bool = False) -> pw.Database:
         return pw.SqliteDatabase(rw_uri(path), uri=True, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
     if is_postgres_url(url):
         conninfo, schema = postgres_target(url)
+        load_psycopg()
         return SiteDatabase(conninfo, schema)
+    from playhouse.db_url import connect as connect_url   # it loads psycopg too
+    load_psycopg()
     try:
         return connect_url(url)
     except pw.ImproperlyConfigured as exc:
         raise SchemaError(f"{url.split('://', 1)[0]}:// needs its database driver installed ({exc})") from None
+
+
+def load_psycopg() -> None:
+    """Give peewee the psycopg driver it did not load on import (see the top of this module)."""
+    if pw.psycopg is not None:
+        return
+    try:
+        import psycopg
+        from psycopg.pq import TransactionStatus
+        from psycopg.types.json import Json, Jsonb
+    except ImportError:
+        return   # peewee says "psycopg postgres driver not found" when it is needed
+    pw.psycopg, pw.TransactionStatus, pw.Json_pg3, pw.Jsonb_pg3 = psycopg, TransactionStatus, Json, Jsonb
+    # What peewee's adapter takes from the driver when its class is made.
+    adapter = pw.Psycopg3Adapter
+    adapter.txn_idle, adapter.txn_inerror, adapter.txn_unknown = \
+        TransactionStatus.IDLE, TransactionStatus.INERROR, TransactionStatus.UNKNOWN
 
 
 def _os_error(exc: OSError, where) -> StoreError:

@@ -22,6 +22,31 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+
+def _one_country_only() -> None:
+    """`holidays.countries` imports every country the package has (some 280 modules, 7 MB of a
+    console's memory) when one is asked for. Put an empty package in its place, so asking for China
+    loads China's module alone; `country_holidays` finds each country by its module either way. If the
+    package changes its layout, it is left as it is (all countries, as before)."""
+    import importlib.util
+    import sys
+    import types
+    if "holidays.countries" in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec("holidays.countries")
+    except (ImportError, ValueError):
+        return
+    if spec is None or not spec.submodule_search_locations:
+        return
+    package = types.ModuleType("holidays.countries")
+    package.__path__, package.__spec__, package.__package__ = list(spec.submodule_search_locations), spec, \
+        "holidays.countries"
+    sys.modules["holidays.countries"] = package
+
+
+_one_country_only()
+
 __all__ = [
     "ClockSpec",
     "SlaClass",

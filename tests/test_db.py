@@ -173,3 +173,21 @@ def test_integrity_problems_is_empty_for_a_good_database(demo_site):
     assert db.integrity_problems() == []
 
 
+
+
+def test_a_sqlite_console_loads_neither_psycopg_nor_every_countrys_holidays(tmp_path):
+    """Issue 21, a console's memory: psycopg with libpq (16 MB) is for PostgreSQL only, and the
+    holiday package's ~280 other countries (7 MB) are not loaded to find China's."""
+    import subprocess
+    import sys
+    probe = (
+        "import sys\n"
+        "from deskconsole import db, sla\n"
+        "from deskconsole.config import Config\n"
+        f"config = Config(db_url='sqlite:///{tmp_path / 'desk.db'}')\n"
+        "db.connect(config.db_url)\n"
+        "engine = config.sla_engine()\n"
+        "assert engine.calendar.is_working_day(__import__('datetime').date(2026, 10, 1)) is False\n"
+        "print('psycopg' in sys.modules, sum(m.startswith('holidays.countries.') for m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "False" and int(out[1]) <= 3, out
