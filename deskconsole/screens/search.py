@@ -21,7 +21,7 @@ from .dossier import kind_short, open_dossier, record_screen
 # How many of each kind the screen lists (the newest); the status line says when there are more.
 LIMIT = 30
 # Keys further apart than this (seconds) are typed, not one burst (see _search).
-BURST_GAP = 0.008
+BURST_GAP = 0.005
 
 class SearchScreen(Screen):
     BINDINGS = [
