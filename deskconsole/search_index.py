@@ -16,7 +16,8 @@ On another engine only `search_doc` exists and `search` matches its bodies with 
 
 The one place the index is written: `db.writes` calls `after_write(events)` before its transaction
 commits; every record named by the write's audit events is indexed again (the audit trail is
-appended by every desk write in the same transaction; `audit.collected` hands the write its events); an event about many records names them
+appended by every desk write in the same transaction; `audit.collected` hands the write its
+events); an event about many records names them
 (the front desk's purge of personal data: its "blanked" ids), so a blanked name leaves the index
 in the purge's own transaction. A bulk load outside the desk functions (the benchmark database)
 calls `rebuild`.
