@@ -158,7 +158,15 @@ class Chromium:
             await self.session.close()
         if self.process is not None:
             end(self.process)
-        self.profile.cleanup()
+        # Chromium's helpers (crash handler, renderers) outlive its main process by a moment and may
+        # still be writing into the profile: try again rather than fail a test on its cleanup.
+        for _ in range(20):
+            try:
+                self.profile.cleanup()
+                return
+            except OSError:
+                await asyncio.sleep(0.25)
+        shutil.rmtree(self.profile.name, ignore_errors=True)
 
     async def _read(self) -> None:
         async for message in self.ws:
