@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import SystemCommand
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -42,10 +43,17 @@ def _console_screen_class():
     return ConsoleScreen
 
 
+class CommitSeen(Message):
+    """The feed's thread saw a commit write the database (FileWatch)."""
+
+
 class DeskApp(TypeAheadApp):
     TITLE = "deskconsole"
     CSS_PATH = "deskconsole.tcss"  # the screens' styles; reusable widgets keep their DEFAULT_CSS
     FEED_POLL = 0.5  # seconds between two looks at the change feed
+    # With a FileWatch (SQLite on Linux) a commit wakes the console at once: the timer is a safety net.
+    FEED_WATCHED_POLL = 5.0
+    FEED_LOOK_AGAIN = 0.1  # a commit's -wal write seen before its commit is visible: look once more
     # Seconds after the sign-on screen is painted before the console is prepared in a thread (its
     # modules, the SLA engine, its data read ahead): after the screen's first frames, well before a PIN
     # is typed.
@@ -167,23 +175,53 @@ class DeskApp(TypeAheadApp):
         self._start_load(self.sequencer.signed_on(operator.id))
         self.switch_screen(_console_screen_class()())
         self.set_interval(1.0, self.tick, name="tick")
-        # PRAGMA data_version costs ≈5 µs: twice a second, so a commit elsewhere shows within a second.
-        self.set_interval(self.FEED_POLL, self.poll_feed, name="feed")
+        if self._terminal_timer is not None:   # the tick looks at the terminal from now on
+            self._terminal_timer.stop()
+            self._terminal_timer = None
+        # PRAGMA data_version costs ≈5 µs, but a timer wakes the whole app: fifty idle consoles on one
+        # machine pay for every wake. Where the feed can be watched, a commit wakes the console instead.
+        watch = self.feed.watch()
+        if watch is not None:
+            threading.Thread(target=self._wait_for_commits, args=(watch,), name="deskconsole-feed",
+                             daemon=True).start()
+            self._feed_watch = watch
+        self.set_interval(self.FEED_POLL if watch is None else self.FEED_WATCHED_POLL, self.poll_feed, name="feed")
         self._watch_idle()
         self.tell_server("signed_on", code=operator.code)
 
     # --- the one refresh route: the change feed, a load in a worker, the screen --------------
 
+    _feed_watch = None
+
+    def _wait_for_commits(self, watch) -> None:
+        """The feed's thread: blocked until a commit (anyone's) writes the database, then it tells the
+        app, which looks at the feed as a timer would have."""
+        try:
+            while watch.wait():
+                self.post_message(CommitSeen())
+        finally:
+            watch.release()
+
+    def on_commit_seen(self, _message: CommitSeen) -> None:
+        if not self._look_at_feed() and self._feed_watch is not None:
+            # The -wal file is written a moment before the commit is visible to a reader.
+            self.set_timer(self.FEED_LOOK_AGAIN, self.poll_feed, name="feed again")
+
+
     def poll_feed(self) -> None:
         """Look at the change feed; a commit anywhere since the last look (this console's own too)
         starts one load. After a failed read, every look reads again until one succeeds. A database
         file replaced under the console stops it saving (database_replaced)."""
+        self._look_at_feed()
+
+    def _look_at_feed(self) -> bool:
+        """poll_feed; True when the feed moved (or failed, or the file was replaced)."""
         if self.feed is None or self._reconnecting:
-            return  # reconnecting: read again once the server answers (_reconnected)
+            return True  # reconnecting: read again once the server answers (_reconnected)
         try:
             if self.feed.replaced():
                 self.database_replaced()
-                return
+                return True
             moved = self.feed.changed()
         except Exception as exc:  # noqa: BLE001 - said in one line; the next poll looks again
             line = self.sequencer.feed_failed(exc)
@@ -191,8 +229,17 @@ class DeskApp(TypeAheadApp):
                 self.connection_trouble(exc)
             else:
                 self._read_failed(line)
-            return
+            return True
         self._start_load(self.sequencer.poll(moved))
+        return moved
+
+    def _close_feed(self) -> None:
+        if self._feed_watch is not None:
+            self._feed_watch.close()
+            self._feed_watch = None
+        if self.feed is not None:
+            self.feed.close()
+            self.feed = None
 
     def database_replaced(self) -> None:
         """The database file was moved, removed or replaced under this console: what it shows stays on
@@ -201,8 +248,7 @@ class DeskApp(TypeAheadApp):
         message = _("A database file was moved, replaced or removed while this console was open: nothing more can be saved here. Quit (Ctrl+Q) and start the console again.")  # noqa: E501
         db.refuse_writes(message)
         log.warning(f"database file replaced or removed under the console: {db.describe(self.config.db_url)}")
-        self.feed.close()
-        self.feed = None
+        self._close_feed()
         self.notify(message, severity="error", timeout=24 * 3600)
 
     def reload(self, full: bool = False) -> None:
@@ -289,6 +335,9 @@ class DeskApp(TypeAheadApp):
         self._start_load(load)
 
     def tick(self) -> None:
+        self._check_terminal()
+        if self.read_failure is not None and self._feed_watch is not None:
+            self.poll_feed()   # a failed read is tried again every second, not only at the next commit
         screen = self.console_screen
         if screen is not None and screen.is_attached and screen.data is not None:
             screen.tick(self.clock.now())
@@ -373,8 +422,7 @@ class DeskApp(TypeAheadApp):
     def on_unmount(self) -> None:
         log.info(f"console closed (exit status {self.return_code or 0})")
         log.set_operator(None)
-        if self.feed is not None:
-            self.feed.close()
+        self._close_feed()
         if self._terminal_fd is not None:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
 
@@ -444,6 +492,7 @@ class DeskApp(TypeAheadApp):
     # --- the terminal going away (an SSH session dropping) ----------------------------------
 
     _terminal_fd: int | None = None
+    _terminal_timer = None
     # After the terminal is gone, how long an orderly exit may take before the process ends itself.
     TERMINAL_LOST_GRACE = 2.0
 
@@ -458,7 +507,8 @@ class DeskApp(TypeAheadApp):
             return
         self._terminal_fd = fd
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.terminal_lost)
-        self.set_interval(1.0, self._check_terminal, name="terminal")
+        # Until the 1 s tick starts (at sign-on) and looks at it instead.
+        self._terminal_timer = self.set_interval(1.0, self._check_terminal, name="terminal")
 
     def _check_terminal(self) -> None:
         if self._terminal_fd is not None and not os.isatty(self._terminal_fd):

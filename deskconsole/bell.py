@@ -63,14 +63,27 @@ class Bell:
     """When to ring. `check(alarms, now)` is True when the console should ring now."""
     rung: dict[str, datetime] = field(default_factory=dict)   # alarm -> when it last rang
     last: datetime | None = None
+    # The alarms of the last check and when one of them can next be due: until then, with the same
+    # alarms, nothing can ring (the 1 s tick on a site with thousands of alarms costs a comparison).
+    _checked: frozenset | None = field(default=None, repr=False)
+    _quiet_until: datetime | None = field(default=None, repr=False)
+    _quiet: bool = field(default=False, repr=False)   # _quiet_until None and _quiet: never, with these alarms
 
     def check(self, alarms: frozenset[str], now: datetime) -> bool:
+        if alarms is self._checked and (self._quiet if self._quiet_until is None else now < self._quiet_until):
+            return False
         self.rung = {k: at for k, at in self.rung.items() if k in alarms}   # ended: forget it
         due = [k for k in alarms if k not in self.rung or (now - self.rung[k] >= REPEAT and not k.startswith(ONCE))]
-        if not due or (self.last is not None and now - self.last < MIN_GAP):
-            return False
-        for k in due:
-            self.rung[k] = now
-        self.last = now
-        return True
+        rings = bool(due) and not (self.last is not None and now - self.last < MIN_GAP)
+        if rings:
+            for k in due:
+                self.rung[k] = now
+            self.last = now
+        self._checked = alarms
+        if due and not rings:   # held back by MIN_GAP: they ring once it has passed
+            self._quiet_until, self._quiet = self.last + MIN_GAP, False
+        else:                   # every alarm is rung: the first to repeat is the next
+            repeats = [at + REPEAT for k, at in self.rung.items() if not k.startswith(ONCE)]
+            self._quiet_until, self._quiet = min(repeats, default=None), not repeats
+        return rings
 

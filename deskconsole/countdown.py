@@ -63,3 +63,24 @@ def render(deadline: Deadline | None, now: datetime) -> tuple[str, str]:
         return "", ""
     band = deadline.band(now)
     return f"{MARKERS[band]}{format_left(deadline.due, now)}", band
+
+
+class UntilChange:
+    """A value computed from some lists and the clock (a count of overdue orders), kept until one of
+    the lists is replaced (a reload keeps an unchanged list as the same object) or the clock reaches
+    the moment it can next change: the 1 s tick then costs a comparison, not a recount of thousands
+    of records. `next_change() -> datetime | None` (None: only new lists change it)."""
+
+    __slots__ = ("_sources", "_since", "_until", "_value")
+
+    def __init__(self) -> None:
+        self._sources: tuple | None = None
+        self._since = self._until = self._value = None
+
+    def get(self, sources: tuple, now: datetime, compute, next_change=lambda: None):
+        held = self._sources
+        if held is None or len(held) != len(sources) or any(a is not b for a, b in zip(held, sources)) \
+                or now < self._since or (self._until is not None and now >= self._until):
+            self._value, self._until = compute(), next_change()
+            self._sources, self._since = sources, now
+        return self._value

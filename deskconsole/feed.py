@@ -10,11 +10,20 @@ drops (a server restart, a failover) the feed says "changed" once, then polls th
 on the console's own connection while it opens the listening connection again, with backoff.
 
 Elsewhere the newest audit id stands in (every desk write appends an event).
+
+On Linux a SQLite console need not poll: `FileWatch` (inotify on the database and its -wal file) wakes
+a thread the moment a commit writes the -wal file, or either file is moved, replaced or removed; the
+console then looks at the feed at once (`ChangeFeed.watch`).
 """
 from __future__ import annotations
 
+import ctypes
+import os
+import select
 import sqlite3
+import sys
 import time
+from pathlib import Path
 
 from . import db
 
@@ -93,6 +102,69 @@ class PgListener:
             self._conn = None
 
 
+# inotify(7)
+_IN_MODIFY, _IN_ATTRIB, _IN_DELETE_SELF, _IN_MOVE_SELF = 0x2, 0x4, 0x400, 0x800
+# Written (a commit, a file copied over it), its links changed (removed, renamed over), or moved.
+_WATCHED = _IN_MODIFY | _IN_ATTRIB | _IN_DELETE_SELF | _IN_MOVE_SELF
+
+
+class FileWatch:
+    """Linux inotify on a database and its -wal file. `wait()` blocks (no CPU) until one of them is
+    written (a commit writes the -wal file), removed, renamed over or moved, and returns True; it
+    returns False once `close()` is called. Only these two files are watched, not their folder: a
+    busy file beside them (a log, another database) wakes nobody. The thread that waits owns the
+    watch: `release()` after its last wait. WAL mode needs every process on one machine, so every
+    commit is seen here."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._stop_r, self._stop_w = os.pipe()
+
+    @classmethod
+    def open(cls, path: Path) -> FileWatch | None:
+        """A watch on `path` and its -wal file (both must exist); None where inotify cannot be had
+        (not Linux, no watches left): the console polls instead."""
+        if not sys.platform.startswith("linux"):
+            return None
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+            if fd < 0:
+                return None
+            for watched in (path, path.with_name(path.name + "-wal")):
+                if libc.inotify_add_watch(fd, os.fsencode(watched), _WATCHED) < 0:
+                    os.close(fd)
+                    return None
+        except (OSError, AttributeError):
+            return None
+        return cls(fd)
+
+    def wait(self) -> bool:
+        ready, _w, _x = select.select([self._fd, self._stop_r], [], [])
+        if self._stop_r in ready:
+            return False
+        try:
+            while os.read(self._fd, 65536):   # every event queued: one wake for a commit's writes
+                pass
+        except OSError:   # BlockingIOError: drained
+            pass
+        return True
+
+    def close(self) -> None:
+        """Wake the waiting thread for the last time (from any thread)."""
+        try:
+            os.write(self._stop_w, b"x")
+        except OSError:
+            pass
+
+    def release(self) -> None:
+        for fd in (self._fd, self._stop_r, self._stop_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class ChangeFeed:
     def __init__(self, url: str):
         path = db.sqlite_path(url)
@@ -152,6 +224,10 @@ class ChangeFeed:
     def listening(self) -> bool:
         """PostgreSQL: notifications arrive (else the feed polls). SQLite: always True."""
         return self._listener is None or self._listener.listening
+
+    def watch(self) -> FileWatch | None:
+        """A watch that wakes a thread at each commit to this SQLite database (None: poll instead)."""
+        return FileWatch.open(self._path) if self._path is not None else None
 
     def close(self) -> None:
         if self._conn is not None:

@@ -235,6 +235,12 @@ def overdue_count(rows: list[KeyRow], now: datetime) -> int:
     return sum(1 for k in rows if k.overdue(now))
 
 
+def next_change(rows: list[KeyRow], now: datetime) -> datetime | None:
+    """The first moment after `now` at which a key out falls overdue: the counts hold until then."""
+    return min((k.due_at for k in rows if k.status == "out" and k.due_at is not None and k.due_at > now),
+               default=None)
+
+
 def keys_out_for_done_orders() -> list[OutForDoneOrder]:
     """Keys still out for a work order whose work is finished: the desk should get them back.
     Reads only WorkOrder.status and done_at, so it holds whoever completes the order."""

@@ -64,6 +64,36 @@ def test_one_ring_per_event_repeated_every_five_minutes_never_two_in_ten_seconds
     assert not b.check(frozenset(), T + timedelta(minutes=20))             # all acknowledged: quiet
 
 
+def _reference_check(rung: dict, last, alarms, now):
+    """Bell.check as it was before it kept the same alarms quiet: every check recomputed."""
+    rung = {k: at for k, at in rung.items() if k in alarms}
+    due = [k for k in alarms if k not in rung or (now - rung[k] >= bell.REPEAT and not k.startswith(bell.ONCE))]
+    if not due or (last is not None and now - last < bell.MIN_GAP):
+        return False, rung, last
+    for k in due:
+        rung[k] = now
+    return True, rung, now
+
+
+def test_a_bell_checked_every_second_with_the_same_alarms_rings_as_one_that_recounts_each_time():
+    """The tick hands the bell the same frozenset until a reload or a band changes it; the bell skips
+    the work until an alarm can be due. Over random hours of ticks it rings exactly when the full
+    recomputation rings."""
+    import random
+    rng = random.Random(7)
+    keys = ["call:1", "order:2:a", "key:3", "vip:4:x", "order:5:b"]
+    b, rung, last = bell.Bell(), {}, None
+    alarms, now, rang = frozenset(), T, 0
+    for _ in range(6 * 3600):
+        now += timedelta(seconds=1)
+        if rng.random() < 0.002:   # a reload: a new set (sometimes equal, never the same object)
+            alarms = frozenset(k for k in keys if rng.random() < 0.5)
+        expected, rung, last = _reference_check(rung, last, alarms, now)
+        assert b.check(alarms, now) == expected, now
+        rang += expected
+    assert rang > 20
+
+
 async def _recording(app) -> list[str]:
     """What the app writes to its terminal from now on (the headless driver made to count as one)."""
     written: list[str] = []

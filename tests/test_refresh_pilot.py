@@ -116,6 +116,25 @@ def test_a_commit_from_another_process_is_one_load_in_each_console(demo_site, lo
     asyncio.run(go())
 
 
+def test_a_commit_elsewhere_wakes_the_console_with_no_poll_at_all(demo_site, monkeypatch):
+    """SQLite on Linux: the feed's thread is woken by the commit's write to the -wal file (FileWatch), so
+    the console shows it at once and need not poll. With both poll timers an hour long, only the watch
+    can show it."""
+    from deskconsole.app import DeskApp
+    monkeypatch.setattr(DeskApp, "FEED_POLL", 3600.0)
+    monkeypatch.setattr(DeskApp, "FEED_WATCHED_POLL", 3600.0)
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            await quiet(pilot)
+            await asyncio.to_thread(subprocess.run, [sys.executable, "-c", WRITER, demo_site.db_url, "叫醒 [/x]"],
+                                    check=True)
+            await until(pilot, lambda: "叫醒 [/x]" in calls_shown(app), timeout=5)
+    asyncio.run(go())
+
+
 def test_a_failed_read_leaves_the_console_up_says_so_and_the_next_change_clears_it(demo_site, monkeypatch):
     async def go():
         async with console(demo_site) as pilot:

@@ -15,13 +15,12 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ..widgets.footer import DeskFooter
-from .. import bell, countdown, keys, orders
+from .. import bell, countdown, orders
 from ..console_data import ConsoleData
 from ..i18n import _
 from ..timefmt import local
 from ..widgets.header import Line
 from ..widgets.panes import PANES, Pane
-from ..widgets.record_table import RecordTable
 from . import actions
 from .handover import start_handover
 from .help import HelpScreen
@@ -73,7 +72,9 @@ class ConsoleScreen(Screen):
         translate_bindings(self)
         self.active = 1
         self.data: ConsoleData | None = None
-        self._overdue_orders = 0
+        self._guessed = countdown.UntilChange()   # the years whose deadlines the calendar guesses
+        self._waiting = countdown.UntilChange()   # requests waiting for a supervisor
+        self._lines: dict[str, Line] = {}
 
     def compose(self) -> ComposeResult:
         yield Line(id="header")
@@ -110,12 +111,21 @@ class ConsoleScreen(Screen):
         action = actions.ACTIONS.get(action_id)
         return action is None or (actions.allowed(self.app, action, record) and not actions.ended(action, record))
 
+    _panes: list[Pane] | None = None
+
     @property
     def panes(self) -> list[Pane]:
-        return list(self.query(Pane))
+        """The panes, composed once: looked up once (a DOM query on every 1 s tick costs more than the
+        tick's own work)."""
+        if self._panes is None:
+            found = list(self.query(Pane))
+            if not found:
+                return found
+            self._panes = found
+        return self._panes
 
     def pane(self, number: int) -> Pane:
-        return self.query_one(f"#pane-{number}", Pane)
+        return next(p for p in self.panes if p.number == number)
 
     def action_show_pane(self, number: int) -> None:
         self.active = number
@@ -218,8 +228,8 @@ class ConsoleScreen(Screen):
 
     def tick(self, now: datetime) -> None:
         """The 1 s tick: countdown cells and the counts. No database, no layout."""
-        for table in self.query(RecordTable):
-            table.tick(now)
+        for pane in self.panes:
+            pane.table.tick(now)
         self.update_header(now)
         self.refresh_strip(now)
         self.ring_if_due(now)
@@ -278,9 +288,9 @@ class ConsoleScreen(Screen):
             parts += [sep, shift]
         # At 80 columns the date goes and the alarms shorten, so that all three alarms fit.
         parts += [sep, app.local_time(now, "YYYY-MM-DD HH:mm" if wide else "HH:mm")]
-        overdue = orders.overdue_count(data.orders, now) if data else 0
+        overdue = self.pane(2).counts(data, now)[1] if data else 0
         emergencies = data.open_emergencies if data else 0
-        keys_over = keys.overdue_count(data.keys, now) if data else 0
+        keys_over = self.pane(4).counts(data, now)[1] if data else 0
         act_by = data.first_emergency_due if data else None
         if act_by is None:
             emergency = "‼ " + (_("{n} EMERGENCY", n=emergencies) if wide else _("EMERG {n}", n=emergencies))
@@ -302,11 +312,13 @@ class ConsoleScreen(Screen):
                 # NO_COLOR greys the colour to about 2:1 on the header: the header's own colours, reversed.
                 style = "bold reverse" if app.no_color else f"bold reverse {colour}"
                 parts += [" ", (f" {text} ", style)]
-        guess = orders.guessed_years(data.orders) if data else []   # deadlines the calendar guesses
+        # Deadlines the calendar guesses: only new orders change them.
+        guess = self._guessed.get((data.orders,), now, lambda: orders.guessed_years(data.orders)) if data else []
         if guess:
             years = ",".join(str(y) for y in guess)
             parts += [" ", (_("≈ calendar {years} a guess", years=years) if wide else f"≈{years}", "$warning")]
-        for header in self.query("#header"):  # absent while the screen is being torn down
+        header = self._line("header")
+        if header is not None:
             header.set_parts(*parts)
 
     def refresh_strip(self, now: datetime | None = None) -> None:
@@ -336,12 +348,24 @@ class ConsoleScreen(Screen):
                 parts.append((label, "bold $warning"))   # the supervisor's queue
             else:
                 parts.append((label, "bold") if number == self.active else label)
-        for strip in self.query("#strip"):
+        strip = self._line("strip")
+        if strip is not None:
             strip.set_parts(*parts)
+
+    def _line(self, name: str) -> Line | None:
+        """The header or the strip: looked up once (the tick sets both every second), None while the
+        screen is built or torn down."""
+        line = self._lines.get(name)
+        if line is None:
+            line = next(iter(self.query(f"#{name}")), None)
+            if line is None:
+                return None
+            self._lines[name] = line
+        return line if line.is_attached else None
 
     def _waiting_approval(self) -> int:
         """Requests waiting for a supervisor's signature, counted on supervisors' consoles (0 elsewhere)."""
         op, data = self.app.operator, self.data
         if op is None or op.role != "supervisor" or data is None:
             return 0
-        return sum(1 for o in data.orders if o.pending)
+        return self._waiting.get((data.orders,), self.app.clock.now(), lambda: sum(1 for o in data.orders if o.pending))

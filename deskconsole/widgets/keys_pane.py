@@ -9,7 +9,7 @@ from datetime import datetime
 
 from .. import keys
 from ..console_data import ConsoleData
-from ..countdown import wall_deadline
+from ..countdown import UntilChange, wall_deadline
 from ..i18n import _, label
 from ..timefmt import local
 from .bindings import request
@@ -69,12 +69,25 @@ class KeysPane(Pane):
             Column("label", _("Opens"), None, min_width=10),
         ]
 
+    def __init__(self, tz) -> None:
+        super().__init__(tz)
+        self._counted = UntilChange()
+
+    def counts(self, data: ConsoleData, now: datetime) -> tuple[int, int, int]:
+        """(out, overdue, out for finished orders) for the border, the strip and the header, recounted
+        only when one can change."""
+        rows = data.keys
+
+        def count():
+            out = [k for k in rows if k.status == "out"]
+            return len(out), keys.overdue_count(out, now), sum(1 for k in out if k.order_done)
+        return self._counted.get((rows,), now, count, lambda: keys.next_change(rows, now))
+
     def summary(self, data: ConsoleData, now: datetime) -> str:
-        out = [k for k in data.keys if k.status == "out"]
-        text = _("{out} out, {over} overdue", out=len(out), over=keys.overdue_count(out, now))
-        done = sum(1 for k in out if k.order_done)
+        out, over, done = self.counts(data, now)
+        text = _("{out} out, {over} overdue", out=out, over=over)
         return text + (_(", {n} for finished orders {mark}", n=done, mark=ORDER_DONE_MARK) if done else "")
 
     def short_summary(self, data: ConsoleData, now: datetime) -> str:
-        out = [k for k in data.keys if k.status == "out"]
-        return _("Keys {out} out/{over} over", out=len(out), over=keys.overdue_count(out, now))
+        out, over, _done = self.counts(data, now)
+        return _("Keys {out} out/{over} over", out=out, over=over)

@@ -96,7 +96,7 @@ class OrdersPane(Pane):
 
     def __init__(self, tz) -> None:
         super().__init__(tz)
-        self._counted = None
+        self._counted = countdown.UntilChange()
         self._ordered = None
         self._ended: dict[int, orders.OrderRow] = {}   # ended orders the filter listed
         self._ended_key = None                         # (statuses, words) they were read for
@@ -189,22 +189,20 @@ class OrdersPane(Pane):
         super().show(data)
         self._read_ended_soon()   # an order may have ended at another console since
 
-    def _counts(self, data: ConsoleData, now: datetime) -> tuple[int, int, int]:
-        """(open, overdue, reminders) for the border and the strip, recounted only when one can change."""
-        cached = self._counted  # (the orders list, valid until, computed at, counts)
-        if cached is None or cached[0] is not data.orders or now < cached[2] or \
-                (cached[1] is not None and now >= cached[1]):
-            counts = (len(data.orders), orders.overdue_count(data.orders, now), orders.reminder_count(data.orders, now))
-            # Valid from `now` until the next moment a count can change (or new data arrives).
-            self._counted = (data.orders, orders.next_change(data.orders, now), now, counts)
-        return self._counted[3]
+    def counts(self, data: ConsoleData, now: datetime) -> tuple[int, int, int]:
+        """(open, overdue, reminders) for the border, the strip and the header, recounted only when one
+        can change."""
+        rows = data.orders
+        return self._counted.get((rows,), now, lambda: (len(rows), orders.overdue_count(rows, now),
+                                                        orders.reminder_count(rows, now)),
+                                 lambda: orders.next_change(rows, now))
 
     def summary(self, data: ConsoleData, now: datetime) -> str:
-        open_, over, n = self._counts(data, now)
+        open_, over, n = self.counts(data, now)
         text = _("{open} open, {over} overdue", open=open_, over=over)
         return text + (_(", {n} to follow up", n=n) if n else "")
 
     def short_summary(self, data: ConsoleData, now: datetime) -> str:
-        open_, over, n = self._counts(data, now)
+        open_, over, n = self.counts(data, now)
         text = _("Orders {open}/{over} over", open=open_, over=over)
         return text + (f" {REMINDER_MARK}{n}" if n else "")

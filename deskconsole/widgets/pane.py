@@ -124,9 +124,14 @@ class Pane(AsksTheTable, Vertical, can_focus=False):
         if not self.table.move_cursor_to_key(key):
             self._pending_select = key
 
+    _table: RecordTable | None = None
+
     @property
     def table(self) -> RecordTable:
-        return self.query_one(RecordTable)
+        """The pane's table (composed once; looked up once: the tick asks every second)."""
+        if self._table is None:
+            self._table = self.query_one(RecordTable)
+        return self._table
 
     def columns(self) -> list[Column]:
         raise NotImplementedError
