@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .countdown import UntilChange
+
 
 REPEAT = timedelta(minutes=5)
 MIN_GAP = timedelta(seconds=10)
@@ -24,8 +26,17 @@ def standing(data, now: datetime, *, supervisor: bool = False) -> frozenset[str]
     ("order:<id>:<reminder key>"), a key overdue ("key:<loan>"), and, on a supervisor's console,
     a request waiting for approval ("approval:<order id>:<kind>"), and a VIP's preparation that is due
     ("vip:<visitor id>:<kind>:<time>", until the VIP arrives or leaves)."""
-    found = {f"call:{c.id}" for c in data.calls if c.is_open_emergency}
-    for row in data.orders:
+    return (_call_alarms(data.calls) | _order_alarms(data.orders, now, supervisor) | _key_alarms(data.keys, now)
+            | _vip_alarms(data.visitors, now))
+
+
+def _call_alarms(calls) -> frozenset[str]:
+    return frozenset(f"call:{c.id}" for c in calls if c.is_open_emergency)
+
+
+def _order_alarms(orders, now: datetime, supervisor: bool) -> frozenset[str]:
+    found = set()
+    for row in orders:
         for clock in row.clocks:
             band = clock.band(now)
             if band in _RINGING_BANDS:
@@ -34,13 +45,55 @@ def standing(data, now: datetime, *, supervisor: bool = False) -> frozenset[str]
                     found.add(f"order:{row.id}:{reminder}")
         if supervisor and row.pending:
             found.add(f"approval:{row.id}:{row.pending}")
-    found.update(f"key:{k.loan_id or k.id}" for k in data.keys if k.overdue(now))
-    found.update(p.key for p in _preparations(data) if p.at <= now)
     return frozenset(found)
 
 
-def _preparations(data):
-    return [p for p in (v.preparation for v in data.visitors) if p is not None]
+def _key_alarms(keys, now: datetime) -> frozenset[str]:
+    return frozenset(f"key:{k.loan_id or k.id}" for k in keys if k.overdue(now))
+
+
+def _vip_alarms(visitors, now: datetime) -> frozenset[str]:
+    return frozenset(p.key for p in _preparations_of(visitors) if p.at <= now)
+
+
+def _orders_next(orders, now: datetime) -> datetime | None:
+    return min((m for row in orders for clock in row.clocks for m in (clock.at90, clock.due) if m > now), default=None)
+
+
+def _keys_next(keys, now: datetime) -> datetime | None:
+    return min((k.due_at for k in keys if k.status == "out" and k.due_at and k.due_at > now), default=None)
+
+
+def _vips_next(visitors, now: datetime) -> datetime | None:
+    return min((p.at for p in _preparations_of(visitors) if p.at > now), default=None)
+
+
+class Standing:
+    """`standing()` for a console's 1 s tick: each list's alarms are kept until that list is replaced (a
+    reload keeps an unchanged list as the same object) or the clock reaches its next band, so a new
+    call costs the calls' alarms only; while nothing changed the same frozenset comes back (Bell.check
+    then has nothing to do)."""
+
+    def __init__(self) -> None:
+        self._parts = [UntilChange() for _ in range(4)]
+        self._union: tuple | None = None   # (the parts it was made of, the union)
+
+    def get(self, data, now: datetime, *, supervisor: bool = False) -> frozenset[str]:
+        calls, orders, keys, vips = self._parts
+        parts = (calls.get((data.calls,), now, lambda: _call_alarms(data.calls)),
+                 orders.get((data.orders, supervisor), now, lambda: _order_alarms(data.orders, now, supervisor),
+                            lambda: _orders_next(data.orders, now)),
+                 keys.get((data.keys,), now, lambda: _key_alarms(data.keys, now), lambda: _keys_next(data.keys, now)),
+                 vips.get((data.visitors,), now, lambda: _vip_alarms(data.visitors, now),
+                          lambda: _vips_next(data.visitors, now)))
+        held = self._union
+        if held is None or any(a is not b for a, b in zip(held[0], parts)):
+            self._union = held = (parts, frozenset().union(*parts))
+        return held[1]
+
+
+def _preparations_of(visitors):
+    return [p for p in (v.preparation for v in visitors) if p is not None]
 
 
 def new_alarms(before, before_now: datetime | None, after, now: datetime, *,
@@ -52,10 +105,8 @@ def new_alarms(before, before_now: datetime | None, after, now: datetime, *,
 
 def next_change(data, now: datetime) -> datetime | None:
     """The first moment after `now` at which an order or key can start to ring without a reload."""
-    moments = [m for row in data.orders for clock in row.clocks for m in (clock.at90, clock.due) if m > now]
-    moments += [k.due_at for k in data.keys if k.status == "out" and k.due_at and k.due_at > now]
-    moments += [p.at for p in _preparations(data) if p.at > now]
-    return min(moments, default=None)
+    return min((m for m in (_orders_next(data.orders, now), _keys_next(data.keys, now), _vips_next(data.visitors, now))
+                if m is not None), default=None)
 
 
 @dataclass

@@ -64,6 +64,37 @@ def test_one_ring_per_event_repeated_every_five_minutes_never_two_in_ten_seconds
     assert not b.check(frozenset(), T + timedelta(minutes=20))             # all acknowledged: quiet
 
 
+def test_the_alarms_kept_list_by_list_are_the_alarms_counted_afresh(demo_site):
+    """The tick asks bell.Standing every second; it recomputes a list's alarms only when that list is
+    replaced or the clock reaches its next band. Over two days of minutes, with reloads that replace
+    one list, drop an order or acknowledge nothing, it gives what `standing` counts from scratch."""
+    import random
+    rng = random.Random(3)
+    data = _load(demo_site, T)
+    kept, now = {False: bell.Standing(), True: bell.Standing()}, T   # a guard's console, a supervisor's
+    for minute in range(2 * 24 * 60):
+        now = T + timedelta(minutes=minute, seconds=rng.randrange(60))
+        roll = rng.random()
+        if roll < 0.002:
+            data = replace(data, calls=list(data.calls))              # a reload: a new, equal list
+        elif roll < 0.003 and data.orders:
+            data = replace(data, orders=data.orders[1:])              # an order closed elsewhere
+        elif roll < 0.004:
+            data = replace(data, keys=list(data.keys), visitors=list(data.visitors))
+        for supervisor in (False, True):
+            assert kept[supervisor].get(data, now, supervisor=supervisor) == \
+                bell.standing(data, now, supervisor=supervisor), now
+    assert bell.standing(data, T + timedelta(days=2))   # the demo has alarms to compare
+
+
+def test_nothing_changed_the_same_alarms_object_comes_back(demo_site):
+    data = _load(demo_site, T)
+    kept = bell.Standing()
+    first = kept.get(data, T)
+    assert kept.get(data, T + timedelta(seconds=1)) is first
+    assert kept.get(replace(data, calls=list(data.calls)), T + timedelta(seconds=2)) == first
+
+
 def _reference_check(rung: dict, last, alarms, now):
     """Bell.check as it was before it kept the same alarms quiet: every check recomputed."""
     rung = {k: at for k, at in rung.items() if k in alarms}

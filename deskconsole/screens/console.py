@@ -193,7 +193,7 @@ class ConsoleScreen(Screen):
         """A request this operator made (an extension, a return) that a supervisor has answered since
         the last load, at any console: said here, with who answered, and the new deadline or the reason."""
         op = self.app.operator
-        if op is None:
+        if op is None or after.orders is before.orders:   # the same list: no order changed
             return
         now_open = {o.id: o for o in after.orders}
         for asked in before.orders:
@@ -236,23 +236,19 @@ class ConsoleScreen(Screen):
 
     _bell: bell.Bell | None = None
     _rung_once = False
-    _alarms: tuple | None = None   # (the lists they come from, valid until, alarms): recomputed when one can change
+    _standing: bell.Standing | None = None   # the alarms, recomputed list by list when one can change
 
     def ring_if_due(self, now: datetime) -> None:
         """The terminal bell (BEL) for a new alarm, again every 5 minutes while it holds (bell.py)."""
         app = self.app
         if not app.config.bell or self.data is None or app.operator is None:
             return
-        data, cached = self.data, self._alarms
-        # The lists the alarms come from: a reload keeps an unchanged list as the same object.
-        sources = (data.calls, data.orders, data.keys, data.visitors)
-        if cached is None or any(a is not b for a, b in zip(cached[0], sources)) or \
-                (cached[1] is not None and now >= cached[1]):
-            alarms = bell.standing(data, now, supervisor=app.operator.role == "supervisor")
-            self._alarms = cached = (sources, bell.next_change(data, now), alarms)
+        if self._standing is None:
+            self._standing = bell.Standing()
+        alarms = self._standing.get(self.data, now, supervisor=app.operator.role == "supervisor")
         if self._bell is None:
             self._bell = bell.Bell()
-        if self._bell.check(cached[2], now):
+        if self._bell.check(alarms, now):
             app.bell()
             if self._rung_once:   # what holds at sign-on rings, but the header already shows it
                 self.flash_header()
