@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import os
 import signal
@@ -171,6 +172,7 @@ class DeskApp(TypeAheadApp):
         log.set_operator(operator.code)
         log.info(f"signed on at the console ({db.describe(self.config.db_url)})")
         self.feed = ChangeFeed(self.config.db_url)  # from here on, only commits after the sign-on move it
+        self._pause_collector()
         # The first load starts now, while the console screen is built, and shows once it is mounted.
         self._start_load(self.sequencer.signed_on(operator.id))
         self.switch_screen(_console_screen_class()())
@@ -322,10 +324,40 @@ class DeskApp(TypeAheadApp):
         if screen is not None and screen.is_mounted:
             screen.update_header(self.clock.now())
 
+    _frozen = False
+
     def _show(self, data) -> None:
         screen = self.console_screen
         if screen is not None and screen.is_mounted:
             screen.show_data(data, self.clock.now())
+            if not self._frozen:
+                self.call_after_refresh(self._freeze_heap)
+
+    FREEZE_LATEST = 10.0   # seconds after sign-on: the collector is back on even if no load showed
+    # The collector is the process's: a headless app (the tests' Pilot, many apps in one process) leaves
+    # it alone unless told to.
+    FREEZE_HEAP: bool | None = None
+
+    def _pause_collector(self) -> None:
+        """From the PIN to the first load painted, no cycle collection: its full passes over the
+        freshly read site cost 30-60 ms each, on the path the operator is waiting on."""
+        if not (self.FREEZE_HEAP if self.FREEZE_HEAP is not None else not self.is_headless):
+            self._frozen = True
+            return
+        if not self._frozen:
+            gc.disable()
+            self.set_timer(self.FREEZE_LATEST, self._freeze_heap)
+
+    def _freeze_heap(self) -> None:
+        """After the first load is painted: what the console holds from now on (the modules, the
+        screens, the site's rows) leaves the cycle collector's reach, and the collector is on again.
+        Its full collections then scan only what came later: 60 ms pauses at random keys (a search,
+        a save) become a few ms."""
+        if self._frozen:
+            return
+        self._frozen = True
+        gc.freeze()
+        gc.enable()
 
     def console_mounted(self) -> None:
         """The console screen exists: show what was read for it meanwhile, else read it now."""

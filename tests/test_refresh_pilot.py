@@ -135,6 +135,36 @@ def test_a_commit_elsewhere_wakes_the_console_with_no_poll_at_all(demo_site, mon
     asyncio.run(go())
 
 
+def test_the_cycle_collector_is_paused_from_the_pin_to_the_first_load_then_leaves_the_site_frozen(
+        demo_site, monkeypatch):
+    """No full collection on the way from the PIN to the console (30-60 ms each on a big site), and once
+    the first load is painted what the console holds is frozen out of the collector's way."""
+    import gc
+    from deskconsole.app import DeskApp
+    monkeypatch.setattr(DeskApp, "FREEZE_HEAP", True)
+    seen = []
+    real = ConsoleScreen.compose
+
+    def compose(self):
+        seen.append(gc.isenabled())   # the console screen is built after the PIN, before the first load shows
+        return real(self)
+    monkeypatch.setattr(ConsoleScreen, "compose", compose)
+
+    async def go():
+        app = make_app(demo_site)
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                assert gc.isenabled() and gc.get_freeze_count() == 0
+                await sign_on(pilot, "R1")
+                await quiet(pilot)
+                assert seen == [False]
+                assert gc.isenabled() and gc.get_freeze_count() > 0
+        finally:
+            gc.unfreeze()
+            gc.enable()
+    asyncio.run(go())
+
+
 def test_a_failed_read_leaves_the_console_up_says_so_and_the_next_change_clears_it(demo_site, monkeypatch):
     async def go():
         async with console(demo_site) as pilot:
