@@ -18,7 +18,8 @@ TRACE = bool(os.environ.get("BENCH_TRACEMALLOC"))
 if TRACE:
     tracemalloc.start(1)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+if not os.environ.get("PYTHONPATH"):  # PYTHONPATH: another copy of the package (a "before")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 OUT = open(os.environ.get("BENCH_MEMLOG", "/tmp/deskconsole-mem.log"), "w", buffering=1)  # noqa: SIM115
 _lock = threading.Lock()
