@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from deskconsole import db, orders
+from deskconsole import db, orders, people
 
 from conftest import NOW
 
@@ -41,10 +41,11 @@ def full_rows(engine, where) -> list[orders.OrderRow]:
 
 def test_open_orders_are_read_in_the_columns_their_rows_show(demo_site, monkeypatch):
     engine = demo_site.sla_engine()
-    r1 = orders.people.find("R1")
+    r1 = people.find("R1")
     first = orders.open_orders(engine)[0]
     orders.dispatch(r1, NOW, first.id, department="engineering", assignee="王[b]小明")
-    orders.request_extension(r1, NOW, engine, first.id, until=NOW + timedelta(days=3), reason="等配件", owner_consent=True)
+    orders.request_extension(r1, NOW, engine, first.id, until=NOW + timedelta(days=3), reason="等配件",
+                             owner_consent=True)
     statements = statements_of(monkeypatch, lambda: orders.open_orders(engine))
     assert statements and not [s for s in statements for column in NOT_IN_A_ROW if column in s]
     # ... and the rows are the same as those built from every column of each order.
