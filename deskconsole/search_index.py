@@ -363,7 +363,7 @@ def refresh(kind: str, ids: Iterable[int]) -> int:
 
 
 # The tail's size at which a write merges it into the FTS tables: one segment for FLUSH docs instead of
-# one a commit; the merge costs that write ~10 ms (bench/README.md, "Issue 19: the index's tail").
+# one a commit; the merge costs that write 3-4 ms (bench/README.md, "Issue 19: the index's tail").
 FLUSH = 256
 
 # Set by db.connect: whether the connected database has the tail (schema 7). Without it (a database at
