@@ -172,8 +172,9 @@ def drop(scratch: Path) -> None:
 class Saver:
     """add_call as the desk does it, on the connected database."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, phones: list[str] | None = None) -> None:
         self.rng = rng
+        self.phones = phones
         self.r1 = people.find("R1")
         self.units = [u.code for u in db.Unit.select(db.Unit.code)]
         self.at = datetime.now(timezone.utc)
@@ -182,7 +183,8 @@ class Saver:
     def __call__(self) -> float:
         self.n += 1
         t0 = time.perf_counter()
-        calls.add_call(self.r1, self.at + timedelta(seconds=self.n), phone=f"139{self.rng.randrange(10**8):08d}",
+        phone = self.rng.choice(self.phones) if self.phones else f"139{self.rng.randrange(10**8):08d}"
+        calls.add_call(self.r1, self.at + timedelta(seconds=self.n), phone=phone,
                        caller="Bench", unit_code=self.rng.choice(self.units), category="repair", channel="phone",
                        text=self.rng.choice(SAVE_TEXTS))
         return time.perf_counter() - t0
@@ -247,7 +249,9 @@ def with_tail(path: Path, n: int, rng: random.Random) -> Path:
     scratch = scratch_copy(path, "search-tail-scratch.db")
     db.connect("sqlite:///" + str(scratch), migrate_schema=False)
     search_index.FLUSH = max(search_index.FLUSH, n + 1)
-    save = Saver(rng)
+    # Callers who called before: the phones `queries` picks from are the same as without the tail.
+    phones = [p for (p,) in db.database.execute_sql("SELECT DISTINCT phone FROM call WHERE phone != '' LIMIT 1000")]
+    save = Saver(rng, phones)
     for _ in range(n):
         save()
     emit(figure="tail", docs=tail_size())
