@@ -12,7 +12,7 @@ On SQLite two FTS5 tables index the bodies (README, design):
               Chinese (厨房水龙头漏水 -> 厨房 房水 水龙 龙头 头漏 漏水), because trigram cannot find
               a two-character word (on SQLite 3.40 such a pattern silently finds nothing).
               Contentless, detail=none: a two-character query is one token, positions are not needed.
-A commit that touches an FTS5 table writes a new segment of it (0.12 ms of the two, half of what the
+A commit that touches an FTS5 table writes a new segment of it (0.12 ms for the two, most of what the
 index cost a saved call), so a write does not: its changed bodies go to `search_doc` and their ids to
 the tail, `search_pending` (with `old`, the body the FTS tables hold, NULL for none), and the write
 that brings the tail to FLUSH merges it into the FTS tables in its own transaction (`flush`). Search
@@ -317,7 +317,8 @@ def bodies(kind: str, ids: Iterable[int]) -> dict[int, str]:
 # --- writing the index -------------------------------------------------------------------
 
 def create(database) -> None:
-    """The FTS tables beside `search_doc` (SQLite only; the model's table is made with the others)."""
+    """The FTS tables and their tail beside `search_doc` (SQLite only; the model's table is made with the
+    others)."""
     if not has_fts(database):
         return
     # detail=none, columnsize=0: no positions, no sizes (a third of the size). A query is LIKE '%word%',

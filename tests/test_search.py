@@ -565,6 +565,25 @@ def test_any_text_is_searched_without_an_error_and_both_ways_alike(site, text):
     assert [(h.kind, h.id) for h in fts.hits] == [(h.kind, h.id) for h in search.find(text, engine="like").hits]
 
 
+@pytest.fixture
+def site_with_a_tail(site, clock):
+    """The seed in the FTS tables, and in the tail a new call and an edited one (FTS holds its old words)."""
+    _config, ids = site
+    calls.add_call(ids["R1"], clock.now(), phone="021-6688-9999", caller="Anna [b]", unit_code="2-1503",
+                   category="repair", channel="phone", text="50% 阳台跑水 night")
+    call = calls.detail(ids["leak_call"])
+    calls.edit_call(ids["R1"], clock.now(), ids["leak_call"], phone=call.phone, caller=call.caller,
+                    unit_code=call.unit_code, category="repair", channel="phone", text="卫生间跑水 all night")
+    return site
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(st.text(max_size=40), st.text(alphabet="漏水跑卫生间 nightAa5%_[b]-06", max_size=12)))
+def test_any_text_finds_the_same_both_ways_with_records_in_the_tail(site_with_a_tail, text):
+    fts, like = search.find(text, limit=1), search.find(text, limit=1, engine="like")
+    assert ([(h.kind, h.id) for h in fts.hits], fts.more) == ([(h.kind, h.id) for h in like.hits], like.more)
+
+
 def test_a_unit_or_key_named_exactly_comes_first(site):
     Unit.create(code="1-11203", building="1", floor=112)   # holds 1-1203 in its code, and is newer
     search_index.refresh("unit", [Unit.get(Unit.code == "1-11203").id])
