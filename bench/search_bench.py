@@ -4,6 +4,8 @@
     .venv/bin/python bench/search_bench.py --build               # + the index built by the migration, sizes
     .venv/bin/python bench/search_bench.py --painted             # + key -> results painted, on a terminal
     .venv/bin/python bench/search_bench.py --painted-only        # only that
+    .venv/bin/python bench/search_bench.py --flush 64 256 1024   # the save that merges the tail, per FLUSH
+    .venv/bin/python bench/search_bench.py --tail 255            # queries with that many docs in the tail
 
 --v1 PATH: the benchmark database at schema 1 (no index), as `make_bench_db.py --out PATH` made it
 before this branch; --db PATH: the same migrated (made from --v1 with --build when missing). Results
@@ -149,39 +151,112 @@ def timed_dossiers(path: Path, runs: int, rng: random.Random) -> None:
 
 # --- the cost of saving a call -----------------------------------------------------------------
 
-def save_cost(path: Path, runs: int, rng: random.Random) -> None:
-    """add_call on a copy of the database, the index kept or not, alternating call by call (so the
-    machine's noise falls on both alike)."""
-    scratch = DATA / "search-save-scratch.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(scratch) + suffix).unlink(missing_ok=True)
+SAVE_TEXTS = ["厨房水龙头漏水", "楼上装修噪音太大", "Dog barking all night", "门锁坏了打不开", "电梯困人"]
+
+
+def scratch_copy(path: Path, name: str) -> Path:
+    scratch = DATA / name
+    drop(scratch)
     src, dst = sqlite3.connect(path), sqlite3.connect(scratch)
     src.backup(dst)
     src.close()
     dst.close()
+    return scratch
+
+
+def drop(scratch: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-writers"):
+        Path(str(scratch) + suffix).unlink(missing_ok=True)
+
+
+class Saver:
+    """add_call as the desk does it, on the connected database."""
+
+    def __init__(self, rng: random.Random, phones: list[str] | None = None) -> None:
+        self.rng = rng
+        self.phones = phones
+        self.r1 = people.find("R1")
+        self.units = [u.code for u in db.Unit.select(db.Unit.code)]
+        self.at = datetime.now(timezone.utc)
+        self.n = 0
+
+    def __call__(self) -> float:
+        self.n += 1
+        t0 = time.perf_counter()
+        phone = self.rng.choice(self.phones) if self.phones else f"139{self.rng.randrange(10**8):08d}"
+        calls.add_call(self.r1, self.at + timedelta(seconds=self.n), phone=phone,
+                       caller="Bench", unit_code=self.rng.choice(self.units), category="repair", channel="phone",
+                       text=self.rng.choice(SAVE_TEXTS))
+        return time.perf_counter() - t0
+
+
+def tail_size() -> int:
+    if "search_pending" not in db.database.get_tables():
+        return 0
+    return db.database.execute_sql("SELECT count(*) FROM search_pending").fetchone()[0]
+
+
+def save_cost(path: Path, runs: int, rng: random.Random) -> None:
+    """add_call on a copy of the database, the index kept or not, alternating call by call (so the
+    machine's noise falls on both alike). With the index's tail, an indexed save that merges it (one in
+    search_index.FLUSH) is in the mean, not the median: `flush` below times those."""
+    scratch = scratch_copy(path, "search-save-scratch.db")
     db.connect("sqlite:///" + str(scratch), migrate_schema=False)
-    r1 = people.find("R1")
-    units = [u.code for u in db.Unit.select(db.Unit.code)]
-    at = datetime.now(timezone.utc)
+    save = Saver(rng)
     times = {True: [], False: []}
-    texts = ["厨房水龙头漏水", "楼上装修噪音太大", "Dog barking all night", "门锁坏了打不开", "电梯困人"]
     for i in range(2 * runs + 10):
         indexed = i % 2 == 0
         search_index.enabled = indexed
-        t0 = time.perf_counter()
-        calls.add_call(r1, at + timedelta(seconds=i), phone=f"139{rng.randrange(10**8):08d}", caller="Bench",
-                       unit_code=rng.choice(units), category="repair", channel="phone", text=rng.choice(texts))
+        took = save()
         if i >= 10:  # the first few warm the caches
-            times[indexed].append(time.perf_counter() - t0)
+            times[indexed].append(took)
     search_index.enabled = True
     db.close()
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(scratch) + suffix).unlink(missing_ok=True)
+    drop(scratch)
     with_index, without = statistics.median(times[True]), statistics.median(times[False])
     emit(figure="save_call_desk", runs=runs, without_index_median_ms=ms(without), with_index_median_ms=ms(with_index),
          extra_pct=round(100 * (with_index - without) / without, 1),
          without_index_mean_ms=ms(statistics.mean(times[False])), with_index_mean_ms=ms(statistics.mean(times[True])),
          without_index_p95_ms=ms(pct(times[False], 95)), with_index_p95_ms=ms(pct(times[True], 95)))
+
+
+def flush_cost(path: Path, sizes: list[int], flushes: int, rng: random.Random) -> None:
+    """For each FLUSH: indexed saves until `flushes` of them merged the tail; the merging save's own time,
+    the others', and the mean of all (what a save costs on average, the merge shared out)."""
+    for size in sizes:
+        scratch = scratch_copy(path, "search-flush-scratch.db")
+        db.connect("sqlite:///" + str(scratch), migrate_schema=False)
+        search_index.FLUSH = size
+        save = Saver(rng)
+        for _ in range(10):
+            save()
+        merged, other = [], []
+        while len(merged) < flushes:
+            before = tail_size()
+            took = save()
+            (merged if tail_size() < before else other).append(took)
+        db.close()
+        drop(scratch)
+        every = merged + other
+        emit(figure="flush", FLUSH=size, saves=len(every), flush_median_ms=ms(statistics.median(merged)),
+             flush_max_ms=ms(max(merged)), other_median_ms=ms(statistics.median(other)),
+             all_mean_ms=ms(statistics.mean(every)), other_mean_ms=ms(statistics.mean(other)))
+
+
+def with_tail(path: Path, n: int, rng: random.Random) -> Path:
+    """A copy of the database with `n` calls saved since the tail was last merged (search's worst case is
+    FLUSH - 1): the queries then read the FTS tables and the tail."""
+    scratch = scratch_copy(path, "search-tail-scratch.db")
+    db.connect("sqlite:///" + str(scratch), migrate_schema=False)
+    search_index.FLUSH = max(search_index.FLUSH, n + 1)
+    # Callers who called before: the phones `queries` picks from are the same as without the tail.
+    phones = [p for (p,) in db.database.execute_sql("SELECT DISTINCT phone FROM call WHERE phone != '' LIMIT 1000")]
+    save = Saver(rng, phones)
+    for _ in range(n):
+        save()
+    emit(figure="tail", docs=tail_size())
+    db.close()
+    return scratch
 
 
 # --- key -> results painted, on a terminal ----------------------------------------------------------
@@ -261,16 +336,29 @@ def main(argv=None) -> int:
     parser.add_argument("--painted-only", action="store_true", help="only key -> results painted")
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--flush", type=int, nargs="*", metavar="FLUSH",
+                        help="only the save that merges the index's tail, at each of these FLUSH")
+    parser.add_argument("--tail", type=int, default=0, metavar="N",
+                        help="measure the queries on a copy with N calls in the index's tail")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     if args.build or not args.db.exists():
         build(args.v1, args.db)
-    if not args.painted_only:
-        timed_queries(args.db, args.runs, rng)
-        timed_dossiers(args.db, max(5, args.runs // 2), rng)
-        save_cost(args.db, args.runs * 5, rng)
-    if args.painted or args.painted_only:
-        painted(args.db, max(8, args.runs // 4), rng)
+    if args.flush is not None:
+        flush_cost(args.db, args.flush or [search_index.FLUSH], 10, rng)
+        return 0
+    # Its own generator: the queries are the same with and without a tail.
+    path = with_tail(args.db, args.tail, random.Random(args.seed + 1)) if args.tail else args.db
+    try:
+        if not args.painted_only:
+            timed_queries(path, args.runs, rng)
+            timed_dossiers(path, max(5, args.runs // 2), rng)
+            save_cost(path, args.runs * 5, rng)
+        if args.painted or args.painted_only:
+            painted(path, max(8, args.runs // 4), rng)
+    finally:
+        if path != args.db:
+            drop(path)
     return 0
 
 

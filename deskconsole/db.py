@@ -38,7 +38,7 @@ from .i18n import _
 
 database = pw.DatabaseProxy()
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # version -> function(db) that brings a database from version-1 to version. Each later issue
 # that changes the schema adds a step here and a fixture of the previous version in tests/fixtures.
 # The steps themselves are in migrations.py (defined after the models they read). A long step reports
@@ -666,8 +666,9 @@ def connect(url: str, *, migrate_schema: bool = True, must_exist: bool = False, 
             raise unreachable(exc, url) from None
         if migrate_schema:
             migrate(db, url, progress=progress)
-        # A database opened at an older schema without migrating has no index to keep.
-        search_index.enabled = "search_doc" in db.get_tables()
+        # A database opened at an older schema without migrating has no index to keep, or no tail (7).
+        tables = db.get_tables()
+        search_index.enabled, search_index.tail = "search_doc" in tables, "search_pending" in tables
     except OSError as exc:
         raise _os_error(exc, where) from None
     except pw.ImproperlyConfigured as exc:

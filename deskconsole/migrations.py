@@ -177,3 +177,13 @@ def step_6(database) -> None:
 
 
 db.MIGRATIONS[6] = step_6
+
+
+def step_7(database) -> None:
+    """Issue 19, the save cost of the search index: its tail (search_index.flush). SQLite only, beside the FTS
+    tables; empty is right for a database whose FTS tables hold every record, so nothing is rebuilt."""
+    from . import search_index
+    search_index.create(database)
+
+
+db.MIGRATIONS[7] = step_7

@@ -12,6 +12,11 @@ On SQLite two FTS5 tables index the bodies (README, design):
               Chinese (厨房水龙头漏水 -> 厨房 房水 水龙 龙头 头漏 漏水), because trigram cannot find
               a two-character word (on SQLite 3.40 such a pattern silently finds nothing).
               Contentless, detail=none: a two-character query is one token, positions are not needed.
+A commit that touches an FTS5 table writes a new segment of it (0.12 ms for the two, most of what the
+index cost a saved call), so a write does not: its changed bodies go to `search_doc` and their ids to
+the tail, `search_pending` (with `old`, the body the FTS tables hold, NULL for none), and the write
+that brings the tail to FLUSH merges it into the FTS tables in its own transaction (`flush`). Search
+takes the FTS hits that are not in the tail, and matches the tail's few current bodies with LIKE.
 On another engine only `search_doc` exists and `search` matches its bodies with LIKE.
 
 The one place the index is written: `db.writes` calls `after_write(events)` before its transaction
@@ -312,7 +317,8 @@ def bodies(kind: str, ids: Iterable[int]) -> dict[int, str]:
 # --- writing the index -------------------------------------------------------------------
 
 def create(database) -> None:
-    """The FTS tables beside `search_doc` (SQLite only; the model's table is made with the others)."""
+    """The FTS tables and their tail beside `search_doc` (SQLite only; the model's table is made with the
+    others)."""
     if not has_fts(database):
         return
     # detail=none, columnsize=0: no positions, no sizes (a third of the size). A query is LIKE '%word%',
@@ -321,6 +327,8 @@ def create(database) -> None:
                          "content_rowid='id', tokenize='trigram', detail=none, columnsize=0)")
     database.execute_sql("CREATE VIRTUAL TABLE IF NOT EXISTS search_bi USING fts5(bi, content='', "
                          "tokenize='unicode61', detail=none, columnsize=0)")
+    # The tail: the docs whose body changed since the FTS tables took them in (see flush).
+    database.execute_sql("CREATE TABLE IF NOT EXISTS search_pending (id INTEGER PRIMARY KEY, old TEXT)")
 
 
 def _fts_write(database, rows: list[tuple[int, str]], *, delete: bool) -> None:
@@ -355,21 +363,57 @@ def refresh(kind: str, ids: Iterable[int]) -> int:
     return _store(database, new, old)
 
 
+# The tail's size at which a write merges it into the FTS tables: one segment for FLUSH docs instead of
+# one a commit; the merge costs that write 3-4 ms (bench/README.md, "Issue 19: the index's tail").
+FLUSH = 256
+
+# Set by db.connect: whether the connected database has the tail (schema 7). Without it (a database at
+# schema 6 opened without migrating) a write writes the FTS tables itself, as schema 6 did.
+tail = True
+
+
 def _store(database, new: dict[int, str], old: dict[int, str]) -> int:
     """Write the bodies `new` (doc id -> body) where the index holds `old`; returns how many changed."""
     p = database.param
-    gone = [(doc, body) for doc, body in old.items() if new[doc] != body]
     added = [(doc, body) for doc, body in new.items() if old.get(doc) != body]
     if not added:
         return 0
-    _fts_write(database, gone, delete=True)
+    fts = has_fts(database)
+    if fts and not tail:
+        _fts_write(database, [(doc, body) for doc, body in old.items() if new[doc] != body], delete=True)
     for doc, body in added:
         if doc in old:
             database.execute_sql(f"UPDATE search_doc SET body = {p} WHERE id = {p}", (body, doc))
         else:
             database.execute_sql(f"INSERT INTO search_doc (id, body) VALUES ({p}, {p})", (doc, body))
-    _fts_write(database, added, delete=False)
+    if not fts:
+        return len(added)
+    if not tail:
+        _fts_write(database, added, delete=False)
+        return len(added)
+    conn = database.connection()
+    # OR IGNORE: a doc already in the tail keeps the first `old`, the body the FTS tables hold.
+    conn.executemany("INSERT OR IGNORE INTO search_pending (id, old) VALUES (?, ?)",
+                     [(doc, old.get(doc)) for doc, _body in added])
+    if conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] >= FLUSH:
+        flush(database)
     return len(added)
+
+
+def flush(database=None) -> int:
+    """Merge the tail into the FTS tables: take out the body each holds, put in the body `search_doc` has
+    now, empty the tail. Inside the caller's transaction. Returns how many docs the tail had."""
+    database = database or db.database.obj
+    if not has_fts(database) or not tail:
+        return 0
+    conn = database.connection()
+    rows = conn.execute("SELECT p.id, p.old, d.body FROM search_pending AS p "
+                        "LEFT JOIN search_doc AS d ON d.id = p.id").fetchall()
+    changed = [(doc, old, body) for doc, old, body in rows if old != body]
+    _fts_write(database, [(doc, old) for doc, old, _body in changed if old is not None], delete=True)
+    _fts_write(database, [(doc, body) for doc, _old, body in changed if body is not None], delete=False)
+    conn.execute("DELETE FROM search_pending")
+    return len(rows)
 
 
 def _index_created(kind: str, record_id: int, events: list) -> None:
@@ -430,6 +474,10 @@ def after_write(events: list[tuple]) -> None:
             ids = {i for (i,) in _BODIES[kind][1].select(_BODIES[kind][1].id).tuples()}
         for chunk in _chunks(sorted(ids), 500):
             refresh(kind, chunk)
+    if any('"blanked"' in data for _entity, _id, _action, data in events):
+        # Personal data blanked (the front desk's purge): the old bodies leave the tail and the FTS tables
+        # in the purge's own transaction, not at some later save.
+        flush()
 
 
 def _chunks(items: list, size: int):
@@ -449,6 +497,8 @@ def rebuild(progress: Progress | None = None) -> int:
         database.execute_sql("INSERT INTO search_tri(search_tri) VALUES ('delete-all')")
         database.execute_sql("INSERT INTO search_bi(search_bi) VALUES ('delete-all')")
     SearchDoc.delete().execute()
+    if fts and tail:
+        database.execute_sql("DELETE FROM search_pending")
     spans = {}
     for kind in KINDS:
         model = _BODIES[kind][1]
@@ -509,4 +559,11 @@ def verify(sample: int | None = None) -> list[str]:
             for doc, body in now.items():
                 if stored.get(doc) != body:
                     problems.append(f"search index: {kind} {split_id(doc)[1]} is not indexed as it is now")
+    if has_fts() and tail:
+        # The tail is small (FLUSH docs at most): every doc in it has its body in search_doc, which is what
+        # the merge puts into the FTS tables.
+        for (doc,) in db.database.execute_sql("SELECT p.id FROM search_pending AS p LEFT JOIN search_doc AS d "
+                                              "ON d.id = p.id WHERE d.id IS NULL"):
+            named = "{} {}".format(*split_id(doc)) if 0 < doc >> _SHIFT <= len(KINDS) else f"doc {doc}"
+            problems.append(f"search index: the tail names {named}, which has no index entry")
     return problems

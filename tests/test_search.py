@@ -78,9 +78,25 @@ def seed(config, now):
     return ids
 
 
+def flush() -> None:
+    """Merge the index's tail into the FTS tables now, as the save that fills it does (a no-op where there
+    are no FTS tables)."""
+    with db.database.atomic():
+        search_index.flush()
+
+
+def pending() -> dict[int, str | None]:
+    """The tail: doc id -> the body the FTS tables hold for it (SQLite; PostgreSQL has none)."""
+    if not search_index.has_fts():
+        return {}
+    return dict(db.database.execute_sql("SELECT id, old FROM search_pending").fetchall())
+
+
 @pytest.fixture
 def site(empty_site, clock):
-    return empty_site, seed(empty_site, clock.now())
+    ids = seed(empty_site, clock.now())
+    flush()   # the seed in the FTS tables; what a test writes then is in the tail
+    return empty_site, ids
 
 
 def found(text, kinds=None, **kw):
@@ -206,13 +222,14 @@ def test_a_refused_write_leaves_the_index_as_it_was(site, clock):
 
 
 @pytest.mark.sqlite_only("counts SQLite's statements (its trace callback)")
-def test_saving_a_call_pays_the_index_four_statements_only(site, clock):
+def test_saving_a_call_writes_no_fts_segment_and_four_statements_of_its_own(site, clock):
     """Issue 19: a save costs at most 10 % more with the index. A new record's words are read once and
-    written to the three tables: its notes come from the write's own events and it has no old body."""
+    written to search_doc and the tail (its notes come from the write's own events, it has no old body);
+    the FTS tables, which write a segment at every commit that touches them, wait for the FLUSH-th save."""
     _config, ids = site
     conn = db.database.connection()
 
-    def statements(indexed: bool) -> tuple[int, int]:
+    def statements(indexed: bool) -> tuple[int, int, int]:
         run: list[str] = []
         search_index.enabled = indexed
         conn.set_trace_callback(run.append)
@@ -222,14 +239,36 @@ def test_saving_a_call_pays_the_index_four_statements_only(site, clock):
         finally:
             conn.set_trace_callback(None)
             search_index.enabled = True
-        # Those FTS5 runs itself (its segments, written at COMMIT) are traced with "--" before them.
-        return sum(1 for sql in run if not sql.startswith("--")), call_id
+        # Those FTS5 runs itself (reading and writing its segments) are traced with "--" before them.
+        return (sum(1 for sql in run if not sql.startswith("--")), sum(1 for sql in run if sql.startswith("--")),
+                call_id)
 
-    (without, unindexed), (with_index, indexed) = statements(False), statements(True)
+    (without, _fts, unindexed), (with_index, fts, indexed) = statements(False), statements(True)
     assert with_index - without <= 4
+    assert fts == 0
     assert ("call", indexed) in found("跑水") and ("call", unindexed) not in found("跑水")
     search_index.refresh("call", [unindexed])
     assert search_index.verify() == []
+
+
+@pytest.mark.sqlite_only("the FTS tables and their tail exist on SQLite only")
+def test_the_save_that_fills_the_tail_merges_it_into_the_fts_tables(site, clock, monkeypatch):
+    _config, ids = site
+    monkeypatch.setattr(search_index, "FLUSH", 3)
+    conn = db.database.connection()
+    run: list[str] = []
+    made = []
+    for n in range(3):
+        conn.set_trace_callback(run.append if n == 2 else None)
+        made.append(calls.add_call(ids["R1"], clock.now(), category="repair", channel="phone", unit_code="2-1503",
+                                   text=f"第{n}次跑水"))
+        assert len(pending()) == (n + 1) % 3
+    conn.set_trace_callback(None)
+    assert any(sql.startswith("--") for sql in run)   # the third save wrote the FTS tables
+    database = db.database.obj
+    assert {r for (r,) in database.execute_sql("SELECT rowid FROM search_bi WHERE search_bi MATCH '\"跑水\"'")} == \
+        {search_index.doc_id("call", i) for i in made}
+    assert [i for _k, i in found("跑水", "calls")] == sorted(made, reverse=True)
 
 
 def test_every_record_is_indexed_as_it_is_and_a_rebuild_gives_the_same(site):
@@ -252,8 +291,144 @@ def test_a_call_saved_by_another_process_is_found_at_once(site, tmp_path):
                            "--channel", "phone", "--text", "阳台跑水了"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     call_id = int(done.stdout.split()[-1])
+    if search_index.has_fts():   # found from the tail: the other process wrote no FTS segment
+        assert search_index.doc_id("call", call_id) in pending()
     for query in ("跑水", "6666777", "赵先生", f"C{call_id}"):
         assert found(query, "calls")[0] == ("call", call_id), query
+
+
+# --- the index's tail: what the FTS tables have not taken in yet (SQLite) ------------------
+
+def both_ways(query, kinds=None, limit=search.DEFAULT_LIMIT):
+    """The hits and the kinds with more, by the index and by the LIKE fallback: they must be the same."""
+    fts, like = search.find(query, kinds, limit), search.find(query, kinds, limit, engine="like")
+    assert ([(h.kind, h.id) for h in fts.hits], fts.more) == ([(h.kind, h.id) for h in like.hits], like.more), query
+    return [(h.kind, h.id) for h in fts.hits]
+
+
+def test_a_saved_call_is_found_at_once_from_the_tail_and_the_same_after_the_flush(site, clock):
+    _config, ids = site
+    call_id = calls.add_call(ids["R1"], clock.now(), phone="139-7788-0011", caller="周先生", unit_code="2-1503",
+                             category="repair", channel="phone", text="厨房水管爆裂 pipe burst")
+    if search_index.has_fts():
+        assert pending() == {search_index.doc_id("call", call_id): None}   # new: the FTS tables hold nothing
+    queries = ("水管爆裂", "爆裂", "7788", "7788-0011", "13977880011", "burst", f"C{call_id}", "周先生 2-1503")
+    before = {q: both_ways(q, "calls") for q in queries}
+    assert all(hits == [("call", call_id)] for hits in before.values()), before
+    flush()
+    assert pending() == {}
+    assert {q: both_ways(q, "calls") for q in queries} == before
+
+
+def test_an_edit_is_found_by_its_new_words_only_while_pending_and_after_the_flush(site, clock):
+    """Edited twice before a flush: the FTS tables still hold the first body, and the flush takes that
+    one out (a contentless table forgets a row only by the values it was given)."""
+    _config, ids = site
+    call_id = ids["noise_call"]            # in the FTS tables: "Dog barking all night 楼上装修噪音"
+    doc = search_index.doc_id("call", call_id)
+    first = search_index.bodies("call", [call_id])[call_id]
+
+    def edit(text):
+        call = calls.detail(call_id)
+        calls.edit_call(ids["R1"], clock.now(), call_id, phone=call.phone, caller=call.caller,
+                        unit_code=call.unit_code, category="complaint", channel="phone", text=text)
+
+    def check():
+        for gone in ("barking", "噪音", "唱歌", "singing"):
+            assert ("call", call_id) not in both_ways(gone), gone
+        for word in ("跳舞", "dancing", "Anna"):
+            assert ("call", call_id) in both_ways(word), word
+
+    edit("邻居唱歌 singing")
+    edit("邻居跳舞 dancing")
+    if search_index.has_fts():
+        assert pending() == {doc: first}
+    check()
+    flush()
+    check()
+    assert search_index.verify() == []
+    if search_index.has_fts():
+        database = db.database.obj
+
+        def rows(table, word):
+            return {r for (r,) in database.execute_sql(f"SELECT rowid FROM {table} WHERE {table} MATCH ?",
+                                                       (f'"{word}"',))}
+        # One trigram each (detail=none takes no phrase of several): of barking, singing and dancing.
+        assert doc not in rows("search_tri", "rki") and doc not in rows("search_bi", "噪音")
+        assert doc not in rows("search_tri", "ngi") and doc not in rows("search_bi", "唱歌")
+        assert doc in rows("search_tri", "nci") and doc in rows("search_bi", "跳舞")
+
+
+QUERIES = ("漏水", "跑水", "噪音", "水龙头", "装修噪音", "barking", "night", "1-1203", "2-1503", "1-101", "1234",
+           "139", "0011", "张师傅", "王[b]小明", "漏水 1-1203", "跑水 2-1503", "repair", "C1", "WO00001", "50%",
+           "50% 跑水", "师傅 窗户")
+TEXTS = ("厨房水龙头漏水", "阳台跑水", "楼上装修噪音太大", "Dog barking all night", "门锁坏了", "窗户关不上 window",
+         "张师傅明天来", "50% 跑水")
+
+
+@pytest.mark.parametrize("seed_", [1, 2, 3])
+def test_saves_and_edits_in_any_order_find_what_the_like_engine_finds(site, clock, monkeypatch, seed_):
+    """FLUSH made small: the tail fills and empties again and again while calls and orders of several units
+    are saved and edited; after every write the index gives exactly what LIKE over the bodies gives, with a
+    limit small enough to cut between the FTS tables' hits and the tail's."""
+    import random
+    _config, ids = site
+    monkeypatch.setattr(search_index, "FLUSH", 3)
+    rng = random.Random(seed_)
+    made = {"call": [ids["leak_call"], ids["noise_call"], ids["message"]], "order": [ids["open_order"]]}
+    for step in range(24):
+        at = clock.now() + timedelta(minutes=step)
+        unit, text = rng.choice(["1-1203", "2-1503", "1-101"]), rng.choice(TEXTS)
+        action = rng.choice(["call", "call", "edit", "order", "note"])
+        if action == "call":
+            made["call"].append(calls.add_call(ids["R1"], at, phone=f"139{rng.randrange(10**8):08d}",
+                                               caller=rng.choice(["张师傅", "Anna", "王[b]小明"]), unit_code=unit,
+                                               category="repair", channel="phone", text=text))
+        elif action == "edit":
+            call_id = rng.choice(made["call"][:2] + made["call"][3:])   # not the message (its own fields)
+            call = calls.detail(call_id)
+            calls.edit_call(ids["R1"], at, call_id, phone=call.phone, caller=call.caller, unit_code=unit,
+                            category="repair", channel="phone", text=text)
+        elif action == "order":
+            made["order"].append(orders.create_order(ids["R1"], at, ids["engine"], sla_class="general_repair",
+                                                     description=text, unit_code=unit))
+        else:
+            orders.add_note(ids["R1"], at, rng.choice(made["order"]), text=text)
+        for query in QUERIES:
+            both_ways(query, limit=2)
+        assert len(pending()) < 3
+    assert search_index.verify() == []
+
+
+@pytest.mark.sqlite_only("the tail is SQLite's (PostgreSQL has no FTS tables)")
+def test_a_version_6_database_gains_an_empty_tail_and_keeps_finding(site, clock):
+    """Schema 7 adds the tail to a database whose FTS tables hold every record (no rebuild)."""
+    config, ids = site
+    database = db.database.obj
+    database.execute_sql("DROP TABLE search_pending")
+    db.SchemaMeta.update(value="6").where(db.SchemaMeta.key == "schema_version").execute()
+    db.close()
+    db.connect(config.db_url)
+    assert db.schema_version() == db.SCHEMA_VERSION
+    assert pending() == {}
+    assert ("call", ids["leak_call"]) in both_ways("漏水")
+    call_id = calls.add_call(ids["R1"], clock.now(), category="repair", channel="phone", unit_code="1-101",
+                             text="楼道灯不亮")
+    assert list(pending()) == [search_index.doc_id("call", call_id)]
+    assert both_ways("灯不亮") == [("call", call_id)]
+    assert search_index.verify() == []
+
+
+@pytest.mark.sqlite_only("the tail is SQLite's (PostgreSQL has no FTS tables)")
+def test_a_rebuild_empties_the_tail_and_check_finds_a_tail_entry_without_its_record(site, clock):
+    _config, ids = site
+    call_id = calls.add_call(ids["R1"], clock.now(), category="repair", channel="phone", text="跑水")
+    assert pending()
+    search_index.rebuild()
+    assert pending() == {} and both_ways("跑水") == [("call", call_id)]
+    db.database.execute_sql("INSERT INTO search_pending (id, old) VALUES (?, NULL)",
+                            (search_index.doc_id("call", 9999),))
+    assert search_index.verify() == ["search index: the tail names call 9999, which has no index entry"]
 
 
 # --- the dossier -------------------------------------------------------------------------
@@ -388,6 +563,25 @@ def test_the_command_line_exits_0_without_results_and_2_when_nothing_can_be_sear
 def test_any_text_is_searched_without_an_error_and_both_ways_alike(site, text):
     fts = search.find(text)
     assert [(h.kind, h.id) for h in fts.hits] == [(h.kind, h.id) for h in search.find(text, engine="like").hits]
+
+
+@pytest.fixture
+def site_with_a_tail(site, clock):
+    """The seed in the FTS tables, and in the tail a new call and an edited one (FTS holds its old words)."""
+    _config, ids = site
+    calls.add_call(ids["R1"], clock.now(), phone="021-6688-9999", caller="Anna [b]", unit_code="2-1503",
+                   category="repair", channel="phone", text="50% 阳台跑水 night")
+    call = calls.detail(ids["leak_call"])
+    calls.edit_call(ids["R1"], clock.now(), ids["leak_call"], phone=call.phone, caller=call.caller,
+                    unit_code=call.unit_code, category="repair", channel="phone", text="卫生间跑水 all night")
+    return site
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(st.text(max_size=40), st.text(alphabet="漏水跑卫生间 nightAa5%_[b]-06", max_size=12)))
+def test_any_text_finds_the_same_both_ways_with_records_in_the_tail(site_with_a_tail, text):
+    fts, like = search.find(text, limit=1), search.find(text, limit=1, engine="like")
+    assert ([(h.kind, h.id) for h in fts.hits], fts.more) == ([(h.kind, h.id) for h in like.hits], like.more)
 
 
 def test_a_unit_or_key_named_exactly_comes_first(site):
