@@ -334,14 +334,14 @@ class DeskApp(TypeAheadApp):
                 self.call_after_refresh(self._freeze_heap)
 
     FREEZE_LATEST = 10.0   # seconds after sign-on: the collector is back on even if no load showed
-    # The collector is the process's: a headless app (the tests' Pilot, many apps in one process) leaves
-    # it alone unless told to.
-    FREEZE_HEAP: bool | None = None
+    # The collector is the process's: only a console that has the process to itself (`deskconsole`, set
+    # by cli/console.run) pauses and freezes it; an app in a process with others (the tests) leaves it be.
+    freeze_heap = False
 
     def _pause_collector(self) -> None:
         """From the PIN to the first load painted, no cycle collection: its full passes over the
         freshly read site cost 30-60 ms each, on the path the operator is waiting on."""
-        if not (self.FREEZE_HEAP if self.FREEZE_HEAP is not None else not self.is_headless):
+        if not self.freeze_heap:
             self._frozen = True
             return
         if not self._frozen:

@@ -141,7 +141,7 @@ def test_the_cycle_collector_is_paused_from_the_pin_to_the_first_load_then_leave
     the first load is painted what the console holds is frozen out of the collector's way."""
     import gc
     from deskconsole.app import DeskApp
-    monkeypatch.setattr(DeskApp, "FREEZE_HEAP", True)
+    monkeypatch.setattr(DeskApp, "freeze_heap", True)   # as `deskconsole` runs it (cli/console.run)
     seen = []
     real = ConsoleScreen.compose
 
@@ -152,6 +152,7 @@ def test_the_cycle_collector_is_paused_from_the_pin_to_the_first_load_then_leave
 
     async def go():
         app = make_app(demo_site)
+        gc.unfreeze()
         try:
             async with app.run_test(size=(80, 24)) as pilot:
                 assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -68,6 +68,7 @@ def run(config: Config, args) -> int:
     need_terminal()
     from ..app import DeskApp  # Textual only when a console is wanted
     app = DeskApp(config, operator_code=args.operator)
+    app.freeze_heap = True   # the process is this console's alone (see DeskApp._pause_collector)
     app.run()
     if app.farewell:
         print(f"deskconsole: {app.farewell}", file=sys.stderr)
