@@ -209,7 +209,6 @@ class DeskApp(TypeAheadApp):
             # The -wal file is written a moment before the commit is visible to a reader.
             self.set_timer(self.FEED_LOOK_AGAIN, self.poll_feed, name="feed again")
 
-
     def poll_feed(self) -> None:
         """Look at the change feed; a commit anywhere since the last look (this console's own too)
         starts one load. After a failed read, every look reads again until one succeeds. A database

@@ -56,7 +56,7 @@ class ConsoleData:
     found: list[frontdesk.LostRow] = ()
     read_at: datetime | None = None  # the `now` of the load: the passes of that day, the shift's calls
 
-    # Cached: the 1 s tick asks three times a second over every call listed (the data never changes).
+    # Cached: each 1 s tick asks for them three times, over every call listed (the data never changes).
     @functools.cached_property
     def open_emergencies(self) -> int:
         """Emergency calls still waiting for the desk: the header and the Calls pane both show it."""
