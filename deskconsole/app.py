@@ -45,7 +45,11 @@ def _console_screen_class():
 
 
 class CommitSeen(Message):
-    """The feed's thread saw a commit write the database (FileWatch)."""
+    """The feed's thread saw a commit write the database (FileWatch), or (`watch_lost`) it failed."""
+
+    def __init__(self, watch_lost: bool = False) -> None:
+        super().__init__()
+        self.watch_lost = watch_lost
 
 
 class DeskApp(TypeAheadApp):
@@ -201,10 +205,16 @@ class DeskApp(TypeAheadApp):
         try:
             while watch.wait():
                 self.post_message(CommitSeen())
+        except Exception as exc:  # noqa: BLE001 - never a traceback on the terminal: poll instead
+            log.warning(f"the change feed's watch failed ({type(exc).__name__}: {exc}): polling instead")
+            self.post_message(CommitSeen(watch_lost=True))
         finally:
             watch.release()
 
-    def on_commit_seen(self, _message: CommitSeen) -> None:
+    def on_commit_seen(self, message: CommitSeen) -> None:
+        if message.watch_lost:
+            self._feed_watch = None
+            self.set_interval(self.FEED_POLL, self.poll_feed, name="feed")
         if not self._look_at_feed() and self._feed_watch is not None:
             # The -wal file is written a moment before the commit is visible to a reader.
             self.set_timer(self.FEED_LOOK_AGAIN, self.poll_feed, name="feed again")

@@ -135,6 +135,29 @@ def test_a_commit_elsewhere_wakes_the_console_with_no_poll_at_all(demo_site, mon
     asyncio.run(go())
 
 
+def test_a_watch_that_fails_is_said_in_the_log_and_the_console_polls_again(demo_site, monkeypatch):
+    """The feed's thread never puts a traceback on the terminal: a failing watch hands the console back
+    to the twice-a-second poll, and a commit elsewhere still shows."""
+    from deskconsole.app import DeskApp
+    from deskconsole.feed import FileWatch
+
+    def broken(self):
+        raise OSError("inotify went away")
+    monkeypatch.setattr(FileWatch, "wait", broken)
+    monkeypatch.setattr(DeskApp, "FEED_WATCHED_POLL", 3600.0)
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot, "R1")
+            await quiet(pilot)
+            assert app._feed_watch is None
+            await asyncio.to_thread(subprocess.run, [sys.executable, "-c", WRITER, demo_site.db_url, "轮询 [/x]"],
+                                    check=True)
+            await until(pilot, lambda: "轮询 [/x]" in calls_shown(app), timeout=5)
+    asyncio.run(go())
+
+
 def test_the_cycle_collector_is_paused_from_the_pin_to_the_first_load_then_leaves_the_site_frozen(
         demo_site, monkeypatch):
     """No full collection on the way from the PIN to the console (30-60 ms each on a big site), and once
