@@ -116,6 +116,19 @@ def test_a_commit_from_another_process_is_one_load_in_each_console(demo_site, lo
     asyncio.run(go())
 
 
+async def shown_from_elsewhere(site, text: str, before=None) -> None:
+    """A console signed on and quiet (`before(app)` checked then); another process saves a call saying
+    `text`; the console shows it within 5 s."""
+    app = make_app(site)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_on(pilot, "R1")
+        await quiet(pilot)
+        if before is not None:
+            before(app)
+        await asyncio.to_thread(subprocess.run, [sys.executable, "-c", WRITER, site.db_url, text], check=True)
+        await until(pilot, lambda: text in calls_shown(app), timeout=5)
+
+
 def test_a_commit_elsewhere_wakes_the_console_with_no_poll_at_all(demo_site, monkeypatch):
     """SQLite on Linux: the feed's thread is woken by the commit's write to the -wal file (FileWatch), so
     the console shows it at once and need not poll. With both poll timers an hour long, only the watch
@@ -124,15 +137,7 @@ def test_a_commit_elsewhere_wakes_the_console_with_no_poll_at_all(demo_site, mon
     monkeypatch.setattr(DeskApp, "FEED_POLL", 3600.0)
     monkeypatch.setattr(DeskApp, "FEED_WATCHED_POLL", 3600.0)
 
-    async def go():
-        app = make_app(demo_site)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await sign_on(pilot, "R1")
-            await quiet(pilot)
-            await asyncio.to_thread(subprocess.run, [sys.executable, "-c", WRITER, demo_site.db_url, "叫醒 [/x]"],
-                                    check=True)
-            await until(pilot, lambda: "叫醒 [/x]" in calls_shown(app), timeout=5)
-    asyncio.run(go())
+    asyncio.run(shown_from_elsewhere(demo_site, "叫醒 [/x]"))
 
 
 def test_a_watch_that_fails_is_said_in_the_log_and_the_console_polls_again(demo_site, monkeypatch):
@@ -146,16 +151,9 @@ def test_a_watch_that_fails_is_said_in_the_log_and_the_console_polls_again(demo_
     monkeypatch.setattr(FileWatch, "wait", broken)
     monkeypatch.setattr(DeskApp, "FEED_WATCHED_POLL", 3600.0)
 
-    async def go():
-        app = make_app(demo_site)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await sign_on(pilot, "R1")
-            await quiet(pilot)
-            assert app._feed_watch is None
-            await asyncio.to_thread(subprocess.run, [sys.executable, "-c", WRITER, demo_site.db_url, "轮询 [/x]"],
-                                    check=True)
-            await until(pilot, lambda: "轮询 [/x]" in calls_shown(app), timeout=5)
-    asyncio.run(go())
+    def watch_given_up(app):
+        assert app._feed_watch is None
+    asyncio.run(shown_from_elsewhere(demo_site, "轮询 [/x]", before=watch_given_up))
 
 
 def test_the_cycle_collector_is_paused_from_the_pin_to_the_first_load_then_leaves_the_site_frozen(
