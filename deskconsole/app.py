@@ -45,7 +45,7 @@ def _console_screen_class():
 
 
 class CommitSeen(Message):
-    """The feed's thread saw a commit write the database (FileWatch), or (`watch_lost`) it failed."""
+    """The feed's thread saw a commit (FileWatch, PgWatch), or (`watch_lost`) its watch failed."""
 
     def __init__(self, watch_lost: bool = False) -> None:
         super().__init__()
@@ -56,7 +56,7 @@ class DeskApp(TypeAheadApp):
     TITLE = "deskconsole"
     CSS_PATH = "deskconsole.tcss"  # the screens' styles; reusable widgets keep their DEFAULT_CSS
     FEED_POLL = 0.5  # seconds between two looks at the change feed
-    # With a FileWatch (SQLite on Linux) a commit wakes the console at once: the timer is a safety net.
+    # With a watch (SQLite on Linux, PostgreSQL) a commit wakes the console at once: the timer is a safety net.
     FEED_WATCHED_POLL = 5.0
     FEED_LOOK_AGAIN = 0.1  # a commit's -wal write seen before its commit is visible: look once more
     # Seconds after the sign-on screen is painted before the console is prepared in a thread (its

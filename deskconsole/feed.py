@@ -13,7 +13,8 @@ Elsewhere the newest audit id stands in (every desk write appends an event).
 
 On Linux a SQLite console need not poll: `FileWatch` (inotify on the database and its -wal file) wakes
 a thread the moment a commit writes the -wal file, or either file is moved, replaced or removed; the
-console then looks at the feed at once (`ChangeFeed.watch`).
+console then looks at the feed at once (`ChangeFeed.watch`). On PostgreSQL `PgWatch` wakes that thread
+when the listening socket has something to read, so neither kind of console polls twice a second.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import os
 import select
 import sqlite3
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -46,6 +48,8 @@ class PgListener:
         self._retry_in = self.RETRY_FIRST
         self._retry_at = 0.0
         self.drops = 0  # how often the listening connection was lost (tests and bench read it)
+        self.looked = threading.Event()  # set after each look: a PgWatch may wait on the socket again
+        self.looked.set()
         self._listen()
 
     def _listen(self) -> bool:
@@ -78,6 +82,12 @@ class PgListener:
         return self._conn is not None
 
     def look(self) -> bool | None:
+        try:
+            return self._look()
+        finally:
+            self.looked.set()
+
+    def _look(self) -> bool | None:
         import psycopg
         if self._conn is None:
             if time.monotonic() < self._retry_at or not self._listen():
@@ -108,17 +118,44 @@ _IN_MODIFY, _IN_ATTRIB, _IN_DELETE_SELF, _IN_MOVE_SELF = 0x2, 0x4, 0x400, 0x800
 _WATCHED = _IN_MODIFY | _IN_ATTRIB | _IN_DELETE_SELF | _IN_MOVE_SELF
 
 
-class FileWatch:
+class _Watch:
+    """What a feed's watch shares: `wait()` blocks a thread (no CPU) until something may have been
+    committed and returns True, or returns False once `close()` was called (from any thread). The thread
+    that waits owns the watch: `release()` after its last wait."""
+
+    def __init__(self) -> None:
+        self._stop_r, self._stop_w = os.pipe()
+        self._fds: tuple[int, ...] = (self._stop_r, self._stop_w)
+
+    def wait(self) -> bool:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Wake the waiting thread for the last time (from any thread)."""
+        try:
+            os.write(self._stop_w, b"x")
+        except OSError:
+            pass
+
+    def release(self) -> None:
+        for fd in self._fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class FileWatch(_Watch):
     """Linux inotify on a database and its -wal file. `wait()` blocks (no CPU) until one of them is
     written (a commit writes the -wal file), removed, renamed over or moved, and returns True; it
     returns False once `close()` is called. Only these two files are watched, not their folder: a
-    busy file beside them (a log, another database) wakes nobody. The thread that waits owns the
-    watch: `release()` after its last wait. WAL mode needs every process on one machine, so every
-    commit is seen here."""
+    busy file beside them (a log, another database) wakes nobody. WAL mode needs every process on one
+    machine, so every commit is seen here."""
 
     def __init__(self, fd: int) -> None:
+        super().__init__()
         self._fd = fd
-        self._stop_r, self._stop_w = os.pipe()
+        self._fds += (fd,)
 
     @classmethod
     def open(cls, path: Path) -> FileWatch | None:
@@ -150,19 +187,40 @@ class FileWatch:
             pass
         return True
 
-    def close(self) -> None:
-        """Wake the waiting thread for the last time (from any thread)."""
-        try:
-            os.write(self._stop_w, b"x")
-        except OSError:
-            pass
 
-    def release(self) -> None:
-        for fd in (self._fd, self._stop_r, self._stop_w):
+class PgWatch(_Watch):
+    """PostgreSQL: `wait()` blocks until the listening connection's socket has something to read (a
+    notification, or the server closing it), and returns True; the console then looks at the feed, whose
+    `look()` reads the socket. It does not wait again until that look (or a second) has passed, so a
+    socket not yet read does not spin. While the listener is down it returns True twice a second: the
+    console polls as it would without a watch."""
+
+    WHILE_DOWN = 0.5     # seconds: the poll while the listening connection is being opened again
+    LOOK_AWAITED = 1.0   # seconds a wake waits for the console's look before it selects again
+    IDLE_SELECT = 30.0   # seconds: a select that ends without news looks at the connection again
+
+    def __init__(self, listener: PgListener) -> None:
+        super().__init__()
+        self._listener = listener
+
+    def wait(self) -> bool:
+        listener = self._listener
+        listener.looked.wait(self.LOOK_AWAITED)
+        while True:
+            conn = listener._conn
+            if conn is None:
+                stopped, _w, _x = select.select([self._stop_r], [], [], self.WHILE_DOWN)
+                return not stopped
             try:
-                os.close(fd)
-            except OSError:
-                pass
+                ready, _w, _x = select.select([conn.pgconn.socket, self._stop_r], [], [], self.IDLE_SELECT)
+            except Exception:  # noqa: BLE001 - the console closed that connection meanwhile: the new one
+                ready = []
+                time.sleep(0.05)
+            if self._stop_r in ready:
+                return False
+            if ready:
+                listener.looked.clear()
+                return True
 
 
 class ChangeFeed:
@@ -225,8 +283,10 @@ class ChangeFeed:
         """PostgreSQL: notifications arrive (else the feed polls). SQLite: always True."""
         return self._listener is None or self._listener.listening
 
-    def watch(self) -> FileWatch | None:
-        """A watch that wakes a thread at each commit to this SQLite database (None: poll instead)."""
+    def watch(self) -> _Watch | None:
+        """A watch that wakes a thread at each commit (None: poll instead)."""
+        if self._listener is not None:
+            return PgWatch(self._listener)
         return FileWatch.open(self._path) if self._path is not None else None
 
     def close(self) -> None:

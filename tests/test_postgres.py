@@ -208,6 +208,44 @@ def test_the_feed_polls_while_it_cannot_listen(pg_server, pg_demo, clock):
         watcher.close()
 
 
+def test_the_watch_wakes_at_a_commit_waits_for_the_look_and_polls_while_it_cannot_listen(pg_server, pg_demo,
+                                                                                          clock):
+    """PgWatch: a thread blocked on the listening socket, woken by a commit's notification (no poll), not
+    again until the console has looked; while LISTEN cannot be had it wakes twice a second instead."""
+    from test_feed_watch import Waiter
+
+    from deskconsole import calls, feed, people
+    db.connect(pg_demo.db_url, migrate_schema=False)
+    watcher = feed.ChangeFeed(pg_demo.db_url)
+    watch = watcher.watch()
+    assert isinstance(watch, feed.PgWatch)
+    waiter = Waiter(watch)
+    try:
+        assert not waiter.woken.wait(0.5) and waiter.results == []   # nothing committed: still waiting
+        calls.add_call(people.find("R1"), clock.now(), category="other", channel="phone", text="wake up")
+        assert waiter.woken.wait(5) and waiter.results == [True]
+        # The socket holds the notification until the console looks: the thread does not spin on it.
+        waiter.woken.clear()
+        assert not waiter.woken.wait(0.3) and waiter.results == [True]
+        assert watcher.changed() and not watcher.changed()
+        assert not waiter.woken.wait(0.5) and waiter.results == [True]   # looked: waiting for the next
+
+        watcher._listener._listen = lambda: False  # LISTEN cannot be had again (say, through a pooler)
+        pg_server.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = 'deskconsole feed'")
+        assert waiter.woken.wait(5)   # the closed socket wakes it; the look finds the listener gone
+        assert _within(2.0, watcher.changed) and not watcher.listening
+        before = len(waiter.results)
+        assert _within(3.0, lambda: len(waiter.results) >= before + 3)   # now it wakes to poll
+        calls.add_call(people.find("R1"), clock.now(), category="other", channel="phone", text="polled")
+        assert _within(1.0, watcher.changed)
+    finally:
+        watch.close()
+        waiter.thread.join(5)
+        watcher.close()
+    assert not waiter.thread.is_alive() and waiter.results[-1] is False
+
+
 # --- a console through a server restart -----------------------------------------------------------
 
 def test_a_console_waits_out_a_server_restart_and_keeps_the_typed_form(pg_server, pg_demo):

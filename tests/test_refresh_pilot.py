@@ -130,9 +130,9 @@ async def shown_from_elsewhere(site, text: str, before=None) -> None:
 
 
 def test_a_commit_elsewhere_wakes_the_console_with_no_poll_at_all(demo_site, monkeypatch):
-    """SQLite on Linux: the feed's thread is woken by the commit's write to the -wal file (FileWatch), so
-    the console shows it at once and need not poll. With both poll timers an hour long, only the watch
-    can show it."""
+    """The feed's thread is woken by the commit: on SQLite (Linux) by its write to the -wal file
+    (FileWatch), on PostgreSQL by its notification on the listening socket (PgWatch). The console shows
+    it at once and need not poll: with both poll timers an hour long, only the watch can show it."""
     from deskconsole.app import DeskApp
     monkeypatch.setattr(DeskApp, "FEED_POLL", 3600.0)
     monkeypatch.setattr(DeskApp, "FEED_WATCHED_POLL", 3600.0)
@@ -144,11 +144,12 @@ def test_a_watch_that_fails_is_said_in_the_log_and_the_console_polls_again(demo_
     """The feed's thread never puts a traceback on the terminal: a failing watch hands the console back
     to the twice-a-second poll, and a commit elsewhere still shows."""
     from deskconsole.app import DeskApp
-    from deskconsole.feed import FileWatch
+    from deskconsole.feed import FileWatch, PgWatch
 
     def broken(self):
         raise OSError("inotify went away")
     monkeypatch.setattr(FileWatch, "wait", broken)
+    monkeypatch.setattr(PgWatch, "wait", broken)
     monkeypatch.setattr(DeskApp, "FEED_WATCHED_POLL", 3600.0)
 
     def watch_given_up(app):
