@@ -143,20 +143,22 @@ def generate(path: Path, scale: float, now: datetime, seed: int = 8, history: fl
         taken = rng.choice(desk_ids)
         reply_due = answered_at = answered_by = delivered_at = delivered_by = None
         message_for = ""
+        # The last 12 hours: `history` times as many calls (they are spread over the same five years), of
+        # which as many stay open as at 1x: a longer past does not leave more calls waiting at the desk.
         live = at >= recent_cut
         if category == "inquiry":
-            if live and rng.random() < 0.15:
+            if live and rng.random() < 0.15 / history:
                 status, reply_due = "open", _ts(at + 1800)
             else:
                 status, answered_at, answered_by = "answered", at_s, taken
         elif category == "message":
             message_for = rng.choice(["张师傅", "the manager", "王经理", "保安队长"])
-            if live and rng.random() < 0.3:
+            if live and rng.random() < 0.3 / history:
                 status = "open"
             else:
                 status, delivered_at, delivered_by = "delivered", _ts(at + 1200), rng.choice(desk_ids)
         elif category in ("repair", "complaint", "emergency"):
-            if live and (category != "emergency" or emergencies_open < 2) and rng.random() < 0.3:
+            if live and (category != "emergency" or emergencies_open < 2) and rng.random() < 0.3 / history:
                 status = "open"
                 emergencies_open += category == "emergency"
             else:
@@ -395,6 +397,32 @@ def ensure(scale: float = 1.0, *, max_age: float | None = None, force: bool = Fa
     return path
 
 
+def thin_open_calls(path: Path, history: float) -> int:
+    """A file made before the open calls were divided by `history` (above): close, through the desk
+    functions (audited, as a desk would), all but one in `history` of its open calls, the emergencies and
+    the newest call kept. Returns how many were closed."""
+    from deskconsole import calls
+    db.connect(f"sqlite:///{path}", migrate_schema=False)
+    try:
+        actor, now, keep_every = people.find("R1"), datetime.now(timezone.utc), max(1, round(history))
+        open_calls = (Call.select(Call.id, Call.category).where(Call.status == "open", Call.category != "emergency")
+                      .order_by(Call.id))
+        closed = 0
+        for n, call in enumerate(open_calls):
+            if n % keep_every == 0:
+                continue
+            if call.category == "inquiry":
+                calls.answer_inquiry(actor, now, call.id, answer="answered (bench: thinned)")
+            elif call.category == "message":
+                calls.deliver_message(actor, now, call.id, note="bench: thinned")
+            else:
+                calls.close(actor, now, call.id, note="bench: thinned")
+            closed += 1
+        return closed
+    finally:
+        db.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="size factor (1.0 = full size; 0.01 to try)")
@@ -404,7 +432,13 @@ def main(argv=None) -> int:
     parser.add_argument("--history", type=float, default=1.0,
                         help="times as much past (calls, closed orders, log), the live part as --scale makes it "
                              "(3 and 10: the growth figures)")
+    parser.add_argument("--thin-open-calls", type=Path, metavar="FILE",
+                        help="a file made with --history before its open calls were divided by it: close the "
+                             "extra ones (through the desk functions) and exit")
     args = parser.parse_args(argv)
+    if args.thin_open_calls:
+        print(f"{thin_open_calls(args.thin_open_calls, args.history)} open calls closed")
+        return 0
     if args.history != 1.0 and args.out is None:
         args.out = DATA / f"bench-{args.scale:g}-h{args.history:g}.db"
     path = ensure(args.scale, max_age=None if args.max_age is None else args.max_age * 3600, force=args.force,
