@@ -2,7 +2,7 @@
 (`_show`), written to $BENCH_PROFILE (a pstats file) when the app exits. For finding where idle CPU
 and sign-on time go; deskconsole itself is not changed.
 
-    .venv/bin/python bench/profile.py idle|signon      (runs this under a pseudo-terminal)
+    .venv/bin/python bench/profile.py idle|signon|change      (runs this under a pseudo-terminal)
 """
 import atexit
 import cProfile
@@ -31,9 +31,10 @@ def profiled(cls, name):
     setattr(cls, name, wrapper)
 
 
-profiled(console_screen.ConsoleScreen, "tick")
-profiled(app_module.DeskApp, "poll_feed")
-profiled(app_module.DeskApp, "_show")
+if not os.environ.get("BENCH_PROFILE_SIGNALS"):
+    profiled(console_screen.ConsoleScreen, "tick")
+    profiled(app_module.DeskApp, "poll_feed")
+    profiled(app_module.DeskApp, "_show")
 if os.environ.get("BENCH_PROFILE_LOAD"):
     # The reload thread: profiled on its own (cProfile follows one thread).
     _load = console_data.load
@@ -48,6 +49,11 @@ if os.environ.get("BENCH_PROFILE_LOAD"):
             LOAD.dump_stats(OUT + ".load")
     console_data.load = load
 atexit.register(lambda: PROFILE.dump_stats(OUT))
+if os.environ.get("BENCH_PROFILE_SIGNALS"):
+    # `profile.py change`: the whole main thread (Textual's paint included) from SIGUSR1 to SIGUSR2.
+    import signal
+    signal.signal(signal.SIGUSR1, lambda *_: PROFILE.enable())
+    signal.signal(signal.SIGUSR2, lambda *_: PROFILE.disable())
 
 if __name__ == "__main__":
     sys.exit(cli.main())
