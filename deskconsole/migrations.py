@@ -187,3 +187,12 @@ def step_7(database) -> None:
 
 
 db.MIGRATIONS[7] = step_7
+
+
+def step_8(database) -> None:
+    """Issue 21, growth: the shift log's carried-over entries are found by an index, so signing on does not
+    read every entry of the site's history."""
+    db.ShiftLogEntry._schema.create_indexes(safe=True)
+
+
+db.MIGRATIONS[8] = step_8
