@@ -369,6 +369,17 @@ def fleet(db, consoles: int = 20, tries: int = 10, window: float = 20.0, size=(8
             writer.stdin.write(text + "\n")
             writer.stdin.flush()
             committed = float(writer.stdout.readline())
+            # The harness reads every terminal in a thread that stamps each chunk as it comes; it parses
+            # the screens only once they are all quiet, so its own work does not take the two cores
+            # from the consoles while they paint (a terminal, or sshd, only passes the bytes on).
+            quiet_since = committed
+            while time.monotonic() - committed < 5:
+                time.sleep(0.1)
+                newest = max((t.chunks[-1][0] for t in terms if t.chunks), default=committed)
+                if newest > quiet_since:
+                    quiet_since = newest
+                elif time.monotonic() - quiet_since > 0.5:
+                    break
             seen = []
             for term, mark in zip(terms, marks):
                 try:
