@@ -1,10 +1,14 @@
 """What the console holds at sign-on (issue 21, memory of one console): the open orders, read in full at
-every sign-on, are read only in the columns their rows show."""
+every sign-on, are read only in the columns their rows show; the PIN's hash runs in a child process."""
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
+import pytest
+
 from deskconsole import db, orders, people
+from deskconsole.errors import SignOnError
 
 from conftest import NOW
 
@@ -57,3 +61,65 @@ def test_open_orders_are_read_in_the_columns_their_rows_show(demo_site, monkeypa
     ended = orders.ended(engine)
     assert ended and ended == full_rows(engine, db.WorkOrder.id.in_([o.id for o in ended]))[::-1]
 
+
+
+# --- the PIN's scrypt in a child process (16 MB for ≈70 ms, the console's peak) ----------------------
+
+PIN = "482913"
+
+
+def children(monkeypatch) -> list[dict]:
+    """HASH_IN_CHILD on, scrypt in this process refused, and every child started recorded."""
+    started: list[dict] = []
+    run = people.subprocess.run
+
+    def recorded(args, **kwargs):
+        started.append({"args": list(args), "input": kwargs.get("input")})
+        return run(args, **kwargs)
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("scrypt ran in the console's process")
+
+    monkeypatch.setattr(people, "HASH_IN_CHILD", True)
+    monkeypatch.setattr(people.subprocess, "run", recorded)
+    monkeypatch.setattr(people.hashlib, "scrypt", not_here)
+    return started
+
+
+def test_a_pin_is_checked_in_a_child_process(monkeypatch):
+    stored = hashlib.scrypt(PIN.encode(), salt=b"s" * 16, dklen=32, n=2**14, r=8, p=1)
+    started = children(monkeypatch)
+    # The stored format is the same: a hash made here is checked in a child, and the other way round.
+    same = f"scrypt${2**14}$8$1${(b's' * 16).hex()}${stored.hex()}"
+    assert people.pin_matches(PIN, same)
+    assert not people.pin_matches("482914", same)
+    made = people.hash_pin(PIN)
+    assert made.startswith("scrypt$16384$8$1$")
+    assert people.pin_matches(PIN, made) and not people.pin_matches("0000", made)
+    assert len(started) == 5
+    for child in started:
+        assert not any(PIN in arg or PIN.encode().hex() in arg for arg in child["args"])  # argv is in `ps`
+        assert child["args"][1:4] == ["-I", "-S", "-c"]
+    assert PIN.encode().hex() in started[0]["input"]
+
+
+def test_sign_on_and_lockout_through_the_child(demo_site, clock, monkeypatch):
+    started = children(monkeypatch)
+    assert people.verify("r1", "0000", clock.now()).code == "R1"
+    with pytest.raises(SignOnError, match="Wrong PIN for R1: 4 more tries"):
+        people.verify("R1", "9999", clock.now())
+    assert len(started) == 2
+
+
+@pytest.mark.parametrize("executable", ["/nonexistent/python3", "/bin/true"])
+def test_the_pin_is_hashed_here_when_the_child_fails(monkeypatch, executable):
+    """A child that cannot start (no such interpreter) or answers nothing: hashed in this process, one
+    line in the log, without the PIN."""
+    lines: list[str] = []
+    monkeypatch.setattr(people, "HASH_IN_CHILD", True)
+    monkeypatch.setattr(people.sys, "executable", executable)
+    monkeypatch.setattr(people.log, "warning", lines.append)
+    made = people.hash_pin(PIN)
+    assert people.pin_matches(PIN, made) and not people.pin_matches("482914", made)
+    assert len(lines) == 3
+    assert all(line.startswith("PIN hash in a child process failed") and PIN not in line for line in lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
+from .. import people
 from ..config import Config, ConfigError
 from .common import open_db
 
@@ -69,6 +70,7 @@ def run(config: Config, args) -> int:
     from ..app import DeskApp  # Textual only when a console is wanted
     app = DeskApp(config, operator_code=args.operator)
     app.freeze_heap = True   # the process is this console's alone (see DeskApp._pause_collector)
+    people.HASH_IN_CHILD = True   # scrypt's 16 MB in a child, not on top of the console (people._scrypt)
     app.run()
     if app.farewell:
         print(f"deskconsole: {app.farewell}", file=sys.stderr)
