@@ -3,7 +3,12 @@ every sign-on, are read only in the columns their rows show; the PIN's hash runs
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +128,51 @@ def test_the_pin_is_hashed_here_when_the_child_fails(monkeypatch, executable):
     assert people.pin_matches(PIN, made) and not people.pin_matches("482914", made)
     assert len(lines) == 3
     assert all(line.startswith("PIN hash in a child process failed") and PIN not in line for line in lines)
+
+
+# --- the forms and records' screens imported when first opened, not with the console ----------------
+
+# A console in a fresh interpreter (this one has imported every screen for other tests): which of the
+# screens' modules are loaded once it is signed on, and after `n` opens the new-call form.
+_CONSOLE = r"""
+import asyncio, json, sys
+sys.path.insert(0, sys.argv[2])
+from appkit import make_app, settle, sign_on
+from conftest import make_config
+from deskconsole import db
+
+async def main():
+    config = make_config(sys.argv[1])
+    db.connect(config.db_url)
+    app = make_app(config)
+    loaded = lambda: sorted(m for m in sys.modules if m.startswith("deskconsole.screens."))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_on(pilot)
+        signed_on, console = loaded(), type(app.screen).__name__
+        await pilot.press("n", *"13800001111")
+        for _ in range(20):
+            await pilot.pause()
+        form = app.screen
+        phone = form.query_one("#phone").value
+        print(json.dumps({"signed_on": signed_on, "console": console, "opened": loaded(),
+                          "form": type(form).__name__, "phone": phone}))
+
+asyncio.run(main())
+"""
+FORM_MODULES = ("form", "call_actions", "call_form", "call_detail", "order_forms", "order_detail", "key_forms",
+                "key_detail", "frontdesk_forms", "frontdesk_record", "log_entry", "approvals", "dossier", "staff",
+                "units", "pin", "handover", "help", "list_screen")
+
+
+def test_forms_are_imported_when_first_opened(seeded_file, tmp_path):
+    path = tmp_path / "desk.db"
+    shutil.copy(seeded_file, path)
+    done = subprocess.run([sys.executable, "-c", _CONSOLE, str(path), str(Path(__file__).parent)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["console"] == "ConsoleScreen"
+    assert [m for m in seen["signed_on"] if m.rpartition(".")[2] in FORM_MODULES] == []
+    assert {"deskconsole.screens.call_form", "deskconsole.screens.form"} <= set(seen["opened"])
+    # The keys typed while the form's module was imported reached the form.
+    assert seen["form"] == "CallFormScreen" and seen["phone"] == "13800001111"
