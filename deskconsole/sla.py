@@ -80,8 +80,29 @@ def _lazy_getattr(package: str, where: dict[str, tuple[str, str]], folder: Path)
     return lazy
 
 
+def _version_without_metadata() -> None:
+    """`holidays.version` asks importlib.metadata for the package's version: importing it (email, zipfile,
+    csv ...) and scanning the path cost ≈1 MB, for a string the console never shows. The same string is in
+    the METADATA of the package's own .dist-info folder: read there, when there is exactly one."""
+    try:
+        spec = importlib.util.find_spec("holidays")
+        root = Path(next(iter(spec.submodule_search_locations)))
+        found = list(root.parent.glob("holidays-*.dist-info/METADATA"))
+        if "holidays.version" in sys.modules or len(found) != 1:
+            return
+        with found[0].open(encoding="utf-8") as metadata:
+            version = next((line[8:].strip() for line in metadata if line.startswith("Version:")), None)
+    except (AttributeError, ImportError, OSError, StopIteration, TypeError, ValueError):
+        return
+    if version:
+        module = types.ModuleType("holidays.version")
+        module.__version__ = version
+        sys.modules["holidays.version"] = module
+
+
 _LAZY = ("holidays.countries", "holidays.calendars", "holidays.groups")
 _lazy_packages(_LAZY)
+_version_without_metadata()
 
 import holidays  # noqa: E402 (after the lazy packages are in place)
 

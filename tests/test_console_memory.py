@@ -176,3 +176,45 @@ def test_forms_are_imported_when_first_opened(seeded_file, tmp_path):
     assert {"deskconsole.screens.call_form", "deskconsole.screens.form"} <= set(seen["opened"])
     # The keys typed while the form's module was imported reached the form.
     assert seen["form"] == "CallFormScreen" and seen["phone"] == "13800001111"
+
+
+# --- importlib.metadata (≈1 MB) is not loaded by a console ---------------------------------------------
+
+_START = r"""
+import sys
+from deskconsole import cli, sla
+cli._parser(["--db", "x.db", "--operator", "R1"])      # what `deskconsole --db x.db` builds
+sla.WorkCalendar("CN").is_working_day(__import__("datetime").date(2026, 10, 1))
+import holidays
+loaded = "importlib.metadata" in sys.modules
+from importlib.metadata import version
+print(loaded, holidays.__version__ == version("holidays"))
+"""
+
+
+def test_a_console_does_not_load_importlib_metadata():
+    """Neither `--version` (asked only when printed) nor the holiday package's version (read from its
+    METADATA file, the same string) loads importlib.metadata."""
+    done = subprocess.run([sys.executable, "-c", _START], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["False", "True"]
+
+
+def test_a_console_keeps_to_two_malloc_heaps(monkeypatch):
+    """cli/console.run sets glibc's M_ARENA_MAX (-8) to 2 before the console's threads start; a libc
+    without mallopt is left as it is."""
+    import ctypes
+
+    from deskconsole.cli import console
+    calls = []
+
+    class Libc:
+        def mallopt(self, option, value):
+            calls.append((option, value))
+            return 1
+
+    monkeypatch.setattr(console.sys, "platform", "linux")
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
+    console._fewer_malloc_heaps()
+    assert calls == [(-8, 2)]
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: object())   # no mallopt: nothing raised
+    console._fewer_malloc_heaps()

@@ -60,6 +60,22 @@ def need_terminal() -> None:
 FRAMES_PER_SECOND = "120"
 
 
+# glibc's M_ARENA_MAX: at most this many malloc heaps. By default a thread that allocates while another does
+# gets a heap of its own (up to 8 a core), and what the reads leave in a worker's heap stays there: with two,
+# a console's peak memory is ≈1.6 MB lower (bench/README.md), sign-on as fast.
+MALLOC_ARENAS = 2
+
+
+def _fewer_malloc_heaps() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        ctypes.CDLL(None).mallopt(-8, MALLOC_ARENAS)   # -8: M_ARENA_MAX; before the console starts threads
+    except (OSError, AttributeError):
+        pass   # not glibc: its own malloc, left as it is
+
+
 def run(config: Config, args) -> int:
     os.environ.setdefault("TEXTUAL_FPS", FRAMES_PER_SECOND)   # before Textual is imported
     problem = theme_problem(config)
@@ -67,6 +83,7 @@ def run(config: Config, args) -> int:
         raise ConfigError(problem)
     open_db(config)
     need_terminal()
+    _fewer_malloc_heaps()
     from ..app import DeskApp  # Textual only when a console is wanted
     app = DeskApp(config, operator_code=args.operator)
     app.freeze_heap = True   # the process is this console's alone (see DeskApp._pause_collector)
