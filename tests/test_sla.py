@@ -582,3 +582,24 @@ def test_the_calendar_is_the_packages_though_china_is_loaded_alone():
     for country in ("SG", "SA"):
         assert others[country]["years"] == as_is[country]["years"], country
         assert others[country]["last"] == as_is[country]["last"], country
+
+
+def test_the_names_of_the_lazy_packages_are_those_ast_finds():
+    """sla reads each lazy package's `__init__` with a regular expression: the same names as Python's own
+    parser finds there; an `__init__` that does anything else is left alone (None)."""
+    import ast
+    from pathlib import Path
+
+    import holidays
+    root = Path(holidays.__file__).parent
+    for package in ("countries", "calendars", "groups", "financial"):
+        source = (root / package / "__init__.py").read_text(encoding="utf-8")
+        found = {alias.asname or alias.name: (node.module, alias.name) for node in ast.parse(source).body
+                 if isinstance(node, ast.ImportFrom) for alias in node.names}
+        assert sla._names_imported(source) == found, package
+    assert sla._names_imported('"""A."""\n# c\nfrom holidays.a import (\n    X,  # x\n    Y as Z,\n)\n'
+                               "from holidays.b import W\n") == {
+        "X": ("holidays.a", "X"), "Z": ("holidays.a", "Y"), "W": ("holidays.b", "W")}
+    assert sla._names_imported("from holidays.a import X\nX.y = 1\n") is None
+    assert sla._names_imported("from holidays.a import *\n") is None
+    assert sla._names_imported((root / "__init__.py").read_text(encoding="utf-8")) is None
