@@ -218,3 +218,24 @@ def test_a_console_keeps_to_two_malloc_heaps(monkeypatch):
     assert calls == [(-8, 2)]
     monkeypatch.setattr(ctypes, "CDLL", lambda name: object())   # no mallopt: nothing raised
     console._fewer_malloc_heaps()
+
+
+def test_a_console_keeps_a_small_sqlite_page_cache(tmp_path):
+    """cli/console.run: the console's connections, the open one and those its reads open later in their
+    threads, keep CONSOLE_CACHE_KIB of pages; other commands keep SQLite's default."""
+    import threading
+
+    from conftest import make_config
+    db.connect(make_config(tmp_path / "desk.db").db_url)
+    assert db.database.execute_sql("PRAGMA cache_size").fetchone()[0] == -2000   # the default
+    db.console_cache()
+    assert db.database.execute_sql("PRAGMA cache_size").fetchone()[0] == -db.CONSOLE_CACHE_KIB
+    seen = []
+
+    def read():
+        with db.database.connection_context():
+            seen.append(db.database.execute_sql("PRAGMA cache_size").fetchone()[0])
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    assert seen == [-db.CONSOLE_CACHE_KIB]

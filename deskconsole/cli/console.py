@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .. import people
+from .. import db, people
 from ..config import Config, ConfigError
 from .common import open_db
 
@@ -81,7 +81,8 @@ def run(config: Config, args) -> int:
     problem = theme_problem(config)
     if problem:
         raise ConfigError(problem)
-    open_db(config)
+    open_db(config)   # a migration, if any, with SQLite's default cache
+    db.console_cache()
     need_terminal()
     _fewer_malloc_heaps()
     from ..app import DeskApp  # Textual only when a console is wanted
