@@ -521,6 +521,19 @@ def is_sqlite(db=None) -> bool:
     return isinstance(db, pw.SqliteDatabase)
 
 
+# A console's SQLite page cache, KiB a connection (SQLite's default is 2,000). Its reads go by index to
+# the open work, and the pages stay in the system's file cache: with 500 a console's first read is as fast
+# and its peak memory ≈1 MB lower (bench/README.md). Commands that scan (export, reports, a migration)
+# keep the default.
+CONSOLE_CACHE_KIB = 500
+
+
+def console_cache() -> None:
+    """The open connection, and every one this process opens from now on, keeps CONSOLE_CACHE_KIB of pages."""
+    if is_sqlite():
+        database.pragma("cache_size", -CONSOLE_CACHE_KIB, permanent=True)
+
+
 def sqlite_path(url: str) -> Path | None:
     if url.startswith("sqlite:///"):
         return Path(url.removeprefix("sqlite:///"))

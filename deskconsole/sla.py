@@ -13,39 +13,116 @@ use it without a terminal.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import math
 import re
+import sys
+import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 
-
-def _one_country_only() -> None:
-    """`holidays.countries` imports every country the package has (some 280 modules, 7 MB of a
-    console's memory) when one is asked for. Put an empty package in its place, so asking for China
-    loads China's module alone; `country_holidays` finds each country by its module either way. If the
-    package changes its layout, it is left as it is (all countries, as before)."""
-    import importlib.util
-    import sys
-    import types
-    if "holidays.countries" in sys.modules:
-        return
+def _lazy_packages(names: tuple[str, ...]) -> None:
+    """The `holidays` package imports, to give China's calendar: every country (some 280 modules, 7 MB
+    of a console's memory) through `holidays.countries`, and every calendar and holiday group (Islamic,
+    Hindu, Hebrew ... ≈2 MB) through the `__init__` of `holidays.calendars` and `holidays.groups`.
+    Before the package is imported, each of these is put in `sys.modules` as an empty package of the
+    same folder, which imports a submodule when one of its names is first asked for (the names its own
+    `__init__` imports, read from that file). China then loads China's modules alone, and any other
+    country still finds everything it asks for. A package whose `__init__` does anything but import
+    names from its submodules is left as it is (everything loaded, as before)."""
     try:
-        spec = importlib.util.find_spec("holidays.countries")
+        spec = importlib.util.find_spec("holidays")  # a top-level spec: the package is not run
     except (ImportError, ValueError):
         return
     if spec is None or not spec.submodule_search_locations:
         return
-    package = types.ModuleType("holidays.countries")
-    package.__path__, package.__spec__, package.__package__ = list(spec.submodule_search_locations), spec, \
-        "holidays.countries"
-    sys.modules["holidays.countries"] = package
+    root = Path(next(iter(spec.submodule_search_locations)))
+    for name in names:
+        folder = root / name.partition(".")[2].replace(".", "/")
+        if name in sys.modules or not (folder / "__init__.py").is_file():
+            continue
+        try:
+            where = _names_imported((folder / "__init__.py").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if where is not None:
+            package = types.ModuleType(name)
+            package.__path__ = [str(folder)]
+            package.__package__ = name
+            package.__spec__ = importlib.util.spec_from_file_location(
+                name, folder / "__init__.py", submodule_search_locations=[str(folder)])
+            package.__getattr__ = _lazy_getattr(name, where, folder)
+            sys.modules[name] = package
 
 
-_one_country_only()
+# `from holidays.x.y import A, B as C` or `from holidays.x.y import (\n A,\n B,\n)`, at the start of a line.
+_IMPORT_FROM = re.compile(r"^from[ \t]+(holidays(?:\.\w+)+)[ \t]+import[ \t]+(\([^()]*\)|[^\n()]*)$", re.M)
+_COMMENT_OR_DOCSTRING = re.compile(r'^[ \t]*(?:#[^\n]*)?$|^"""(?:[^"]|"(?!""))*"""[ \t]*$', re.M)
+
+
+def _names_imported(source: str) -> dict[str, tuple[str, str]] | None:
+    """name -> (the submodule, its name there) for an `__init__` made only of `from holidays.… import …`
+    lines (and comments, a docstring); None for anything else. A regular expression, not `ast.parse`:
+    the syntax tree of holidays.countries (16 KB of imports) left ≈1 MB of the console's heap behind."""
+    where: dict[str, tuple[str, str]] = {}
+    for module, names in _IMPORT_FROM.findall(source):
+        listed = " ".join(line.split("#")[0] for line in names.strip("()").splitlines())
+        for item in listed.split(","):
+            words = item.split()
+            if not words:
+                continue
+            if words[0] == "*" or len(words) not in (1, 3) or (len(words) == 3 and words[1] != "as"):
+                return None
+            where[words[-1]] = (module, words[0])
+    rest = _COMMENT_OR_DOCSTRING.sub("", _IMPORT_FROM.sub("", source))
+    return where if not rest.strip() else None
+
+
+def _lazy_getattr(package: str, where: dict[str, tuple[str, str]], folder: Path):
+    def lazy(attr: str):
+        if attr in where:
+            module, original = where[attr]
+            return getattr(importlib.import_module(module), original)
+        if (folder / f"{attr}.py").is_file() or (folder / attr / "__init__.py").is_file():
+            return importlib.import_module(f"{package}.{attr}")
+        raise AttributeError(f"module {package!r} has no attribute {attr!r}")
+    return lazy
+
+
+def _version_without_metadata() -> None:
+    """`holidays.version` asks importlib.metadata for the package's version: importing it (email, zipfile,
+    csv ...) and scanning the path cost ≈1 MB, for a string the console never shows. The same string is in
+    the METADATA of the package's own .dist-info folder: read there, when there is exactly one."""
+    try:
+        spec = importlib.util.find_spec("holidays")
+        root = Path(next(iter(spec.submodule_search_locations)))
+        found = list(root.parent.glob("holidays-*.dist-info/METADATA"))
+        if "holidays.version" in sys.modules or len(found) != 1:
+            return
+        with found[0].open(encoding="utf-8") as metadata:
+            version = next((line[8:].strip() for line in metadata if line.startswith("Version:")), None)
+    except (AttributeError, ImportError, OSError, StopIteration, TypeError, ValueError):
+        return
+    if version:
+        module = types.ModuleType("holidays.version")
+        module.__version__ = version
+        sys.modules["holidays.version"] = module
+
+
+_LAZY = ("holidays.countries", "holidays.calendars", "holidays.groups")
+_lazy_packages(_LAZY)
+_version_without_metadata()
+
+import holidays  # noqa: E402 (after the lazy packages are in place)
+
+for _name in _LAZY:   # `holidays.calendars` an attribute too, as for a package imported the usual way
+    if _name in sys.modules and _name.rpartition(".")[2] not in vars(holidays):
+        setattr(holidays, _name.rpartition(".")[2], sys.modules[_name])
 
 __all__ = [
     "ClockSpec",

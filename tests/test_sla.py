@@ -523,3 +523,83 @@ def test_add_and_working_minutes_agree(local_start, minutes):
     local = due.astimezone(SH)
     assert eng.calendar.is_working_day(local.date())
     assert time(8, 0) < local.time() <= time(17, 0)
+
+
+# --- the holiday package, China's calendar loaded alone (issue 21, a console's memory) ---------------
+
+_PACKAGE_AS_IS = r"""
+import json, sys
+import holidays
+out = {}
+for country in sys.argv[1:]:
+    years = {}
+    for year in range(1995, 2041):
+        cal = holidays.country_holidays(country, years=year)
+        years[year] = [sorted(str(d) for d in cal if d.year == year),
+                       sorted(str(d) for d in getattr(cal, "weekend_workdays", ()) if d.year == year)]
+    special = getattr(holidays.country_holidays(country), "special_public_holidays", None) or {}
+    out[country] = {"years": years, "last": max(special) if special else None,
+                    "islamic": "holidays.calendars.islamic" in sys.modules}
+print(json.dumps(out))
+"""
+_THROUGH_SLA = r"""
+import json, sys
+from deskconsole import sla
+out = {}
+for country in sys.argv[1:]:
+    cal = sla.WorkCalendar(country)
+    years = {}
+    for year in range(1995, 2041):
+        off, on = cal._year(year)
+        years[year] = [sorted(map(str, off)), sorted(map(str, on))]
+    out[country] = {"years": years, "last": cal.last_official_year,
+                    "islamic": "holidays.calendars.islamic" in sys.modules}
+print(json.dumps(out))
+"""
+
+
+def _calendars(program: str, *countries: str) -> dict:
+    import json
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", program, *countries], capture_output=True, text=True,
+                          timeout=120, check=True)
+    return json.loads(done.stdout)
+
+
+def test_the_calendar_is_the_packages_though_china_is_loaded_alone():
+    """sla loads the holiday package's modules as they are asked for (sla._lazy_packages): the public
+    holidays, the 调休 working days and the last official year are the package's own, year by year, for
+    China and for countries that need the other calendars (Singapore: Chinese, Islamic and Hindu; Saudi
+    Arabia: Islamic); and China alone does not load the Islamic calendar."""
+    as_is = _calendars(_PACKAGE_AS_IS, "CN", "SG", "SA")
+    china = _calendars(_THROUGH_SLA, "CN")
+    assert as_is["CN"]["islamic"]                    # the package as it is loads every calendar
+    assert not china["CN"]["islamic"]
+    assert china["CN"]["years"] == as_is["CN"]["years"] and china["CN"]["last"] == as_is["CN"]["last"]
+    assert any(on for off, on in china["CN"]["years"].values())   # 调休 days are there to compare
+    others = _calendars(_THROUGH_SLA, "SG", "SA")
+    for country in ("SG", "SA"):
+        assert others[country]["years"] == as_is[country]["years"], country
+        assert others[country]["last"] == as_is[country]["last"], country
+
+
+def test_the_names_of_the_lazy_packages_are_those_ast_finds():
+    """sla reads each lazy package's `__init__` with a regular expression: the same names as Python's own
+    parser finds there; an `__init__` that does anything else is left alone (None)."""
+    import ast
+    from pathlib import Path
+
+    import holidays
+    root = Path(holidays.__file__).parent
+    for package in ("countries", "calendars", "groups", "financial"):
+        source = (root / package / "__init__.py").read_text(encoding="utf-8")
+        found = {alias.asname or alias.name: (node.module, alias.name) for node in ast.parse(source).body
+                 if isinstance(node, ast.ImportFrom) for alias in node.names}
+        assert sla._names_imported(source) == found, package
+    assert sla._names_imported('"""A."""\n# c\nfrom holidays.a import (\n    X,  # x\n    Y as Z,\n)\n'
+                               "from holidays.b import W\n") == {
+        "X": ("holidays.a", "X"), "Z": ("holidays.a", "Y"), "W": ("holidays.b", "W")}
+    assert sla._names_imported("from holidays.a import X\nX.y = 1\n") is None
+    assert sla._names_imported("from holidays.a import *\n") is None
+    assert sla._names_imported((root / "__init__.py").read_text(encoding="utf-8")) is None

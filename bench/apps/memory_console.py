@@ -25,6 +25,15 @@ OUT = open(os.environ.get("BENCH_MEMLOG", "/tmp/deskconsole-mem.log"), "w", buff
 _lock = threading.Lock()
 _last_snapshot = None
 
+try:  # SQLite's own allocations (page caches, statements, schema): the library the sqlite3 module uses
+    import ctypes
+    import sqlite3  # noqa: F401 (loads libsqlite3 into the process)
+    _sqlite = ctypes.CDLL("libsqlite3.so.0")
+    _sqlite.sqlite3_memory_used.restype = ctypes.c_int64
+    _sqlite.sqlite3_memory_highwater.restype = ctypes.c_int64
+except OSError:
+    _sqlite = None
+
 
 def note(step: str) -> None:
     global _last_snapshot
@@ -37,6 +46,9 @@ def note(step: str) -> None:
                     values[key] = int(value.split()[0]) / 1024
         line = (f"{time.monotonic():.3f} {threading.current_thread().name[:12]:12s} {step:34s} "
                 f"RSS {values['VmRSS']:6.1f}  anon {values['RssAnon']:6.1f}  HWM {values['VmHWM']:6.1f}")
+        if _sqlite is not None:
+            line += (f"  sqlite {_sqlite.sqlite3_memory_used() / 2**20:5.1f}"
+                     f" (peak {_sqlite.sqlite3_memory_highwater(0) / 2**20:5.1f})")
         if TRACE:
             now, peak = tracemalloc.get_traced_memory()
             tracemalloc.reset_peak()

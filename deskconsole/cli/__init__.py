@@ -39,6 +39,19 @@ def _version() -> str:
         return "unknown"
 
 
+class _Version(argparse.Action):
+    """--version, the version asked for only when it is printed: importlib.metadata costs every console
+    ≈1 MB of memory otherwise (issue 21)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show program's version number and exit"):
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser._print_message(f"deskconsole {_version()}\n", sys.stdout)
+        parser.exit()
+
+
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser: with every sub-command when `argv` is None (tests, completion) or asks for --help;
     else with only the sub-commands named in `argv`, and a mistake raises _Mistake (see main)."""
@@ -58,7 +71,7 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                           epilog=f"support log (sign-ons, refusals, store errors, migrations; never a PIN),\n"
                                  f"rotated; ${log.ENV_LOG_DIR} puts it in another folder:\n  {log.log_path()}")
     parser.add_argument("--operator", default="", help="staff code to pre-fill at sign-on")
-    parser.add_argument("--version", action="version", version=f"deskconsole {_version()}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command")
     for name in SUBCOMMANDS:
         if every or name in words:

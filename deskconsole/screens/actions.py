@@ -14,6 +14,7 @@ its line in CHOOSE.
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -24,19 +25,6 @@ from ..widgets.bindings import keys_text
 from ..widgets.calls_pane import EMERGENCIES_FILTER, UNDELIVERED_FILTER
 from ..widgets.pane import Pane
 from ..widgets.panes import PANES
-from . import call_actions, frontdesk_forms, handover, key_forms, log_entry, order_detail, order_forms
-from .approvals import ApprovalsScreen
-from .call_detail import CallDetailScreen
-from .frontdesk_forms import ClaimItemForm, CollectParcelForm, NotifyParcelForm, ReleasePassForm, ReturnParcelForm
-from .key_detail import KeyDetailScreen
-from .key_forms import CatalogueForm, ReportKeyForm, ReturnKeyForm
-from .log_entry import LogEntryForm, LogEntryScreen
-from .order_detail import OrderDetailScreen
-from .order_forms import ArriveForm, CallbackForm, CompleteForm, DispatchForm, NewOrderForm
-from .pin import ChangePinForm
-from .dossier import open_dossier
-from .staff import StaffScreen
-from .units import UnitsScreen
 
 def N_(text: str) -> str:
     """A text of the table, translated where it is shown (the language is chosen after import)."""
@@ -94,11 +82,35 @@ class Job:
 Flow = Callable[[Job], None]
 
 
-def form(screen_class) -> Flow:
+# The forms and the records' screens are imported when one of their actions first runs, not with the
+# console: ≈2 MB of every console's memory that most shifts never use (issue 21). The import happens in
+# the key's handler, so the keys typed meanwhile wait for the form (widgets/typeahead.py).
+
+def screens(module: str):
+    """The module `module` of deskconsole.screens, imported now if it is not yet."""
+    return importlib.import_module(f"{__package__}.{module}")
+
+
+def later(module: str, name: str) -> Callable:
+    """`name` of the screens module `module`, looked up (its module imported) when first called."""
+    return lambda *args: getattr(screens(module), name)(*args)
+
+
+def form(module: str, screen_class: str) -> Flow:
     """The flow of an action that is one form on the selected record (or on none)."""
     def flow(job: Job) -> None:
-        job.open(screen_class(job.record) if job.action.needs_record else screen_class())
+        screen = getattr(screens(module), screen_class)
+        job.open(screen(job.record) if job.action.needs_record else screen())
     return flow
+
+
+def _push(module: str, screen_class: str) -> Flow:
+    """The flow of an action that opens a screen of its own (not a record's)."""
+    return lambda job: job.app.push_screen(getattr(screens(module), screen_class)())
+
+
+def _register(register: str) -> Flow:
+    return lambda job: later("frontdesk_forms", "show_register")(register)(job)
 
 
 @dataclass(frozen=True)
@@ -132,28 +144,34 @@ def _filter(text: str) -> Flow:
 
 
 def _open_call(job: Job) -> None:
+    from .call_detail import CallDetailScreen
     job.open(CallDetailScreen(job.record.id, run))
 
 
 def _open_order(job: Job) -> None:
+    from .order_detail import OrderDetailScreen
     # An order that ended (listed by status:closed) opens read-only.
     job.open(OrderDetailScreen(job.record.id, run, read_only=getattr(job.record, "status", "") in orders.ENDED_STATUSES))
 
 
 def _open_entry(job: Job) -> None:
+    from .log_entry import LogEntryScreen
     job.open(LogEntryScreen(job.record.id, run))
 
 
 def _open_key(job: Job) -> None:
+    from .key_detail import KeyDetailScreen
     job.open(KeyDetailScreen(job.record.id, run))
 
 
 def _dossier(job: Job) -> None:
     """u in a call, an order, a log entry or a key: the dossier of its unit."""
+    from .dossier import open_dossier
     open_dossier(job.app, getattr(job.record, "unit_code", ""), run)
 
 
 def _approvals(job: Job) -> None:
+    from .approvals import ApprovalsScreen
     job.open(ApprovalsScreen(run))
 
 
@@ -173,11 +191,11 @@ TABLE: tuple[Action, ...] = (
     Action("console.filter", lambda job: job.host.action_filter(), title=N_("Filter this pane"),
            help=N_("Filter the pane (type to narrow, {console.clear_filter} clears)")),
     Action("console.clear_filter", lambda job: job.host.action_clear_filter()),
-    Action("console.handover", lambda job: handover.start_handover(job.app), "shift.handover",
+    Action("console.handover", lambda job: later("handover", "start_handover")(job.app), "shift.handover",
            title=N_("Start the handover"), help=N_("Start the handover (the sheet is compiled now)")),
-    Action("console.history", lambda job: handover.show_history(job.app), title=N_("Handover history"),
+    Action("console.history", lambda job: later("handover", "show_history")(job.app), title=N_("Handover history"),
            help=N_("Every handover: who to whom, what was listed and queried")),
-    Action("console.sign_off", lambda job: handover.sign_off(job.app), "shift.handover",
+    Action("console.sign_off", lambda job: later("handover", "sign_off")(job.app), "shift.handover",
            title=N_("Sign off without handover"), help=N_("Leave the desk; recorded and shown on the next handover")),
     Action("console.approvals", _approvals, "order.extend.approve", title=N_("Pending approvals"),
            help=N_("Every extension and return waiting for a supervisor: approve or refuse")),
@@ -186,30 +204,31 @@ TABLE: tuple[Action, ...] = (
     Action("console.reports", lambda job: job.host.action_reports(), title=N_("Monthly figures"), help=N_(
         "Monthly figures ({reports.previous} {reports.next} month, {reports.range} range, {reports.chart} chart)")),
     Action("console.help", lambda job: job.host.action_help(), title=N_("Keys and help"), help=N_("This help")),
-    Action("console.change_pin", lambda job: job.app.push_screen(ChangePinForm()), title=N_("Change my PIN"),
+    Action("console.change_pin", _push("pin", "ChangePinForm"), title=N_("Change my PIN"),
            help=N_("Your own PIN; the current one is asked first")),
-    Action("console.staff", lambda job: job.app.push_screen(StaffScreen()), "staff.manage", title=N_("Staff"),
+    Action("console.staff", _push("staff", "StaffScreen"), "staff.manage", title=N_("Staff"),
            help=N_("Add people, change a role, disable, reset a PIN")),
-    Action("console.units", lambda job: job.app.push_screen(UnitsScreen()), "unit.manage", title=N_("Units"),
+    Action("console.units", _push("units", "UnitsScreen"), "unit.manage", title=N_("Units"),
            help=N_("Look up a unit; edit its owner and phones; mark it taken over")),
     Action("console.quit", lambda job: job.app.call_later(job.app.action_quit), help=N_("Quit")),
 
-    Action("calls.new", call_actions.new_call, "call.add", title=N_("New call"),
+    Action("calls.new", later("call_actions", "new_call"), "call.add", title=N_("New call"),
            help=N_("New call, walk-in or patrol finding")),
     Action("calls.open", _open_call, needs_record=True, key_id=ENTER,
            help=N_("The call with its history (the keys below work there)")),
-    Action("calls.order", call_actions.order_from_call, "order.create", True, N_("Work order from the selected call"),
+    Action("calls.order", later("call_actions", "order_from_call"), "order.create", True,
+           N_("Work order from the selected call"),
            N_("Work order from the call (or show the order it has)")),
-    Action("calls.answer", call_actions.answer, "call.answer", True, N_("Answer the selected inquiry"),
+    Action("calls.answer", later("call_actions", "answer"), "call.answer", True, N_("Answer the selected inquiry"),
            N_("Answer an inquiry: the reply and who gave it")),
-    Action("calls.deliver", call_actions.deliver, "call.deliver", True, N_("Message delivered"),
+    Action("calls.deliver", later("call_actions", "deliver"), "call.deliver", True, N_("Message delivered"),
            N_("A message was delivered (who and when are recorded)")),
-    Action("calls.handled", call_actions.handled, "call.edit", True, N_("Mark the selected call handled"),
+    Action("calls.handled", later("call_actions", "handled"), "call.edit", True, N_("Mark the selected call handled"),
            N_("Mark it handled (an emergency's clock stops)"),
            fits=lambda call: call.status == "open", choose=N_("Put the cursor on an open call, then press {calls.handled}.")),
-    Action("calls.edit", call_actions.edit, "call.edit", True, N_("Edit the selected call"),
+    Action("calls.edit", later("call_actions", "edit"), "call.edit", True, N_("Edit the selected call"),
            N_("Edit the call (the earlier version is kept)")),
-    Action("calls.void", call_actions.void, "call.void", True, N_("Void the selected call"),
+    Action("calls.void", later("call_actions", "void"), "call.void", True, N_("Void the selected call"),
            N_("Void the call, with a reason (supervisor)"), refused=N_("Only a supervisor voids a call.")),
     Action("calls.dossier", _dossier, needs_record=True, help=N_("The unit's dossier (in the call)")),
     Action("calls.undelivered", _filter(UNDELIVERED_FILTER), title=N_("Undelivered messages"),
@@ -219,95 +238,111 @@ TABLE: tuple[Action, ...] = (
 
     Action("orders.closed", _filter("status:closed"), title=N_("Closed work orders"),
            help=N_("Work orders that ended, however old (the filter status:closed)")),
-    Action("orders.new", form(NewOrderForm), "order.create", title=N_("New work order"),
+    Action("orders.new", form("order_forms", "NewOrderForm"), "order.create", title=N_("New work order"),
            help=N_("New work order: unit, class, what is wrong, fee")),
     Action("orders.open", _open_order, needs_record=True, key_id=ENTER,
            help=N_("The order with its reminders and whole history")),
-    Action("orders.acknowledge", order_detail.acknowledge, "reminder.ack", True,
+    Action("orders.acknowledge", later("order_detail", "acknowledge"), "reminder.ack", True,
            help=N_("Acknowledge its reminders (in the order's detail)")),
-    Action("orders.follow_up", order_detail.follow_up, "order.followup", True,
+    Action("orders.follow_up", later("order_detail", "follow_up"), "order.followup", True,
            help=N_("A follow-up: the owner's sign-off, the area manager's look, the written reply, the fee collected")),
     Action("orders.dossier", _dossier, needs_record=True, help=N_("The unit's dossier (in the order)")),
-    Action("orders.dispatch", form(DispatchForm), "order.dispatch", True, N_("Dispatch the selected order"),
+    Action("orders.dispatch", form("order_forms", "DispatchForm"), "order.dispatch", True,
+           N_("Dispatch the selected order"),
            N_("Dispatch: department, person, booked visit time")),
-    Action("orders.arrive", form(ArriveForm), "order.arrive", True, N_("Mark the selected order arrived"),
+    Action("orders.arrive", form("order_forms", "ArriveForm"), "order.arrive", True,
+           N_("Mark the selected order arrived"),
            N_("Arrived on site: the respond clock stops")),
-    Action("orders.complete", form(CompleteForm), "order.complete", True, N_("Complete the selected order"),
+    Action("orders.complete", form("order_forms", "CompleteForm"), "order.complete", True,
+           N_("Complete the selected order"),
            N_("Complete: work done, materials, hours, fee")),
-    Action("orders.callback", form(CallbackForm), "order.callback", True,
+    Action("orders.callback", form("order_forms", "CallbackForm"), "order.callback", True,
            N_("Call back the owner of the selected order"),
            N_("Call-back: satisfied closes, unsatisfied reopens")),
-    Action("orders.extend", order_forms.extend, "order.extend.request", True, N_("Extend the selected order"),
+    Action("orders.extend", later("order_forms", "extend"), "order.extend.request", True,
+           N_("Extend the selected order"),
            N_("Extension: ask, or (supervisor) approve or refuse")),
-    Action("orders.cancel", order_forms.cancel_or_return, "order.cancel", True,
+    Action("orders.cancel", later("order_forms", "cancel_or_return"), "order.cancel", True,
            N_("Cancel or return the selected order"),
            N_("Cancel (before dispatch) or return (a supervisor signs)")),
 
-    Action("log.new", form(LogEntryForm), "log.add", title=N_("New log entry"),
+    Action("log.new", form("log_entry", "LogEntryForm"), "log.add", title=N_("New log entry"),
            help=N_("New entry: note, incident, patrol, instruction")),
     Action("log.open", _open_entry, needs_record=True, key_id=ENTER, help=N_("The entry (the keys below work there)")),
-    Action("log.done", log_entry.mark_done, "log.done", True,
+    Action("log.done", later("log_entry", "mark_done"), "log.done", True,
            help=N_("Mark an instruction or incident done (in the entry)")),
-    Action("log.correct", log_entry.correct, "log.add", True,
+    Action("log.correct", later("log_entry", "correct"), "log.add", True,
            help=N_("Correct it: a new entry that links back (in the entry)")),
 
     Action("log.dossier", _dossier, needs_record=True, help=N_("The unit's dossier (in the entry)")),
-    Action("keys.issue", key_forms.issue, "key.issue", title=N_("Issue a key"),
+    Action("keys.issue", later("key_forms", "issue"), "key.issue", title=N_("Issue a key"),
            help=N_("Issue a key: tag, to whom, purpose, due back")),
     Action("keys.open", _open_key, needs_record=True, key_id=ENTER,
            help=N_("The key's history: every loan, who authorised it")),
-    Action("keys.return", form(ReturnKeyForm), "key.return", True, N_("Return the selected key"),
+    Action("keys.return", form("key_forms", "ReturnKeyForm"), "key.return", True, N_("Return the selected key"),
            N_("Return the key: condition, note, received by you"),
            fits=lambda key: key.status == "out",
            choose=N_("Put the cursor on a key that is out, then press {keys.return}.")),
-    Action("keys.report", form(ReportKeyForm), "key.report", True, N_("Report the selected key lost or broken"),
+    Action("keys.report", form("key_forms", "ReportKeyForm"), "key.report", True,
+           N_("Report the selected key lost or broken"),
            N_("Report the key lost or broken (it leaves the board)"),
            fits=lambda key: key.status in ("board", "out"),
            choose=N_("Put the cursor on a key on the board or out, then press {keys.report}.")),
     Action("keys.dossier", _dossier, needs_record=True, help=N_("The unit's dossier (in the key)")),
-    Action("keys.catalogue", key_forms.catalogue, "key.catalogue", title=N_("Edit the selected key in the catalogue"),
+    Action("keys.catalogue", later("key_forms", "catalogue"), "key.catalogue",
+           title=N_("Edit the selected key in the catalogue"),
            help=N_("The key catalogue (supervisor)"),
            refused=N_("Only a supervisor manages the key catalogue.")),
-    Action("keys.add", form(CatalogueForm), "key.catalogue", title=N_("Add a key to the catalogue"),
+    Action("keys.add", form("key_forms", "CatalogueForm"), "key.catalogue", title=N_("Add a key to the catalogue"),
            help=N_("A new tag on the board"), refused=N_("Only a supervisor manages the key catalogue.")),
 
-    Action("frontdesk.parcels", frontdesk_forms.show_register("parcels"), title=N_("Parcels waiting"),
+    Action("frontdesk.parcels", _register("parcels"), title=N_("Parcels waiting"),
            help=N_("Parcels: waiting first, the oldest at the top")),
-    Action("frontdesk.visitors", frontdesk_forms.show_register("visitors"), title=N_("Visitors on site"),
+    Action("frontdesk.visitors", _register("visitors"), title=N_("Visitors on site"),
            help=N_("Visitors: VIPs expected, then those on site (☾ after office hours)")),
-    Action("frontdesk.passes", frontdesk_forms.show_register("passes"), title=N_("Goods-release passes"),
+    Action("frontdesk.passes", _register("passes"), title=N_("Goods-release passes"),
            help=N_("Goods-release passes: open first, then the others of the day")),
-    Action("frontdesk.found", frontdesk_forms.show_register("found"), title=N_("Lost and found"),
+    Action("frontdesk.found", _register("found"), title=N_("Lost and found"),
            help=N_("Lost and found: the items kept first")),
-    Action("frontdesk.new", frontdesk_forms.new, title=N_("New front-desk record"),
+    Action("frontdesk.new", later("frontdesk_forms", "new"), title=N_("New front-desk record"),
            help=N_("New in the register shown: parcel, visitor (or a VIP ahead), pass, found item")),
-    Action("frontdesk.open", frontdesk_forms.open_record, needs_record=True, key_id=ENTER,
+    Action("frontdesk.open", later("frontdesk_forms", "open_record"), needs_record=True, key_id=ENTER,
            help=N_("The selected row's next step: hand over, arrived, signed out, let out, claimed")),
-    Action("frontdesk.notify", form(NotifyParcelForm), "parcel.notify", True, N_("Tell the addressee"),
-           N_("Tell the addressee a parcel waits (again after a day)"), fits=frontdesk_forms.is_waiting_parcel,
+    Action("frontdesk.notify", form("frontdesk_forms", "NotifyParcelForm"), "parcel.notify", True,
+           N_("Tell the addressee"),
+           N_("Tell the addressee a parcel waits (again after a day)"),
+           fits=later("frontdesk_forms", "is_waiting_parcel"),
            choose=N_("Put the cursor on a waiting parcel, then press {frontdesk.notify}.")),
-    Action("frontdesk.collect", form(CollectParcelForm), "parcel.collect", True, N_("Hand over the selected parcel"),
-           N_("Hand over a parcel: who, ID checked (last four), signed"), fits=frontdesk_forms.is_waiting_parcel,
+    Action("frontdesk.collect", form("frontdesk_forms", "CollectParcelForm"), "parcel.collect", True,
+           N_("Hand over the selected parcel"),
+           N_("Hand over a parcel: who, ID checked (last four), signed"),
+           fits=later("frontdesk_forms", "is_waiting_parcel"),
            choose=N_("Put the cursor on a waiting parcel, then press {frontdesk.collect}.")),
-    Action("frontdesk.return", form(ReturnParcelForm), "parcel.return", True,
+    Action("frontdesk.return", form("frontdesk_forms", "ReturnParcelForm"), "parcel.return", True,
            N_("Return the selected parcel to the sender"), N_("Return a parcel to the sender, with the reason"),
-           fits=frontdesk_forms.is_waiting_parcel,
+           fits=later("frontdesk_forms", "is_waiting_parcel"),
            choose=N_("Put the cursor on a waiting parcel, then press {frontdesk.return}.")),
-    Action("frontdesk.arrived", frontdesk_forms.arrived, "visitor.sign_in", True, N_("The expected VIP arrived"),
-           N_("An expected VIP arrived: the time in is now"), fits=frontdesk_forms.is_expected_vip,
+    Action("frontdesk.arrived", later("frontdesk_forms", "arrived"), "visitor.sign_in", True,
+           N_("The expected VIP arrived"),
+           N_("An expected VIP arrived: the time in is now"), fits=later("frontdesk_forms", "is_expected_vip"),
            choose=N_("Show the visitors ({frontdesk.visitors}), put the cursor on an expected VIP, then press "
                      "{frontdesk.arrived}.")),
-    Action("frontdesk.sign_out", frontdesk_forms.sign_out, "visitor.sign_out", True, N_("Sign the selected visitor out"),
+    Action("frontdesk.sign_out", later("frontdesk_forms", "sign_out"), "visitor.sign_out", True,
+           N_("Sign the selected visitor out"),
            N_("A visitor left: the time out is now (an expected VIP: did not come)"),
-           fits=frontdesk_forms.is_visitor_here_or_expected,
+           fits=later("frontdesk_forms", "is_visitor_here_or_expected"),
            choose=N_("Show the visitors ({frontdesk.visitors}), put the cursor on one on site, then press "
                      "{frontdesk.sign_out}.")),
-    Action("frontdesk.release", form(ReleasePassForm), "pass.release", True, N_("Release the selected pass at the gate"),
-           N_("Let the goods out at the gate: the pass checked, the time and who"), fits=frontdesk_forms.is_open_pass,
+    Action("frontdesk.release", form("frontdesk_forms", "ReleasePassForm"), "pass.release", True,
+           N_("Release the selected pass at the gate"),
+           N_("Let the goods out at the gate: the pass checked, the time and who"),
+           fits=later("frontdesk_forms", "is_open_pass"),
            choose=N_("Show the passes ({frontdesk.passes}), put the cursor on an open pass, then press "
                      "{frontdesk.release}.")),
-    Action("frontdesk.claim", form(ClaimItemForm), "lost.claim", True, N_("Hand the selected found item back"),
-           N_("A found item claimed: by whom, the ID checked (type, last four)"), fits=frontdesk_forms.is_kept_item,
+    Action("frontdesk.claim", form("frontdesk_forms", "ClaimItemForm"), "lost.claim", True,
+           N_("Hand the selected found item back"),
+           N_("A found item claimed: by whom, the ID checked (type, last four)"),
+           fits=later("frontdesk_forms", "is_kept_item"),
            choose=N_("Show lost and found ({frontdesk.found}), put the cursor on an item kept, then press "
                      "{frontdesk.claim}.")),
     Action("frontdesk.dossier", _dossier, needs_record=True,

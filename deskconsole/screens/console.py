@@ -22,8 +22,6 @@ from ..timefmt import local
 from ..widgets.header import Line
 from ..widgets.panes import PANES, Pane
 from . import actions
-from .handover import start_handover
-from .help import HelpScreen
 from ..widgets.bindings import translate_bindings
 
 # At this size and larger all four panes show at once (ux.md).
@@ -158,10 +156,13 @@ class ConsoleScreen(Screen):
     def action_clear_filter(self) -> None:
         self.pane(self.active).close_filter()
 
+    # The help and the handover, like the forms, are imported when first opened (screens/actions.py).
     def action_help(self) -> None:
+        from .help import HelpScreen
         self.app.push_screen(HelpScreen())
 
     def action_handover(self) -> None:
+        from .handover import start_handover
         start_handover(self.app)
 
     def action_reports(self) -> None:
