@@ -65,6 +65,8 @@ def test_open_orders_are_read_in_the_columns_their_rows_show(demo_site, monkeypa
     assert any(row.pending and row.assignee == "王[b]小明" for row in expected)
     ended = orders.ended(engine)
     assert ended and ended == full_rows(engine, db.WorkOrder.id.in_([o.id for o in ended]))[::-1]
+    # The orders with no acknowledged reminder share one empty set, not one each (0.4 MB at 2,000 orders).
+    assert len({id(row.acked) for row in orders.open_orders(engine) if not row.acked}) == 1
 
 
 
