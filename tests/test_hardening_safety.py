@@ -293,6 +293,30 @@ def test_ten_consoles_guessing_at_once_get_five_guesses(demo_site):
     assert failed == people.MAX_TRIES
 
 
+def test_the_pin_is_hashed_before_the_write_lock_is_taken(demo_site, clock, monkeypatch):
+    """The hash takes 40-70 ms: while a console signs on, the others' saves must not wait for it."""
+    hashed_in_a_transaction = []
+    real = people._scrypt
+
+    def watched(*args):
+        hashed_in_a_transaction.append(db.database.obj.in_transaction())
+        return real(*args)
+    monkeypatch.setattr(people, "_scrypt", watched)
+    assert people.verify("G1", "0000", clock.now()).code == "G1"
+    with pytest.raises(SignOnError, match="^Wrong PIN for G1"):
+        people.verify("G1", "9999", clock.now())
+    assert hashed_in_a_transaction == [False, False]
+
+
+def test_an_answer_computed_for_another_stored_pin_is_not_used(demo_site, clock, monkeypatch):
+    """The PIN changed between the hash ahead and the write (a reset, a change at another console): the
+    write hashes again against what is stored then."""
+    monkeypatch.setattr(people, "_hashed_ahead", lambda code, pin: ("scrypt$16384$8$1$00$00", True))
+    with pytest.raises(SignOnError, match="^Wrong PIN for G1"):
+        people.verify("G1", "9999", clock.now())
+    assert people.verify("G1", "0000", clock.now()).code == "G1"
+
+
 def _guess_until_locked(now) -> str:
     for _ in range(people.MAX_TRIES - 1):
         with pytest.raises(SignOnError, match="^Wrong PIN for G1"):
