@@ -48,7 +48,7 @@ class _Version(argparse.Action):
         super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        parser._print_message(f"deskconsole {_version()}\n", sys.stdout)
+        print(f"deskconsole {_version()}")
         parser.exit()
 
 

@@ -156,14 +156,12 @@ class ConsoleScreen(Screen):
     def action_clear_filter(self) -> None:
         self.pane(self.active).close_filter()
 
-    # The help and the handover, like the forms, are imported when first opened (screens/actions.py).
     def action_help(self) -> None:
-        from .help import HelpScreen
+        from .help import HelpScreen   # imported when first opened, like the forms (screens/actions.py)
         self.app.push_screen(HelpScreen())
 
     def action_handover(self) -> None:
-        from .handover import start_handover
-        start_handover(self.app)
+        actions.run(self, "console.handover")   # the one route: who may, then the table's flow
 
     def action_reports(self) -> None:
         """The monthly figures: every role may read them (a supervisor signs them)."""
