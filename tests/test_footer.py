@@ -60,3 +60,27 @@ def test_at_80x24_the_footer_shows_help_first_and_only_whole_keys(demo_site):
             assert all(k.region.right <= palette.region.x for k in shown)
             assert "palette" not in palette.render().plain
     asyncio.run(go())
+
+
+def test_keys_the_footer_no_longer_shows_are_let_go(demo_site):
+    """Each key Textual's Footer makes binds the footer's `compact`, a watcher on the footer that holds the
+    key; Textual drops it only when `compact` changes, which it never does. Switching panes all night
+    would keep every footer ever shown: the footer forgets the keys it removed."""
+    import gc
+
+    from textual.widgets._footer import FooterKey
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            for _ in range(5):
+                for pane in "2341":
+                    await pilot.press(pane)
+                    await settle(pilot)
+            gc.collect()
+            keys = [o for o in gc.get_objects() if isinstance(o, FooterKey)]
+            shown = list(app.screen.query_one(DeskFooter).query("FooterKey"))
+            assert len(shown) >= 4
+            assert [k for k in keys if not k.is_attached] == []
+    asyncio.run(go())

@@ -83,3 +83,12 @@ class DeskFooter(Footer):
             return
         if self._shown is None or self._keys_shown() != self._shown:
             await self.recompose()
+            self._forget_removed_keys()
+
+    def _forget_removed_keys(self) -> None:
+        """Each key binds the footer's `compact` (Footer.compose's data_bind), which adds a watcher to
+        the footer holding the key. Textual drops the watchers of removed widgets only when the watched
+        value changes, and `compact` never does: without this, every recompose (a pane switch, a form
+        closing) left the old keys alive, about 40 KB each time, all night long."""
+        for watchers in getattr(self, "__watchers", {}).values():
+            watchers[:] = [(node, callback) for node, callback in watchers if not node._closing]
