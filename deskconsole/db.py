@@ -644,6 +644,8 @@ def load_psycopg() -> None:
     """Give peewee the psycopg driver it did not load on import (see the top of this module)."""
     if pw.psycopg is not None:
         return
+    from . import openssl
+    openssl.let_in()   # libpq's TLS, and psycopg's ctypes fallback imports ssl
     try:
         import psycopg
         from psycopg.pq import TransactionStatus

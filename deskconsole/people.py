@@ -1,7 +1,6 @@
 """Staff, PINs, sign-on with lockout, and the one table of who may do what."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import re
@@ -13,7 +12,7 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from . import audit, db, log
+from . import audit, db, log, openssl
 from .db import AuditEvent, Shift, Staff
 from .errors import InvalidInput, PermissionDenied, SignOnError  # noqa: F401 (re-exported)
 from .i18n import _
@@ -167,7 +166,7 @@ def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
         except (OSError, ValueError, subprocess.SubprocessError) as exc:
             # The error's type only: a child's output or a command line could carry the PIN.
             log.warning(f"PIN hash in a child process failed ({type(exc).__name__}): hashed in this process")
-    return hashlib.scrypt(pin.encode(), salt=salt, dklen=32, n=n, r=r, p=p)
+    return openssl.scrypt()(pin.encode(), salt=salt, dklen=32, n=n, r=r, p=p)
 
 
 def hash_pin(pin: str) -> str:

@@ -77,6 +77,8 @@ def _die_with_parent() -> None:
 
 def _server_classes():
     """textual-serve is imported only when `serve` runs."""
+    from . import openssl
+    openssl.let_in()   # aiohttp's TLS (the consoles it starts keep it out: they are `deskconsole` processes)
     from aiohttp import web
     from textual_serve.app_service import AppService
     from textual_serve.server import Server

@@ -89,7 +89,7 @@ def children(monkeypatch) -> list[dict]:
 
     monkeypatch.setattr(people, "HASH_IN_CHILD", True)
     monkeypatch.setattr(people.subprocess, "run", recorded)
-    monkeypatch.setattr(people.hashlib, "scrypt", not_here)
+    monkeypatch.setattr(hashlib, "scrypt", not_here)
     return started
 
 
@@ -241,3 +241,50 @@ def test_a_console_keeps_a_small_sqlite_page_cache(tmp_path):
     thread.start()
     thread.join()
     assert seen == [-db.CONSOLE_CACHE_KIB]
+
+
+# --- OpenSSL (4.7 MB of a console) is kept out of the `deskconsole` process until needed ---------------
+
+def _fresh(code: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.split()
+
+
+def _openssl_loaded() -> str:
+    return "print(sys.modules.get('_hashlib') is not None, sys.modules.get('ssl') is not None)"
+
+
+def test_the_command_starts_without_openssl():
+    """`deskconsole` (the console script and `python -m deskconsole`) keeps OpenSSL out before its first
+    import: a console, with its screens, Textual and asyncio, runs without it."""
+    assert _fresh("import sys\nsys.argv = ['deskconsole', '--version']\nimport deskconsole.__main__ as entry\n"
+                  "try:\n    entry.main()\nexcept SystemExit:\n    pass\nfrom deskconsole import app, audit\nimport deskconsole.screens.console, asyncio\n"
+                  + _openssl_loaded())[-2:] == ["False", "False"]
+
+
+def test_without_openssl_pins_and_the_audit_chain_hash_the_same():
+    """Python's own SHA-256 seals the audit chain as OpenSSL's does, and a PIN hashed in the process lets
+    OpenSSL in for scrypt: a stored PIN made with OpenSSL still matches, and a PIN stored now matches here."""
+    stored = people.hash_pin("2468")
+    digest = hashlib.sha256("王[b]小明".encode()).hexdigest()
+    seen = _fresh("import sys\nfrom deskconsole import openssl\nopenssl.keep_out()\n"
+                  "from deskconsole import audit, people\nimport hashlib\n"
+                  f"print(hashlib.sha256('王[b]小明'.encode()).hexdigest() == {digest!r})\n"
+                  + _openssl_loaded() + "\n"
+                  f"print(people.pin_matches('2468', {stored!r}), people.pin_matches('2469', {stored!r}))\n"
+                  "print(people.hash_pin('1357'))\n" + _openssl_loaded())
+    assert seen[:3] == ["True", "False", "False"]
+    assert seen[3:5] == ["True", "False"]
+    assert seen[6:] == ["True", "False"]   # OpenSSL's hashlib in, and no TLS, which nothing asked for
+    assert people.pin_matches("1357", seen[5]) and not people.pin_matches("1358", seen[5])
+
+
+def test_postgresql_and_the_web_server_let_openssl_in():
+    """libpq's TLS (psycopg's fallback imports ssl) and aiohttp's: those processes have OpenSSL."""
+    seen = _fresh("import sys\nfrom deskconsole import openssl\nopenssl.keep_out()\nfrom deskconsole import db, web\n"
+                  + _openssl_loaded() + "\ndb.load_psycopg()\nimport peewee\nprint(peewee.psycopg is not None)\n"
+                  "import ssl, hashlib\nprint(hasattr(hashlib, 'scrypt'))\nopenssl.keep_out()\nweb._server_classes()\n"
+                  + _openssl_loaded())
+    assert seen == ["False", "False", "True", "True", "True", "True"]

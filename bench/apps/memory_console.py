@@ -63,6 +63,11 @@ def note(step: str) -> None:
 
 
 note("interpreter")
+try:  # as the `deskconsole` command starts (deskconsole.__main__.main): OpenSSL kept out
+    from deskconsole import openssl  # noqa: E402
+    openssl.keep_out()
+except ImportError:  # an older copy of the package (a "before")
+    pass
 from deskconsole import app as app_module, cli, refresh  # noqa: E402
 
 note("imports (cli, app)")
