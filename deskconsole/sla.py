@@ -114,9 +114,37 @@ def _version_without_metadata() -> None:
         sys.modules["holidays.version"] = module
 
 
+def _dateutil_parser_later() -> None:
+    """`holidays.holiday_base` imports dateutil's parser for dates given as text (`"2026-10-01" in cn`),
+    which the desk never gives: with the tz module it brings, 0.4 MB of a console. Until then
+    `dateutil.parser` is a stand-in whose `parse`, or any other name asked of it, imports the real
+    module, which takes its place."""
+    if "dateutil.parser" in sys.modules:
+        return
+    stand_in = types.ModuleType("dateutil.parser")
+
+    def real():
+        if sys.modules.get("dateutil.parser") is stand_in:
+            del sys.modules["dateutil.parser"]
+        return importlib.import_module("dateutil.parser")
+
+    def parse(*args, **kwargs):
+        return real().parse(*args, **kwargs)
+
+    def other_name(name: str):
+        if name.startswith("__"):   # the import system asks for __path__ and others: not a request for the parser
+            raise AttributeError(name)
+        return getattr(real(), name)
+
+    stand_in.parse = parse
+    stand_in.__getattr__ = other_name
+    sys.modules["dateutil.parser"] = stand_in
+
+
 _LAZY = ("holidays.countries", "holidays.calendars", "holidays.groups")
 _lazy_packages(_LAZY)
 _version_without_metadata()
+_dateutil_parser_later()
 
 import holidays  # noqa: E402 (after the lazy packages are in place)
 

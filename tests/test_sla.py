@@ -603,3 +603,20 @@ def test_the_names_of_the_lazy_packages_are_those_ast_finds():
     assert sla._names_imported("from holidays.a import X\nX.y = 1\n") is None
     assert sla._names_imported("from holidays.a import *\n") is None
     assert sla._names_imported((root / "__init__.py").read_text(encoding="utf-8")) is None
+
+
+def test_dateutils_parser_loads_when_a_date_is_given_as_text():
+    """sla puts a stand-in for dateutil.parser (holidays imports it for dates given as text that is not
+    ISO 8601): China's calendar is made without it, and such a date, or any other name of the parser, gets
+    the real one."""
+    import json
+    program = ("import sys, json\nfrom deskconsole import sla\nimport holidays\n"
+               "cn = holidays.China(years=2026)\nfirst = type(sys.modules['dateutil.parser']).__name__, "
+               "hasattr(sys.modules['dateutil.parser'], '__file__')\n"
+               "as_text = 'Oct 1 2026' in cn\nimport dateutil.parser\n"
+               "print(json.dumps([first[1], as_text, hasattr(sys.modules['dateutil.parser'], '__file__'),"
+               " dateutil.parser.isoparse('2026-10-01').day]))")
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(done.stdout) == [False, True, True, 1]
