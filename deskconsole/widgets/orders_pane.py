@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from textual import work
 
-from .. import countdown, orders, search
+from .. import countdown, orders
 from ..console_data import ConsoleData
 from ..i18n import _, label
 from .bindings import request
@@ -172,6 +172,7 @@ class OrdersPane(Pane):
     @work(thread=True, exclusive=True, group="orders-ended", exit_on_error=False)
     def _read_ended(self, key) -> None:
         try:
+            from .. import search   # here: search and reports (0.3 MB) load when ended orders are first asked for
             rows = search.ended_orders(self.app.engine, key[0], key[1], limit=ENDED_LIMIT)
         except Exception:  # noqa: BLE001 - a failed read is said in one line, never a traceback
             self.app.call_from_thread(self.app.notify, _("The ended orders could not be read: try again."),

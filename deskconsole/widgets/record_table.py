@@ -32,8 +32,9 @@ Textual's `ScrollView` only ever needs `virtual_size`, `scroll_offset` and
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from functools import lru_cache
-from typing import Callable, ClassVar, Iterable, NamedTuple
+from typing import Callable, ClassVar, Iterable, Mapping, NamedTuple
 
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.segment import Segment
@@ -96,7 +97,11 @@ class Column:
     highest rank first, rather than making the operator scroll sideways (no mouse at the desk)."""
 
 
-@dataclass(frozen=True)
+# The `dynamic` of every row without one (most of them): one empty mapping, not an empty dict each.
+NO_DYNAMIC: Mapping[str, object] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)   # slots: a console holds a row for each of thousands of records
 class Row:
     """One record shown by a `RecordTable`."""
 
@@ -106,9 +111,13 @@ class Row:
     """Column key -> plain text (user text! never markup)."""
     style: str = ""
     """"" or one of "alarm", "muted", "warn", "over"."""
-    dynamic: dict[str, object] = field(default_factory=dict)
+    dynamic: Mapping[str, object] = field(default_factory=lambda: NO_DYNAMIC)
     """Column key -> opaque value rendered by the table's `dynamic_renderer` on `tick()`.
     Until the first `tick()` the static text in `cells` is shown for that column."""
+
+    def __post_init__(self) -> None:
+        if not self.dynamic and self.dynamic is not NO_DYNAMIC:
+            object.__setattr__(self, "dynamic", NO_DYNAMIC)
 
 
 # --------------------------------------------------------------------------- text
