@@ -9,7 +9,11 @@ Peak memory is the child's high-water mark (ru_maxrss from wait4: the kernel's V
 Prints one JSON line per figure (medians of --runs), and the ratio to the reference for export.
 
     .venv/bin/python bench/export_bench.py [--db bench/.data/bench-mig.db] [--small bench/.data/bench-0.1.db]
-                                           [--runs 3] [--only export|report|xlsx]
+                                           [--runs 3] [--only export|report|xlsx] [--busier F]
+
+`--busier 10` with the 10x file: a year of that site is ten times a 1x year's rows (the generator puts
+the 10x history into the same five years), so the report covers 37 days, which hold a 1x year's rows:
+does a report depend on the history before its period, not on how many rows the period has.
 """
 from __future__ import annotations
 
@@ -62,11 +66,13 @@ def medians(runs: list[tuple[float, float]]) -> dict:
             "runs_seconds": [round(r[0], 2) for r in runs]}
 
 
-def a_year(path: str) -> tuple[str, str]:
-    """The 365 local days before the day of the newest call."""
+def a_year(path: str, busier: float = 1.0) -> tuple[str, str]:
+    """The 365 local days before the day of the newest call; of a site `busier` times as busy (a file of
+    `make_bench_db.py --history F`, which puts F times the calls into the same five years), the days that
+    hold as many records as a year of the 1x site: 365/F of them."""
     newest = sqlite3.connect(f"file:{path}?mode=ro", uri=True).execute("SELECT max(received_at) FROM call").fetchone()[0]
     end = date.fromisoformat(newest[:10]) - timedelta(days=1)
-    return (end - timedelta(days=364)).isoformat(), end.isoformat()
+    return (end - timedelta(days=round(365 / busier) - 1)).isoformat(), end.isoformat()
 
 
 def counts(path: str) -> dict:
@@ -74,7 +80,7 @@ def counts(path: str) -> dict:
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("call", "work_order", "audit_event")}
 
 
-def bench(path: str, runs: int, only: set[str]) -> None:
+def bench(path: str, runs: int, only: set[str], busier: float = 1.0) -> None:
     size = counts(path)
     where = {"db": str(path), **{f"{k}_rows": v for k, v in size.items()}}
     if "export" in only:
@@ -85,7 +91,7 @@ def bench(path: str, runs: int, only: set[str]) -> None:
         ours_m, plain_m = medians(ours), medians(plain)
         print(json.dumps({"figure": "export", **where, **ours_m, "reference": plain_m,
                           "ratio_time": round(ours_m["seconds"] / plain_m["seconds"], 2)}), flush=True)
-    start, end = a_year(path)
+    start, end = a_year(path, busier)
     for fmt in ("text", "xlsx"):
         if (fmt == "text" and "report" not in only) or (fmt == "xlsx" and "xlsx" not in only):
             continue
@@ -94,7 +100,8 @@ def bench(path: str, runs: int, only: set[str]) -> None:
             for _ in range(runs):
                 measured.append(child([str(DESKCONSOLE), "report", "--db", str(path), "--from", start, "--to", end,
                                        "--format", fmt, "--out", str(Path(tmp) / f"year.{fmt}")]))
-        print(json.dumps({"figure": f"report {fmt}, a year", "from": start, "to": end, **where, **medians(measured)}),
+        print(json.dumps({"figure": f"report {fmt}, a year" + (f" of the 1x site's rows (busier {busier:g})" if busier != 1 else ""),
+                          "from": start, "to": end, **where, **medians(measured)}),
               flush=True)
 
 
@@ -105,6 +112,9 @@ def main() -> None:
                         help="a tenth of it (make_bench_db.py --scale 0.1, then opened once to migrate it)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="+", choices=["export", "report", "xlsx"], default=["export", "report", "xlsx"])
+    parser.add_argument("--busier", type=float, default=1.0,
+                        help="--db is F times as busy as the 1x site (make_bench_db.py --history F): its report "
+                             "covers the days that hold a 1x year's rows, 365/F of them")
     parser.add_argument("--plain-writer", metavar="DB", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.plain_writer:
@@ -114,7 +124,7 @@ def main() -> None:
                       "runs": args.runs}), flush=True)
     for path in (args.small, args.db):
         if Path(path).exists():
-            bench(path, args.runs, set(args.only))
+            bench(path, args.runs, set(args.only), args.busier if path == args.db else 1.0)
         else:
             print(json.dumps({"missing": path}), flush=True)
     print(json.dumps({"load_average_after": os.getloadavg()}), flush=True)
