@@ -62,6 +62,14 @@ def test_at_80x24_the_footer_shows_help_first_and_only_whole_keys(demo_site):
     asyncio.run(go())
 
 
+async def switch_panes(pilot, rounds: int) -> None:
+    """As an operator does all night: 2, 3, 4, 1, 2, ..."""
+    for _ in range(rounds):
+        for pane in "2341":
+            await pilot.press(pane)
+            await settle(pilot)
+
+
 def test_keys_the_footer_no_longer_shows_are_let_go(demo_site):
     """Each key Textual's Footer makes binds the footer's `compact`, a watcher on the footer that holds the
     key; Textual drops it only when `compact` changes, which it never does. Switching panes all night
@@ -74,13 +82,32 @@ def test_keys_the_footer_no_longer_shows_are_let_go(demo_site):
         app = make_app(demo_site)
         async with app.run_test(size=(80, 24)) as pilot:
             await sign_on(pilot)
-            for _ in range(5):
-                for pane in "2341":
-                    await pilot.press(pane)
-                    await settle(pilot)
+            await switch_panes(pilot, rounds=5)
             gc.collect()
             keys = [o for o in gc.get_objects() if isinstance(o, FooterKey)]
             shown = list(app.screen.query_one(DeskFooter).query("FooterKey"))
             assert len(shown) >= 4
             assert [k for k in keys if not k.is_attached] == []
+    asyncio.run(go())
+
+
+def test_the_styles_of_removed_widgets_are_let_go_at_each_tick(demo_site):
+    """Textual's StylesCache.get_inner_outer (an lru_cache of 1,024 on a method) keeps the styles cache, and
+    the rendered lines, of widgets long removed: the console's tick empties it, so that after pane switches
+    no more styles caches are alive than there are widgets."""
+    import gc
+
+    from textual._styles_cache import StylesCache
+    from textual.dom import DOMNode
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            await switch_panes(pilot, rounds=5)
+            app.tick()
+            gc.collect()
+            widgets = sum(1 for o in gc.get_objects() if isinstance(o, DOMNode))
+            caches = sum(1 for o in gc.get_objects() if isinstance(o, StylesCache))
+            assert caches <= widgets
     asyncio.run(go())
