@@ -53,13 +53,13 @@ class CommitSeen(Message):
         self.watch_lost = watch_lost
 
 
-
 def let_go_of_removed_widgets() -> None:
     """Textual's `StylesCache.get_inner_outer` is an lru_cache (1,024) on a method: it keeps the styles
     cache of every widget it drew, with that widget's rendered lines, long after the widget is gone (the
     footer's keys at each pane switch, each form closed): 5 MB more after 200 pane switches. Emptied at each
     tick; the widgets on the screen compute theirs again as they are drawn (two styles each)."""
     StylesCache.get_inner_outer.cache_clear()
+
 
 class DeskApp(TypeAheadApp):
     TITLE = "deskconsole"

@@ -89,6 +89,7 @@ class DeskFooter(Footer):
         """Each key binds the footer's `compact` (Footer.compose's data_bind), which adds a watcher to
         the footer holding the key. Textual drops the watchers of removed widgets only when the watched
         value changes, and `compact` never does: without this, every recompose (a pane switch, a form
-        closing) left the old keys alive, about 40 KB each time, all night long."""
+        closing) left the old keys alive with what they drew: 0.2 MB a pane switch, all night long
+        (bench/switches.py)."""
         for watchers in getattr(self, "__watchers", {}).values():
             watchers[:] = [(node, callback) for node, callback in watchers if not node._closing]

@@ -32,8 +32,8 @@ Textual's `ScrollView` only ever needs `virtual_size`, `scroll_offset` and
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Callable, ClassVar, Iterable, Mapping, NamedTuple
 
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
