@@ -908,7 +908,9 @@ def arg(n: int, field) -> pw.Value:
 
 def built(key, build) -> tuple[str, list]:
     """The SQL of `build()` (a peewee query whose values are `arg`s) and its parameters, made once per
-    key and engine."""
+    key and engine (each time with BUILT_ONCE off)."""
+    if not BUILT_ONCE:
+        return build().sql()
     found_key = (key, type(database.obj))
     found = _BUILT.get(found_key)
     if found is None:
