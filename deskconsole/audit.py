@@ -104,6 +104,10 @@ def collected():
         _written.events = outer
 
 
+def _head_query():
+    return AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+
+
 def record(actor, action: str, entity: str, entity_id: int | None, now: datetime, **data) -> AuditEvent:
     """Append an event, sealing the state of the record it is about (see SEALED): call it after the
     change. Call it inside the write's transaction (desk functions use @db.writes), which holds the
@@ -113,12 +117,13 @@ def record(actor, action: str, entity: str, entity_id: int | None, now: datetime
     state = _seal(entity, entity_id)
     if state:
         data["state"] = state
-    last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
-    prev_hash = last.hash if last else ""
+    last = db.execute_built("audit.head", _head_query).fetchone()
+    prev_hash = last[0] if last else ""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=_jsonable)
     at = _TIME.db_value(now)
     actor_id = actor.id if actor is not None else None
-    event = AuditEvent.create(
+    event = db.create(
+        AuditEvent,
         at=at, actor=actor_id, action=action, entity=entity, entity_id=entity_id, data=text,
         prev_hash=prev_hash,
         hash=_digest(prev_hash, at, actor_id, action, entity, entity_id, text),

@@ -881,6 +881,101 @@ def migrate(db, url: str | None = None, *, target: int | None = None, progress=N
 
 
 
+# --- SQL built once ----------------------------------------------------------------------
+# Peewee builds a statement's SQL anew at every execution, and on a desk save that costs more than
+# SQLite running it (bench/README.md, "Issue 21: writes, sixth pass"). The statements every write runs
+# (the record's INSERT, the audit chain's head, the unit typed) are built by peewee once per shape and
+# engine and then executed with their values: the same SQL, the same values through the same field's
+# db_value, the same driver call (`execute_sql`) as peewee's own path. BUILT_ONCE = False goes through
+# peewee's own path instead (the tests compare what the two store).
+
+BUILT_ONCE = True
+_BUILT: dict = {}
+
+
+class _Arg:
+    """A value's place in SQL built once: the n-th argument, converted by `field` (as peewee converts
+    a value compared with or stored in that field)."""
+
+    __slots__ = ("n", "field")
+
+    def __init__(self, n: int, field) -> None:
+        self.n, self.field = n, field
+
+
+def arg(n: int, field) -> pw.Value:
+    """The n-th argument of a statement built once, in place of a value compared with `field`."""
+    return pw.Value(_Arg(n, field), converter=False, unpack=False)
+
+
+def built(key, build) -> tuple[str, list]:
+    """The SQL of `build()` (a peewee query whose values are `arg`s) and its parameters, made once per
+    key and engine (each time with BUILT_ONCE off)."""
+    if not BUILT_ONCE:
+        return build().sql()
+    found_key = (key, type(database.obj))
+    found = _BUILT.get(found_key)
+    if found is None:
+        found = _BUILT[found_key] = build().sql()
+    return found
+
+
+def _params(params: list, values) -> list:
+    return [p.field.db_value(values[p.n]) if isinstance(p, _Arg) else p for p in params]
+
+
+def execute_built(key, build, *values):
+    """Execute the statement `build()` makes (built once, see `built`) with `values`: its cursor."""
+    sql, params = built(key, build)
+    return database.execute_sql(sql, _params(params, values))
+
+
+def first(model, key, build, *values):
+    """The first row of `build(v)`, a select of all of `model`'s columns whose values are `v(n, field)`,
+    as the model instance peewee makes (None: no row). Its SQL is built once (`built`); with BUILT_ONCE
+    off, `build` gets the values themselves and peewee runs the query its own way."""
+    if not BUILT_ONCE:
+        return build(lambda n, _field: values[n]).first()
+    row = execute_built(key, lambda: build(arg), *values).fetchone()
+    if row is None:
+        return None
+    found = model(__no_default__=1, **{f.name: f.python_value(v) for f, v in zip(model._meta.sorted_fields, row)})
+    found._dirty.clear()
+    return found
+
+
+def create(model, **values):
+    """`model.create(**values)` without building its INSERT each time: the instance peewee makes, its
+    columns (the values given and the model's defaults) inserted with SQL peewee built once for that set
+    of columns, the new id read as peewee reads it (the cursor's lastrowid on SQLite, RETURNING on
+    PostgreSQL)."""
+    if not BUILT_ONCE:
+        return model.create(**values)
+    made = model(**values)
+    meta = model._meta
+    data = made.__data__
+    pk = meta.primary_key
+    if (not meta.auto_increment or data.get(pk.name) is not None
+            or any(isinstance(v, pw.Node) for v in data.values())):
+        made.save(force_insert=True)   # an id given, or an expression: peewee's own path
+        return made
+    names = tuple(sorted(n for n in data if n != pk.name))
+    fields = meta.fields
+    cursor = execute_built(("insert", model, names),
+                           lambda: model.insert({fields[n]: arg(i, fields[n]) for i, n in enumerate(names)}),
+                           *(data[n] for n in names))
+    if database.obj.returning_clause:
+        row = cursor.fetchone()
+        new_id = row[0] if row else None
+    else:
+        new_id = cursor.lastrowid
+    if new_id is not None:
+        made._pk = new_id
+        made._dirty.discard(pk.name)
+    made._dirty -= set(data)
+    return made
+
+
 
 # --- writes ------------------------------------------------------------------------------
 

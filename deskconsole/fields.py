@@ -1,6 +1,7 @@
 """Checks that every desk form shares: free text within bounds, and a unit of the site."""
 from __future__ import annotations
 
+from . import db
 from .db import Unit
 from .errors import InvalidInput
 from .i18n import _
@@ -22,7 +23,9 @@ def text(value: str | None, field: str, missing: str | None = None, *, multiline
 
 def find_unit(code: str | None) -> Unit | None:
     code = clean(code).upper().replace(" ", "")
-    return Unit.get_or_none(Unit.code == code) if code else None
+    if not code:
+        return None
+    return db.first(Unit, "unit.code", lambda v: Unit.select().where(Unit.code == v(0, Unit.code)).limit(1), code)
 
 
 def unit(code: str | None, field: str = "unit") -> Unit | None:

@@ -278,7 +278,7 @@ def receive_parcel(actor: Operator, now: datetime, *, unit_code: str = "", addre
     require(actor, "parcel.receive")
     values = validate_parcel(unit_code=unit_code, addressee=addressee, carrier=carrier, tracking=tracking,
                              size=size, shelf=shelf)
-    parcel = Parcel.create(received_at=now, received_by=actor.id, status="waiting", updated_at=now, **values)
+    parcel = db.create(Parcel, received_at=now, received_by=actor.id, status="waiting", updated_at=now, **values)
     audit.record(actor, "parcel.receive", "parcel", parcel.id, now, after=_parcel_public(parcel))
     return parcel.id
 

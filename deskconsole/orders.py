@@ -599,7 +599,8 @@ def create_order(actor: Operator, now: datetime, engine, *, sla_class: str, desc
     if not chargeable and fee:
         raise InvalidInput("fee", _("Free work has no fee: leave it empty, or mark the order chargeable."))
     respond_due, resolve_due = engine.deadlines(sla_class, now)
-    order = WorkOrder.create(
+    order = db.create(
+        WorkOrder,
         created_at=now, created_by=actor.id, call=call_id, unit=unit, location=location,
         sla_class=sla_class, description=description, department=department,
         chargeable=bool(chargeable), fee_agreed=fee if chargeable else None,

@@ -155,8 +155,8 @@ def write_entry(actor: Operator, now: datetime, *, config: Config, kind: str, te
         if original.done_at is not None:
             raise InvalidInput("text", _("L{id} is marked done already: write a new entry instead.", id=corrects))
     shift = _open_shift(actor, now, config=config)
-    entry = ShiftLogEntry.create(shift=shift.id, at=now, author=actor.id, kind=kind, text=text, unit=unit,
-                                 corrects=corrects, **links)
+    entry = db.create(ShiftLogEntry, shift=shift.id, at=now, author=actor.id, kind=kind, text=text, unit=unit,
+                      corrects=corrects, **links)
     audit.record(actor, "log.correct" if corrects else "log.add", "shift_log", entry.id, now,
                  after={"kind": kind, "text": text, "unit": unit.code if unit else "", "corrects": corrects,
                         **links})
