@@ -62,12 +62,18 @@ def test_at_80x24_the_footer_shows_help_first_and_only_whole_keys(demo_site):
     asyncio.run(go())
 
 
-async def switch_panes(pilot, rounds: int) -> None:
-    """As an operator does all night: 2, 3, 4, 1, 2, ..."""
-    for _ in range(rounds):
-        for pane in "2341":
-            await pilot.press(pane)
-            await settle(pilot)
+def after_a_night_of_switches(demo_site, check) -> None:
+    """Sign on, switch panes 2, 3, 4, 1 five times as an operator does all night, then `check(app)`."""
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            for _ in range(5):
+                for pane in "2341":
+                    await pilot.press(pane)
+                    await settle(pilot)
+            check(app)
+    asyncio.run(go())
 
 
 def test_keys_the_footer_no_longer_shows_are_let_go(demo_site):
@@ -78,17 +84,12 @@ def test_keys_the_footer_no_longer_shows_are_let_go(demo_site):
 
     from textual.widgets._footer import FooterKey
 
-    async def go():
-        app = make_app(demo_site)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await sign_on(pilot)
-            await switch_panes(pilot, rounds=5)
-            gc.collect()
-            keys = [o for o in gc.get_objects() if isinstance(o, FooterKey)]
-            shown = list(app.screen.query_one(DeskFooter).query("FooterKey"))
-            assert len(shown) >= 4
-            assert [k for k in keys if not k.is_attached] == []
-    asyncio.run(go())
+    def check(app):
+        gc.collect()
+        keys = [o for o in gc.get_objects() if isinstance(o, FooterKey)]
+        assert len(list(app.screen.query_one(DeskFooter).query("FooterKey"))) >= 4
+        assert [k for k in keys if not k.is_attached] == []
+    after_a_night_of_switches(demo_site, check)
 
 
 def test_the_styles_of_removed_widgets_are_let_go_at_each_tick(demo_site):
@@ -100,14 +101,10 @@ def test_the_styles_of_removed_widgets_are_let_go_at_each_tick(demo_site):
     from textual._styles_cache import StylesCache
     from textual.dom import DOMNode
 
-    async def go():
-        app = make_app(demo_site)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await sign_on(pilot)
-            await switch_panes(pilot, rounds=5)
-            app.tick()
-            gc.collect()
-            widgets = sum(1 for o in gc.get_objects() if isinstance(o, DOMNode))
-            caches = sum(1 for o in gc.get_objects() if isinstance(o, StylesCache))
-            assert caches <= widgets
-    asyncio.run(go())
+    def check(app):
+        app.tick()
+        gc.collect()
+        widgets = sum(1 for o in gc.get_objects() if isinstance(o, DOMNode))
+        caches = sum(1 for o in gc.get_objects() if isinstance(o, StylesCache))
+        assert caches <= widgets
+    after_a_night_of_switches(demo_site, check)
