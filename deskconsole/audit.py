@@ -93,8 +93,9 @@ _written = threading.local()
 
 @contextlib.contextmanager
 def collected():
-    """The events this thread appends while the block runs, as (entity, entity_id, action, data):
-    `db.writes` hands them to the search index, which so need not read them back."""
+    """The events this thread appends while the block runs, as (entity, entity_id, action, data, made):
+    `db.writes` hands them to the search index, which so need not read them back (nor, for a record the
+    write created and handed as `made`, the record itself)."""
     events: list[tuple] = []
     outer = getattr(_written, "events", None)
     _written.events = events
@@ -108,11 +109,13 @@ def _head_query():
     return AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
 
 
-def record(actor, action: str, entity: str, entity_id: int | None, now: datetime, **data) -> AuditEvent:
+def record(actor, action: str, entity: str, entity_id: int | None, now: datetime, *, made=None,
+           **data) -> AuditEvent:
     """Append an event, sealing the state of the record it is about (see SEALED): call it after the
     change. Call it inside the write's transaction (desk functions use @db.writes), which holds the
     write lock, so reading the chain's last hash here cannot race. On PostgreSQL the lock is taken
-    (again) here, for a write that did not come through @db.writes."""
+    (again) here, for a write that did not come through @db.writes. `made`: the record the write just
+    created, as its model instance, handed to the search index with the event (not stored)."""
     db.begin_write()
     state = _seal(entity, entity_id)
     if state:
@@ -130,7 +133,7 @@ def record(actor, action: str, entity: str, entity_id: int | None, now: datetime
     )
     events = getattr(_written, "events", None)
     if events is not None:
-        events.append((entity, entity_id, action, text))
+        events.append((entity, entity_id, action, text, made))
     return event
 
 

@@ -188,7 +188,7 @@ def add_call(actor: Operator, now: datetime, engine=None, *, phone: str = "", ca
     else:
         status = "closed"
     call = db.create(Call, received_at=now, taken_by=actor.id, status=status, updated_at=now, **fields, **extra)
-    audit.record(actor, "call.add", "call", call.id, now, after=_public(call))
+    audit.record(actor, "call.add", "call", call.id, now, made=call, after=_public(call))
     return call.id
 
 

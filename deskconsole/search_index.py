@@ -104,6 +104,8 @@ def _phone(value: str) -> str:
     way is found."""
     if not value:
         return ""
+    if value.isdecimal():   # digits only (what \d matches), the common case: no regex
+        return value
     digits = _NOT_DIGIT.sub("", value)
     return value if digits == value else f"{value} {digits}"
 
@@ -115,7 +117,7 @@ def _tracking(value: str) -> str:
 
 
 def _body(*parts) -> str:
-    return " " + " ".join(" ".join(p for p in parts if p).split()) + " "
+    return " " + " ".join(" ".join(filter(None, parts)).split()) + " "
 
 
 def order_number(order_id: int) -> str:
@@ -133,6 +135,8 @@ class One:
     """`where` for one record, the common case (every desk write): the query's SQL is made once per
     shape and engine and reused with the id, because building SQL in peewee costs more than running it."""
 
+    __slots__ = ("record_id",)
+
     def __init__(self, record_id: int) -> None:
         self.record_id = record_id
 
@@ -144,8 +148,10 @@ class New(One):
     """`where` for a record the write being committed created (CREATES): nothing about it was in the
     database before, so its notes are in the write's own `events` (no query) and it has no old body."""
 
+    __slots__ = ("events",)
+
     def __init__(self, record_id: int, events: list) -> None:
-        super().__init__(record_id)
+        self.record_id = record_id
         self.events = events
 
 
@@ -160,14 +166,18 @@ def _rows(shape: str, build, where):
     if cached is None:
         cached = _SQL[key] = build(where).sql()
     sql, params = cached
-    return database.execute_sql(sql, [where.record_id if p == _SENTINEL else p for p in params])
+    params = [where.record_id if p == _SENTINEL else p for p in params]
+    if isinstance(database.obj, pw.SqliteDatabase):
+        # sqlite3 keeps the statement prepared; peewee's execute_sql around it costs as much as running it
+        return database.obj.connection().execute(sql, params)
+    return database.execute_sql(sql, params)
 
 
 def _notes(entity: str, where) -> dict[int, list[str]]:
     """Notes written into the audit trail of these records (call-back notes, reasons, questions)."""
     found: dict[int, list[str]] = {}
     if isinstance(where, New):
-        rows = [(i, data) for e, i, action, data in where.events
+        rows = [(i, data) for e, i, action, data, _made in where.events
                 if e == entity and i == where.record_id and action in _NOTE_ACTIONS]
     else:
         rows = _rows(f"notes:{entity}", lambda w: (
@@ -190,15 +200,35 @@ def _unit_bodies(where) -> Iterable[tuple[int, str]]:
         yield uid, _body(code, owner, *(_phone(p.strip()) for p in (phones or "").split("/")))
 
 
+# A call's columns in its words ("unit": its unit's code), read from the table or from a new call's instance.
+_CALL_WORDS = ("phone", "caller", "unit", "text", "answer", "message_for", "message_from", "callback_number",
+               "void_reason")
+
+
+def _new_call_row(call) -> tuple | None:
+    """A call this write created, as `_call_bodies` would read it, from its instance (no query); None when
+    the instance does not hold its unit (the unit was given as an id)."""
+    data = call.__data__     # the values as given, by field name (a foreign key's as its id)
+    unit = call.__rel__.get("unit")
+    if data.get("unit") is not None and unit is None:
+        return None
+    values = [data.get(name) for name in _CALL_WORDS]
+    values[_CALL_WORDS.index("unit")] = unit.code if unit is not None else None
+    return (call.id, *values)
+
+
+def _call_body(row: tuple, notes=()) -> str:
+    cid, phone, caller, unit, text, answer, m_for, m_from, callback, void = row
+    return _body(f"C{cid}", _phone(phone), caller, unit, text, answer, m_for, m_from, _phone(callback), void,
+                 *notes)
+
+
 def _call_bodies(where) -> Iterable[tuple[int, str]]:
     notes = _notes("call", where)
-    rows = _rows("call", lambda w: (
-        Call.select(Call.id, Call.phone, Call.caller, Unit.code, Call.text, Call.answer, Call.message_for,
-                    Call.message_from, Call.callback_number, Call.void_reason)
-        .join(Unit, pw.JOIN.LEFT_OUTER, on=(Call.unit == Unit.id)).where(w(Call.id))), where)
-    for cid, phone, caller, unit, text, answer, m_for, m_from, callback, void in rows:
-        yield cid, _body(f"C{cid}", _phone(phone), caller, unit, text, answer, m_for, m_from, _phone(callback),
-                         void, *notes.get(cid, ()))
+    for row in _rows("call", lambda w: (
+            Call.select(Call.id, *(Unit.code if name == "unit" else getattr(Call, name) for name in _CALL_WORDS))
+            .join(Unit, pw.JOIN.LEFT_OUTER, on=(Call.unit == Unit.id)).where(w(Call.id))), where):
+        yield row[0], _call_body(row, notes.get(row[0], ()))
 
 
 def _order_bodies(where) -> Iterable[tuple[int, str]]:
@@ -374,30 +404,41 @@ tail = True
 
 def _store(database, new: dict[int, str], old: dict[int, str]) -> int:
     """Write the bodies `new` (doc id -> body) where the index holds `old`; returns how many changed."""
-    p = database.param
     added = [(doc, body) for doc, body in new.items() if old.get(doc) != body]
     if not added:
         return 0
+    if not has_fts(database) or not tail:
+        _store_bodies(database, added, old)
+        return len(added)
+    # SQLite with the tail, every desk write: raw statements, which sqlite3 keeps prepared (the wrapper
+    # around peewee's execute_sql costs as much as running one of these).
+    conn = database.connection()
+    for doc, body in added:
+        if doc in old:
+            conn.execute("UPDATE search_doc SET body = ? WHERE id = ?", (body, doc))
+        else:
+            conn.execute("INSERT INTO search_doc (id, body) VALUES (?, ?)", (doc, body))
+        # OR IGNORE: a doc already in the tail keeps the first `old`, the body the FTS tables hold.
+        conn.execute("INSERT OR IGNORE INTO search_pending (id, old) VALUES (?, ?)", (doc, old.get(doc)))
+    if conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] >= FLUSH:
+        flush(database)
+    return len(added)
+
+
+def _store_bodies(database, added: list[tuple[int, str]], old: dict[int, str]) -> None:
+    """`search_doc` without the tail: on another engine (no FTS tables), or on SQLite at schema 6, where the
+    FTS tables are written at once."""
+    p = database.param
     fts = has_fts(database)
-    if fts and not tail:
-        _fts_write(database, [(doc, body) for doc, body in old.items() if new[doc] != body], delete=True)
+    if fts:
+        _fts_write(database, [(doc, old[doc]) for doc, _body in added if doc in old], delete=True)
     for doc, body in added:
         if doc in old:
             database.execute_sql(f"UPDATE search_doc SET body = {p} WHERE id = {p}", (body, doc))
         else:
             database.execute_sql(f"INSERT INTO search_doc (id, body) VALUES ({p}, {p})", (doc, body))
-    if not fts:
-        return len(added)
-    if not tail:
+    if fts:
         _fts_write(database, added, delete=False)
-        return len(added)
-    conn = database.connection()
-    # OR IGNORE: a doc already in the tail keeps the first `old`, the body the FTS tables hold.
-    conn.executemany("INSERT OR IGNORE INTO search_pending (id, old) VALUES (?, ?)",
-                     [(doc, old.get(doc)) for doc, _body in added])
-    if conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] >= FLUSH:
-        flush(database)
-    return len(added)
 
 
 def flush(database=None) -> int:
@@ -416,12 +457,25 @@ def flush(database=None) -> int:
     return len(rows)
 
 
-def _index_created(kind: str, record_id: int, events: list) -> None:
+# The kinds whose new record's body is made from the instance its write created (audit.record's `made`),
+# without reading it back: kind -> (its row as its bodies function reads it, or None; the body of a row).
+_FROM_MADE = {"call": (_new_call_row, _call_body)}
+
+
+def _index_created(kind: str, record_id: int, events: list, made=None) -> None:
     """Index a record this write created: two queries fewer than `refresh` (its notes are in `events`,
-    and it has no old body), which is most of what saving a call pays for the index."""
-    found = dict(_BODIES[kind][0](New(record_id, events)))
-    if record_id in found:
-        _store(db.database.obj, {doc_id(kind, record_id): found[record_id]}, {})
+    and it has no old body), which is most of what saving a call pays for the index. `made`: the
+    instance the write created it from, given only when its creation is the write's one event (so the
+    record is as the instance has it): a call's words are then made without a query at all."""
+    body = None
+    if made is not None and kind in _FROM_MADE:
+        row_of, body_of = _FROM_MADE[kind]
+        row = row_of(made)
+        body = body_of(row) if row is not None else None
+    if body is None:
+        body = dict(_BODIES[kind][0](New(record_id, events))).get(record_id)
+    if body is not None:
+        _store(db.database.obj, {doc_id(kind, record_id): body}, {})
 
 
 def _named(entity: str, entity_id, action: str, data: str) -> list[tuple[str, int | None]]:
@@ -460,21 +514,28 @@ def after_write(events: list[tuple]) -> None:
     commits, or rolls back, with the write."""
     if not enabled:
         return
+    if len(events) == 1 and (events[0][0], events[0][2]) in CREATES:
+        # One new record and nothing else (most saves): it names no other record (see _named), and nothing
+        # in this write changed it after the instance it was created from.
+        entity, entity_id, _action, _data, made = events[0]
+        _index_created(ENTITY_KIND[entity], entity_id, events, made)
+        return
     wanted: dict[str, set] = {}
-    created = {(entity, entity_id) for entity, entity_id, action, _data in events if (entity, action) in CREATES}
-    for entity, entity_id, action, data in events:
+    created = {(entity, entity_id) for entity, entity_id, action, _data, _made in events
+               if (entity, action) in CREATES}
+    for entity, entity_id, action, data, _made in events:
         for kind, record_id in _named(entity, entity_id, action, data):
             if (entity, record_id) in created and kind == ENTITY_KIND[entity]:
                 continue
             wanted.setdefault(kind, set()).add(record_id)
     for entity, entity_id in created:
-        _index_created(ENTITY_KIND[entity], entity_id, events)
+        _index_created(ENTITY_KIND[entity], entity_id, events)   # read back: later events may have changed it
     for kind, ids in wanted.items():
         if None in ids:  # an event about all of them (a unit import)
             ids = {i for (i,) in _BODIES[kind][1].select(_BODIES[kind][1].id).tuples()}
         for chunk in _chunks(sorted(ids), 500):
             refresh(kind, chunk)
-    if any('"blanked"' in data for _entity, _id, _action, data in events):
+    if any('"blanked"' in data for _entity, _id, _action, data, _made in events):
         # Personal data blanked (the front desk's purge): the old bodies leave the tail and the FTS tables
         # in the purge's own transaction, not at some later save.
         flush()
