@@ -152,10 +152,10 @@ def press(term: Term, key: str, quiet: float = 0.03) -> float | None:
     return None if done == t0 else done - t0
 
 
-def keys(db, size=(80, 24), moves: int = 20):
+def keys(db, size=(80, 24), moves: int = 20, program: str | None = None, build: str = "this"):
     cols, rows = size
     result = {}
-    with console(db, cols, rows) as term:
+    with console(db, cols, rows, program) as term:
         start_to_signon(term)
         sign_on(term)
         time.sleep(1)
@@ -167,7 +167,7 @@ def keys(db, size=(80, 24), moves: int = 20):
                 time.sleep(random.uniform(0.05, 0.2))
             result[pane] = samples
         allmoves = [v for s in result.values() for v in s]
-        emit(figure="cursor_move", size=f"{cols}x{rows}", n=len(allmoves), p50_ms=ms(pct(allmoves, 50)),
+        emit(figure="cursor_move", build=build, size=f"{cols}x{rows}", n=len(allmoves), p50_ms=ms(pct(allmoves, 50)),
              p95_ms=ms(pct(allmoves, 95)), max_ms=ms(max(v for v in allmoves if v is not None)),
              per_pane_p95_ms={p: ms(pct(s, 95)) for p, s in result.items()},
              no_output=sum(v is None for v in allmoves))
@@ -184,11 +184,11 @@ def keys(db, size=(80, 24), moves: int = 20):
                 typed.append(press(term, "\x7f", quiet=0.03))
                 time.sleep(0.1)
         press(term, "\x1b", quiet=0.1)
-        emit(figure="filter_key", size=f"{cols}x{rows}", n=len(typed), open_ms=ms(opened), p50_ms=ms(pct(typed, 50)),
+        emit(figure="filter_key", build=build, size=f"{cols}x{rows}", n=len(typed), open_ms=ms(opened), p50_ms=ms(pct(typed, 50)),
              p95_ms=ms(pct(typed, 95)), max_ms=ms(max(v for v in typed if v is not None)))
         saves, shown = save_calls(term)
         # median_ms: to the output settled (50 ms quiet) after the row appeared; shown_ms: to the row.
-        return emit(figure="save_call", size=f"{cols}x{rows}", n=len(saves), median_ms=ms(median(saves)),
+        return emit(figure="save_call", build=build, size=f"{cols}x{rows}", n=len(saves), median_ms=ms(median(saves)),
                     shown_median_ms=ms(median(shown)), all_ms=[ms(v) for v in saves],
                     all_shown_ms=[ms(v) for v in shown])
 
@@ -445,7 +445,8 @@ def main(argv=None) -> int:
     parser.add_argument("--window", type=float, default=20.0)
     parser.add_argument("--whatif", action="store_true", help="the console with the proposed fixes patched in")
     parser.add_argument("--build", action="append", default=[], metavar="NAME=PROGRAM",
-                        help="fleet: also another checkout's deskconsole (repeatable); builds take turns")
+                        help="fleet, keys: also another checkout's deskconsole (repeatable); builds take turns "
+                             "(keys: --runs rounds)")
     args = parser.parse_args(argv)
     WHATIF = args.whatif
     db = args.db or make_bench_db.ensure(args.scale, max_age=24 * 3600)
@@ -458,7 +459,12 @@ def main(argv=None) -> int:
         for s in ([size] if size else [(80, 24), (200, 50)]):
             idle(db, s, args.window)
     elif args.what == "keys":
-        keys(db, size or (80, 24))
+        if not args.build:
+            keys(db, size or (80, 24))
+        builds = [("this", None)] + [tuple(b.split("=", 1)) for b in args.build]
+        for round_ in range(args.runs if args.build else 0):
+            for name, program in builds[::-1] if round_ % 2 else builds:
+                keys(db, size or (80, 24), program=program, build=name)
     elif args.what == "commit":
         commit(db, args.tries, size or (80, 24))
     elif args.what == "memory":

@@ -3,11 +3,14 @@
     .venv/bin/python bench/profile.py idle   [--db PATH] [--size 80x24] [--seconds 20]
     .venv/bin/python bench/profile.py signon [--db PATH] [--size 80x24]
     .venv/bin/python bench/profile.py change [--db PATH] [--changes 20]   # what a commit elsewhere costs
+    .venv/bin/python bench/profile.py search [--db PATH] [--changes 20]   # typing phone fragments in search
 
 Runs bench/apps/profile_console.py under a pseudo-terminal, signs on, waits, quits with Ctrl+Q, and
 prints the heaviest functions of the 1 s tick / feed poll / display step (and, for signon, of the
 reload thread's console_data.load). `change`: another process saves `--changes` calls, one every 0.5 s,
 and the whole main thread (the paint included) is profiled meanwhile, with the last load's thread.
+`search`: `s`, then `--changes` phone fragments typed as one burst each (Ctrl+U first), the main thread
+profiled meanwhile.
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ APP = Path(__file__).resolve().parent / "apps" / "profile_console.py"
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["idle", "signon", "change"])
+    parser.add_argument("what", choices=["idle", "signon", "change", "search"])
     parser.add_argument("--db", type=Path)
     parser.add_argument("--size", type=measure.parse_size, default=(80, 24))
     parser.add_argument("--seconds", type=float, default=20)
@@ -43,7 +46,7 @@ def main(argv=None) -> int:
     env = {"BENCH_PROFILE": out}
     if args.what in ("signon", "change"):
         env["BENCH_PROFILE_LOAD"] = "1"
-    if args.what == "change":
+    if args.what in ("change", "search"):
         env["BENCH_PROFILE_SIGNALS"] = "1"
     term = Term([PYTHON, str(APP), "--db", str(db), "--operator", "R1", "--lang", "en"], *args.size, env=env)
     try:
@@ -68,6 +71,14 @@ def main(argv=None) -> int:
             time.sleep(1)
             os.kill(term.pid, signal.SIGUSR2)
             print(f"{args.changes} changes profiled")
+        elif args.what == "search":
+            measure.press(term, "s", quiet=0.3)
+            os.kill(term.pid, signal.SIGUSR1)
+            for i in range(args.changes):
+                measure.press(term, "\x15", quiet=0.1)
+                measure.press(term, f"{1380 + i * 37 % 8000:04d}"[:4] + str(i % 10), quiet=0.15)
+            os.kill(term.pid, signal.SIGUSR2)
+            print(f"{args.changes} searches profiled")
         term.send("\x11")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not term.closed:

@@ -261,7 +261,9 @@ def with_tail(path: Path, n: int, rng: random.Random) -> Path:
 
 # --- key -> results painted, on a terminal ----------------------------------------------------------
 
-def painted(path: Path, runs: int, rng: random.Random) -> None:
+def painted(path: Path, runs: int, rng: random.Random, program: str | None = None, build: str = "this") -> None:
+    """`program`: another build's `deskconsole` to measure instead of this checkout's (`build` names it in
+    the output)."""
     import measure
     db.connect("sqlite:///" + str(path), migrate_schema=False)
     plan = []
@@ -281,7 +283,7 @@ def painted(path: Path, runs: int, rng: random.Random) -> None:
     rng.shuffle(plan)
     results: dict[str, list] = {}
     shown: dict[str, list] = {}
-    with measure.console(path) as term:
+    with measure.console(path, program=program) as term:
         measure.start_to_signon(term)
         measure.sign_on(term)
         time.sleep(1)
@@ -302,7 +304,7 @@ def painted(path: Path, runs: int, rng: random.Random) -> None:
             first = shown.get(kind, [])
             # p50/p95: until the screen is still (the scrollbar's thumb may come a frame after the rows);
             # shown: until the first result is on the screen.
-            emit(figure="search_painted", query=kind, runs=len(values), missed=len(values) - len(done),
+            emit(figure="search_painted", build=build, query=kind, runs=len(values), missed=len(values) - len(done),
                  p50_ms=ms(pct(done, 50)) if done else None, p95_ms=ms(pct(done, 95)) if done else None,
                  shown_p50_ms=ms(pct(first, 50)) if first else None, shown_p95_ms=ms(pct(first, 95)) if first else None)
         dossier = []
@@ -329,7 +331,7 @@ def painted(path: Path, runs: int, rng: random.Random) -> None:
             term.send("/")                             # and to its input
             time.sleep(0.1)
         done = [v for v in dossier if v is not None]
-        emit(figure="dossier_painted", runs=len(dossier), missed=len(dossier) - len(done),
+        emit(figure="dossier_painted", build=build, runs=len(dossier), missed=len(dossier) - len(done),
              p50_ms=ms(pct(done, 50)) if done else None, p95_ms=ms(pct(done, 95)) if done else None)
 
 
@@ -346,6 +348,10 @@ def main(argv=None) -> int:
                         help="only the save that merges the index's tail, at each of these FLUSH")
     parser.add_argument("--tail", type=int, default=0, metavar="N",
                         help="measure the queries on a copy with N calls in the index's tail")
+    parser.add_argument("--reference", metavar="PROGRAM",
+                        help="painted: also another build's deskconsole, turn about with this one, the same "
+                             "queries for both in a round")
+    parser.add_argument("--rounds", type=int, default=1, help="painted: rounds (with --reference)")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     if args.build or not args.db.exists():
@@ -361,7 +367,11 @@ def main(argv=None) -> int:
             timed_dossiers(path, max(5, args.runs // 2), rng)
             save_cost(path, args.runs * 5, rng)
         if args.painted or args.painted_only:
-            painted(path, max(8, args.runs // 4), rng)
+            if not args.reference:
+                painted(path, max(8, args.runs // 4), rng)
+            for n in range(args.rounds if args.reference else 0):
+                for build, program in (("reference", args.reference), ("this", None)):
+                    painted(path, max(8, args.runs // 4), random.Random(args.seed + n), program, build)
     finally:
         if path != args.db:
             drop(path)

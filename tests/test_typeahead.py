@@ -109,3 +109,29 @@ def test_text_tabs_and_ctrl_s_in_one_read_into_an_open_form(demo_site):
             assert (call.phone, call.caller, call.unit.code, call.text) == \
                 ("13911112222", "李女士", "1-1203", "厨房水龙头漏水，已关总阀")
     run(go())
+
+
+def test_a_burst_into_a_quiet_screen_waits_no_millisecond_a_key(demo_site, monkeypatch):
+    """Each key of a burst is let through once the one before it is handled, looked for on the event
+    loop's next turns: a phone number's digits typed into search do not each wait a millisecond."""
+    from deskconsole.widgets import typeahead
+    slept: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds, *args):
+        slept.append(seconds)
+        return await real_sleep(seconds, *args)
+
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            monkeypatch.setattr(typeahead.asyncio, "sleep", sleep)
+            burst(app, "13800001111")
+            field = app.screen.query_one("#search-input")
+            await until(pilot, lambda: field.value == "13800001111")
+            monkeypatch.undo()
+            assert slept and slept.count(0.001) <= 2, slept
+    run(go())

@@ -14,6 +14,7 @@ from ..i18n import _
 from ..timefmt import local
 from ..widgets.footer import DeskFooter
 from ..widgets.header import Line
+from ..widgets.line_input import LineInput
 from ..widgets.record_table import Column, RecordTable, Row
 from ..widgets.bindings import keys_text, translate_bindings
 from .dossier import kind_short, open_dossier, record_screen
@@ -21,7 +22,7 @@ from .dossier import kind_short, open_dossier, record_screen
 # How many of each kind the screen lists (the newest); the status line says when there are more.
 LIMIT = 30
 # Keys further apart than this (seconds) are typed, not one burst (see _search).
-BURST_GAP = 0.005
+BURST_GAP = 0.003
 
 class SearchScreen(Screen):
     BINDINGS = [
@@ -43,7 +44,7 @@ class SearchScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Line(id="search-title")
-        yield Input(self.text, placeholder=_("Phone, name, unit, number (WO00211, C123, L5, H4), words"),
+        yield LineInput(self.text, placeholder=_("Phone, name, unit, number (WO00211, C123, L5, H4), words"),
                     id="search-input")
         yield Static("", id="search-status", markup=False)
         yield RecordTable([

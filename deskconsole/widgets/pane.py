@@ -18,6 +18,7 @@ from .. import countdown
 from ..console_data import ConsoleData
 from ..i18n import _
 from .bindings import AsksTheTable, translate_bindings
+from .line_input import LineInput
 from ..text import one_line
 from .record_table import Column, RecordTable, Row
 
@@ -83,7 +84,7 @@ class Pane(AsksTheTable, Vertical, can_focus=False):
         table = RecordTable(self.columns(), empty_text=_(self.empty_text), id=f"table-{self.number}")
         table.dynamic_renderer = render_countdown
         yield table
-        filter_input = Input(placeholder=_("Filter: type to narrow, Esc clears"), classes="pane-filter",
+        filter_input = LineInput(placeholder=_("Filter: type to narrow, Esc clears"), classes="pane-filter",
                              id=f"filter-{self.number}")
         yield filter_input
 

@@ -31,6 +31,10 @@ class TypeAheadApp(App):
     # looks, not seconds: while the event loop is blocked (a slow screen composing) no look is made,
     # so a key is never let through just because the machine was slow.
     TYPEAHEAD_PATIENCE = 1000
+    # After a key is let through, the app is looked at again on the event loop's next turns, this many times,
+    # before the looks a millisecond apart: a key of a burst is usually handled within a few turns, and a
+    # fixed millisecond each made typing a phone number's digits wait 1 ms a key for nothing.
+    TYPEAHEAD_EAGER_LOOKS = 20
 
     _typeahead: deque | None = None
     _typeahead_released: set[int] | None = None
@@ -55,15 +59,18 @@ class TypeAheadApp(App):
 
     async def _release_typeahead(self) -> None:
         """Hand the waiting keys back to the app's queue one at a time, each once the app is quiet."""
-        looks = 0
+        looks = eager = 0
         while self._typeahead and not (self._closing or self._closed):
-            looks += 1
+            if eager < self.TYPEAHEAD_EAGER_LOOKS:
+                eager += 1       # a look on the loop's next turn: not counted against the patience
+            else:
+                looks += 1
             if self._quiet() or looks > self.TYPEAHEAD_PATIENCE:
                 event = self._typeahead.popleft()
                 self._typeahead_released.add(id(event))
                 self.post_message(event)
-                looks = 0
-            await asyncio.sleep(0.001)
+                looks = eager = 0
+            await asyncio.sleep(0 if eager < self.TYPEAHEAD_EAGER_LOOKS else 0.001)
 
     def _quiet(self, handling: bool = False) -> bool:
         """True when no message pump of the app has anything left to do. `handling`: called while the
