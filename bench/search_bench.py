@@ -370,8 +370,8 @@ def main(argv=None) -> int:
             if not args.reference:
                 painted(path, max(8, args.runs // 4), rng)
             for n in range(args.rounds if args.reference else 0):
-                for build, program in (("reference", args.reference), ("this", None)):
-                    painted(path, max(8, args.runs // 4), random.Random(args.seed + n), program, build)
+                for name, program in (("reference", args.reference), ("this", None)):
+                    painted(path, max(8, args.runs // 4), random.Random(args.seed + n), program, name)
     finally:
         if path != args.db:
             drop(path)
