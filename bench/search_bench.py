@@ -220,6 +220,33 @@ def save_cost(path: Path, runs: int, rng: random.Random) -> None:
          without_index_p95_ms=ms(pct(times[False], 95)), with_index_p95_ms=ms(pct(times[True], 95)))
 
 
+def save_blocks(path: Path, blocks: int, size: int, rng: random.Random) -> None:
+    """What the index costs a save over many: blocks of `size` saves, the index kept or not block by block
+    (the order turning), each block's mean per save. Unlike the median above, this holds what a save
+    leaves for later: the FTS tables' merge of the tail (one save in FLUSH), FTS5's own merges of its
+    segments, and SQLite's checkpoints, more frequent as each commit writes more pages to the WAL."""
+    scratch = scratch_copy(path, "search-blocks-scratch.db")
+    db.connect("sqlite:///" + str(scratch), migrate_schema=False)
+    save = Saver(rng)
+    for _ in range(50):
+        save()
+    means = {True: [], False: []}
+    for n in range(blocks):
+        for indexed in (True, False) if n % 2 == 0 else (False, True):
+            search_index.enabled = indexed
+            t0 = time.perf_counter()
+            for _ in range(size):
+                save()
+            means[indexed].append((time.perf_counter() - t0) / size)
+    search_index.enabled = True
+    db.close()
+    drop(scratch)
+    with_index, without = statistics.median(means[True]), statistics.median(means[False])
+    emit(figure="save_call_blocks", blocks=blocks, saves_a_block=size, without_index_mean_ms=ms(without),
+         with_index_mean_ms=ms(with_index), extra_pct=round(100 * (with_index - without) / without, 1),
+         each_with_ms=[ms(v) for v in means[True]], each_without_ms=[ms(v) for v in means[False]])
+
+
 def flush_cost(path: Path, sizes: list[int], flushes: int, rng: random.Random) -> None:
     """For each FLUSH: indexed saves until `flushes` of them merged the tail; the merging save's own time,
     the others', and the mean of all (what a save costs on average, the merge shared out)."""
@@ -366,6 +393,7 @@ def main(argv=None) -> int:
             timed_queries(path, args.runs, rng)
             timed_dossiers(path, max(5, args.runs // 2), rng)
             save_cost(path, args.runs * 5, rng)
+            save_blocks(path, 6, 2000, rng)
         if args.painted or args.painted_only:
             if not args.reference:
                 painted(path, max(8, args.runs // 4), rng)
