@@ -29,7 +29,7 @@ HIDDEN = {"pending", "pending_first_approval", "pending_until", "loan", "first_s
           "shift", "needs_supervisor", "addendum"}   # a handover's shift id, its reasons (codes), an addendum's number
 # Payload keys whose values are stored ids shown translated ("on_site" -> "on site", 已到场).
 CHOICES = {"status", "class", "category", "channel", "department", "holder_kind", "kind", "signed_as", "how",
-           "id_type", "reported_how"}
+           "id_type", "reported_how", "owner_signoff"}
 # Payload keys holding a staff member's id.
 STAFF_IDS = {"callback_by", "dispatched_by", "signed_off_by", "answered_by", "delivered_by", "authorised_by_id"}
 
@@ -62,6 +62,7 @@ def event_name(action: str, data: dict | None = None) -> str:
         "parcel.receive": _("parcel received"), "parcel.notify": _("addressee told"),
         "parcel.collect": _("collected"), "parcel.return": _("returned to sender"),
         "visitor.sign_in": _("signed in"), "visitor.sign_out": _("signed out"), "pass.issue": _("pass issued"),
+        "visitor.expect": _("VIP expected"), "visitor.arrive": _("VIP arrived"),
         "pass.release": _("let out at the gate"), "lost.record": _("found item recorded"),
         "lost.claim": _("handed back to its owner"),
     }
@@ -87,8 +88,12 @@ def field_label(key: str, entity: str | None = None) -> str:
         "signed": _("signed"), "pass_no": _("pass or card"),
         "items": _("items"), "item": _("item"), "question": _("question"), "queries": _("queries"),
         "to": _("received by"), "carried": _("carried over"),
+        "booked_by_owner": _("time chosen by the owner"), "owner_signoff": _("owner's sign-off"),
+        "owner_signoff_by": _("signed by"),
+        "person": _("who"), "retroactive": _("recorded afterwards"), "old_resolve_due_at": _("resolve by, before"),
+        "kind": _("kind"), "present": _("also on duty"),
     }
-    if entity == "handover" and key == "holder":
+    if entity in ("handover", "shift") and key == "holder":
         return _("on duty")   # the desk's holder, not a key's borrower
     return labels.get(key) or label(key)
 

@@ -61,3 +61,40 @@ def test_an_arrival_says_who_is_on_site_and_how_the_desk_heard(demo_site, clock)
     i18n.set_language("zh")
     line = history.of("work_order", order_id, demo_site.tz, now)[-1].text()
     assert "到场：11-24 21:35" in line and "已到场：张师傅" in line and "得知方式：对讲机" in line
+
+
+def test_a_completion_says_how_the_owner_signed_off_in_the_consoles_language(demo_site, clock):
+    """The owner's sign-off and a visit time the owner chose read as words, in Chinese too (they showed as
+    "owner signoff: slip" and "booked by owner: 否")."""
+    r1 = people.find("R1")
+    now = clock.now()
+    order_id = orders.create_order(r1, now - timedelta(hours=2), demo_site.sla_engine(), sla_class="general_repair",
+                                   unit_code="1-101", description="水管漏水", department="engineering")
+    orders.dispatch(r1, now - timedelta(hours=1), order_id, department="engineering", assignee="张师傅",
+                    booked_visit_at=now - timedelta(minutes=30), owner_chose=True)
+    orders.arrive(r1, now - timedelta(minutes=20), order_id, at=now - timedelta(minutes=25), on_site="张师傅")
+    orders.complete(r1, now, order_id, work_done="换了水管", hours="1", signoff="slip", signed_by="王[b]小明")
+    i18n.set_language("zh")
+    texts = [line.text() for line in history.of("work_order", order_id, demo_site.tz, now)]
+    done = next(t for t in texts if "已完成" in t)
+    assert "业主验收方式：签字" in done and "签字人：王[b]小明" in done, done
+    dispatched = next(t for t in texts if "已派工" in t)
+    assert "业主约定时间：是" in dispatched, dispatched
+    assert not any("owner" in t or "signoff" in t for t in texts), texts
+
+
+def test_every_event_a_record_screen_can_show_has_a_name_in_chinese(demo_site):
+    """The events of the records whose screens show a history (calls, orders, keys, log entries, handovers,
+    the front desk's registers) each have a name of their own: none reads as its code ("visitor arrive").
+    The actions: those the code names outright, and those the demo site's month of work wrote."""
+    import pathlib
+    import re
+    from deskconsole.db import AuditEvent
+    shown = ("call", "work_order", "key", "shift_log", "handover", "parcel", "visitor", "goods_pass", "lost_item")
+    source = "".join(p.read_text(encoding="utf-8") for p in pathlib.Path(history.__file__).parent.glob("*.py"))
+    actions = set(re.findall(r'audit\.record\([^,]+, "([a-z_.]+)", "(?:' + "|".join(shown) + ')"', source))
+    actions |= {a for (a,) in AuditEvent.select(AuditEvent.action).where(AuditEvent.entity.in_(shown)).tuples()}
+    assert {"call.add", "order.complete", "key.issue", "visitor.arrive", "lost.claim"} <= actions
+    i18n.set_language("zh")
+    unnamed = {a: history.event_name(a) for a in actions if re.search(r"[A-Za-z]", history.event_name(a))}
+    assert unnamed == {}
