@@ -256,3 +256,27 @@ def test_a_burst_of_keys_is_one_search(demo_site, monkeypatch):
             assert asked == ["漏水 1-1"]
             assert screen.query_one(RecordTable).row_count > 0
     run(go())
+
+
+def test_the_cursor_is_on_the_best_match_of_the_words_as_typed_so_far(demo_site):
+    """Typed slowly, searches run for "1-7" and "1-70" before "1-703" is whole. Each time the cursor goes
+    to the first result of the words as they are, not to the record the shorter words put first (still
+    found, further down), nor to whatever row is where that record was."""
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            table = await searched(pilot, "1-7")
+            first_before = table.cursor_key
+            table = await searched(pilot, "0")
+            assert first_before in [row.key for row in table.rows][1:]   # the cursor could have stayed on it
+            assert table.cursor_index == 0
+            table = await searched(pilot, "3")
+            assert table.rows[0].key[0] == "unit" and table.rows[0].cells["number"] == "1-703"
+            assert table.cursor_index == 0
+            await pilot.press("down", "u")
+            await settle(pilot)
+            assert isinstance(app.screen, DossierScreen) and app.screen.unit_code == "1-703"
+    run(go())

@@ -135,9 +135,9 @@ class DossierScreen(Screen):
             Column("when", _("Date"), 10),
             Column("kind", _("Kind"), 6),
             Column("number", _("No."), 9),
-            Column("who", _("Who"), 10),
-            Column("what", _("Summary"), None, min_width=8),
-            Column("outcome", _("How it ended"), 20),
+            Column("who", _("Who"), 10, grow=16),
+            Column("what", _("Summary"), None, min_width=20),   # the words before who and how it ended grow
+            Column("outcome", _("How it ended"), 20, grow=40),
         ], empty_text=_("Nothing recorded about this unit."), id="dossier-entries")
         yield DeskFooter(compact=True)
 
@@ -171,7 +171,8 @@ class DossierScreen(Screen):
             _("building {b}, floor {f}, {state}", b=d.building, f=d.floor, state=state),
             "  │  ", _("page {page} of {pages}", page=d.page + 1, pages=d.pages))
         owner = " ".join(p for p in (d.owner_name, d.owner_phone) if p) or _("not recorded")
-        phones = " · ".join(_("{number} {name} ({n} calls)", number=p.number, name=p.name, n=p.calls)
+        phones = " · ".join((_("{number} {name} (1 call)", number=p.number, name=p.name) if p.calls == 1 else
+                             _("{number} {name} ({n} calls)", number=p.number, name=p.name, n=p.calls))
                             for p in d.phones[:4])
         lines = [_("Owner: {owner}", owner=owner)]
         if phones:

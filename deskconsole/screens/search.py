@@ -52,8 +52,8 @@ class SearchScreen(Screen):
             Column("number", _("No."), 9),
             Column("when", _("Date"), 10),
             Column("unit", _("Unit"), 7),
-            Column("who", _("Who"), 12),
-            Column("what", _("Summary"), None, min_width=8),
+            Column("who", _("Who"), 12, grow=26),   # with room: a name and a whole phone number
+            Column("what", _("Summary"), None, min_width=20),   # the words before the who grows
             Column("status", _("Status"), 8),
         ], empty_text=_("Type to search every call, order, key, log entry, handover and front-desk record."),
             id="search-results")
@@ -133,6 +133,7 @@ class SearchScreen(Screen):
     def show(self, text: str, found: search.Found) -> None:
         if self._next(text):
             return  # typing has moved on: its own search is under way
+        new_words = text != self._shown_words
         self._shown_words = text
         tz = self.app.config.tz
         rows, self.found = [], {}
@@ -147,6 +148,10 @@ class SearchScreen(Screen):
                 style="muted" if h.closed else ""))
         table = self.query_one(RecordTable)
         table.set_rows(rows)
+        if new_words and rows:
+            # Other words, other results: the cursor on the first (the best match), not on a record that an
+            # earlier, shorter word also found further down.
+            table.move_cursor_to_index(0)
         # One line of fixed height (the stylesheet): no layout pass for the whole screen on every key.
         self.query_one("#search-status", Static).update(self._status(text, found), layout=False)
 
