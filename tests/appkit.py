@@ -31,3 +31,10 @@ async def wait_for(pilot, cls, tries: int = 20) -> None:
             return
         await pilot.pause()
     assert isinstance(pilot.app.screen, cls), pilot.app.screen
+
+
+async def open_search(pilot) -> None:
+    """Signed on as R1, `s`: the search screen, its input focused."""
+    await sign_on(pilot)
+    await pilot.press("s")
+    await settle(pilot)

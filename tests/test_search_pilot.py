@@ -6,7 +6,7 @@ import asyncio
 
 from textual.geometry import Region
 
-from appkit import make_app, settle, sign_on
+from appkit import make_app, open_search, settle, sign_on
 
 from deskconsole import calls, db, orders
 from deskconsole.screens import actions
@@ -265,9 +265,7 @@ def test_the_cursor_is_on_the_best_match_of_the_words_as_typed_so_far(demo_site)
     async def go():
         app = make_app(demo_site)
         async with app.run_test(size=(80, 24)) as pilot:
-            await sign_on(pilot)
-            await pilot.press("s")
-            await settle(pilot)
+            await open_search(pilot)
             table = await searched(pilot, "1-7")
             first_before = table.cursor_key
             table = await searched(pilot, "0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from appkit import make_app, settle, sign_on
+from appkit import make_app, open_search, settle
 from test_search_pilot import searched
 
 from deskconsole import calls, people
@@ -24,9 +24,7 @@ def search_site(demo_site, clock):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_search_results(snap_compare, search_site, size):
     async def search(pilot):
-        await sign_on(pilot)
-        await pilot.press("s")
-        await settle(pilot)
+        await open_search(pilot)
         await searched(pilot, "跑水")
         await pilot.pause()
 
@@ -36,9 +34,7 @@ def test_search_results(snap_compare, search_site, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_unit_dossier(snap_compare, search_site, size):
     async def dossier(pilot):
-        await sign_on(pilot)
-        await pilot.press("s")
-        await settle(pilot)
+        await open_search(pilot)
         await searched(pilot, "1-703")
         await pilot.press("down", "u")
         await settle(pilot)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from appkit import make_app, settle, sign_on
+from appkit import make_app, open_search, settle, sign_on
 
 from textual._xterm_parser import XTermParser
 
@@ -125,9 +125,7 @@ def test_a_burst_into_a_quiet_screen_waits_no_millisecond_a_key(demo_site, monke
     async def go():
         app = make_app(demo_site)
         async with app.run_test(size=(80, 24)) as pilot:
-            await sign_on(pilot)
-            await pilot.press("s")
-            await settle(pilot)
+            await open_search(pilot)
             monkeypatch.setattr(typeahead.asyncio, "sleep", sleep)
             burst(app, "13800001111")
             field = app.screen.query_one("#search-input")
