@@ -397,8 +397,9 @@ def main(argv=None) -> int:
         if args.painted or args.painted_only:
             if not args.reference:
                 painted(path, max(8, args.runs // 4), rng)
+            builds = [("reference", args.reference), ("this", None)]
             for n in range(args.rounds if args.reference else 0):
-                for name, program in (("reference", args.reference), ("this", None)):
+                for name, program in builds if n % 2 == 0 else builds[::-1]:   # the order turns round by round
                     painted(path, max(8, args.runs // 4), random.Random(args.seed + n), program, name)
     finally:
         if path != args.db:
