@@ -1,5 +1,5 @@
-"""The search box and the panes' filter take keys without laying the whole screen out each time, and a
-text wider than the field still scrolls with the cursor (widgets/line_input.py)."""
+"""The desk's text fields (search, the panes' filter, the forms) take keys without laying the whole screen
+out each time, and a text wider than the field still scrolls with the cursor (widgets/line_input.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -57,4 +57,31 @@ def test_typing_in_search_and_in_a_filter_lays_nothing_out_and_a_long_text_scrol
             await pilot.press("home")
             await pilot.pause()
             assert field.scroll_offset.x == 0
+    asyncio.run(go())
+
+
+def test_no_screen_makes_textuals_own_input():
+    """Every one-line field is a LineInput: a screen that made Textual's Input would lay itself out again
+    at every key typed into it."""
+    import pathlib
+    import re
+    import deskconsole
+    made = [f"{path.name}:{n}" for path in pathlib.Path(deskconsole.__file__).parent.rglob("*.py")
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+            if re.search(r"(?<![A-Za-z_])Input\(", line)]
+    assert made == []
+
+
+def test_typing_into_the_new_call_form_lays_nothing_out(demo_site):
+    async def go():
+        app = make_app(demo_site)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_on(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            field = app.focused
+            assert isinstance(field, LineInput) and field.id == "phone"
+            typing, layouts = layouts_asked_while_typing(pilot, field, "13800001111")
+            await typing()
+            assert layouts[0] == 0 and field.value == "13800001111"
     asyncio.run(go())

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Select, Static, TextArea
 
 from .. import calls, orders
 from ..errors import InvalidInput, Refusal, explain
@@ -17,6 +17,7 @@ from ..widgets.choice import PickSelect
 from .call_detail import OrderSummaryScreen
 from .call_form import CallFormScreen, choice
 from .form import ConfirmScreen, FormScreen
+from ..widgets.line_input import LineInput
 
 if TYPE_CHECKING:
     from .actions import Job
@@ -46,10 +47,10 @@ class ConvertFormScreen(FormScreen):
         yield from self.labelled(_("Class"), PickSelect(
             [(label(k), k) for k in classes], id="sla_class",
             value=self.proposed if self.proposed in classes else Select.NULL))
-        yield from self.labelled(_("Unit"), Input(value=c.unit_code, id="unit", compact=True,
-                                                  suggester=SuggestFromList(calls.unit_codes(), case_sensitive=False)))
-        yield from self.labelled(_("Where"), Input(id="location", compact=True,
-                                                   placeholder=_("when there is no unit")))
+        yield from self.labelled(_("Unit"), LineInput(value=c.unit_code, id="unit", compact=True,
+                                                      suggester=SuggestFromList(calls.unit_codes(), case_sensitive=False)))
+        yield from self.labelled(_("Where"), LineInput(id="location", compact=True,
+                                                       placeholder=_("when there is no unit")))
         yield from self.labelled(_("What is wrong"), TextArea(c.text, id="description", compact=True,
                                                               soft_wrap=True, tab_behavior="focus"))
         yield from self.labelled(_("Department"), PickSelect(
@@ -97,7 +98,7 @@ class DeliverFormScreen(FormScreen):
         yield Static(_("For {whom}, from {sender}, call back on {number}.", whom=c.message_for or "?",
                        sender=c.message_from or "?", number=c.callback_number or "?"),
                      classes="call-context", markup=False)
-        yield from self.labelled(_("Note"), Input(id="note", compact=True, placeholder=_("optional")))
+        yield from self.labelled(_("Note"), LineInput(id="note", compact=True, placeholder=_("optional")))
 
     def save(self, values: dict):
         calls.deliver_message(self.app.operator, self.app.clock.now(), self.call.id, note=values["note"])

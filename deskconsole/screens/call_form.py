@@ -15,6 +15,7 @@ from .. import calls, units
 from ..i18n import _
 from ..widgets.choice import PickSelect
 from .form import FormScreen
+from ..widgets.line_input import LineInput
 
 # (hotkey, id): the letter picks the option while the field has the cursor.
 CATEGORY_KEYS = (("i", "inquiry"), ("r", "repair"), ("c", "complaint"), ("e", "emergency"), ("m", "message"),
@@ -43,10 +44,10 @@ class CallFormScreen(FormScreen):
 
     def form_fields(self) -> ComposeResult:
         c = self.call
-        yield from self.labelled(_("Phone"), Input(value=c.phone if c else "", id="phone", compact=True,
-                                                   max_length=24))
-        yield from self.labelled(_("Caller"), Input(value=c.caller if c else "", id="caller", compact=True))
-        yield from self.labelled(_("Unit"), Input(
+        yield from self.labelled(_("Phone"), LineInput(value=c.phone if c else "", id="phone", compact=True,
+                                                       max_length=24))
+        yield from self.labelled(_("Caller"), LineInput(value=c.caller if c else "", id="caller", compact=True))
+        yield from self.labelled(_("Unit"), LineInput(
             value=c.unit_code if c else "", id="unit", compact=True, placeholder=_("e.g. 1-1203"),
             suggester=SuggestFromList(calls.unit_codes(), case_sensitive=False)))
         yield from self.labelled(_("Category"), pick(CATEGORY_KEYS, id="category",
@@ -58,12 +59,12 @@ class CallFormScreen(FormScreen):
                                                               soft_wrap=True, tab_behavior="focus"))
         message = c is not None and c.category == "message"
         hide = "" if message else "-hidden"
-        yield from self.labelled(_("For whom"), Input(value=c.message_for if c else "", id="message_for",
-                                                      compact=True), "message-field " + hide)
-        yield from self.labelled(_("From whom"), Input(value=c.message_from if c else "", id="message_from",
-                                                       compact=True), "message-field " + hide)
-        yield from self.labelled(_("Call back on"), Input(value=c.callback_number if c else "",
-                                                          id="callback_number", compact=True, max_length=24),
+        yield from self.labelled(_("For whom"), LineInput(value=c.message_for if c else "", id="message_for",
+                                                          compact=True), "message-field " + hide)
+        yield from self.labelled(_("From whom"), LineInput(value=c.message_from if c else "", id="message_from",
+                                                           compact=True), "message-field " + hide)
+        yield from self.labelled(_("Call back on"), LineInput(value=c.callback_number if c else "",
+                                                              id="callback_number", compact=True, max_length=24),
                                  "message-field " + hide)
         if c is None:
             yield from self.labelled(_("Answered?"), pick(

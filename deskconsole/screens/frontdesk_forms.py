@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Select, Static, TextArea
 
 from .. import frontdesk, orders, units
 from ..i18n import _, label
@@ -19,6 +19,7 @@ from ..timefmt import local
 from ..widgets.choice import PickSelect, yes_no
 from .call_form import choice, pick
 from .form import FormScreen
+from ..widgets.line_input import LineInput
 
 if TYPE_CHECKING:
     from .actions import Job
@@ -28,9 +29,9 @@ def _options(ids) -> list[tuple[str, str]]:
     return [(label(i), i) for i in ids]
 
 
-def _unit_field(compact: bool = False) -> Input:
-    return Input(id="unit_code", placeholder=_("e.g. 1-1203"), compact=compact,
-                 suggester=SuggestFromList(units.unit_codes(), case_sensitive=False))
+def _unit_field(compact: bool = False) -> LineInput:
+    return LineInput(id="unit_code", placeholder=_("e.g. 1-1203"), compact=compact,
+                     suggester=SuggestFromList(units.unit_codes(), case_sensitive=False))
 
 
 # (letter, id): the letter picks the choice while the field has the cursor (widgets.choice.PickSelect).
@@ -63,11 +64,11 @@ class ReceiveParcelForm(FormScreen):
 
     def form_fields(self) -> ComposeResult:
         yield from self.labelled(_("Unit"), _unit_field())
-        yield from self.labelled(_("For (name)"), Input(id="addressee"))
-        yield from self.labelled(_("Carrier"), Input(id="carrier", placeholder="EMS"))
-        yield from self.labelled(_("Tracking number"), Input(id="tracking"))
+        yield from self.labelled(_("For (name)"), LineInput(id="addressee"))
+        yield from self.labelled(_("Carrier"), LineInput(id="carrier", placeholder="EMS"))
+        yield from self.labelled(_("Tracking number"), LineInput(id="tracking"))
         yield from self.labelled(_("Size"), PickSelect(_options(frontdesk.SIZES), id="size"))
-        yield from self.labelled(_("Shelf"), Input(id="shelf"))
+        yield from self.labelled(_("Shelf"), LineInput(id="shelf"))
 
     def save(self, values: dict):
         app = self.app
@@ -114,12 +115,12 @@ class CollectParcelForm(_ParcelForm):
 
     def form_fields(self) -> ComposeResult:
         yield self.parcel_line()
-        yield from self.labelled(_("Collected by"), Input(value=self.row.addressee, id="collector"))
+        yield from self.labelled(_("Collected by"), LineInput(value=self.row.addressee, id="collector"))
         yield from self.labelled(_("The addressee"), yes_no(value="yes", allow_blank=False, id="by_addressee"))
-        yield from self.labelled(_("Authority shown (someone else collecting)"), Input(id="authority"))
+        yield from self.labelled(_("Authority shown (someone else collecting)"), LineInput(id="authority"))
         yield from self.labelled(_("ID type"), PickSelect(_options(frontdesk.ID_TYPES), value="id_card",
                                                       allow_blank=False, id="id_type"))
-        yield from self.labelled(_("ID number: last four characters"), Input(id="id_last4", max_length=4))
+        yield from self.labelled(_("ID number: last four characters"), LineInput(id="id_last4", max_length=4))
         yield from self.labelled(_("Signed for"), yes_no(value="no", allow_blank=False, id="signed"))
 
     def save(self, values: dict):
@@ -138,7 +139,7 @@ class ReturnParcelForm(_ParcelForm):
 
     def form_fields(self) -> ComposeResult:
         yield self.parcel_line()
-        yield from self.labelled(_("Reason"), Input(id="reason"))
+        yield from self.labelled(_("Reason"), LineInput(id="reason"))
 
     def save(self, values: dict):
         app = self.app
@@ -154,22 +155,22 @@ class SignInVisitorForm(_FrontDeskForm):
     form_title = "Sign a visitor in"
 
     def form_fields(self) -> ComposeResult:
-        yield from self.labelled(_("Visitor's name"), Input(id="name", compact=True))
-        yield from self.labelled(_("How many people"), Input(value="1", id="party_size", compact=True))
+        yield from self.labelled(_("Visitor's name"), LineInput(id="name", compact=True))
+        yield from self.labelled(_("How many people"), LineInput(value="1", id="party_size", compact=True))
         yield from self.labelled(_("Unit"), _unit_field(compact=True))
-        yield from self.labelled(_("Office / place"), Input(id="destination", compact=True,
-                                                            placeholder=_("when not a unit")))
-        yield from self.labelled(_("Purpose"), Input(id="purpose", compact=True))
-        yield from self.labelled(_("Confirmed by"), Input(id="host_confirmed_by", compact=True, placeholder=_(
+        yield from self.labelled(_("Office / place"), LineInput(id="destination", compact=True,
+                                                                placeholder=_("when not a unit")))
+        yield from self.labelled(_("Purpose"), LineInput(id="purpose", compact=True))
+        yield from self.labelled(_("Confirmed by"), LineInput(id="host_confirmed_by", compact=True, placeholder=_(
             "who confirmed with the host by phone")))
-        yield from self.labelled(_("Pass or card"), Input(id="pass_no", compact=True))
+        yield from self.labelled(_("Pass or card"), LineInput(id="pass_no", compact=True))
         yield from self.labelled(_("ID type"), pick(ID_TYPE_KEYS, id="id_type", prompt=_("type a letter")))
-        yield from self.labelled(_("ID: last four"), Input(id="id_last4", max_length=4, compact=True))
-        yield from self.labelled(_("Phone"), Input(id="phone", compact=True))
+        yield from self.labelled(_("ID: last four"), LineInput(id="id_last4", max_length=4, compact=True))
+        yield from self.labelled(_("Phone"), LineInput(id="phone", compact=True))
         yield from self.labelled(_("VIP"), yes_no(value="no", allow_blank=False, id="vip"))
-        yield from self.labelled(_("VIP expected at"), Input(id="expected_at", compact=True, placeholder=_(
+        yield from self.labelled(_("VIP expected at"), LineInput(id="expected_at", compact=True, placeholder=_(
             "14:30: signed in ahead; empty: here now")))
-        yield from self.labelled(_("VIP leaves at"), Input(id="leaves_at", compact=True, placeholder=_(
+        yield from self.labelled(_("VIP leaves at"), LineInput(id="leaves_at", compact=True, placeholder=_(
             "14:30 or 11-25 14:30, if announced")))
 
     def save(self, values: dict):
@@ -196,9 +197,9 @@ class IssuePassForm(_FrontDeskForm):
 
     def form_fields(self) -> ComposeResult:
         yield from self.labelled(_("Unit"), _unit_field(compact=True))
-        yield from self.labelled(_("Requested by"), Input(id="requester", compact=True))
+        yield from self.labelled(_("Requested by"), LineInput(id="requester", compact=True))
         yield from self.labelled(_("Who asks"), pick(REQUESTER_KEYS, id="requester_kind"))
-        yield from self.labelled(_("Authorisation"), Input(id="authorisation", compact=True, placeholder=_(
+        yield from self.labelled(_("Authorisation"), LineInput(id="authorisation", compact=True, placeholder=_(
             "from whom, what was shown")), "authorised-field -hidden")
         yield from self.labelled(_("Goods"), TextArea(id="items", compact=True, soft_wrap=True, tab_behavior="focus"))
         yield from self.labelled(_("Move-out?"), yes_no(id="move_out", allow_blank=False, value="no"))
@@ -242,7 +243,7 @@ class ReleasePassForm(_OnRowForm):
                           time=local(row.issued_at, self.app.config.tz, "HH:mm"), by=row.issued_by), "pass-line")
         checked = "\n" + _("A move-out: the desk checked arrears, keys and passes.") if row.move_out else ""
         yield self.line(_("Goods: {items}", items=row.items) + checked, "pass-items")
-        yield from self.labelled(_("Gate note"), Input(id="note", compact=True))
+        yield from self.labelled(_("Gate note"), LineInput(id="note", compact=True))
 
     def save(self, values: dict):
         app = self.app
@@ -259,11 +260,11 @@ class RecordFoundForm(_FrontDeskForm):
     form_title = "Record a found item"
 
     def form_fields(self) -> ComposeResult:
-        yield from self.labelled(_("Found at"), Input(id="found_where", compact=True))
+        yield from self.labelled(_("Found at"), LineInput(id="found_where", compact=True))
         yield from self.labelled(_("What was found"), TextArea(id="description", compact=True, soft_wrap=True,
                                                      tab_behavior="focus"))
-        yield from self.labelled(_("Found by"), Input(id="found_by", compact=True))
-        yield from self.labelled(_("Kept at"), Input(id="stored_where", compact=True))
+        yield from self.labelled(_("Found by"), LineInput(id="found_by", compact=True))
+        yield from self.labelled(_("Kept at"), LineInput(id="stored_where", compact=True))
 
     def save(self, values: dict):
         app = self.app
@@ -282,10 +283,10 @@ class ClaimItemForm(_OnRowForm):
         yield self.line(_("{what}, found at {where} {time}, kept at {stored}.", what=row.description,
                           where=row.found_where, time=local(row.found_at, self.app.config.tz),
                           stored=row.stored_where or "?"), "item-line")
-        yield from self.labelled(_("Claimed by"), Input(id="claimant", compact=True))
+        yield from self.labelled(_("Claimed by"), LineInput(id="claimant", compact=True))
         yield from self.labelled(_("ID type"), pick(ID_TYPE_KEYS, id="id_type", allow_blank=False,
                                                           value="id_card"))
-        yield from self.labelled(_("ID: last four"), Input(id="id_last4", max_length=4, compact=True))
+        yield from self.labelled(_("ID: last four"), LineInput(id="id_last4", max_length=4, compact=True))
 
     def save(self, values: dict):
         app = self.app

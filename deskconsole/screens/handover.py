@@ -21,6 +21,7 @@ from ..widgets.choice import yes_no
 from .form import ConfirmScreen, FormScreen
 from ..widgets.bindings import keys_text, translate_bindings
 from .call_detail import history_lines
+from ..widgets.line_input import LineInput
 
 
 def start_handover(app) -> None:
@@ -58,10 +59,10 @@ class StaffPinForm(FormScreen):
         self.with_note = with_note
 
     def form_fields(self) -> ComposeResult:
-        yield from self.labelled(_("Staff code"), Input(id="code", max_length=12))
-        yield from self.labelled(_("PIN"), Input(id="pin", password=True, max_length=12))
+        yield from self.labelled(_("Staff code"), LineInput(id="code", max_length=12))
+        yield from self.labelled(_("PIN"), LineInput(id="pin", password=True, max_length=12))
         if self.with_note:
-            yield from self.labelled(_("Note (optional)"), Input(id="note"))
+            yield from self.labelled(_("Note (optional)"), LineInput(id="note"))
 
     def save(self, values: dict):
         app = self.app

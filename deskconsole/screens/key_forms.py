@@ -15,6 +15,7 @@ from ..i18n import _, label
 from ..timefmt import local
 from ..widgets.choice import PickSelect
 from .form import FormScreen
+from ..widgets.line_input import LineInput
 
 if TYPE_CHECKING:
     from .actions import Job
@@ -43,26 +44,26 @@ class IssueKeyForm(FormScreen):
     def form_fields(self) -> ComposeResult:
         tags = keys.catalogue_tags()
         staff = [s.name for s in people.list_staff()] + [s.code for s in people.list_staff()]
-        yield from self.labelled(_("Key tag"), Input(
+        yield from self.labelled(_("Key tag"), LineInput(
             value=self.initial_tag, id="tag", placeholder="PR-01",
             suggester=SuggestFromList(tags, case_sensitive=False)))
         yield from self.labelled(_("Who takes it"), PickSelect(
             [(holder_label(k), k) for k in keys.HOLDER_KINDS], value="staff", allow_blank=False, id="holder_kind"))
-        yield from self.labelled(_("Name"), Input(
+        yield from self.labelled(_("Name"), LineInput(
             id="holder_name", placeholder=_("staff: code or name from the staff list"),
             suggester=SuggestFromList(staff, case_sensitive=False)))
-        yield from self.labelled(_("Company"), Input(id="holder_company"))
-        yield from self.labelled(_("ID document number"), Input(id="holder_document"))
-        yield from self.labelled(_("Unit"), Input(
+        yield from self.labelled(_("Company"), LineInput(id="holder_company"))
+        yield from self.labelled(_("ID document number"), LineInput(id="holder_document"))
+        yield from self.labelled(_("Unit"), LineInput(
             id="holder_unit", placeholder=_("of the owner or tenant: 1-1203"),
             suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
-        yield from self.labelled(_("Purpose"), Input(id="purpose"))
-        yield from self.labelled(_("Work order"), Input(id="order", placeholder=_("optional: WO00012")))
-        yield from self.labelled(_("Due back"), Input(
+        yield from self.labelled(_("Purpose"), LineInput(id="purpose"))
+        yield from self.labelled(_("Work order"), LineInput(id="order", placeholder=_("optional: WO00012")))
+        yield from self.labelled(_("Due back"), LineInput(
             id="due", placeholder=_("empty: the key's usual loan; or 18:30, 11-25 09:00, 2h")))
-        yield from self.labelled(_("Authorised by"), Input(id="auth_code",
-                                                           placeholder=_("a supervisor's code, or a name")))
-        yield from self.labelled(_("Supervisor's PIN"), Input(id="auth_pin", password=True, max_length=12))
+        yield from self.labelled(_("Authorised by"), LineInput(id="auth_code",
+                                                               placeholder=_("a supervisor's code, or a name")))
+        yield from self.labelled(_("Supervisor's PIN"), LineInput(id="auth_pin", password=True, max_length=12))
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -162,7 +163,7 @@ class ReturnKeyForm(FormScreen):
         yield Static(_("Received by {who}.", who=f"{op.code} {op.name}"), markup=False, id="received-by")
         yield from self.labelled(_("Condition"), PickSelect(_options(keys.CONDITIONS), value="fine",
                                                             allow_blank=False, id="condition"))
-        yield from self.labelled(_("Note"), Input(id="note"))
+        yield from self.labelled(_("Note"), LineInput(id="note"))
 
     def save(self, values: dict):
         app = self.app
@@ -186,7 +187,7 @@ class ReportKeyForm(FormScreen):
         yield Static(f"{row.tag} {row.label} · {where}", markup=False, id="report-key")
         yield from self.labelled(_("What happened to it"), PickSelect(_options(keys.REPORT_KINDS), value="lost",
                                                                       allow_blank=False, id="kind"))
-        yield from self.labelled(_("Report"), Input(id="note"))
+        yield from self.labelled(_("Report"), LineInput(id="note"))
 
     def save(self, values: dict):
         app = self.app
@@ -206,18 +207,18 @@ class CatalogueForm(FormScreen):
 
     def form_fields(self) -> ComposeResult:
         k = self.initial
-        yield from self.labelled(_("Tag"), Input(value=k.tag if k else "", id="tag", placeholder="PR-05",
-                                                 suggester=SuggestFromList(keys.catalogue_tags(active_only=False),
+        yield from self.labelled(_("Tag"), LineInput(value=k.tag if k else "", id="tag", placeholder="PR-05",
+                                                     suggester=SuggestFromList(keys.catalogue_tags(active_only=False),
                                                                            case_sensitive=False)))
-        yield from self.labelled(_("Label"), Input(value=k.label if k else "", id="label"))
-        yield from self.labelled(_("What it opens"), Input(value=k.opens if k else "", id="opens"))
+        yield from self.labelled(_("Label"), LineInput(value=k.label if k else "", id="label"))
+        yield from self.labelled(_("What it opens"), LineInput(value=k.opens if k else "", id="opens"))
         yield from self.labelled(_("Type"), PickSelect(_options(keys.KINDS), value=k.kind if k else "plant_room",
                                                        allow_blank=False, id="kind"))
-        yield from self.labelled(_("Unit"), Input(
+        yield from self.labelled(_("Unit"), LineInput(
             value=k.unit_code if k else "", id="unit", placeholder=_("a unit's spare key: its unit"),
             suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
-        yield from self.labelled(_("Hook"), Input(value=k.hook if k else "", id="hook"))
-        yield from self.labelled(_("Copies"), Input(value=str(k.copies) if k else "1", id="copies"))
+        yield from self.labelled(_("Hook"), LineInput(value=k.hook if k else "", id="hook"))
+        yield from self.labelled(_("Copies"), LineInput(value=str(k.copies) if k else "1", id="copies"))
         yield from self.labelled(_("State"), PickSelect(self._states(k), value=self._state(k), allow_blank=False,
                                                         id="active"))
 

@@ -12,6 +12,7 @@ from ..widgets.footer import DeskFooter
 from ..widgets.header import Line
 from ..widgets.record_table import Column, RecordTable, Row
 from ..widgets.bindings import translate_bindings
+from ..widgets.line_input import LineInput
 
 
 class ListScreen(Screen):
@@ -48,7 +49,7 @@ class ListScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Line(id="ls-title")
-        yield Input(placeholder=_("Look up: type to narrow, Esc clears"), id="ls-filter")
+        yield LineInput(placeholder=_("Look up: type to narrow, Esc clears"), id="ls-filter")
         yield RecordTable(self.columns(), empty_text=_("Nothing here."), id="ls-table")
         yield Static("", id="ls-status", markup=False)
         yield DeskFooter(compact=True)

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from .. import history, shifts, units
 from ..i18n import _, label
@@ -19,6 +19,7 @@ from ..widgets.bindings import AsksTheTable, keys_text, request, translate_bindi
 from ..widgets.choice import PickSelect
 from .call_detail import history_lines
 from .form import FormScreen
+from ..widgets.line_input import LineInput
 
 if TYPE_CHECKING:
     from .actions import Job
@@ -47,12 +48,12 @@ class LogEntryForm(FormScreen):
         yield from self.labelled(_("What happened"), TextArea(
             original.text if original else "", id="text",
             placeholder=_("What happened, what was done, what the next shift must do")))
-        yield from self.labelled(_("Unit (optional)"), Input(original.unit_code if original else "", id="unit",
-                                                             placeholder="1-1203", suggester=SuggestFromList(
+        yield from self.labelled(_("Unit (optional)"), LineInput(original.unit_code if original else "", id="unit",
+                                                                 placeholder="1-1203", suggester=SuggestFromList(
                                                                  units.unit_codes(), case_sensitive=False)))
         yield from self.labelled(_("Link (optional)"),
-                                 Input(original.link if original else "", id="link",
-                                       placeholder=_("work order, call or key tag: WO00012 · C123 · PR-01")))
+                                 LineInput(original.link if original else "", id="link",
+                                           placeholder=_("work order, call or key tag: WO00012 · C123 · PR-01")))
 
     def on_mount(self) -> None:
         # FormScreen's own on_mount (Textual runs it too) puts the cursor in the first field; a

@@ -15,6 +15,7 @@ from ..i18n import _, label
 from ..timefmt import local
 from ..widgets.choice import PickSelect, yes_no
 from .form import FormScreen
+from ..widgets.line_input import LineInput
 
 if TYPE_CHECKING:
     from .actions import Job
@@ -54,15 +55,15 @@ class NewOrderForm(_OrderForm):
 
     def form_fields(self) -> ComposeResult:
         engine = self.app.engine
-        yield from self.labelled(_("Unit"), Input(
+        yield from self.labelled(_("Unit"), LineInput(
             id="unit", placeholder=_("e.g. 1-1203"), suggester=SuggestFromList(units.unit_codes(), case_sensitive=False)))
-        yield from self.labelled(_("Where"), Input(id="location", placeholder=_("when there is no unit")))
+        yield from self.labelled(_("Where"), LineInput(id="location", placeholder=_("when there is no unit")))
         yield from self.labelled(_("Kind of work"), PickSelect([(label(c), c) for c in engine.catalogue],
                                                               id="sla_class"))
         yield from self.labelled(_("What is wrong"), TextArea(id="description"))
         yield from self.labelled(_("Department"), departments(prompt=_("Later, at dispatch")))
         yield from self.labelled(_("Chargeable"), yes_no(allow_blank=False, value="no", id="chargeable"))
-        yield from self.labelled(_("Fee agreed (yuan)"), Input(id="fee", placeholder=_("agreed with the owner")))
+        yield from self.labelled(_("Fee agreed (yuan)"), LineInput(id="fee", placeholder=_("agreed with the owner")))
 
     def save(self, values: dict):
         actor, now, _tz = self.ctx
@@ -82,8 +83,8 @@ class DispatchForm(_OrderForm):
         yield from self.order_line()
         dept = self.row.department if self.row.department in orders.DEPARTMENTS else Select.NULL
         yield from self.labelled(_("Department"), departments(value=dept))
-        yield from self.labelled(_("Person sent"), Input(value=self.row.assignee, id="assignee"))
-        yield from self.labelled(_("Visit booked"), Input(
+        yield from self.labelled(_("Person sent"), LineInput(value=self.row.assignee, id="assignee"))
+        yield from self.labelled(_("Visit booked"), LineInput(
             id="booked", placeholder=_("with the owner: 14:30 or 11-25 14:30")))
         yield from self.labelled(_("Owner chose it"), yes_no(allow_blank=False, value="no", id="owner_chose"))
 
@@ -123,12 +124,12 @@ class ArriveForm(_OrderForm):
     def form_fields(self) -> ComposeResult:
         yield from self.order_line()
         names = [t.name for t in technicians.for_department(self.row.department)] if self.row.department else []
-        yield from self.labelled(_("Who is on site"), Input(
+        yield from self.labelled(_("Who is on site"), LineInput(
             value=self.row.assignee, id="on_site", max_length=60,
             suggester=SuggestFromList(names, case_sensitive=False) if names else None))
         yield from self.labelled(_("Reported by"), PickSelect(REPORTED(), allow_blank=False, value="phone",
                                                               id="reported_how"))
-        yield from self.labelled(_("Got there at"), Input(id="arrived_at", placeholder=_("now; or earlier, like 21:40")))
+        yield from self.labelled(_("Got there at"), LineInput(id="arrived_at", placeholder=_("now; or earlier, like 21:40")))
 
     def save(self, values: dict):
         actor, now, tz = self.ctx
@@ -145,12 +146,12 @@ class CompleteForm(_OrderForm):
     def form_fields(self) -> ComposeResult:
         yield from self.order_line()
         yield from self.labelled(_("Work done"), TextArea(id="work_done"))
-        yield from self.labelled(_("Materials used"), Input(id="materials"))
-        yield from self.labelled(_("Hours"), Input(id="hours"))
-        yield from self.labelled(_("Fee charged (yuan)"), Input(id="fee", placeholder=_("chargeable work only")))
+        yield from self.labelled(_("Materials used"), LineInput(id="materials"))
+        yield from self.labelled(_("Hours"), LineInput(id="hours"))
+        yield from self.labelled(_("Fee charged (yuan)"), LineInput(id="fee", placeholder=_("chargeable work only")))
         yield from self.labelled(_("Owner's sign-off"), PickSelect(SIGNOFF(), allow_blank=False, value="none",
                                                                    id="signoff"))
-        yield from self.labelled(_("Signed by"), Input(
+        yield from self.labelled(_("Signed by"), LineInput(
             id="signed_by", placeholder=_("who signed, or who confirmed on the phone")))
 
     def save(self, values: dict):
@@ -188,7 +189,7 @@ class ExtendForm(_OrderForm):
             due = max(c.due for c in self.row.clocks)
             yield Static(_("Due now: {time}", time=local(due, self.app.config.tz, "YYYY-MM-DD HH:mm")),
                          markup=False, classes="form-hint")
-        yield from self.labelled(_("New deadline"), Input(id="until", placeholder=_("2026-11-30 17:00 or 11-30 17:00")))
+        yield from self.labelled(_("New deadline"), LineInput(id="until", placeholder=_("2026-11-30 17:00 or 11-30 17:00")))
         yield from self.labelled(_("Why"), TextArea(id="reason"))
         yield from self.labelled(_("Caused by the owner"), yes_no(allow_blank=False, value="no", id="owner_caused"))
         yield from self.labelled(_("Owner consents"), yes_no(allow_blank=False, value="no", id="owner_consent"))
@@ -237,7 +238,7 @@ class DecideForm(_OrderForm):
             yield Static(_("Return: {reason}", reason=detail.pending_reason), markup=False)
         yield from self.labelled(_("Decision"), PickSelect([(_("approve"), "approve"), (_("refuse"), "refuse")],
                                                            allow_blank=False, value="approve", id="decision"))
-        yield from self.labelled(_("Note"), Input(id="reason"))
+        yield from self.labelled(_("Note"), LineInput(id="reason"))
 
     def save(self, values: dict):
         actor, now, tz = self.ctx
@@ -265,8 +266,8 @@ class FollowUpForm(_OrderForm):
             (_("complaint verified: not the company's failure"), "not_effective"),
             (_("complaint marked major"), "major"), (_("complaint not major"), "not_major")],
             id="what"))
-        yield from self.labelled(_("Who"), Input(id="person", placeholder=_("who signed, went to look, or received the reply")))
-        yield from self.labelled(_("Amount (yuan)"), Input(id="amount", placeholder=_("the fee collected")))
+        yield from self.labelled(_("Who"), LineInput(id="person", placeholder=_("who signed, went to look, or received the reply")))
+        yield from self.labelled(_("Amount (yuan)"), LineInput(id="amount", placeholder=_("the fee collected")))
         yield from self.labelled(_("Note"), TextArea(id="note"))
 
     def save(self, values: dict):

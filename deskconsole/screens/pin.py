@@ -14,6 +14,7 @@ from ..i18n import _
 from ..people import Operator
 from .form import FormScreen
 from ..widgets.bindings import translate_bindings
+from ..widgets.line_input import LineInput
 
 
 def _policy_hint(policy: people.PinPolicy) -> str:
@@ -45,9 +46,9 @@ class ChoosePinScreen(Screen):
                            name=self.operator.name), classes="signon-hint", markup=False)
             yield Static(_policy_hint(policy), classes="signon-hint", markup=False)
             yield Label(_("New PIN"))
-            yield Input(password=True, id="new_pin", max_length=12)
+            yield LineInput(password=True, id="new_pin", max_length=12)
             yield Label(_("New PIN again"))
-            yield Input(password=True, id="new_pin2", max_length=12)
+            yield LineInput(password=True, id="new_pin2", max_length=12)
             yield Static("", id="message", classes="signon-message", markup=False)
 
     def on_mount(self) -> None:
@@ -78,9 +79,9 @@ class ChangePinForm(FormScreen):
 
     def form_fields(self) -> ComposeResult:
         policy = people.pin_policy(self.app.config)
-        yield from self.labelled(_("Current PIN"), Input(password=True, id="old_pin", max_length=12))
-        yield from self.labelled(_("New PIN"), Input(password=True, id="new_pin", max_length=12))
-        yield from self.labelled(_("New PIN again"), Input(password=True, id="new_pin2", max_length=12))
+        yield from self.labelled(_("Current PIN"), LineInput(password=True, id="old_pin", max_length=12))
+        yield from self.labelled(_("New PIN"), LineInput(password=True, id="new_pin", max_length=12))
+        yield from self.labelled(_("New PIN again"), LineInput(password=True, id="new_pin2", max_length=12))
         yield Static(_policy_hint(policy), classes="form-hint", markup=False)
 
     def save(self, values: dict):

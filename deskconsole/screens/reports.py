@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ..widgets.footer import DeskFooter
@@ -30,6 +30,7 @@ from ..widgets.record_table import Column, RecordTable, Row
 from ..widgets.bindings import translate_bindings
 from . import actions
 from .form import FormScreen
+from ..widgets.line_input import LineInput
 
 # At this size and larger the chart shows beside the figures; smaller, `g` swaps between them.
 WIDE_MIN = (120, 36)
@@ -359,9 +360,9 @@ class RangeForm(FormScreen):
 
     def form_fields(self) -> ComposeResult:
         yield from self.labelled(_("From day"),
-                                 Input(self.start.isoformat() if self.start else "", id="start", placeholder="2026-11-01"))
+                                 LineInput(self.start.isoformat() if self.start else "", id="start", placeholder="2026-11-01"))
         yield from self.labelled(_("To day"),
-                                 Input(self.end.isoformat() if self.end else "", id="end", placeholder="2026-11-30"))
+                                 LineInput(self.end.isoformat() if self.end else "", id="end", placeholder="2026-11-30"))
 
     def save(self, values: dict):
         start = reports.parse_day(values["start"] or "", "start")

@@ -13,6 +13,7 @@ from ..errors import Refusal, explain
 from ..i18n import _
 from ..people import InvalidInput, SignOnError
 from ..widgets.bindings import translate_bindings
+from ..widgets.line_input import LineInput
 
 
 
@@ -39,9 +40,9 @@ class SignOnScreen(Screen):
             if self.notice:
                 yield Static(self.notice, id="signon-notice", classes="signon-hint", markup=False)
             yield Label(_("Staff code"))
-            yield Input(value=self.initial_code, id="code", max_length=12)
+            yield LineInput(value=self.initial_code, id="code", max_length=12)
             yield Label(_("PIN"))
-            yield Input(password=True, id="pin", max_length=12)
+            yield LineInput(password=True, id="pin", max_length=12)
             yield Static("", id="message", classes="signon-message", markup=False)
             yield Static(_("Enter signs on. Ctrl+Q quits."), classes="signon-hint")
 
@@ -92,13 +93,13 @@ class FirstRunScreen(Screen):
             yield Static(self.site_name, id="signon-site", markup=False)
             yield Static(_("No staff yet. Create the first supervisor."), classes="signon-hint")
             yield Label(_("Staff code"))
-            yield Input(id="code", max_length=12, placeholder="S1")
+            yield LineInput(id="code", max_length=12, placeholder="S1")
             yield Label(_("Name"))
-            yield Input(id="name", max_length=60)
+            yield LineInput(id="name", max_length=60)
             yield Label(_("PIN ({n} to 12 digits)", n=people.pin_policy(self.app.config).min_length))
-            yield Input(password=True, id="pin", max_length=12)
+            yield LineInput(password=True, id="pin", max_length=12)
             yield Label(_("PIN again"))
-            yield Input(password=True, id="pin2", max_length=12)
+            yield LineInput(password=True, id="pin2", max_length=12)
             yield Static("", id="message", classes="signon-message", markup=False)
 
     def on_mount(self) -> None:

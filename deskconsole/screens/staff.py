@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from .. import people
 from ..errors import InvalidInput, PermissionDenied
@@ -17,6 +17,7 @@ from ..widgets.choice import PickSelect
 from .form import ConfirmScreen, FormScreen
 from .list_screen import ListScreen
 from ..widgets.bindings import translate_bindings
+from ..widgets.line_input import LineInput
 
 
 def _roles() -> list[tuple[str, str]]:
@@ -121,8 +122,8 @@ class AddStaffForm(FormScreen):
     form_title = "Add a staff member"
 
     def form_fields(self) -> ComposeResult:
-        yield from self.labelled(_("Staff code"), Input(id="code", max_length=12, placeholder=_("like R3")))
-        yield from self.labelled(_("Name"), Input(id="name", max_length=60))
+        yield from self.labelled(_("Staff code"), LineInput(id="code", max_length=12, placeholder=_("like R3")))
+        yield from self.labelled(_("Name"), LineInput(id="name", max_length=60))
         yield from self.labelled(_("Role"), PickSelect(_roles(), id="role"))
 
     def save(self, values: dict):

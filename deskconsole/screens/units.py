@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from .. import units
 from ..errors import InvalidInput, PermissionDenied
@@ -15,6 +15,7 @@ from ..widgets.record_table import Column, Row
 from ..widgets.choice import PickSelect
 from .form import FormScreen
 from .list_screen import ListScreen
+from ..widgets.line_input import LineInput
 
 
 class UnitsScreen(ListScreen):
@@ -79,9 +80,9 @@ class UnitForm(FormScreen):
     def form_fields(self) -> ComposeResult:
         u = self.unit
         yield Static(u.code, markup=False, classes="form-hint")
-        yield from self.labelled(_("Owner"), Input(u.owner, id="owner", max_length=units.MAX_OWNER))
-        yield from self.labelled(_("Phones"), Input(" / ".join(u.phones), id="phones",
-                                                    placeholder=_("several: separate them with /")))
+        yield from self.labelled(_("Owner"), LineInput(u.owner, id="owner", max_length=units.MAX_OWNER))
+        yield from self.labelled(_("Phones"), LineInput(" / ".join(u.phones), id="phones",
+                                                        placeholder=_("several: separate them with /")))
         yield from self.labelled(_("Status"), PickSelect([(label(s), s) for s in units.STATUSES], allow_blank=False,
                                                          value=u.status, id="status"))
         yield from self.labelled(_("Notes"), TextArea(u.notes, id="notes"))

@@ -1,4 +1,5 @@
-"""A one-line input whose typing does not lay the whole screen out again.
+"""The desk's one-line text field (search, the panes' filter, every form): its typing does not lay the
+whole screen out again.
 
 Textual's Input (8.2.8) sets its virtual size to its text's width at every change, and a widget's
 virtual size is a layout reactive: each key typed laid out the whole screen before the key's echo
